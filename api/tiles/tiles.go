@@ -1,0 +1,293 @@
+// Package tiles encodes Mapbox Vector Tiles (MVT 2.1) from WGS84 features
+// and describes tile sets with TileJSON 3.0.0. It is pure computation: the
+// HTTP layer picks the features, calls Encode or a Source, and sets
+// headers and compression.
+//
+// Each tile is made in tile coordinates (extent 4096): features are
+// projected to Web Mercator, clipped to the tile plus a buffer (so that
+// strokes do not show seams at tile edges), simplified with Douglas-Peucker
+// at a tolerance of about one screen pixel (so every zoom gets the detail it
+// can show and no more), stripped of repeated points and of rings that
+// collapse, and oriented as the MVT specification requires (exterior rings
+// positive area in tile coordinates, holes negative).
+package tiles
+
+import (
+	"encoding"
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/gridd/gridd/errs"
+)
+
+const (
+	// Extent is the tile coordinate range, the MVT default.
+	Extent = mvt.DefaultExtent
+	// Buffer is how far, in tile units, geometry is kept beyond the tile
+	// edge: 1/64 of a tile, enough for line joins and labels.
+	Buffer = 64
+	// TolerancePx is the Douglas-Peucker tolerance in tile units: one pixel
+	// of a 512-pixel tile (the size Mapbox/MapLibre GL render vector tiles
+	// at), so simplification is invisible on screen.
+	TolerancePx = Extent / 512
+	// MaxZoom is the largest zoom Encode accepts; beyond it clients
+	// overzoom. 24 keeps tile coordinates exact in float64.
+	MaxZoom = 24
+)
+
+// Feature is one WGS84 feature of a layer.
+type Feature struct {
+	// ID is the MVT feature id; 0 means none (MVT ids are optional).
+	ID uint64
+	// Geometry is a Point, MultiPoint, LineString, MultiLineString,
+	// Polygon or MultiPolygon in WGS84 lon/lat.
+	Geometry orb.Geometry
+	// Properties become tile attributes. Values may be strings, bools,
+	// integers, floats, or types with a string kind, a String method or a
+	// MarshalText method (typed codes); nil values are left out.
+	Properties map[string]any
+}
+
+// Layer is a named set of features; the name is the MVT layer name.
+type Layer struct {
+	Name     string
+	Features []Feature
+}
+
+// CheckTile returns errs.Invalid unless t is a tile Encode serves: zoom
+// 0..MaxZoom and x, y within 0..2^z-1.
+func CheckTile(t maptile.Tile) error {
+	if t.Z > MaxZoom {
+		return errs.E(errs.Invalid, "z", "zoom %d out of range 0..%d", t.Z, MaxZoom)
+	}
+	n := uint32(1) << t.Z
+	if t.X >= n {
+		return errs.E(errs.Invalid, "x", "x %d out of range 0..%d at zoom %d", t.X, n-1, t.Z)
+	}
+	if t.Y >= n {
+		return errs.E(errs.Invalid, "y", "y %d out of range 0..%d at zoom %d", t.Y, n-1, t.Z)
+	}
+	return nil
+}
+
+// Encode makes an uncompressed MVT of tile t from WGS84 layers. Features
+// that fall outside the tile (and its buffer) or collapse under
+// simplification are left out; a tile with no features left is a valid,
+// empty tile (layers with no features are omitted). Bad input — a tile out
+// of range, a non-finite coordinate, an unsupported geometry or property
+// type — is an errs.Invalid error naming the layer and feature. Encode
+// does not modify layers.
+func Encode(t maptile.Tile, layers []Layer) ([]byte, error) {
+	if err := CheckTile(t); err != nil {
+		return nil, err
+	}
+	tb := tileBound(t)
+	out := make(mvt.Layers, 0, len(layers))
+	for li := range layers {
+		l := &layers[li]
+		if err := checkLayer(l); err != nil {
+			return nil, err
+		}
+		idx := make([]int, 0, len(l.Features))
+		for i := range l.Features {
+			if l.Features[i].Geometry != nil && l.Features[i].Geometry.Bound().Intersects(tb) {
+				idx = append(idx, i)
+			}
+		}
+		ml, err := encodeLayer(t, l, idx)
+		if err != nil {
+			return nil, err
+		}
+		if ml != nil {
+			out = append(out, ml)
+		}
+	}
+	return marshal(out)
+}
+
+func marshal(ls mvt.Layers) ([]byte, error) {
+	b, err := mvt.Marshal(ls)
+	if err != nil {
+		// Every value was checked before, so this is a bug.
+		return nil, errs.Wrap(errs.Internal, err, "encoding the tile failed")
+	}
+	return b, nil
+}
+
+// tileBound is t's WGS84 bound grown by Buffer, for the bbox prefilter.
+func tileBound(t maptile.Tile) orb.Bound {
+	return t.Bound(float64(Buffer) / Extent)
+}
+
+// encodeLayer makes the MVT layer of the features idx of l (already known
+// to be valid), or nil when none survive.
+func encodeLayer(t maptile.Tile, l *Layer, idx []int) (*mvt.Layer, error) {
+	p := newProjector(t)
+	feats := make([]*geojson.Feature, 0, len(idx))
+	for _, i := range idx {
+		f := &l.Features[i]
+		g := p.geometry(f.Geometry)
+		if g == nil {
+			continue
+		}
+		gf := &geojson.Feature{Geometry: g, Properties: make(geojson.Properties, len(f.Properties))}
+		if f.ID != 0 {
+			gf.ID = f.ID
+		}
+		for k, v := range f.Properties {
+			nv, ok := normValue(v)
+			if !ok {
+				return nil, errs.E(errs.Invalid, fmt.Sprintf("layers[%s].features[%d].properties.%s", l.Name, i, k), "unsupported value type %T", v)
+			}
+			if nv != nil {
+				gf.Properties[k] = nv
+			}
+		}
+		feats = append(feats, gf)
+	}
+	if len(feats) == 0 {
+		return nil, nil
+	}
+	return &mvt.Layer{Name: l.Name, Version: 2, Extent: Extent, Features: feats}, nil
+}
+
+// checkLayer rejects what would make a broken tile: an empty layer name,
+// non-finite coordinates, unsupported geometry or property types.
+func checkLayer(l *Layer) error {
+	if l.Name == "" {
+		return errs.E(errs.Invalid, "layers", "a layer has no name")
+	}
+	for i := range l.Features {
+		if err := checkFeature(l.Name, i, &l.Features[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkFeature(layer string, i int, f *Feature) error {
+	where := fmt.Sprintf("layers[%s].features[%d]", layer, i)
+	if f.Geometry == nil {
+		return errs.E(errs.Invalid, where+".geometry", "missing geometry")
+	}
+	switch f.Geometry.(type) {
+	case orb.Point, orb.MultiPoint, orb.LineString, orb.MultiLineString, orb.Polygon, orb.MultiPolygon:
+	default:
+		return errs.E(errs.Invalid, where+".geometry", "unsupported geometry type %T", f.Geometry)
+	}
+	if !finite(f.Geometry) {
+		return errs.E(errs.Invalid, where+".geometry", "non-finite or out-of-range coordinate")
+	}
+	for k, v := range f.Properties {
+		if _, ok := normValue(v); !ok {
+			return errs.E(errs.Invalid, where+".properties."+k, "unsupported value type %T", v)
+		}
+	}
+	return nil
+}
+
+// finite reports whether every coordinate is a finite lon/lat.
+func finite(g orb.Geometry) bool {
+	ok := true
+	visit(g, func(p orb.Point) {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+			ok = false
+		}
+	})
+	return ok
+}
+
+func visit(g orb.Geometry, fn func(orb.Point)) {
+	switch g := g.(type) {
+	case orb.Point:
+		fn(g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.LineString:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.MultiLineString:
+		for _, l := range g {
+			visit(l, fn)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			for _, p := range r {
+				fn(p)
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			visit(p, fn)
+		}
+	}
+}
+
+// normValue maps a property value to a type orb's MVT encoder stores
+// (string, bool, int64, uint64, float64); ok=false for anything else.
+// nil maps to nil, ok (the attribute is left out).
+func normValue(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return x, true
+	case bool:
+		return x, true
+	case int:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint:
+		return uint64(x), true
+	case uint8:
+		return uint64(x), true
+	case uint16:
+		return uint64(x), true
+	case uint32:
+		return uint64(x), true
+	case uint64:
+		return x, true
+	case float32:
+		return float64(x), !math.IsNaN(float64(x))
+	case float64:
+		return x, !math.IsNaN(x)
+	case encoding.TextMarshaler:
+		b, err := x.MarshalText()
+		if err != nil {
+			return nil, false
+		}
+		return string(b), true
+	case fmt.Stringer:
+		return x.String(), true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), true
+	case reflect.Bool:
+		return rv.Bool(), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return rv.Uint(), true
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), !math.IsNaN(rv.Float())
+	}
+	return nil, false
+}
