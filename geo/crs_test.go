@@ -56,14 +56,14 @@ var bdPairs = []struct {
 	{"gcoord/jiuquan", WGS84, orb.Point{98.4937175, 39.7319946}, orb.Point{98.5008441, 39.7388949}, 1e-5},
 }
 
-func near(a, b orb.Point, tol float64) bool {
+func crsNear(a, b orb.Point, tol float64) bool {
 	return math.Abs(a[0]-b[0]) <= tol && math.Abs(a[1]-b[1]) <= tol
 }
 
 func TestWGS84ToGCJ02Published(t *testing.T) {
 	for _, tc := range gcjPairs {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := WGS84ToGCJ02(tc.wgs); !near(got, tc.gcj, tc.tolDeg) {
+			if got := WGS84ToGCJ02(tc.wgs); !crsNear(got, tc.gcj, tc.tolDeg) {
 				t.Errorf("WGS84ToGCJ02(%v) = %.12f, want %.12f", tc.wgs, got, tc.gcj)
 			}
 			// The published inverse is the forward pair read backwards.
@@ -77,7 +77,7 @@ func TestWGS84ToGCJ02Published(t *testing.T) {
 func TestBD09Published(t *testing.T) {
 	for _, tc := range bdPairs {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := FromWGS84(BD09, ToWGS84(tc.from, tc.in)); !near(got, tc.bd, tc.tolDeg) {
+			if got := FromWGS84(BD09, ToWGS84(tc.from, tc.in)); !crsNear(got, tc.bd, tc.tolDeg) {
 				t.Errorf("to BD09 of %v = %.12f, want %.12f", tc.in, got, tc.bd)
 			}
 			back := FromWGS84(tc.from, ToWGS84(BD09, tc.bd))
@@ -89,7 +89,7 @@ func TestBD09Published(t *testing.T) {
 	// The closed-form inverse all other clients use: wandergis/coordtransform
 	// test/app.js bd09togcj02(116.404, 39.915).
 	want := orb.Point{116.39762729119315, 39.90865673957631}
-	if got := bd09ToGCJ02Approx(orb.Point{116.404, 39.915}); !near(got, want, 1e-9) {
+	if got := bd09ToGCJ02Approx(orb.Point{116.404, 39.915}); !crsNear(got, want, 1e-9) {
 		t.Errorf("bd09ToGCJ02Approx = %.14f, want %.14f", got, want)
 	}
 	// Our refined inverse stays within the closed form's own error of it.
@@ -99,20 +99,20 @@ func TestBD09Published(t *testing.T) {
 }
 
 // seed returns a logged seed so that a failing random test can be rerun.
-func seed(t testing.TB) uint64 {
+func basicsSeed(t testing.TB) uint64 {
 	s := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", s)
 	return s
 }
 
-// randomChina is a point well inside the OutOfChina rectangle, so that
+// randomInChina is a point well inside the OutOfChina rectangle, so that
 // neither a point nor its offset image leaves it.
-func randomChina(r *rand.Rand) orb.Point {
+func randomInChina(r *rand.Rand) orb.Point {
 	return orb.Point{72.2 + r.Float64()*(137.6-72.2), 1.0 + r.Float64()*(55.6-1.0)}
 }
 
 func TestRoundTripProperty(t *testing.T) {
-	s := seed(t)
+	s := basicsSeed(t)
 	r := rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))
 	n := 50000
 	if testing.Short() {
@@ -120,7 +120,7 @@ func TestRoundTripProperty(t *testing.T) {
 	}
 	var worstGCJ, worstBD, worstBDG float64
 	for i := range n {
-		p := randomChina(r)
+		p := randomInChina(r)
 		g := WGS84ToGCJ02(p)
 		if off := DistanceM(p, g); off < 1 || off > 2000 {
 			// The offset is hundreds of metres everywhere in China; a

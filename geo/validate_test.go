@@ -1,0 +1,261 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/errs"
+)
+
+// valSq is a closed axis-aligned square ring, counter-clockwise, from (x, y)
+// with side s, in degrees near Pukou so that values look like real data.
+func valSq(x, y, s float64) orb.Ring {
+	x, y = 118.6+x, 32.0+y
+	return orb.Ring{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}
+}
+
+// ring builds a closed ring from offsets (in units of 0.01°) added to Pukou.
+func valRing(xy ...float64) orb.Ring {
+	var r orb.Ring
+	for i := 0; i+1 < len(xy); i += 2 {
+		r = append(r, orb.Point{118.6 + xy[i]*0.01, 32.0 + xy[i+1]*0.01})
+	}
+	return r
+}
+
+func valWantInvalid(t *testing.T, err error, field, msg string) {
+	t.Helper()
+	if field == "" {
+		if err != nil {
+			t.Fatalf("want valid, got %v", err)
+		}
+		return
+	}
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid {
+		t.Fatalf("want errs.Invalid, got %v", err)
+	}
+	if e.Field != field || !strings.Contains(e.Msg, msg) {
+		t.Fatalf("got Field %q Msg %q; want Field %q Msg containing %q", e.Field, e.Msg, field, msg)
+	}
+}
+
+func TestValidatePolygon(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	tests := []struct {
+		name  string
+		p     orb.Polygon
+		field string // "" = valid
+		msg   string
+	}{
+		{"square", orb.Polygon{valSq(0, 0, 0.01)}, "", ""},
+		{"clockwise square", orb.Polygon{valRing(0, 0, 0, 1, 1, 1, 1, 0, 0, 0)}, "", ""},
+		{"triangle", orb.Polygon{valRing(0, 0, 1, 0, 0, 1, 0, 0)}, "", ""},
+		{"repeated vertices ignored", orb.Polygon{valRing(0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0)}, "", ""},
+		{"concave", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 2, 1, 0, 4, 0, 0)}, "", ""},
+		{"with hole", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0), valRing(1, 1, 1, 2, 2, 2, 2, 1, 1, 1)}, "", ""},
+		{"hole touching shell at a point", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0), valRing(0, 2, 1, 1, 1, 3, 0, 2)}, "", ""},
+		{"two holes touching at a point", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0), valRing(1, 1, 2, 1, 2, 2, 1, 1), valRing(2, 2, 3, 2, 3, 3, 2, 2)}, "", ""},
+		{"world-edge square", orb.Polygon{{{179, 89}, {180, 89}, {180, 90}, {179, 90}, {179, 89}}}, "", ""},
+
+		{"no rings", orb.Polygon{}, "polygon 0", "no rings"},
+		{"nan lon", orb.Polygon{{{118, 32}, {nan, 32}, {119, 33}, {118, 32}}}, "polygon 0, ring 0, vertex 1", "not finite"},
+		{"inf lat in hole", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 0), {{118.61, 32.005}, {118.62, 32.005}, {118.62, inf}, {118.61, 32.005}}}, "polygon 0, ring 1, vertex 2", "not finite"},
+		{"lon out of range", orb.Polygon{{{179, 0}, {180.5, 0}, {179, 1}, {179, 0}}}, "polygon 0, ring 0, vertex 1", "outside lon"},
+		{"lat out of range", orb.Polygon{{{0, 0}, {1, 0}, {1, -91}, {0, 0}}}, "polygon 0, ring 0, vertex 2", "outside lon"},
+		{"three positions", orb.Polygon{valRing(0, 0, 1, 0, 0, 0)}, "polygon 0, ring 0, vertex 2", "3 positions"},
+		{"empty ring", orb.Polygon{orb.Ring{}}, "polygon 0, ring 0, vertex 0", "0 positions"},
+		{"unclosed", orb.Polygon{valRing(0, 0, 1, 0, 1, 1, 0, 1)}, "polygon 0, ring 0, vertex 3", "not closed"},
+		{"two distinct after repeats", orb.Polygon{valRing(0, 0, 0, 0, 1, 0, 0, 0)}, "polygon 0, ring 0, vertex 0", "2 distinct"},
+		{"zero area collinear", orb.Polygon{valRing(0, 0, 1, 1, 2, 2, 0, 0)}, "polygon 0, ring 0, vertex 0", "zero area"},
+		{"zero area hole", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 0), valRing(1, 0.5, 2, 0.5, 3, 0.5, 1, 0.5)}, "polygon 0, ring 1, vertex 0", "zero area"},
+		{"bow tie", orb.Polygon{valRing(0, 0, 1, 1, 1, 0, 0, 1, 0, 0)}, "polygon 0, ring 0, vertex 0", "edge from vertex 0 crosses edge from vertex 2"},
+		{"self crossing later", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 2, 4, 2, -1, 1, -1, 1, 4, 0, 4, 0, 0)}, "polygon 0, ring 0, vertex 0", "crosses itself"},
+		{"self touch at vertex", orb.Polygon{valRing(0, 0, 2, 2, 4, 0, 4, 4, 2, 2, 0, 4, 0, 0)}, "polygon 0, ring 0, vertex 0", "touches itself"},
+		{"vertex on own edge", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 3, 4, 2, 0, 1, 4, 0, 4, 0, 0)}, "polygon 0, ring 0, vertex 0", "touches itself"},
+		{"spike", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 4, 6, 4, 4, 0, 4, 0, 0)}, "polygon 0, ring 0, vertex 3", "spike"},
+		{"spike at closing vertex", orb.Polygon{valRing(-2, 0, 0, 0, 4, 0, 4, 4, 0, 4, 0, 0, -2, 0)}, "polygon 0, ring 0, vertex 0", "spike"},
+		{"hole outside shell", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0), valRing(5, 5, 6, 5, 6, 6, 5, 5)}, "polygon 0, ring 1, vertex 0", "outside its shell"},
+		{"hole around shell", orb.Polygon{valRing(1, 1, 2, 1, 2, 2, 1, 1), valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0)}, "polygon 0, ring 1, vertex 0", "outside its shell"},
+		{"hole crossing shell", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0), valRing(3, 1, 5, 1, 5, 2, 3, 2, 3, 1)}, "polygon 0, ring 1, vertex 0", "crosses the shell"},
+		{"hole sharing shell edge", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 4, 0, 0), valRing(1, 0, 2, 0, 2, 1, 1, 1, 1, 0)}, "polygon 0, ring 1, vertex 0", "shares an edge segment with the shell"},
+		{"hole equal to shell", orb.Polygon{valRing(0, 0, 4, 0, 4, 4, 0, 0), valRing(0, 0, 4, 0, 4, 4, 0, 0)}, "polygon 0, ring 1, vertex 0", "shares an edge segment"},
+		{"holes crossing", orb.Polygon{valRing(0, 0, 6, 0, 6, 6, 0, 6, 0, 0), valRing(1, 1, 3, 1, 3, 3, 1, 3, 1, 1), valRing(2, 2, 4, 2, 4, 4, 2, 4, 2, 2)}, "polygon 0, ring 2, vertex 3", "crosses the hole (ring 1) at its edge from vertex 2"},
+		{"hole in hole", orb.Polygon{valRing(0, 0, 6, 0, 6, 6, 0, 6, 0, 0), valRing(1, 1, 5, 1, 5, 5, 1, 5, 1, 1), valRing(2, 2, 3, 2, 3, 3, 2, 2)}, "polygon 0, ring 2, vertex 0", "inside or on hole 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			valWantInvalid(t, ValidatePolygon(tc.p), tc.field, tc.msg)
+			// The same polygon as part 2 of a MultiPolygon is named so.
+			far := orb.Polygon{valSq(-50, -20, 0.01)}
+			err := ValidateMultiPolygon(orb.MultiPolygon{far, far.Clone(), tc.p})
+			if tc.field == "" {
+				if err == nil || !strings.Contains(err.Error(), "coincides") {
+					// parts 0 and 1 coincide, so the multipolygon is
+					// invalid for that reason only
+					t.Fatalf("multipolygon: got %v, want the coincidence of parts 0 and 1", err)
+				}
+				return
+			}
+			valWantInvalid(t, err, strings.Replace(tc.field, "polygon 0", "polygon 2", 1), tc.msg)
+		})
+	}
+}
+
+func TestValidateMultiPolygon(t *testing.T) {
+	shellWithHole := orb.Polygon{valRing(0, 0, 6, 0, 6, 6, 0, 6, 0, 0), valRing(2, 2, 4, 2, 4, 4, 2, 4, 2, 2)}
+	tests := []struct {
+		name  string
+		mp    orb.MultiPolygon
+		field string
+		msg   string
+	}{
+		{"one part", orb.MultiPolygon{{valSq(0, 0, 1)}}, "", ""},
+		{"disjoint", orb.MultiPolygon{{valSq(0, 0, 1)}, {valSq(2, 0, 1)}}, "", ""},
+		{"sharing an edge", orb.MultiPolygon{{valSq(0, 0, 1)}, {valSq(1, 0, 1)}}, "", ""},
+		{"sharing part of an edge", orb.MultiPolygon{{valSq(0, 0, 1)}, {valSq(1, 0.5, 1)}}, "", ""},
+		{"touching at a corner", orb.MultiPolygon{{valSq(0, 0, 1)}, {valSq(1, 1, 1)}}, "", ""},
+		{"island in the hole", orb.MultiPolygon{shellWithHole, {valRing(2.5, 2.5, 3.5, 2.5, 3.5, 3.5, 2.5, 2.5)}}, "", ""},
+		{"filling the hole exactly", orb.MultiPolygon{shellWithHole, {valRing(2, 2, 4, 2, 4, 4, 2, 4, 2, 2)}}, "", ""},
+
+		{"empty", orb.MultiPolygon{}, "multipolygon", "no polygons"},
+		{"bad part", orb.MultiPolygon{{valSq(0, 0, 1)}, {valRing(0, 0, 1, 0)}}, "polygon 1, ring 0, vertex 1", "2 positions"},
+		{"crossing parts", orb.MultiPolygon{{valSq(0, 0, 1)}, {valSq(0.5, 0.5, 1)}}, "polygon 1, ring 0, vertex 3", "overlaps polygon 0: its edge crosses polygon 0 ring 0 edge from vertex 2"},
+		{"part inside part", orb.MultiPolygon{{valSq(0, 0, 3)}, {valSq(1, 1, 1)}}, "polygon 1, ring 0, vertex 0", "overlaps polygon 0: this vertex lies inside it"},
+		{"part around part", orb.MultiPolygon{{valSq(1, 1, 1)}, {valSq(0, 0, 3)}}, "polygon 1, ring 0, vertex 0", "overlaps polygon 0: its vertex 0 lies inside"},
+		{"part inside sharing edges", orb.MultiPolygon{{valSq(0, 0, 2)}, {valSq(0, 0, 1)}}, "polygon 1, ring 0, vertex 1", "overlaps polygon 0: this edge (from vertex) lies inside it"},
+		{"identical parts", orb.MultiPolygon{{valSq(0, 0, 1)}, {valSq(0, 0, 1)}}, "polygon 1, ring 0, vertex 0", "coincides with polygon 0"},
+		{"same ring other start", orb.MultiPolygon{{valSq(0, 0, 1)}, {valRing(100, 0, 100, 100, 0, 100, 0, 0, 100, 0)}}, "polygon 1, ring 0, vertex 0", "coincides with polygon 0"},
+		{"island larger than the hole", orb.MultiPolygon{shellWithHole, {valRing(1, 1, 5, 1, 5, 5, 1, 5, 1, 1)}}, "polygon 1, ring 0, vertex 0", "overlaps polygon 0: this vertex lies inside it"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			valWantInvalid(t, ValidateMultiPolygon(tc.mp), tc.field, tc.msg)
+		})
+	}
+}
+
+// valCircle is a closed regular n-gon of radius r degrees around Pukou,
+// optionally with every vertex jittered radially by up to jit·r.
+func valCircle(n int, r, jit float64, rnd *rand.Rand) orb.Ring {
+	valRing := make(orb.Ring, 0, n+1)
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		rr := r
+		if rnd != nil {
+			rr *= 1 + jit*(rnd.Float64()-0.5)
+		}
+		valRing = append(valRing, orb.Point{118.63 + rr*math.Cos(a), 32.06 + rr*math.Sin(a)})
+	}
+	return append(valRing, valRing[0])
+}
+
+// TestValidateLargeRing checks the 5,000-vertex budget (< 5 ms) on a
+// ragged boundary-like ring, and that a crossing planted at a random place
+// in it is found and named.
+func TestValidateLargeRing(t *testing.T) {
+	s := basicsSeed(t)
+	rnd := rand.New(rand.NewPCG(s, 7))
+	r := valCircle(5000, 0.05, 0.02, rnd)
+	p := orb.Polygon{r}
+	if err := ValidatePolygon(p); err != nil {
+		t.Fatalf("ragged 5000-gon: %v", err)
+	}
+	res := testing.Benchmark(func(b *testing.B) {
+		for b.Loop() {
+			_ = ValidatePolygon(p)
+		}
+	})
+	perOp := time.Duration(res.NsPerOp())
+	t.Logf("ValidatePolygon of a 5000-vertex ring: %v", perOp)
+	if !validateUnderRace && perOp > 5*time.Millisecond {
+		t.Errorf("ValidatePolygon took %v for 5000 vertices, budget 5 ms", perOp)
+	}
+
+	// Swap two neighbouring vertices of a regular (convex) 5000-gon: the
+	// edges into and out of the pair now cross.
+	k := 1 + rnd.IntN(4990)
+	bad := orb.Polygon{valCircle(5000, 0.05, 0, nil)}
+	bad[0][k], bad[0][k+1] = bad[0][k+1], bad[0][k]
+	err := ValidatePolygon(bad)
+	e, ok := errs.As(err)
+	if !ok || !strings.Contains(e.Msg, "crosses itself") {
+		t.Fatalf("swapped vertices %d,%d: got %v, want a self-crossing", k, k+1, err)
+	}
+	if e.Field != fmt.Sprintf("polygon 0, ring 0, vertex %d", k-1) {
+		t.Fatalf("swapped vertices %d,%d: reported at %q", k, k+1, e.Field)
+	}
+}
+
+// TestValidateAgreesWithBruteForce compares the sweep against checking
+// every edge pair on random small rings, most of which self-intersect.
+func TestValidateAgreesWithBruteForce(t *testing.T) {
+	s := basicsSeed(t)
+	rnd := rand.New(rand.NewPCG(s, 11))
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	valid := 0
+	for i := range n {
+		m := 3 + rnd.IntN(6)
+		r := make(orb.Ring, 0, m+1)
+		for range m {
+			// A coarse lattice makes touching and collinear cases common;
+			// its step 2⁻⁷ keeps all arithmetic exact.
+			r = append(r, orb.Point{118.5 + float64(rnd.IntN(5))/128, 32 + float64(rnd.IntN(5))/128})
+		}
+		r = append(r, r[0])
+		got := ValidatePolygon(orb.Polygon{r}) == nil
+		want := valBruteValid(r)
+		if got != want {
+			t.Fatalf("ring %d %v: ValidatePolygon valid=%v (%v), brute force valid=%v", i, r, got, ValidatePolygon(orb.Polygon{r}), want)
+		}
+		if got {
+			valid++
+		}
+	}
+	t.Logf("%d random rings, %d valid", n, valid)
+	if valid == 0 || valid == n {
+		t.Fatalf("random rings not mixed enough: %d of %d valid", valid, n)
+	}
+}
+
+// valBruteValid is the O(n²) definition: after removing repeats, at least 3
+// distinct vertices, not all collinear, adjacent edges meet only at their
+// shared vertex, other edges do not meet at all.
+func valBruteValid(r orb.Ring) bool {
+	var pts []orb.Point
+	for _, p := range r {
+		if len(pts) == 0 || pts[len(pts)-1] != p {
+			pts = append(pts, p)
+		}
+	}
+	n := len(pts) - 1
+	if n < 3 {
+		return false
+	}
+	area := 0.0
+	for i := range n {
+		area += valOrient(pts[0], pts[i], pts[i+1])
+	}
+	if area == 0 {
+		return false // integer lattice: zero area is exact
+	}
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			c := valSegContact(pts[i], pts[i+1], pts[j], pts[j+1])
+			adjacent := j == i+1 || (i == 0 && j == n-1)
+			if adjacent && c == valOverlapping || !adjacent && c != valNoContact {
+				return false
+			}
+		}
+	}
+	return true
+}
