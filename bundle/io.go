@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,12 +37,25 @@ const (
 // Invalid error), each naming file and feature or row; the geometric and
 // cross-file rules are Check's job.
 func Read(dir string) (*Bundle, error) {
+	if dir == "" {
+		dir = "."
+	}
+	return ReadFS(os.DirFS(dir), ".")
+}
+
+// ReadFS is Read on a file system (an embedded bundle, a zip, a test
+// fixture): the bundle's files are dir/district.geojson and so on.
+func ReadFS(fsys fs.FS, dir string) (*Bundle, error) {
 	var b Bundle
 	var probs errs.List
 	open := func(name string, parse func(io.Reader) errs.List) {
-		f, err := os.Open(filepath.Join(dir, name))
+		f, err := fsys.Open(path.Join(dir, name))
 		if err != nil {
-			probs = append(probs, errs.E(errs.Invalid, name, "cannot open: %v", errors.Unwrap(err)))
+			cause := errors.Unwrap(err)
+			if cause == nil {
+				cause = err
+			}
+			probs = append(probs, errs.E(errs.Invalid, name, "cannot open: %v", cause))
 			return
 		}
 		defer f.Close()
