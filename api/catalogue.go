@@ -1,0 +1,340 @@
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// The catalogue is gridd's read-mostly in-memory copy of the feature
+// layers, built from the store at start and rebuilt when the published plan
+// changes (or on /admin/reload). The store stays the source of truth; the
+// catalogue exists so that /collections/grids/items?limit=1000 costs a
+// memcpy of pre-encoded features rather than a query and a GeoJSON encode.
+
+// entry is one feature with its GeoJSON encodings, made once per CRS on
+// first use.
+type entry struct {
+	f     store.Feature
+	bound orb.Bound
+	enc   [nEncodings]atomic.Pointer[[]byte]
+}
+
+// encoded returns the feature's GeoJSON in c. Two goroutines may race to
+// fill the cache; both produce identical bytes, so either wins.
+func (e *entry) encoded(c *outCRS) ([]byte, error) {
+	if p := e.enc[c.enc].Load(); p != nil {
+		return *p, nil
+	}
+	b, err := appendFeature(nil, &e.f, c)
+	if err != nil {
+		return nil, err
+	}
+	e.enc[c.enc].Store(&b)
+	return b, nil
+}
+
+// layerCat is one layer's features, sorted by id (numerically when ids are
+// numbers), with an id map and, for big point layers, a cell index.
+type layerCat struct {
+	layer   store.Layer
+	entries []*entry
+	byID    map[string]*entry
+	props   map[string]bool // property names seen, the queryables
+	extent  orb.Bound
+	cells   *cellIndex
+	etag    string // content hash of the layer
+}
+
+func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
+	lc := &layerCat{layer: layer, byID: make(map[string]*entry, len(fs)), props: map[string]bool{}}
+	for _, p := range schemaProps[layer] {
+		lc.props[p] = true
+	}
+	lc.entries = make([]*entry, 0, len(fs))
+	for i := range fs {
+		e := &entry{f: fs[i]}
+		if e.f.Geom != nil {
+			e.bound = e.f.Geom.Bound()
+		}
+		if _, dup := lc.byID[e.f.ID]; dup {
+			return nil, fmt.Errorf("layer %s: duplicate feature id %q", layer, e.f.ID)
+		}
+		lc.byID[e.f.ID] = e
+		for k := range e.f.Props {
+			lc.props[k] = true
+		}
+		lc.entries = append(lc.entries, e)
+	}
+	sort.Slice(lc.entries, func(i, j int) bool { return idLess(lc.entries[i].f.ID, lc.entries[j].f.ID) })
+	h := fnv.New64a()
+	bounds := make([]orb.Bound, len(lc.entries))
+	for i, e := range lc.entries {
+		// Encoding the default CRS now both warms the cache and gives the
+		// content hash behind the ETags.
+		b, err := e.encoded(&supportedCRS[0])
+		if err != nil {
+			return nil, fmt.Errorf("layer %s feature %s: %w", layer, e.f.ID, err)
+		}
+		h.Write(b)
+		bounds[i] = e.bound
+		if i == 0 {
+			lc.extent = e.bound
+		} else {
+			lc.extent = lc.extent.Union(e.bound)
+		}
+	}
+	lc.etag = hex.EncodeToString(h.Sum(nil))
+	if len(lc.entries) > 2000 {
+		lc.cells = newCellIndex(lc.extent, bounds)
+	}
+	return lc, nil
+}
+
+// idLess orders numeric ids numerically (building 9 before building 10)
+// and everything else bytewise.
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		_, ea := strconv.ParseUint(a, 10, 64)
+		_, eb := strconv.ParseUint(b, 10, 64)
+		if ea == nil && eb == nil {
+			return len(a) < len(b)
+		}
+	}
+	return a < b
+}
+
+// filter is a property equality filter.
+type filter struct{ name, value string }
+
+// itemsQuery is a parsed items request.
+type itemsQuery struct {
+	bbox     *orb.Bound
+	filters  []filter
+	datetime *interval
+	limit    int
+	offset   int
+}
+
+// query returns the page of entries matching q and how many match in all.
+func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
+	simple := q.bbox == nil && len(q.filters) == 0 && q.datetime == nil
+	if simple {
+		// The common GIS-client case: a plain page, no allocation but the
+		// result slice header.
+		n := len(lc.entries)
+		lo := min(q.offset, n)
+		hi := min(lo+q.limit, n)
+		return lc.entries[lo:hi], n
+	}
+	match := func(e *entry) bool {
+		if q.bbox != nil && !intersectsBound(e.f.Geom, *q.bbox) {
+			return false
+		}
+		for _, f := range q.filters {
+			v, ok := e.f.Props[f.name]
+			if !ok || propString(v) != f.value {
+				return false
+			}
+		}
+		if q.datetime != nil {
+			if t, ok := featureTime(e.f.Props); ok && !q.datetime.contains(t) {
+				return false
+			}
+		}
+		return true
+	}
+	take := func(e *entry) {
+		if matched >= q.offset && len(page) < q.limit {
+			page = append(page, e)
+		}
+		matched++
+	}
+	if q.bbox != nil && lc.cells != nil {
+		if cand, ok := lc.cells.candidates(*q.bbox); ok {
+			for _, i := range cand {
+				if e := lc.entries[i]; match(e) {
+					take(e)
+				}
+			}
+			return page, matched
+		}
+	}
+	for _, e := range lc.entries {
+		if match(e) {
+			take(e)
+		}
+	}
+	return page, matched
+}
+
+// propString renders a property value the way a query string spells it.
+func propString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case fmt.Stringer:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int32:
+		return strconv.FormatInt(int64(v), 10)
+	case bool:
+		return strconv.FormatBool(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// temporalProps are the properties datetime filters apply to, in order.
+var temporalProps = []string{"updated_at", "at", "created_at"}
+
+func featureTime(props map[string]any) (time.Time, bool) {
+	for _, k := range temporalProps {
+		switch v := props[k].(type) {
+		case time.Time:
+			return v, true
+		case string:
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// schemaProps are the properties each layer is documented to have (the
+// bundle format), so that filters on them are accepted even on an empty
+// layer; properties the store adds are accepted too.
+var schemaProps = map[store.Layer][]string{
+	store.Streets:     {"code", "name"},
+	store.Communities: {"code", "name", "street_code", "kind"},
+	store.Grids:       {"code", "community_code", "street_code", "kind", "households", "target"},
+	store.Buildings:   {"id", "households", "address"},
+	store.Facilities:  {"kind", "code", "name", "street_code", "community_code"},
+	store.Patrols:     {"id", "callsign", "street_code", "status", "updated_at"},
+}
+
+// catalogue is one immutable snapshot; the Server swaps whole snapshots.
+type catalogue struct {
+	builtAt time.Time
+	plan    gridplan.PlanID // the published plan, 0 when none
+	bundle  *bundle.Bundle  // nil when the store is empty
+	grids   []gridplan.Grid
+	layers  map[store.Layer]*layerCat
+	locate  LocateFunc // nil when no locator is configured or no data
+
+	mu    sync.Mutex
+	plans map[gridplan.PlanID]*layerCat // other plans' grids, loaded on demand
+}
+
+// cachedLayers are served from memory; patrols move, so they are read from
+// the store on every request.
+var cachedLayers = []store.Layer{store.Streets, store.Communities, store.Grids, store.Buildings, store.Facilities}
+
+func isCached(l store.Layer) bool { return l != store.Patrols }
+
+// buildCatalogue reads every cached layer from the store.
+func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFunc) (*catalogue, error) {
+	c := &catalogue{builtAt: time.Now().UTC(), layers: map[store.Layer]*layerCat{}, plans: map[gridplan.PlanID]*layerCat{}}
+	b, err := st.Bundle(ctx)
+	switch {
+	case errs.Is(err, errs.NotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read bundle: %w", err)
+	default:
+		c.bundle = b
+	}
+	p, err := st.PublishedPlan(ctx)
+	switch {
+	case errs.Is(err, errs.NotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read published plan: %w", err)
+	default:
+		c.plan, c.grids = p.ID, p.Grids
+	}
+	for _, l := range cachedLayers {
+		var fs []store.Feature
+		if l != store.Grids || c.plan != 0 {
+			page, err := st.Features(ctx, store.Query{Layer: l, Plan: c.plan})
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				return nil, fmt.Errorf("read layer %s: %w", l, err)
+			}
+			fs = page.Features
+		}
+		lc, err := newLayerCat(l, fs)
+		if err != nil {
+			return nil, err
+		}
+		c.layers[l] = lc
+	}
+	if newLocator != nil && c.bundle != nil {
+		loc, err := newLocator(c.bundle, c.grids)
+		if err != nil {
+			return nil, fmt.Errorf("build locator: %w", err)
+		}
+		c.locate = loc
+	}
+	return c, nil
+}
+
+// maxPlanCache bounds how many non-published plans stay in memory.
+const maxPlanCache = 4
+
+// planLayer returns the grids of plan id as a layer, loading it from the
+// store on first use.
+func (c *catalogue) planLayer(ctx context.Context, st store.Store, id gridplan.PlanID) (*layerCat, error) {
+	if id == c.plan {
+		return c.layers[store.Grids], nil
+	}
+	c.mu.Lock()
+	lc, ok := c.plans[id]
+	c.mu.Unlock()
+	if ok {
+		return lc, nil
+	}
+	if _, err := st.Plan(ctx, id); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return nil, errs.E(errs.NotFound, "plan", "there is no plan %d", id)
+		}
+		return nil, err
+	}
+	page, err := st.Features(ctx, store.Query{Layer: store.Grids, Plan: id})
+	if err != nil {
+		return nil, err
+	}
+	lc, err = newLayerCat(store.Grids, page.Features)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.plans) >= maxPlanCache {
+		for k := range c.plans {
+			delete(c.plans, k)
+			break
+		}
+	}
+	c.plans[id] = lc
+	return lc, nil
+}

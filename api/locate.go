@@ -1,0 +1,86 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gridd/gridd/dispatch"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
+)
+
+// outsideProblem adds the nearest grid (or community) and its distance to
+// the 404 of a point outside the district.
+type outsideProblem struct {
+	*dispatch.OutsideError
+}
+
+func (o outsideProblem) Unwrap() error { return o.OutsideError }
+
+func (o outsideProblem) ProblemExtra() map[string]any {
+	m := map[string]any{"distance_m": o.DistanceM}
+	if o.NearestGrid != "" {
+		m["nearest_grid"] = o.NearestGrid
+	}
+	if o.NearestCommunity != "" {
+		m["nearest_community"] = o.NearestCommunity
+	}
+	return m
+}
+
+// locate is GET /locate?lon=&lat=[&crs=][&k=]: who is responsible at a
+// point — street, community, grid, sub-centre, work station, grid workers
+// and the k nearest available patrols. The point may be given in WGS84,
+// CGCS2000, GCJ-02 or BD-09 (map pickers hand in the latter two). Outside
+// the district: 404 with the nearest grid and its distance in metres.
+func (s *Server) locate(w http.ResponseWriter, r *http.Request) error {
+	v := r.URL.Query()
+	if err := onlyParams(r, "lon", "lat", "crs", "k", "f"); err != nil {
+		return err
+	}
+	for _, name := range []string{"lon", "lat", "crs", "k"} {
+		if len(v[name]) > 1 {
+			return errs.E(errs.Invalid, name, "given %d times; give it once", len(v[name]))
+		}
+	}
+	ct, err := negotiate(r, mediaJSON)
+	if err != nil {
+		return err
+	}
+	p, err := parseLonLat(v.Get("lon"), v.Get("lat"), v.Has("lon"), v.Has("lat"))
+	if err != nil {
+		return err
+	}
+	crs, err := parseLocateCRS(v.Get("crs"), v.Has("crs"))
+	if err != nil {
+		return err
+	}
+	k, err := parseK(v.Get("k"), v.Has("k"))
+	if err != nil {
+		return err
+	}
+	c, err := s.catalogue()
+	if err != nil {
+		return err
+	}
+	if c.locate == nil {
+		return errs.E(errs.Unavailable, "", "point location is not available: no district is loaded")
+	}
+	wp := geo.ToWGS84(crs, p)
+	ans, err := c.locate(wp[0], wp[1], k)
+	if err != nil {
+		var out *dispatch.OutsideError
+		if errors.As(err, &out) {
+			s.metrics.locate.WithLabelValues("outside").Inc()
+			return outsideProblem{out}
+		}
+		if errs.Is(err, errs.NotFound) {
+			s.metrics.locate.WithLabelValues("outside").Inc()
+		} else {
+			s.metrics.locate.WithLabelValues("error").Inc()
+		}
+		return err
+	}
+	s.metrics.locate.WithLabelValues("inside").Inc()
+	return writeJSON(w, r, http.StatusOK, ct, ans)
+}

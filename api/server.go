@@ -1,0 +1,319 @@
+// Package api is gridd's HTTP interface: OGC API – Features (Part 1 Core,
+// GeoJSON, OpenAPI 3.0, Part 2 CRS) over the district's layers, vector
+// tiles, point location, health, metrics and API-key roles. It adapts
+// HTTP to the domain packages and holds no domain logic of its own: every
+// route is registered in routes, every handler returns an error that one
+// adapter maps to an RFC 9457 problem document.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// LocateFunc answers a point-location query (WGS84 lon/lat, k nearest
+// patrols) with a JSON-encodable answer, or an errs.NotFound error when the
+// point is outside the district (dispatch.Directory.Locate, adapted).
+type LocateFunc func(lon, lat float64, k int) (any, error)
+
+// NewLocatorFunc builds a LocateFunc from the district and the published
+// plan's grids (nil when no plan is published); the catalogue calls it on
+// every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid) (LocateFunc, error)
+
+// Config configures a Server.
+type Config struct {
+	Store  store.Store
+	Logger *slog.Logger // nil: discard
+	// Keys maps API keys to roles; nil means every request is public.
+	Keys *Keys
+	// NewLocator builds /locate's index; nil makes /locate answer 503.
+	NewLocator NewLocatorFunc
+	// PlanPoll is how often Watch checks whether the published plan
+	// changed; 0 means 10 s.
+	PlanPoll time.Duration
+	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
+	MaxBodyBytes int64
+}
+
+// Server serves gridd's HTTP API. Create it with New, fill its catalogue
+// with Rebuild, then serve Handler.
+type Server struct {
+	cfg     Config
+	st      store.Store
+	log     *slog.Logger
+	keys    *Keys
+	metrics *metrics
+	router  *mux.Router
+	handler http.Handler
+
+	cat       atomic.Pointer[catalogue]
+	rebuildMu sync.Mutex
+	gz        gzipCache
+	tiles     tileCache
+
+	openapiOnce sync.Once
+	openapiDoc  map[string]any
+}
+
+// New builds a Server; it does not touch the store until Rebuild.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("api: Config.Store is nil")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PlanPoll == 0 {
+		cfg.PlanPoll = 10 * time.Second
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = &Keys{}
+	}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
+	s.router = s.routes()
+	s.handler = s.outer(s.router)
+	return s, nil
+}
+
+// route is one registered route, kept for the OpenAPI test and the docs.
+type route struct {
+	method, path string
+	role         Role
+}
+
+// routes registers every route of the service, in one place. Each
+// handler's doc comment names its route.
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.StrictSlash(false)
+	r.NotFoundHandler = s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.E(errs.NotFound, "", "no resource at %s", clip(r.URL.Path, 120))
+	})
+	r.MethodNotAllowedHandler = s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("%w: %s", errMethod, r.Method)
+	})
+	get := func(path string, h handlerFunc) {
+		r.Handle(path, s.adapt(h)).Methods(http.MethodGet, http.MethodHead)
+	}
+	get("/", s.landing)
+	get("/conformance", s.conformance)
+	get("/api", s.openAPI)
+	get("/collections", s.collections)
+	get("/collections/{collectionId}", s.collection)
+	get("/collections/{collectionId}/items", s.items)
+	get("/collections/{collectionId}/items/{featureId}", s.feature)
+	get("/tiles/{collectionId}.json", s.tileJSON)
+	get("/tiles/{collectionId}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile)
+	get("/locate", s.locate)
+	get("/healthz", s.healthz)
+	get("/readyz", s.readyz)
+	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/admin/reload", s.adapt(s.requireRole(RoleAdmin, s.reload))).Methods(http.MethodPost)
+	r.Use(s.matched, s.authenticate)
+	return r
+}
+
+// Handler returns the service's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Rebuild reads the catalogue (and the locator) from the store and swaps
+// it in atomically; requests in flight finish on the old one.
+func (s *Server) Rebuild(ctx context.Context) error {
+	s.rebuildMu.Lock()
+	defer s.rebuildMu.Unlock()
+	start := time.Now()
+	c, err := buildCatalogue(ctx, s.st, s.cfg.NewLocator)
+	if err != nil {
+		s.metrics.storeErrors.WithLabelValues("rebuild").Inc()
+		return err
+	}
+	s.cat.Store(c)
+	s.gz.reset()
+	s.tiles.reset()
+	s.log.Info("catalogue built", "plan", int64(c.plan), "duration_ms", time.Since(start).Milliseconds(),
+		"streets", len(c.layers[store.Streets].entries), "communities", len(c.layers[store.Communities].entries),
+		"grids", len(c.layers[store.Grids].entries), "buildings", len(c.layers[store.Buildings].entries))
+	return nil
+}
+
+// Watch polls the store until ctx ends and rebuilds the catalogue when the
+// published plan changes (a planner published through gridctl or another
+// replica). Stores have no change feed, and a plan list is cheap.
+func (s *Server) Watch(ctx context.Context) {
+	if s.cfg.PlanPoll < 0 {
+		return
+	}
+	t := time.NewTicker(s.cfg.PlanPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c := s.cat.Load()
+		plans, err := s.st.Plans(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.metrics.storeErrors.WithLabelValues("plans").Inc()
+				s.log.Warn("poll plans", "err", err.Error())
+			}
+			continue
+		}
+		var pub gridplan.PlanID
+		for _, p := range plans {
+			if p.Status == gridplan.Published {
+				pub = p.ID
+			}
+		}
+		if c == nil || pub != c.plan {
+			if err := s.Rebuild(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("rebuild after plan change", "err", err.Error())
+			}
+		}
+	}
+}
+
+// catalogue returns the current snapshot or an Unavailable error before the
+// first build.
+func (s *Server) catalogue() (*catalogue, error) {
+	c := s.cat.Load()
+	if c == nil {
+		return nil, errs.E(errs.Unavailable, "", "the service is starting; the catalogue is not built yet")
+	}
+	return c, nil
+}
+
+// healthz is GET /healthz: the process is up.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, r, http.StatusOK, mediaJSON, map[string]string{"status": "ok"})
+}
+
+// readyz is GET /readyz: the store answers and the catalogue is built.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		s.metrics.storeErrors.WithLabelValues("ping").Inc()
+		return errs.Wrap(errs.Unavailable, err, "the store is not reachable")
+	}
+	c, err := s.catalogue()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, mediaJSON, map[string]any{
+		"status":       "ready",
+		"plan":         int64(c.plan),
+		"catalogue_at": c.builtAt.Format(time.RFC3339),
+		"locator":      c.locate != nil,
+	})
+}
+
+// reload is POST /admin/reload (role admin): rebuild the catalogue from
+// the store now.
+func (s *Server) reload(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Rebuild(r.Context()); err != nil {
+		return errs.Wrap(errs.Unavailable, err, "rebuilding the catalogue failed; the previous one is still served")
+	}
+	c := s.cat.Load()
+	return writeJSON(w, r, http.StatusOK, mediaJSON, map[string]any{
+		"status": "rebuilt", "plan": int64(c.plan), "catalogue_at": c.builtAt.Format(time.RFC3339Nano),
+	})
+}
+
+// reqInfo travels in the request context from the outer wrapper to the
+// matched route, so metrics and logs name the route template.
+type reqInfo struct {
+	route string
+	role  Role
+}
+
+type ctxKey struct{}
+
+// outer wraps the router: request body limit, panic safety for anything
+// mux does, structured access log and per-route metrics.
+func (s *Server) outer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &reqInfo{route: "unmatched", role: RolePublic}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+		sw := &statusWriter{ResponseWriter: w}
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			s.writeProblem(sw, r, errs.E(errs.TooLarge, "body", "request bodies are limited to %d bytes", s.cfg.MaxBodyBytes))
+		} else {
+			if r.Body != nil {
+				r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBodyBytes)
+			}
+			next.ServeHTTP(sw, r)
+		}
+		d := time.Since(start)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.metrics.observe(info.route, r.Method, status, d)
+		lvl := slog.LevelInfo
+		if status >= 500 {
+			lvl = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), lvl, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("route", info.route), slog.Int("status", status),
+			slog.Int("bytes", sw.bytes), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.String("role", string(info.role)), slog.String("remote", r.RemoteAddr))
+	})
+}
+
+// matched records the matched route's template for metrics and logs.
+func (s *Server) matched(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
+			if rt := mux.CurrentRoute(r); rt != nil {
+				if t, err := rt.GetPathTemplate(); err == nil {
+					info.route = t
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func infoOf(r *http.Request) *reqInfo {
+	if info, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
+		return info
+	}
+	return &reqInfo{route: "unmatched", role: RolePublic}
+}
+
+// baseURL is the scheme and host clients reached us by, for absolute links
+// (GDAL follows them verbatim).
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

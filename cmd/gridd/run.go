@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gridd/gridd/api"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/gpkg"
+)
+
+// errUsage marks a command-line mistake (exit 2).
+var errUsage = errors.New("usage")
+
+// config is gridd's parsed command line and environment.
+type config struct {
+	addr        string
+	dataDir     string
+	databaseURL string
+	keysFile    string
+	keysEnv     string
+	seed        bool
+	logLevel    slog.Level
+	drain       time.Duration
+	planPoll    time.Duration
+}
+
+const usageText = `usage: gridd [flags]
+
+Serves the district as OGC API - Features, vector tiles and /locate.
+
+Storage: PostGIS when DATABASE_URL is set, else an embedded GeoPackage at
+DIR/gridd.gpkg (--data). An empty store is seeded with the Pukou reference
+district and its published plan (disable with --seed=false).
+
+API keys: --keys FILE or GRIDD_API_KEYS, one "sha256hex role name" per line
+(GRIDD_API_KEYS may separate entries with ';'); roles are public,
+dispatcher, planner, admin. Requests without a key are public.
+
+Flags:
+`
+
+func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*config, error) {
+	c := &config{databaseURL: getenv("DATABASE_URL"), keysEnv: getenv("GRIDD_API_KEYS")}
+	fs := flag.NewFlagSet("gridd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.addr, "addr", ":8080", "listen address")
+	fs.StringVar(&c.dataDir, "data", "./data", "directory of the embedded GeoPackage store (ignored when DATABASE_URL is set)")
+	fs.StringVar(&c.keysFile, "keys", "", "file of API keys (\"sha256hex role name\" lines)")
+	fs.BoolVar(&c.seed, "seed", true, "import the Pukou reference district and plan into an empty store")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.drain, "shutdown-timeout", 10*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
+	fs.DurationVar(&c.planPoll, "plan-poll", 10*time.Second, "how often to check whether the published plan changed")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usageText)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil, flag.ErrHelp
+		}
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, *level)
+	}
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return nil, fmt.Errorf("%w: --addr %q: want host:port or :port", errUsage, c.addr)
+	}
+	if c.drain <= 0 || c.planPoll <= 0 {
+		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
+	}
+	return c, nil
+}
+
+// Run runs the service until ctx is cancelled, then shuts down gracefully.
+// Logs go to stdout as JSON lines. ready, when non-nil, is called with the
+// listening address once the catalogue is built and the socket is open, so
+// tests can start gridd on ":0".
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready func(addr string)) error {
+	cfg, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	keys, err := loadKeys(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.seed {
+		if err := seed(ctx, st, log); err != nil {
+			return err
+		}
+	}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: newLocator, PlanPoll: cfg.planPoll})
+	if err != nil {
+		return err
+	}
+	if err := srv.Rebuild(ctx); err != nil {
+		return fmt.Errorf("build catalogue: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go srv.Watch(watchCtx)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("gridd listening", "addr", ln.Addr().String(), "keys", keys.Len())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "drain", cfg.drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func loadKeys(cfg *config) (*api.Keys, error) {
+	var parts []string
+	if cfg.keysFile != "" {
+		b, err := os.ReadFile(cfg.keysFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --keys: %v", errUsage, err)
+		}
+		ks, err := api.ParseKeys(bytes.NewReader(b), cfg.keysFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		if cfg.keysEnv == "" {
+			return ks, nil
+		}
+		parts = append(parts, string(b))
+	}
+	if cfg.keysEnv != "" {
+		parts = append(parts, cfg.keysEnv)
+	}
+	ks, err := api.ParseKeys(strings.NewReader(strings.Join(parts, "\n")), "keys")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return ks, nil
+}
+
+// openStore opens PostGIS when DATABASE_URL is set, else the embedded
+// GeoPackage.
+func openStore(ctx context.Context, cfg *config, log *slog.Logger) (store.Store, error) {
+	if cfg.databaseURL != "" {
+		return openPostGIS(ctx, cfg.databaseURL, log)
+	}
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	path := filepath.Join(cfg.dataDir, "gridd.gpkg")
+	db, err := gpkg.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	log.Info("store", "kind", "gpkg", "path", path)
+	return db, nil
+}
+
+// seed imports the Pukou bundle into an empty store and, when no plan
+// exists yet and the fixtures carry one, creates and publishes it.
+func seed(ctx context.Context, st store.Store, log *slog.Logger) error {
+	if _, err := st.Bundle(ctx); errs.Is(err, errs.NotFound) {
+		start := time.Now()
+		b, err := fixtures.LoadPukou()
+		if err != nil {
+			return fmt.Errorf("load Pukou bundle: %w", err)
+		}
+		if err := st.ImportBundle(ctx, b); err != nil {
+			return fmt.Errorf("import Pukou bundle: %w", err)
+		}
+		log.Info("imported the Pukou bundle", "streets", len(b.Streets), "communities", len(b.Communities),
+			"buildings", len(b.Buildings), "duration_ms", time.Since(start).Milliseconds())
+	} else if err != nil {
+		return fmt.Errorf("read bundle: %w", err)
+	}
+	plans, err := st.Plans(ctx)
+	if err != nil {
+		return fmt.Errorf("list plans: %w", err)
+	}
+	if len(plans) > 0 {
+		return nil
+	}
+	f, err := fixtures.PukouFS().Open("plan.geojson")
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Warn("no plan in the fixtures yet; serving the district without grids")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer f.Close()
+	grids, err := gridplan.ReadGeoJSON(f)
+	if err != nil {
+		return fmt.Errorf("read fixtures plan.geojson: %w", err)
+	}
+	p := &gridplan.Plan{Name: "Pukou reference plan (seed 1)", Params: gridplan.DefaultParams(), Grids: grids, Report: json.RawMessage(`{}`)}
+	if rep, err := fs.ReadFile(fixtures.PukouFS(), "plan-report.json"); err == nil && json.Valid(rep) {
+		p.Report = rep
+	}
+	id, err := st.CreatePlan(ctx, p)
+	if err != nil {
+		return fmt.Errorf("create plan: %w", err)
+	}
+	if err := st.PublishPlan(ctx, id); err != nil {
+		return fmt.Errorf("publish plan %d: %w", id, err)
+	}
+	log.Info("published the Pukou reference plan", "plan", int64(id), "grids", len(grids))
+	return nil
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/gridd/gridd/api"
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/dispatch"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// newLocator builds /locate's directory for a catalogue snapshot: the
+// district, the published plan's grids and the patrols at their home
+// positions.
+func newLocator(b *bundle.Bundle, grids []gridplan.Grid) (api.LocateFunc, error) {
+	d, err := dispatch.NewDirectory(b, grids, nil)
+	if err != nil {
+		return nil, err
+	}
+	return func(lon, lat float64, k int) (any, error) {
+		a, err := d.Locate(lon, lat, k)
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}, nil
+}
+
+func openPostGIS(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
+	return nil, errors.New("DATABASE_URL is set but this build has no PostGIS store yet; unset it to use the embedded store")
+}
