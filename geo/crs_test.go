@@ -277,3 +277,43 @@ func FuzzParseCRS(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkConversions times every conversion at a point in Pukou. The
+// inverses (GCJ02ToWGS84, BD09ToGCJ02 and the composites) iterate, so they
+// cost a few forward evaluations each.
+func BenchmarkConversions(b *testing.B) {
+	w := orb.Point{118.6275, 32.0589}
+	g := WGS84ToGCJ02(w)
+	bd := GCJ02ToBD09(g)
+	for _, bc := range []struct {
+		name string
+		f    func(orb.Point) orb.Point
+		in   orb.Point
+	}{
+		{"WGS84ToGCJ02", WGS84ToGCJ02, w},
+		{"GCJ02ToWGS84", GCJ02ToWGS84, g},
+		{"GCJ02ToBD09", GCJ02ToBD09, g},
+		{"BD09ToGCJ02", BD09ToGCJ02, bd},
+		{"bd09ToGCJ02Approx", bd09ToGCJ02Approx, bd},
+		{"WGS84ToBD09", WGS84ToBD09, w},
+		{"BD09ToWGS84", BD09ToWGS84, bd},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var sink orb.Point
+			for b.Loop() {
+				sink = bc.f(bc.in)
+			}
+			_ = sink
+		})
+	}
+}
+
+func BenchmarkParseCRS(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseCRS("EPSG:4490"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

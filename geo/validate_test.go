@@ -259,3 +259,117 @@ func valBruteValid(r orb.Ring) bool {
 	}
 	return true
 }
+
+func BenchmarkValidatePolygon(b *testing.B) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{100, 1000, 5000} {
+		p := orb.Polygon{valCircle(n, 0.05, 0.02, rnd)}
+		if err := ValidatePolygon(p); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("vertices=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = ValidatePolygon(p)
+			}
+		})
+	}
+	// A shell with 20 holes, as a community with ponds would have.
+	p := orb.Polygon{valCircle(2000, 0.05, 0.02, rnd)}
+	for i := range 20 {
+		h := valCircle(50, 0.002, 0, nil)
+		dx, dy := -0.02+0.01*float64(i%5), -0.015+0.01*float64(i/5)
+		for j := range h {
+			h[j][0] += dx
+			h[j][1] += dy
+		}
+		p = append(p, h)
+	}
+	if err := ValidatePolygon(p); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("vertices=3000,holes=20", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = ValidatePolygon(p)
+		}
+	})
+}
+
+func BenchmarkValidateMultiPolygon(b *testing.B) {
+	// A 10×10 checkerboard of 0.01° squares sharing edges and corners, as
+	// a street's communities merged into one MultiPolygon would.
+	var mp orb.MultiPolygon
+	for i := range 10 {
+		for j := range 10 {
+			mp = append(mp, orb.Polygon{valSq(0.01*float64(i), 0.01*float64(j), 0.01)})
+		}
+	}
+	if err := ValidateMultiPolygon(mp); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = ValidateMultiPolygon(mp)
+	}
+}
+
+// FuzzValidatePolygon feeds arbitrary coordinates (including NaN, ±Inf and
+// huge values) in rings of arbitrary length: ValidatePolygon must not
+// panic, must answer nil or errs.Invalid naming a ring, and must not modify
+// its input.
+func FuzzValidatePolygon(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0}, uint8(5), uint8(0))
+	f.Add([]byte("\x10\x20\x30\x40\x50\x60\x70\x80\x90\xa0\xb0\xc0\xd0\xe0\xf0"), uint8(4), uint8(2))
+	f.Add(make([]byte, 200), uint8(9), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, ringLen, holes uint8) {
+		// Coordinates come from a small lattice (so touching and collinear
+		// cases are frequent) or, for byte 0xff, from a special value.
+		special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1e308, -181, 91}
+		coord := func(i int, base float64) float64 {
+			if len(data) == 0 {
+				return base
+			}
+			b := data[i%len(data)]
+			if b >= 0xfa {
+				return special[int(b-0xfa)%len(special)]
+			}
+			return base + float64(b%16)/64
+		}
+		var p orb.Polygon
+		k := 0
+		for r := 0; r <= int(holes%4); r++ {
+			n := int(ringLen % 12)
+			var ring orb.Ring
+			for range n {
+				ring = append(ring, orb.Point{coord(k, 118.5), coord(k+1, 32)})
+				k += 2
+			}
+			if n > 0 && data != nil && len(data) > 0 && data[0]%3 != 0 {
+				ring = append(ring, ring[0]) // usually closed
+			}
+			p = append(p, ring)
+		}
+		before := p.Clone()
+		err := ValidatePolygon(p)
+		if err != nil {
+			e, ok := errs.As(err)
+			if !ok || e.Code != errs.Invalid || !strings.HasPrefix(e.Field, "polygon 0") {
+				t.Fatalf("ValidatePolygon(%v) = %v", p, err)
+			}
+		}
+		for i := range p {
+			for j := range p[i] {
+				a, b := p[i][j], before[i][j]
+				if !(a == b || math.IsNaN(a[0]) || math.IsNaN(a[1])) {
+					t.Fatalf("input modified at ring %d vertex %d", i, j)
+				}
+			}
+		}
+		// A MultiPolygon of it and a far copy must agree on validity.
+		far := orb.Polygon{valSq(-60, -60, 0.01)}
+		if mErr := ValidateMultiPolygon(orb.MultiPolygon{far, p}); (mErr == nil) != (err == nil) {
+			t.Fatalf("ValidatePolygon = %v but as part 1 of a MultiPolygon %v", err, mErr)
+		}
+	})
+}
