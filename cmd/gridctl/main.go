@@ -36,6 +36,7 @@ var errUsage = errors.New("usage")
 // commands is the one place subcommands are registered.
 func commands() map[string]command {
 	return map[string]command{
+		"bundle":   {"check a district bundle folder (bundle check DIR)", cmdBundle},
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
 	}
 }

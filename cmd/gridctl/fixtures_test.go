@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/fixtures"
+)
+
+// TestFixturesPukou writes the seed-1 bundle through the command, wants it
+// equal to the committed one and clean under `bundle check`.
+func TestFixturesPukou(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pukou")
+	code, out, errOut := run(t, "fixtures", "pukou", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "125 communities") {
+		t.Errorf("stdout %q", out)
+	}
+	for _, name := range []string{bundle.DistrictFile, bundle.StreetsFile, bundle.CommunitiesFile, bundle.BuildingsFile,
+		bundle.FacilitiesFile, bundle.PatrolsFile, bundle.WorkersFile, bundle.DepartmentsFile} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fs.ReadFile(fixtures.PukouFS(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the committed bundle", name)
+		}
+	}
+	if code, out, _ := run(t, "bundle", "check", dir); code != 0 {
+		t.Errorf("bundle check exit %d:\n%s", code, out)
+	}
+	// Another seed is another, still clean, bundle.
+	dir2 := filepath.Join(t.TempDir(), "pukou2")
+	if code, _, errOut := run(t, "fixtures", "pukou", "--out", dir2, "--seed", "2"); code != 0 {
+		t.Fatalf("seed 2: exit %d: %s", code, errOut)
+	}
+	if code, out, _ := run(t, "bundle", "check", dir2); code != 0 {
+		t.Errorf("seed 2: bundle check exit %d:\n%s", code, out)
+	}
+}
+
+func TestFixturesUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"fixtures", "-h"}, 0, "usage: gridctl fixtures pukou"},
+		{[]string{"fixtures", "pukou", "-h"}, 0, "-seed"},
+		{[]string{"fixtures"}, 2, "want a district name"},
+		{[]string{"fixtures", "gulou", "--out", "x"}, 2, `unknown district "gulou"`},
+		{[]string{"fixtures", "pukou"}, 2, "--out is required"},
+		{[]string{"fixtures", "pukou", "--out", "x", "--seed", "one"}, 2, "invalid value"},
+		{[]string{"fixtures", "pukou", "--out", "x", "extra"}, 2, `unexpected argument "extra"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, errOut := run(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.want)
+			}
+		})
+	}
+}
