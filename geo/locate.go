@@ -1,0 +1,611 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"unsafe"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/errs"
+)
+
+// Area is one coded polygon of a layer (a street, a community, a grid).
+type Area struct {
+	Code string
+	Geom orb.MultiPolygon
+}
+
+// PolygonIndex answers "which area contains this point?" exactly, in tens of
+// nanoseconds, without allocating. It is immutable after NewPolygonIndex
+// and safe for concurrent use.
+//
+// # Tie rule
+//
+// A point belongs to area i when the point displaced by an infinitesimal
+// amount east (and an even smaller amount north) lies inside area i by the
+// even-odd rule over all rings of its MultiPolygon. Hence a point on an edge
+// shared by two areas belongs to the area on the edge's east side (the north
+// side for an east-west edge), and a shared vertex belongs to the area that
+// the direction just counter-clockwise of due east enters. For areas that
+// tile the plane every point belongs to exactly one of them.
+//
+// A point on a boundary that no area claims this way (the district's outer
+// edge on its east and north sides, the rim of a hole or gap) belongs to the
+// lowest-index area whose closed boundary contains it, so the whole closed
+// district is inside. When areas overlap, the lowest index wins.
+//
+// All tests are exact for the float64 coordinates (filtered orientation
+// predicates with an exact fallback), with no tolerance.
+//
+// # Method
+//
+// A uniform raster over the bounding box, sized from the edge count, stores
+// for each cell either "inside area i"/"outside" (no edge touches the cell)
+// or the edges that touch the cell with the candidate areas and their state
+// at the cell's lower-left corner. A lookup in a mixed cell counts the
+// crossings of those edges with the segment from the point to the corner,
+// so its cost depends on the local edge density, not on the number of areas.
+type PolygonIndex struct {
+	areas []Area
+
+	nx, ny       int
+	x0, y0       float64
+	invDx, invDy float64
+	xs, ys       []float64 // cell boundaries, len nx+1 and ny+1
+
+	cells  []int32 // ≥ 0: uniform, value-1 is the area (or -1 outside); < 0: mixed index -v-1
+	mixed  []mixedCell
+	cedges []cellEdge
+	cands  []int32
+
+	// edges per area, for Nearest's brute force fallback and slow cells.
+	edges []edge
+
+	cosLat float64 // cos of the bbox centre latitude, for sizing
+}
+
+type edge struct {
+	ax, ay, bx, by float64
+	area           int32
+}
+
+type mixedCell struct {
+	rx, ry float64 // reference corner
+	base   uint64  // candidate states at the reference corner
+	e0, e1 uint32  // cedges range
+	c0     uint32  // cands start
+	nc     uint32  // candidate count
+}
+
+type cellEdge struct {
+	ax, ay, bx, by float64
+	bit            uint8 // candidate slot
+	sideR          int8  // sideP of the reference corner
+}
+
+// cellsPerEdge sets the raster resolution: about this many cells per edge
+// keeps most cells uniform and mixed cells short, and the table stays a
+// few tens of bytes per edge.
+const cellsPerEdge = 2.0
+
+// maxRasterCells bounds memory for huge inputs (~4 bytes a cell).
+const maxRasterCells = 1 << 24
+
+// NewPolygonIndex builds the index over areas; Locate returns indices into
+// areas. It rejects non-finite coordinates, coordinates outside lon
+// [-180,180] / lat [-90,90] and rings of fewer than 4 points, naming the
+// area, polygon, ring and vertex. Areas with empty geometry are never
+// located.
+func NewPolygonIndex(areas []Area) (*PolygonIndex, error) {
+	return newPolygonIndex(areas, cellsPerEdge)
+}
+
+func newPolygonIndex(areas []Area, cellsPerEdge float64) (*PolygonIndex, error) {
+	ix := &PolygonIndex{areas: append([]Area(nil), areas...)}
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for i, a := range areas {
+		for pi, poly := range a.Geom {
+			for ri, ring := range poly {
+				if len(ring) < 4 {
+					return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, -1), "ring has %d points, need at least 4", len(ring))
+				}
+				for vi, p := range ring {
+					if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "coordinate is not finite")
+					}
+					if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "(%g, %g) is outside lon [-180,180], lat [-90,90]", p[0], p[1])
+					}
+				}
+				n := len(ring)
+				for k := 0; k < n; k++ {
+					p, q := ring[k], ring[(k+1)%n]
+					if p == q {
+						continue // closing point or repeated vertex
+					}
+					ix.edges = append(ix.edges, edge{p[0], p[1], q[0], q[1], int32(i)})
+					minX, maxX = math.Min(minX, math.Min(p[0], q[0])), math.Max(maxX, math.Max(p[0], q[0]))
+					minY, maxY = math.Min(minY, math.Min(p[1], q[1])), math.Max(maxY, math.Max(p[1], q[1]))
+				}
+			}
+		}
+	}
+	if len(areas) > math.MaxInt32-1 {
+		return nil, errs.E(errs.TooLarge, "areas", "%d areas is too many", len(areas))
+	}
+	if len(ix.edges) == 0 {
+		ix.nx, ix.ny = 0, 0
+		ix.xs, ix.ys = []float64{0}, []float64{0}
+		return ix, nil
+	}
+	ix.build(minX, minY, maxX, maxY, cellsPerEdge)
+	return ix, nil
+}
+
+func areaField(i int, code string, pi, ri, vi int) string {
+	s := fmt.Sprintf("areas[%d]", i)
+	if code != "" {
+		s += fmt.Sprintf(" (%s)", code)
+	}
+	s += fmt.Sprintf(" polygon %d ring %d", pi, ri)
+	if vi >= 0 {
+		s += fmt.Sprintf(" vertex %d", vi)
+	}
+	return s
+}
+
+// Len is the number of areas.
+func (ix *PolygonIndex) Len() int { return len(ix.areas) }
+
+// Area returns the i-th area as given to NewPolygonIndex.
+func (ix *PolygonIndex) Area(i int) Area { return ix.areas[i] }
+
+func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge float64) {
+	ix.cosLat = math.Cos((minY + maxY) / 2 * math.Pi / 180)
+	w, h := maxX-minX, maxY-minY
+	wm, hm := w*ix.cosLat, h
+	target := cellsPerEdge * float64(len(ix.edges))
+	if target > maxRasterCells {
+		target = maxRasterCells
+	}
+	var nx, ny int
+	switch {
+	case wm <= 0 && hm <= 0:
+		nx, ny = 1, 1
+	case wm <= 0:
+		nx, ny = 1, int(math.Ceil(target))
+	case hm <= 0:
+		nx, ny = int(math.Ceil(target)), 1
+	default:
+		nx = int(math.Ceil(math.Sqrt(target * wm / hm)))
+		ny = int(math.Ceil(target / float64(nx)))
+	}
+	nx = min(max(nx, 1), 1<<15)
+	ny = min(max(ny, 1), 1<<15)
+	ix.nx, ix.ny = nx, ny
+	dx, dy := w/float64(nx), h/float64(ny)
+	if dx <= 0 {
+		dx = 1e-9
+	}
+	if dy <= 0 {
+		dy = 1e-9
+	}
+	ix.x0, ix.y0 = minX, minY
+	ix.invDx, ix.invDy = 1/dx, 1/dy
+	ix.xs = bounds(minX, dx, nx, maxX)
+	ix.ys = bounds(minY, dy, ny, maxY)
+
+	// 1. Which edges touch which closed cells.
+	type pair struct{ cell, edge int32 }
+	var pairs []pair
+	counts := make([]int32, nx*ny+1)
+	for ei, e := range ix.edges {
+		cx0, cx1 := ix.colRange(math.Min(e.ax, e.bx), math.Max(e.ax, e.bx))
+		cy0, cy1 := ix.rowRange(math.Min(e.ay, e.by), math.Max(e.ay, e.by))
+		for cy := cy0; cy <= cy1; cy++ {
+			for cx := cx0; cx <= cx1; cx++ {
+				if cx0 != cx1 && cy0 != cy1 && !segMayTouchRect(e, ix.xs[cx], ix.ys[cy], ix.xs[cx+1], ix.ys[cy+1]) {
+					continue
+				}
+				c := int32(cy*nx + cx)
+				pairs = append(pairs, pair{c, int32(ei)})
+				counts[c+1]++
+			}
+		}
+	}
+	for c := 1; c <= nx*ny; c++ {
+		counts[c] += counts[c-1]
+	}
+	byCell := make([]int32, len(pairs))
+	fill := append([]int32(nil), counts[:nx*ny]...)
+	for _, p := range pairs {
+		byCell[fill[p.cell]] = p.edge
+		fill[p.cell]++
+	}
+	pairs = nil
+
+	// 2. Which areas contain each cell's lower-left corner (perturbed),
+	// row by row: an edge crossing the row line toggles the areas of all
+	// corners to its west.
+	type event struct {
+		j    int32 // corners with column < j lie west of the edge
+		area int32
+	}
+	rowEvents := make([][]event, ny)
+	for _, e := range ix.edges {
+		lo, hi := math.Min(e.ay, e.by), math.Max(e.ay, e.by)
+		if lo == hi {
+			continue
+		}
+		r0, r1 := ix.rowRange(lo, hi)
+		lx, ly, hx, hy := e.ax, e.ay, e.bx, e.by
+		if ly > hy {
+			lx, ly, hx, hy = hx, hy, lx, ly
+		}
+		for r := r0; r <= r1; r++ {
+			y := ix.ys[r]
+			if !(lo <= y && y < hi) {
+				continue
+			}
+			// first column whose corner is right of the upward edge
+			j := sort.Search(nx, func(c int) bool { return sideP(lx, ly, hx, hy, ix.xs[c], y) < 0 })
+			if j > 0 {
+				rowEvents[r] = append(rowEvents[r], event{int32(j), e.area})
+			}
+		}
+	}
+	ix.cells = make([]int32, nx*ny)
+	var inside []int32 // sorted areas containing the current corner
+	toggle := func(a int32) {
+		k := sort.Search(len(inside), func(i int) bool { return inside[i] >= a })
+		if k < len(inside) && inside[k] == a {
+			inside = append(inside[:k], inside[k+1:]...)
+			return
+		}
+		inside = append(inside, 0)
+		copy(inside[k+1:], inside[k:])
+		inside[k] = a
+	}
+	var cand []int32
+	for r := 0; r < ny; r++ {
+		ev := rowEvents[r]
+		sort.Slice(ev, func(a, b int) bool { return ev[a].j > ev[b].j })
+		inside = inside[:0]
+		k := 0
+		for c := nx - 1; c >= 0; c-- {
+			for k < len(ev) && int(ev[k].j) > c {
+				toggle(ev[k].area)
+				k++
+			}
+			cell := r*nx + c
+			es := byCell[counts[cell]:counts[cell+1]]
+			if len(es) == 0 {
+				if len(inside) > 0 {
+					ix.cells[cell] = inside[0] + 1
+				}
+				continue
+			}
+			cand = append(cand[:0], inside...)
+			for _, ei := range es {
+				cand = append(cand, ix.edges[ei].area)
+			}
+			sort.Slice(cand, func(a, b int) bool { return cand[a] < cand[b] })
+			cand = dedup(cand)
+			rx, ry := ix.xs[c], ix.ys[r]
+			m := mixedCell{rx: rx, ry: ry, e0: uint32(len(ix.cedges)), c0: uint32(len(ix.cands)), nc: uint32(len(cand))}
+			ix.cands = append(ix.cands, cand...)
+			if len(cand) <= 64 {
+				for b, a := range cand {
+					if contains32(inside, a) {
+						m.base |= 1 << uint(b)
+					}
+				}
+				for _, ei := range es {
+					e := ix.edges[ei]
+					b := sort.Search(len(cand), func(i int) bool { return cand[i] >= e.area })
+					ix.cedges = append(ix.cedges, cellEdge{e.ax, e.ay, e.bx, e.by, uint8(b), int8(sideP(e.ax, e.ay, e.bx, e.by, rx, ry))})
+				}
+			}
+			// more than 64 candidates: no edges stored, Locate tests the
+			// candidates' full polygons (slow but exact; only for heavily
+			// overlapping input).
+			m.e1 = uint32(len(ix.cedges))
+			ix.cells[cell] = -int32(len(ix.mixed)) - 1
+			ix.mixed = append(ix.mixed, m)
+		}
+	}
+}
+
+func dedup(s []int32) []int32 {
+	if len(s) < 2 {
+		return s
+	}
+	n := 1
+	for i := 1; i < len(s); i++ {
+		if s[i] != s[n-1] {
+			s[n] = s[i]
+			n++
+		}
+	}
+	return s[:n]
+}
+
+func contains32(s []int32, a int32) bool {
+	for _, x := range s {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// bounds returns n+1 increasing cell boundaries from x0 by d whose last one
+// lies strictly beyond hi, so every x in [x0, hi] falls in a cell.
+func bounds(x0, d float64, n int, hi float64) []float64 {
+	b := make([]float64, n+1)
+	for i := 0; i < n; i++ {
+		b[i] = x0 + float64(i)*d
+	}
+	b[n] = math.Nextafter(math.Max(x0+float64(n)*d, hi), math.Inf(1))
+	for i := n - 1; i > 0; i-- { // keep strictly increasing
+		if b[i] >= b[i+1] {
+			b[i] = math.Nextafter(b[i+1], math.Inf(-1))
+		}
+	}
+	return b
+}
+
+// col returns the column whose half-open interval [xs[c], xs[c+1]) holds x,
+// clamped to the raster.
+func (ix *PolygonIndex) col(x float64) int {
+	c := int((x - ix.x0) * ix.invDx)
+	if c < 0 || x != x {
+		c = 0
+	}
+	if c >= ix.nx {
+		c = ix.nx - 1
+	}
+	for c > 0 && x < ix.xs[c] {
+		c--
+	}
+	for c < ix.nx-1 && x >= ix.xs[c+1] {
+		c++
+	}
+	return c
+}
+
+func (ix *PolygonIndex) row(y float64) int {
+	r := int((y - ix.y0) * ix.invDy)
+	if r < 0 || y != y {
+		r = 0
+	}
+	if r >= ix.ny {
+		r = ix.ny - 1
+	}
+	for r > 0 && y < ix.ys[r] {
+		r--
+	}
+	for r < ix.ny-1 && y >= ix.ys[r+1] {
+		r++
+	}
+	return r
+}
+
+// colRange is every column whose closed interval meets [lo, hi].
+func (ix *PolygonIndex) colRange(lo, hi float64) (int, int) {
+	a, b := ix.col(lo), ix.col(hi)
+	if a > 0 && lo == ix.xs[a] {
+		a--
+	}
+	return a, b
+}
+
+func (ix *PolygonIndex) rowRange(lo, hi float64) (int, int) {
+	a, b := ix.row(lo), ix.row(hi)
+	if a > 0 && lo == ix.ys[a] {
+		a--
+	}
+	return a, b
+}
+
+// segMayTouchRect is a conservative test: false only when the closed
+// rectangle certainly lies strictly on one side of the edge's line (the
+// caller already knows the bounding boxes overlap).
+func segMayTouchRect(e edge, x0, y0, x1, y1 float64) bool {
+	dx, dy := e.bx-e.ax, e.by-e.ay
+	tol := 1e-9 * (math.Abs(dx) + math.Abs(dy)) * ((x1 - x0) + (y1 - y0) + math.Abs(e.ax) + math.Abs(e.ay))
+	pos, neg := false, false
+	for _, c := range [4][2]float64{{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}} {
+		d := dx*(c[1]-e.ay) - dy*(c[0]-e.ax)
+		if d > -tol {
+			pos = true
+		}
+		if d < tol {
+			neg = true
+		}
+	}
+	return pos && neg
+}
+
+// Locate returns the index of the area containing (lon, lat) under the tie
+// rule of PolygonIndex, or ok=false when no area contains it (or the
+// coordinates are NaN). It does not allocate.
+func (ix *PolygonIndex) Locate(lon, lat float64) (i int, ok bool) {
+	if !(lon >= ix.xs[0] && lon < ix.xs[ix.nx] && lat >= ix.ys[0] && lat < ix.ys[ix.ny]) {
+		return -1, false
+	}
+	c := ix.col(lon)
+	r := ix.row(lat)
+	v := ix.cells[r*ix.nx+c]
+	if v >= 0 {
+		return int(v) - 1, v > 0
+	}
+	return ix.locateMixed(&ix.mixed[-v-1], lon, lat)
+}
+
+func (ix *PolygonIndex) locateMixed(m *mixedCell, px, py float64) (int, bool) {
+	if m.nc > 64 {
+		return ix.locateSlowAmong(ix.cands[m.c0:m.c0+m.nc], px, py)
+	}
+	rx, ry := m.rx, m.ry
+	mask := m.base
+	es := ix.cedges[m.e0:m.e1]
+	if px != rx || py != ry {
+		for k := range es {
+			e := &es[k]
+			if sideP(e.ax, e.ay, e.bx, e.by, px, py) == int(e.sideR) {
+				continue
+			}
+			if sideL(px, py, rx, ry, e.ax, e.ay) != sideL(px, py, rx, ry, e.bx, e.by) {
+				mask ^= 1 << e.bit
+			}
+		}
+	}
+	if mask != 0 {
+		return int(ix.cands[m.c0+uint32(bits.TrailingZeros64(mask))]), true
+	}
+	// Unclaimed by the half-open rule: on the closed boundary of a candidate?
+	best := -1
+	for k := range es {
+		e := &es[k]
+		if onSegment(e.ax, e.ay, e.bx, e.by, px, py) {
+			a := int(ix.cands[m.c0+uint32(e.bit)])
+			if best < 0 || a < best {
+				best = a
+			}
+		}
+	}
+	return best, best >= 0
+}
+
+// locateSlowAmong tests whole areas (for over-full cells).
+func (ix *PolygonIndex) locateSlowAmong(areas []int32, px, py float64) (int, bool) {
+	for _, a := range areas {
+		if containsHalfOpen(ix.areas[a].Geom, px, py) {
+			return int(a), true
+		}
+	}
+	for _, a := range areas {
+		if onBoundary(ix.areas[a].Geom, px, py) {
+			return int(a), true
+		}
+	}
+	return -1, false
+}
+
+// containsHalfOpen is the reference point-in-polygon test under the tie
+// rule: the even-odd crossing number of a ray from the perturbed point
+// going east, over every ring of mp.
+func containsHalfOpen(mp orb.MultiPolygon, px, py float64) bool {
+	in := false
+	for _, poly := range mp {
+		for _, ring := range poly {
+			n := len(ring)
+			for k := 0; k < n; k++ {
+				a, b := ring[k], ring[(k+1)%n]
+				if (a[1] > py) == (b[1] > py) {
+					continue
+				}
+				if a[1] > b[1] {
+					a, b = b, a
+				}
+				if orient(a[0], a[1], b[0], b[1], px, py) > 0 {
+					in = !in
+				}
+			}
+		}
+	}
+	return in
+}
+
+// onBoundary reports whether p lies exactly on some edge of mp.
+func onBoundary(mp orb.MultiPolygon, px, py float64) bool {
+	for _, poly := range mp {
+		for _, ring := range poly {
+			n := len(ring)
+			for k := 0; k < n; k++ {
+				a, b := ring[k], ring[(k+1)%n]
+				if onSegment(a[0], a[1], b[0], b[1], px, py) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Location is the codes of the street, community and grid containing a
+// point; a code is "" when its layer is absent or does not cover the point.
+type Location struct {
+	Street, Community, Grid string
+}
+
+// Locator finds street, community and grid of a point in one call, from
+// three PolygonIndexes (same tie rule). Immutable and safe for concurrent
+// use.
+type Locator struct {
+	streets, communities, grids *PolygonIndex
+}
+
+// NewLocator indexes the three layers; any of them may be nil (grids are nil
+// before a plan exists), but not all.
+func NewLocator(streets, communities, grids []Area) (*Locator, error) {
+	if streets == nil && communities == nil && grids == nil {
+		return nil, errs.E(errs.Invalid, "layers", "a locator needs at least one of streets, communities, grids")
+	}
+	l := &Locator{}
+	var err error
+	for _, x := range []struct {
+		name  string
+		areas []Area
+		dst   **PolygonIndex
+	}{{"streets", streets, &l.streets}, {"communities", communities, &l.communities}, {"grids", grids, &l.grids}} {
+		if x.areas == nil {
+			continue
+		}
+		if *x.dst, err = NewPolygonIndex(x.areas); err != nil {
+			return nil, fmt.Errorf("%s: %w", x.name, err)
+		}
+	}
+	return l, nil
+}
+
+// Locate returns the codes of the areas containing (lon, lat); ok is false
+// when no layer contains the point (outside the district).
+func (l *Locator) Locate(lon, lat float64) (Location, bool) {
+	var loc Location
+	ok := false
+	if l.streets != nil {
+		if i, in := l.streets.Locate(lon, lat); in {
+			loc.Street, ok = l.streets.areas[i].Code, true
+		}
+	}
+	if l.communities != nil {
+		if i, in := l.communities.Locate(lon, lat); in {
+			loc.Community, ok = l.communities.areas[i].Code, true
+		}
+	}
+	if l.grids != nil {
+		if i, in := l.grids.Locate(lon, lat); in {
+			loc.Grid, ok = l.grids.areas[i].Code, true
+		}
+	}
+	return loc, ok
+}
+
+// Streets, Communities and Grids return the layer indexes (nil when absent).
+func (l *Locator) Streets() *PolygonIndex     { return l.streets }
+func (l *Locator) Communities() *PolygonIndex { return l.communities }
+func (l *Locator) Grids() *PolygonIndex       { return l.grids }
+
+// sizeBytes estimates the index's own memory (the raster tables and edge
+// copies; the caller's geometries are shared, not copied).
+func (ix *PolygonIndex) sizeBytes() int {
+	return len(ix.cells)*4 + len(ix.mixed)*int(unsafe.Sizeof(mixedCell{})) +
+		len(ix.cedges)*int(unsafe.Sizeof(cellEdge{})) + len(ix.cands)*4 +
+		len(ix.edges)*int(unsafe.Sizeof(edge{})) + (len(ix.xs)+len(ix.ys))*8
+}

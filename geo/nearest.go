@@ -1,0 +1,320 @@
+package geo
+
+import (
+	"math"
+	"sync"
+
+	"github.com/gridd/gridd/errs"
+)
+
+// UnitStatus is a moving unit's (patrol's) availability.
+type UnitStatus uint8
+
+const (
+	UnitAvailable UnitStatus = iota + 1
+	UnitBusy
+	UnitOffline
+)
+
+func (s UnitStatus) String() string {
+	switch s {
+	case UnitAvailable:
+		return "available"
+	case UnitBusy:
+		return "busy"
+	case UnitOffline:
+		return "offline"
+	}
+	return "unknown"
+}
+
+// Neighbor is one answer of UnitIndex.Nearest.
+type Neighbor struct {
+	ID        string
+	DistanceM float64 // great-circle distance
+}
+
+// UnitIndex is a mutable index of moving units for nearest-unit queries by
+// great-circle distance. Units live in buckets of a lon/lat grid
+// (unitCellDeg on a side) and a query searches rings of buckets outwards
+// until no unvisited bucket can hold a closer unit (a spherical lower
+// bound), falling back to a full scan when the rings would cover more
+// buckets than there are units. It is safe for concurrent use: updates take
+// a write lock, queries a read lock, so a query never sees a half-applied
+// update.
+type UnitIndex struct {
+	mu      sync.RWMutex
+	units   []unit         // dense; Remove swaps the last one in
+	byID    map[string]int // id → position in units
+	buckets map[cellKey][]int32
+}
+
+type unit struct {
+	id       string
+	lon, lat float64
+	x, y, z  float64 // unit vector, for chord distances
+	st       UnitStatus
+	key      cellKey
+	slot     int32 // position in its bucket
+}
+
+// cellKey packs a bucket's column and row (int32 each) into one word, the
+// fastest map key.
+type cellKey uint64
+
+func mkKey(cx, cy int32) cellKey { return cellKey(uint64(uint32(cx))<<32 | uint64(uint32(cy))) }
+
+// unitCellDeg is the bucket size: 0.01° is about 1.1 km north-south (0.95 km
+// east-west at Nanjing), a few patrols a bucket at district densities, so a
+// k=1 query usually reads 9 buckets.
+const unitCellDeg = 0.01
+
+// NewUnitIndex returns an empty index.
+func NewUnitIndex() *UnitIndex {
+	return &UnitIndex{byID: map[string]int{}, buckets: map[cellKey][]int32{}}
+}
+
+func unitCell(lon, lat float64) (cx, cy int32) {
+	return int32(math.Floor(lon / unitCellDeg)), int32(math.Floor(lat / unitCellDeg))
+}
+
+func unitVec(lon, lat float64) (x, y, z float64) {
+	lo, la := lon*math.Pi/180, lat*math.Pi/180
+	sla, cla := math.Sincos(la)
+	slo, clo := math.Sincos(lo)
+	return cla * clo, cla * slo, sla
+}
+
+// Upsert adds a unit or moves it and sets its status. It rejects an empty
+// id, non-finite or out-of-range coordinates and unknown statuses with
+// errs.Invalid and then changes nothing.
+func (ix *UnitIndex) Upsert(id string, lon, lat float64, st UnitStatus) error {
+	if id == "" {
+		return errs.E(errs.Invalid, "id", "unit id is empty")
+	}
+	if !(lon >= -180 && lon <= 180) {
+		return errs.E(errs.Invalid, "lon", "unit %s: longitude %v is not in [-180, 180]", id, lon)
+	}
+	if !(lat >= -90 && lat <= 90) {
+		return errs.E(errs.Invalid, "lat", "unit %s: latitude %v is not in [-90, 90]", id, lat)
+	}
+	if st < UnitAvailable || st > UnitOffline {
+		return errs.E(errs.Invalid, "status", "unit %s: unknown status %d", id, st)
+	}
+	x, y, z := unitVec(lon, lat)
+	key := mkKey(unitCell(lon, lat))
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if i, ok := ix.byID[id]; ok {
+		u := &ix.units[i]
+		if u.key != key {
+			ix.unbucket(i)
+			u.key = key
+			ix.bucket(i)
+		}
+		u.lon, u.lat, u.x, u.y, u.z, u.st = lon, lat, x, y, z, st
+		return nil
+	}
+	i := len(ix.units)
+	ix.units = append(ix.units, unit{id: id, lon: lon, lat: lat, x: x, y: y, z: z, st: st, key: key})
+	ix.byID[id] = i
+	ix.bucket(i)
+	return nil
+}
+
+func (ix *UnitIndex) bucket(i int) {
+	u := &ix.units[i]
+	b := ix.buckets[u.key]
+	u.slot = int32(len(b))
+	ix.buckets[u.key] = append(b, int32(i))
+}
+
+func (ix *UnitIndex) unbucket(i int) {
+	u := &ix.units[i]
+	b := ix.buckets[u.key]
+	last := len(b) - 1
+	moved := b[last]
+	b[u.slot] = moved
+	ix.units[moved].slot = u.slot
+	b = b[:last]
+	if len(b) == 0 {
+		delete(ix.buckets, u.key)
+	} else {
+		ix.buckets[u.key] = b
+	}
+}
+
+// Remove deletes a unit; false when there was none.
+func (ix *UnitIndex) Remove(id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	i, ok := ix.byID[id]
+	if !ok {
+		return false
+	}
+	ix.unbucket(i)
+	delete(ix.byID, id)
+	last := len(ix.units) - 1
+	if i != last {
+		// move the last unit into slot i and repoint its bucket entry
+		ix.units[i] = ix.units[last]
+		u := &ix.units[i]
+		ix.byID[u.id] = i
+		ix.buckets[u.key][u.slot] = int32(i)
+	}
+	ix.units[last] = unit{}
+	ix.units = ix.units[:last]
+	return true
+}
+
+// Len is the number of units.
+func (ix *UnitIndex) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.units)
+}
+
+// Nearest returns up to k units nearest to (lon, lat) by great-circle
+// distance, nearest first, ties broken by id, among those for which keep
+// returns true (keep nil keeps all). keep runs under the index's read lock
+// and must not call back into the index's update methods. It returns nil
+// for k ≤ 0 or non-finite coordinates.
+func (ix *UnitIndex) Nearest(lon, lat float64, k int, keep func(id string, st UnitStatus) bool) []Neighbor {
+	if k <= 0 || !(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90) {
+		return nil
+	}
+	qx, qy, qz := unitVec(lon, lat)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var buf [4]cand
+	h := topK{k: k, items: buf[:0]}
+	if k > len(buf) {
+		h.items = make([]cand, 0, min(k, len(ix.units)))
+	}
+	if len(ix.units) < 64 {
+		ix.scanAll(&h, qx, qy, qz, keep)
+		return h.result()
+	}
+	var c struct{ cx, cy int32 }
+	c.cx, c.cy = unitCell(lon, lat)
+	coslat := math.Cos(lat * math.Pi / 180)
+	for r := int32(0); ; r++ {
+		cells := (2*int64(r) + 1) * (2*int64(r) + 1)
+		lonLo := float64(c.cx-r) * unitCellDeg
+		lonHi := float64(c.cx+r+1) * unitCellDeg
+		if cells > int64(len(ix.units)) || lonLo < -180 || lonHi > 180 || lonHi-lonLo >= 90 {
+			// The rings would cost more than a scan, or would wrap the
+			// antimeridian (where the bound below does not hold): scan.
+			h = topK{k: k, items: h.items[:0]}
+			ix.scanAll(&h, qx, qy, qz, keep)
+			return h.result()
+		}
+		for cy := c.cy - r; cy <= c.cy+r; cy++ {
+			if cy == c.cy-r || cy == c.cy+r {
+				for cx := c.cx - r; cx <= c.cx+r; cx++ {
+					ix.scanBucket(&h, mkKey(cx, cy), qx, qy, qz, keep)
+				}
+				continue
+			}
+			ix.scanBucket(&h, mkKey(c.cx-r, cy), qx, qy, qz, keep)
+			if r > 0 {
+				ix.scanBucket(&h, mkKey(c.cx+r, cy), qx, qy, qz, keep)
+			}
+		}
+		if len(h.items) < k {
+			continue
+		}
+		// Any unit outside the visited square is at least this far (radians):
+		// beyond its north or south side by the latitude gap; beyond its east
+		// or west side by at least the distance to that side's meridian,
+		// asin(cos(lat)·sin(Δlon)) for Δlon < 90°.
+		latLo := float64(c.cy-r) * unitCellDeg
+		latHi := float64(c.cy+r+1) * unitCellDeg
+		lb := math.Inf(1)
+		if latLo > -90 {
+			lb = math.Min(lb, (lat-latLo)*math.Pi/180)
+		}
+		if latHi < 90 {
+			lb = math.Min(lb, (latHi-lat)*math.Pi/180)
+		}
+		dl := math.Min(lon-lonLo, lonHi-lon) * math.Pi / 180
+		lb = math.Min(lb, math.Asin(math.Min(1, coslat*math.Sin(dl))))
+		lb -= 1e-9 // 6 mm under, against rounding of bucket edges
+		chordLB := 2 * math.Sin(math.Max(lb, 0)/2)
+		if h.worst() < chordLB*chordLB {
+			return h.result()
+		}
+	}
+}
+
+func (ix *UnitIndex) scanBucket(h *topK, key cellKey, qx, qy, qz float64, keep func(string, UnitStatus) bool) {
+	for _, i := range ix.buckets[key] {
+		ix.consider(h, int(i), qx, qy, qz, keep)
+	}
+}
+
+func (ix *UnitIndex) scanAll(h *topK, qx, qy, qz float64, keep func(string, UnitStatus) bool) {
+	for i := range ix.units {
+		ix.consider(h, i, qx, qy, qz, keep)
+	}
+}
+
+func (ix *UnitIndex) consider(h *topK, i int, qx, qy, qz float64, keep func(string, UnitStatus) bool) {
+	u := &ix.units[i]
+	dx, dy, dz := u.x-qx, u.y-qy, u.z-qz
+	d2 := dx*dx + dy*dy + dz*dz
+	if len(h.items) == h.k && !less(d2, u.id, h.items[h.k-1].d2, h.items[h.k-1].id) {
+		return
+	}
+	if keep != nil && !keep(u.id, u.st) {
+		return
+	}
+	h.push(cand{d2, u.id})
+}
+
+type cand struct {
+	d2 float64 // squared chord on the unit sphere; monotone in great-circle distance
+	id string
+}
+
+func less(d2a float64, ida string, d2b float64, idb string) bool {
+	return d2a < d2b || (d2a == d2b && ida < idb)
+}
+
+// topK keeps the k best candidates sorted (k is small: insertion is cheap).
+type topK struct {
+	k     int
+	items []cand
+}
+
+func (h *topK) push(c cand) {
+	n := len(h.items)
+	if n < h.k {
+		h.items = append(h.items, c)
+	} else {
+		n--
+	}
+	j := n
+	for j > 0 && less(c.d2, c.id, h.items[j-1].d2, h.items[j-1].id) {
+		h.items[j] = h.items[j-1]
+		j--
+	}
+	h.items[j] = c
+}
+
+func (h *topK) worst() float64 { return h.items[len(h.items)-1].d2 }
+
+func (h *topK) result() []Neighbor {
+	if len(h.items) == 0 {
+		return nil
+	}
+	out := make([]Neighbor, len(h.items))
+	for i, c := range h.items {
+		out[i] = Neighbor{ID: c.id, DistanceM: chordToM(c.d2)}
+	}
+	return out
+}
+
+func chordToM(d2 float64) float64 {
+	return 2 * math.Asin(math.Min(1, math.Sqrt(d2)/2)) * EarthRadiusM
+}
