@@ -43,7 +43,8 @@ type Source struct {
 // them. The Source keeps layer.Features; the caller must not modify them
 // afterwards.
 func NewSource(layer Layer, opt SourceOptions) (*Source, error) {
-	if err := checkLayer(&layer); err != nil {
+	bounds, err := checkLayer(&layer)
+	if err != nil {
 		return nil, err
 	}
 	if opt.MinZoom == 0 && opt.MaxZoom == 0 {
@@ -51,10 +52,6 @@ func NewSource(layer Layer, opt SourceOptions) (*Source, error) {
 	}
 	if opt.MinZoom < 0 || opt.MaxZoom > MaxZoom || opt.MinZoom > opt.MaxZoom {
 		return nil, errs.E(errs.Invalid, "zoom", "zoom range %d..%d not within 0..%d", opt.MinZoom, opt.MaxZoom, MaxZoom)
-	}
-	bounds := make([]orb.Bound, len(layer.Features))
-	for i := range layer.Features {
-		bounds[i] = layer.Features[i].Geometry.Bound()
 	}
 	return &Source{
 		layer:   layer,

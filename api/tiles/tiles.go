@@ -91,12 +91,13 @@ func Encode(t maptile.Tile, layers []Layer) ([]byte, error) {
 	out := make(mvt.Layers, 0, len(layers))
 	for li := range layers {
 		l := &layers[li]
-		if err := checkLayer(l); err != nil {
+		bounds, err := checkLayer(l)
+		if err != nil {
 			return nil, err
 		}
 		idx := make([]int, 0, len(l.Features))
-		for i := range l.Features {
-			if l.Features[i].Geometry != nil && l.Features[i].Geometry.Bound().Intersects(tb) {
+		for i, b := range bounds {
+			if b.Intersects(tb) {
 				idx = append(idx, i)
 			}
 		}
@@ -157,79 +158,105 @@ func encodeLayer(t maptile.Tile, l *Layer, idx []int) (*mvt.Layer, error) {
 	return &mvt.Layer{Name: l.Name, Version: 2, Extent: Extent, Features: feats}, nil
 }
 
-// checkLayer rejects what would make a broken tile: an empty layer name,
-// non-finite coordinates, unsupported geometry or property types.
-func checkLayer(l *Layer) error {
+// checkLayer rejects what would make a broken tile — an empty layer name,
+// non-finite or out-of-range coordinates, unsupported geometry or property
+// types — and returns the features' bounds.
+func checkLayer(l *Layer) ([]orb.Bound, error) {
 	if l.Name == "" {
-		return errs.E(errs.Invalid, "layers", "a layer has no name")
+		return nil, errs.E(errs.Invalid, "layers", "a layer has no name")
 	}
+	bounds := make([]orb.Bound, len(l.Features))
 	for i := range l.Features {
-		if err := checkFeature(l.Name, i, &l.Features[i]); err != nil {
-			return err
+		b, err := checkFeature(l.Name, i, &l.Features[i])
+		if err != nil {
+			return nil, err
 		}
+		bounds[i] = b
 	}
-	return nil
+	return bounds, nil
 }
 
-func checkFeature(layer string, i int, f *Feature) error {
-	where := fmt.Sprintf("layers[%s].features[%d]", layer, i)
+func checkFeature(layer string, i int, f *Feature) (orb.Bound, error) {
+	// where is formatted only on error: this runs for every feature of
+	// every Encode call.
+	where := func(s string) string { return fmt.Sprintf("layers[%s].features[%d]%s", layer, i, s) }
 	if f.Geometry == nil {
-		return errs.E(errs.Invalid, where+".geometry", "missing geometry")
+		return orb.Bound{}, errs.E(errs.Invalid, where(".geometry"), "missing geometry")
 	}
 	switch f.Geometry.(type) {
 	case orb.Point, orb.MultiPoint, orb.LineString, orb.MultiLineString, orb.Polygon, orb.MultiPolygon:
 	default:
-		return errs.E(errs.Invalid, where+".geometry", "unsupported geometry type %T", f.Geometry)
+		return orb.Bound{}, errs.E(errs.Invalid, where(".geometry"), "unsupported geometry type %T", f.Geometry)
 	}
-	if !finite(f.Geometry) {
-		return errs.E(errs.Invalid, where+".geometry", "non-finite or out-of-range coordinate")
+	b, ok := scan(f.Geometry)
+	if !ok {
+		return orb.Bound{}, errs.E(errs.Invalid, where(".geometry"), "empty, non-finite or out-of-range coordinates")
 	}
 	for k, v := range f.Properties {
-		if _, ok := normValue(v); !ok {
-			return errs.E(errs.Invalid, where+".properties."+k, "unsupported value type %T", v)
+		if !validValue(v) {
+			return orb.Bound{}, errs.E(errs.Invalid, where(".properties."+k), "unsupported value type %T", v)
 		}
 	}
-	return nil
+	return b, nil
 }
 
-// finite reports whether every coordinate is a finite lon/lat.
-func finite(g orb.Geometry) bool {
+// scan returns g's bound in one pass (orb's Bound is several times
+// slower) and whether every coordinate is a finite lon/lat and there is
+// at least one.
+func scan(g orb.Geometry) (orb.Bound, bool) {
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	ok := true
-	visit(g, func(p orb.Point) {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-			ok = false
+	pts := func(ps []orb.Point) {
+		for _, p := range ps {
+			x, y := p[0], p[1]
+			// written so that NaN fails too
+			if !(x >= -180 && x <= 180 && y >= -90 && y <= 90) {
+				ok = false
+			}
+			minX, maxX = min(minX, x), max(maxX, x)
+			minY, maxY = min(minY, y), max(maxY, y)
 		}
-	})
-	return ok
-}
-
-func visit(g orb.Geometry, fn func(orb.Point)) {
+	}
 	switch g := g.(type) {
 	case orb.Point:
-		fn(g)
+		pts([]orb.Point{g})
 	case orb.MultiPoint:
-		for _, p := range g {
-			fn(p)
-		}
+		pts(g)
 	case orb.LineString:
-		for _, p := range g {
-			fn(p)
-		}
+		pts(g)
 	case orb.MultiLineString:
 		for _, l := range g {
-			visit(l, fn)
+			pts(l)
 		}
 	case orb.Polygon:
 		for _, r := range g {
-			for _, p := range r {
-				fn(p)
-			}
+			pts(r)
 		}
 	case orb.MultiPolygon:
 		for _, p := range g {
-			visit(p, fn)
+			for _, r := range p {
+				pts(r)
+			}
 		}
 	}
+	if minX > maxX {
+		return orb.Bound{}, false
+	}
+	return orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}, ok
+}
+
+// validValue reports whether normValue accepts v, without allocating for
+// the common types.
+func validValue(v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return true
+	case float64:
+		return !math.IsNaN(x)
+	}
+	_, ok := normValue(v)
+	return ok
 }
 
 // normValue maps a property value to a type orb's MVT encoder stores

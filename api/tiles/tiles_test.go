@@ -587,3 +587,32 @@ func decodedID(t *testing.T, f *geojson.Feature) uint64 {
 	}
 	return uint64(id)
 }
+
+func visit(g orb.Geometry, fn func(orb.Point)) {
+	switch g := g.(type) {
+	case orb.Point:
+		fn(g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.LineString:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.MultiLineString:
+		for _, l := range g {
+			visit(l, fn)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			for _, p := range r {
+				fn(p)
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			visit(p, fn)
+		}
+	}
+}
