@@ -311,3 +311,13 @@ func newTestStore(seed uint64) *memStore {
 	_, _ = m.CreatePlan(ctx, &gridplan.Plan{Name: "draft", Grids: draft})
 	return m
 }
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 2)) }
+
+func boundFrom(x0, y0, x1, y1 float64) orb.Bound {
+	return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
+}
+
+func storeQuery(layer store.Layer, b *orb.Bound) store.Query {
+	return store.Query{Layer: layer, BBox: b}
+}

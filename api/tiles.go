@@ -105,7 +105,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	x, errX := strconv.Atoi(v["x"])
 	y, errY := strconv.Atoi(v["y"])
 	if errZ != nil || errX != nil || errY != nil || z > tiles.MaxZoom {
-		return errs.E(errs.Invalid, "z/x/y", "tile %s/%s/%s does not exist", clip(v["z"], 10), clip(v["x"], 12), clip(v["y"], 12))
+		return errs.E(errs.NotFound, "z/x/y", "tile %s/%s/%s does not exist", clip(v["z"], 10), clip(v["x"], 12), clip(v["y"], 12))
 	}
 	c, err := s.catalogue()
 	if err != nil {
