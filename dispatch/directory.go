@@ -1,0 +1,352 @@
+package dispatch
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
+)
+
+// MaxPatrols is the largest k Locate accepts.
+const MaxPatrols = 50
+
+// Directory answers "who is responsible here" for one bundle and one plan.
+// Everything but patrol positions is fixed at NewDirectory; a new plan
+// means a new Directory (sharing the UnitIndex). Safe for concurrent use.
+//
+// # Workers and grids
+//
+// The bundle attaches workers to communities, not grids. NewDirectory
+// deals each community's workers, sorted by id, round-robin over the
+// community's grids sorted by code: worker 1 to grid 001, worker 2 to grid
+// 002, ..., wrapping around when there are more workers than grids. The
+// same bundle and plan always give the same assignment; a grid gets no
+// worker when its community has fewer workers than grids.
+type Directory struct {
+	loc   *geo.Locator
+	units *geo.UnitIndex
+	// near finds the nearest grid (or community without a plan) for
+	// points outside the district.
+	near *geo.PolygonIndex
+
+	communities map[string]*communityInfo
+	grids       map[string]*gridInfo
+	patrols     map[string]*bundle.Patrol
+	hasPlan     bool
+}
+
+type streetInfo struct {
+	ref       StreetRef
+	subcentre *bundle.Facility
+}
+
+type communityInfo struct {
+	ref         CommunityRef
+	street      *streetInfo
+	workstation *bundle.Facility
+	workers     []WorkerRef // all the community's workers, by id
+}
+
+type gridInfo struct {
+	ref       GridRef
+	community *communityInfo
+	workers   []WorkerRef
+}
+
+// NewDirectory indexes b's communities and the plan's grids (nil or empty:
+// no plan) for Locate. units holds patrol positions; when nil, a new index
+// is made with every patrol of b at its home position and available.
+// Inconsistent input (a grid or worker of an unknown community, a grid code
+// not under its community, duplicate codes, invalid geometry) is an
+// errs.Invalid error listing every problem.
+func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex) (*Directory, error) {
+	if b == nil {
+		return nil, errs.E(errs.Invalid, "bundle", "no bundle")
+	}
+	var probs errs.List
+	d := &Directory{
+		communities: make(map[string]*communityInfo, len(b.Communities)),
+		grids:       make(map[string]*gridInfo, len(grids)),
+		patrols:     make(map[string]*bundle.Patrol, len(b.Patrols)),
+		hasPlan:     len(grids) > 0,
+	}
+
+	streets := make(map[bundle.StreetCode]*streetInfo, len(b.Streets))
+	for _, s := range b.Streets {
+		if _, dup := streets[s.Code]; dup {
+			probs = append(probs, errs.E(errs.Invalid, "streets", "duplicate street %s", s.Code))
+			continue
+		}
+		streets[s.Code] = &streetInfo{ref: StreetRef{Code: s.Code, Name: s.Name}}
+	}
+	for i := range b.Facilities {
+		f := &b.Facilities[i]
+		switch f.Kind {
+		case bundle.Subcentre:
+			if s := streets[f.Street]; s != nil && (s.subcentre == nil || f.Code < s.subcentre.Code) {
+				s.subcentre = f // several: the smallest code, so the answer is stable
+			}
+		}
+	}
+
+	commAreas := make([]geo.Area, 0, len(b.Communities))
+	for _, c := range b.Communities {
+		code := string(c.Code)
+		if _, dup := d.communities[code]; dup {
+			probs = append(probs, errs.E(errs.Invalid, "communities", "duplicate community %s", c.Code))
+			continue
+		}
+		s := streets[c.Street]
+		if s == nil {
+			probs = append(probs, errs.E(errs.Invalid, "communities", "community %s: unknown street %s", c.Code, c.Street))
+			continue
+		}
+		d.communities[code] = &communityInfo{ref: CommunityRef{Code: c.Code, Name: c.Name, Kind: c.Kind}, street: s, workers: []WorkerRef{}}
+		commAreas = append(commAreas, geo.Area{Code: code, Geom: c.Geom})
+	}
+	for i := range b.Facilities {
+		f := &b.Facilities[i]
+		if f.Kind != bundle.Workstation {
+			continue
+		}
+		if c := d.communities[string(f.Community)]; c != nil && (c.workstation == nil || f.Code < c.workstation.Code) {
+			c.workstation = f
+		}
+	}
+	for _, w := range b.Workers {
+		c := d.communities[string(w.Community)]
+		if c == nil {
+			probs = append(probs, errs.E(errs.Invalid, "workers", "worker %s: unknown community %s", w.ID, w.Community))
+			continue
+		}
+		c.workers = append(c.workers, WorkerRef{ID: w.ID, Name: w.Name})
+	}
+	for _, c := range d.communities {
+		slices.SortFunc(c.workers, func(a, b WorkerRef) int { return cmp.Compare(a.ID, b.ID) })
+	}
+
+	// Grids, in code order, then the round-robin deal of workers.
+	sorted := slices.Clone(grids)
+	slices.SortStableFunc(sorted, func(a, b gridplan.Grid) int { return cmp.Compare(a.Code, b.Code) })
+	gridAreas := make([]geo.Area, 0, len(sorted))
+	perComm := map[*communityInfo][]*gridInfo{}
+	for _, g := range sorted {
+		code := string(g.Code)
+		if _, dup := d.grids[code]; dup {
+			probs = append(probs, errs.E(errs.Invalid, "grids", "duplicate grid %s", g.Code))
+			continue
+		}
+		c := d.communities[string(g.Community)]
+		switch {
+		case c == nil:
+			probs = append(probs, errs.E(errs.Invalid, "grids", "grid %s: unknown community %s", g.Code, g.Community))
+			continue
+		case len(g.Code) != 15 || g.Code.Community() != g.Community:
+			probs = append(probs, errs.E(errs.Invalid, "grids", "grid %s is not a code under its community %s", g.Code, g.Community))
+			continue
+		}
+		gi := &gridInfo{ref: GridRef{Code: g.Code, Households: g.Households}, community: c, workers: []WorkerRef{}}
+		d.grids[code] = gi
+		perComm[c] = append(perComm[c], gi)
+		gridAreas = append(gridAreas, geo.Area{Code: code, Geom: g.Geom})
+	}
+	for c, gs := range perComm {
+		for i, w := range c.workers {
+			g := gs[i%len(gs)]
+			g.workers = append(g.workers, w)
+		}
+	}
+
+	for i := range b.Patrols {
+		p := &b.Patrols[i]
+		if _, dup := d.patrols[p.ID]; dup {
+			probs = append(probs, errs.E(errs.Invalid, "patrols", "duplicate patrol %s", p.ID))
+			continue
+		}
+		d.patrols[p.ID] = p
+	}
+	if len(commAreas) == 0 {
+		probs = append(probs, errs.E(errs.Invalid, "communities", "the bundle has no communities"))
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+
+	var err error
+	if len(gridAreas) > 0 {
+		d.loc, err = geo.NewLocator(nil, commAreas, gridAreas)
+	} else {
+		d.loc, err = geo.NewLocator(nil, commAreas, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.near = d.loc.Grids(); d.near == nil {
+		d.near = d.loc.Communities()
+	}
+
+	if units == nil {
+		units = geo.NewUnitIndex()
+		for _, p := range b.Patrols {
+			if err := units.Upsert(p.ID, p.Loc[0], p.Loc[1], geo.UnitAvailable); err != nil {
+				return nil, fmt.Errorf("patrol %s home: %w", p.ID, err)
+			}
+		}
+	}
+	d.units = units
+	return d, nil
+}
+
+// HasPlan reports whether the Directory was built with grids.
+func (d *Directory) HasPlan() bool { return d.hasPlan }
+
+// Units returns the patrol position index (shared, not a copy).
+func (d *Directory) Units() *geo.UnitIndex { return d.units }
+
+// answerBuf lets Locate make its answer and the parts it points to in one
+// allocation.
+type answerBuf struct {
+	a       Answer
+	grid    GridRef
+	sub, ws FacilityRef
+}
+
+// Locate says who is responsible at (lon, lat), with the k (0..MaxPatrols)
+// nearest available patrols. Non-finite or out-of-range coordinates and a
+// bad k are errs.Invalid naming lon, lat or k; a point outside the
+// district is an *OutsideError (errs.NotFound).
+//
+// The street is the community's street; the community is the grid's when
+// the point is in a grid, else the one whose polygon holds the point.
+// The answer's Workers slice is shared with the Directory and must be
+// treated as read-only; everything else belongs to the caller.
+func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
+	if err := checkPoint(lon, lat); err != nil {
+		return nil, err
+	}
+	if k < 0 || k > MaxPatrols {
+		return nil, errs.E(errs.Invalid, "k", "%d patrols asked for; k must be within 0..%d", k, MaxPatrols)
+	}
+	loc, _ := d.loc.Locate(lon, lat)
+	var g *gridInfo
+	var c *communityInfo
+	if loc.Grid != "" {
+		g = d.grids[loc.Grid]
+		c = g.community
+	} else if loc.Community != "" {
+		c = d.communities[loc.Community]
+	}
+	if c == nil {
+		return nil, d.outside(lon, lat)
+	}
+
+	buf := &answerBuf{}
+	a := &buf.a
+	a.Street = c.street.ref
+	a.Community = c.ref
+	pt := orb.Point{lon, lat}
+	if f := c.street.subcentre; f != nil {
+		buf.sub = facilityRef(f, pt)
+		a.Subcentre = &buf.sub
+	}
+	if f := c.workstation; f != nil {
+		buf.ws = facilityRef(f, pt)
+		a.Workstation = &buf.ws
+	}
+	workers := c.workers
+	if g != nil {
+		buf.grid = g.ref
+		a.Grid = &buf.grid
+		workers = g.workers
+	}
+	// Shared, not copied: copying a slice of strings per call cost more
+	// than the whole lookup. The capacity is clipped so that an append by
+	// the caller reallocates instead of writing into the directory.
+	a.Workers = workers[:len(workers):len(workers)]
+	a.Patrols = d.nearestPatrols(lon, lat, k)
+	return a, nil
+}
+
+func facilityRef(f *bundle.Facility, p orb.Point) FacilityRef {
+	return FacilityRef{Code: f.Code, Name: f.Name, Lon: f.Loc[0], Lat: f.Loc[1], DistanceM: geo.DistanceM(p, f.Loc)}
+}
+
+// available keeps available units; a plain function, so passing it
+// allocates nothing.
+func available(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
+
+func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
+	if k == 0 {
+		return []PatrolRef{}
+	}
+	ns := d.units.Nearest(lon, lat, k, available)
+	out := make([]PatrolRef, 0, len(ns))
+	for _, n := range ns {
+		r := PatrolRef{ID: n.ID, DistanceM: n.DistanceM}
+		if p := d.patrols[n.ID]; p != nil {
+			r.Callsign, r.Street = p.Callsign, p.Street
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (d *Directory) outside(lon, lat float64) error {
+	i, dist := d.near.Nearest(lon, lat)
+	code := d.near.Area(i).Code
+	if g := d.grids[code]; g != nil && d.loc.Grids() != nil {
+		return newOutsideError(lon, lat, g.ref.Code, g.community.ref.Code, dist)
+	}
+	return newOutsideError(lon, lat, "", bundle.CommunityCode(code), dist)
+}
+
+// checkPoint rejects non-finite and out-of-range WGS84 coordinates.
+func checkPoint(lon, lat float64) error {
+	if math.IsNaN(lon) || math.IsInf(lon, 0) {
+		return errs.E(errs.Invalid, "lon", "longitude is not a finite number")
+	}
+	if math.IsNaN(lat) || math.IsInf(lat, 0) {
+		return errs.E(errs.Invalid, "lat", "latitude is not a finite number")
+	}
+	if lon < -180 || lon > 180 {
+		return errs.E(errs.Invalid, "lon", "longitude %g out of range -180..180", lon)
+	}
+	if lat < -90 || lat > 90 {
+		return errs.E(errs.Invalid, "lat", "latitude %g out of range -90..90", lat)
+	}
+	return nil
+}
+
+// SetUnit records a patrol's position and status. An unknown patrol id is
+// errs.NotFound; a bad position or status is errs.Invalid.
+func (d *Directory) SetUnit(id string, lon, lat float64, status geo.UnitStatus) error {
+	if _, ok := d.patrols[id]; !ok {
+		return errs.E(errs.NotFound, "id", "no patrol %q", id)
+	}
+	if err := checkPoint(lon, lat); err != nil {
+		return err
+	}
+	switch status {
+	case geo.UnitAvailable, geo.UnitBusy, geo.UnitOffline:
+	default:
+		return errs.E(errs.Invalid, "status", "unknown unit status %d", status)
+	}
+	return d.units.Upsert(id, lon, lat, status)
+}
+
+// Patrol returns a patrol's reference data (callsign, street, home
+// position); an unknown id is errs.NotFound.
+func (d *Directory) Patrol(id string) (bundle.Patrol, error) {
+	p, ok := d.patrols[id]
+	if !ok {
+		return bundle.Patrol{}, errs.E(errs.NotFound, "id", "no patrol %q", id)
+	}
+	return *p, nil
+}
