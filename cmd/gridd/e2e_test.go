@@ -1,0 +1,428 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/testenv"
+	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/gpkg"
+)
+
+// syncBuffer collects gridd's log lines from the server goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startGridd runs gridd in-process on 127.0.0.1:0 and returns its base
+// URL; the server is shut down (and must exit cleanly) when the test ends.
+func startGridd(t *testing.T, args []string, env map[string]string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() {
+		done <- Run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, logs,
+			func(addr string) { addrc <- addr })
+	}()
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a
+	case err := <-done:
+		cancel()
+		t.Fatalf("gridd exited before listening: %v\n%s", err, logs.String())
+	case <-time.After(3 * time.Minute):
+		cancel()
+		t.Fatalf("gridd did not start\n%s", logs.String())
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("gridd shutdown: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("gridd did not shut down")
+		}
+		if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+			t.Error("no clean-shutdown log line")
+		}
+	})
+	return base
+}
+
+func getJSON(t *testing.T, url string) (int, map[string]any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	return res.StatusCode, m
+}
+
+// fixturePlan returns the committed Pukou plan, or nil when the fixtures
+// do not carry one yet.
+func fixturePlan(t *testing.T) []gridplan.Grid {
+	t.Helper()
+	f, err := fixtures.PukouFS().Open("plan.geojson")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	grids, err := gridplan.ReadGeoJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grids
+}
+
+// communityPlan is a stand-in plan for when the fixtures carry none: one
+// grid per community with the community's outline, enough for the
+// service to have a grids layer to serve.
+func communityPlan(b *bundle.Bundle) []gridplan.Grid {
+	var out []gridplan.Grid
+	for _, c := range b.Communities {
+		out = append(out, gridplan.Grid{Code: bundle.GridCode(string(c.Code) + "001"), Community: c.Code, Street: c.Street, Kind: c.Kind, Households: 1, Target: 500, Geom: c.Geom})
+	}
+	return out
+}
+
+// seedStore imports Pukou and publishes a plan into st, as gridd's first
+// start does, so the test can also check a store that was filled by
+// gridctl rather than by gridd.
+func seedStore(t *testing.T, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ImportBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	grids := fixturePlan(t)
+	if grids == nil {
+		grids = communityPlan(b)
+	}
+	id, err := st.CreatePlan(ctx, &gridplan.Plan{Name: "test", Params: gridplan.DefaultParams(), Grids: grids, Report: json.RawMessage(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PublishPlan(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEmbeddedStore starts gridd on an empty data directory: it must seed
+// the Pukou district itself and serve it.
+func TestEmbeddedStoreSeeds(t *testing.T) {
+	dir := t.TempDir()
+	base := startGridd(t, []string{"--data", dir}, nil)
+	checkService(t, base)
+	b, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, m := getJSON(t, base+"/collections/communities/items?limit=1")
+	if int(m["numberMatched"].(float64)) != len(b.Communities) {
+		t.Errorf("%v communities served, bundle has %d", m["numberMatched"], len(b.Communities))
+	}
+	_, m = getJSON(t, base+"/collections/grids/items?limit=1")
+	if grids := fixturePlan(t); grids != nil && int(m["numberMatched"].(float64)) != len(grids) {
+		t.Errorf("%v grids served, the fixture plan has %d", m["numberMatched"], len(grids))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gridd.gpkg")); err != nil {
+		t.Error(err)
+	}
+}
+
+// checkService is the smoke test both stores pass.
+func checkService(t *testing.T, base string) {
+	t.Helper()
+	if code, m := getJSON(t, base+"/readyz"); code != 200 {
+		t.Fatalf("readyz %d %v", code, m)
+	}
+	code, m := getJSON(t, base+"/collections")
+	if code != 200 || len(m["collections"].([]any)) != 6 {
+		t.Fatalf("collections %d %v", code, m)
+	}
+	// A point in Jiangpu street's old town.
+	code, m = getJSON(t, base+"/locate?lon=118.62&lat=32.06")
+	if code != 200 || m["street"] == nil || m["community"] == nil {
+		t.Errorf("locate: %d %v", code, m)
+	}
+	code, m = getJSON(t, base+"/locate?lon=117&lat=32.06")
+	if code != 404 || m["distance_m"] == nil {
+		t.Errorf("locate outside: %d %v", code, m)
+	}
+}
+
+// TestGDAL reads the service with GDAL's OAPIF and MVT drivers and
+// compares what GDAL sees with what the store holds.
+func TestGDAL(t *testing.T) {
+	ogrinfo := testenv.Tool(t, "ogrinfo")
+	ogr2ogr := testenv.Tool(t, "ogr2ogr")
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := gpkg.Open(ctx, filepath.Join(dir, "gridd.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedStore(t, db)
+	counts := map[store.Layer]int{}
+	for _, l := range []store.Layer{store.Streets, store.Communities, store.Grids} {
+		p, err := db.Features(ctx, store.Query{Layer: l, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[l] = p.NumberMatched
+	}
+	plan, err := db.PublishedPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	base := startGridd(t, []string{"--data", dir, "--seed=false"}, nil)
+	src := "OAPIF:" + base
+
+	run := func(name string, args ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Env = append(os.Environ(), "GDAL_HTTP_TIMEOUT=60", "CPL_VSIL_CURL_USE_HEAD=NO")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, clip(string(out), 2000))
+		}
+		return string(out)
+	}
+
+	t.Run("lists every collection", func(t *testing.T) {
+		out := run(ogrinfo, "-ro", src)
+		for _, l := range store.Layers {
+			if !regexp.MustCompile(`(?m)^\d+: ` + string(l) + `\b`).MatchString(out) {
+				t.Errorf("ogrinfo does not list %s:\n%s", l, out)
+			}
+		}
+	})
+	for _, l := range []store.Layer{store.Grids, store.Communities, store.Streets} {
+		t.Run("reads every feature of "+string(l), func(t *testing.T) {
+			out := run(ogrinfo, "-ro", "-al", "-geom=NO", src, string(l))
+			n := strings.Count(out, "OGRFeature("+string(l)+"):")
+			if n != counts[l] || n == 0 {
+				t.Errorf("GDAL read %d %s, the store has %d", n, l, counts[l])
+			}
+			so := run(ogrinfo, "-ro", "-so", "-al", src, string(l))
+			if !strings.Contains(so, "Feature Count: "+strconv.Itoa(counts[l])) {
+				t.Errorf("ogrinfo -so does not report %d features:\n%s", counts[l], clip(so, 600))
+			}
+		})
+	}
+	t.Run("ogr2ogr copies grids with equal areas", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "grids.gpkg")
+		run(ogr2ogr, "-f", "GPKG", out, src, "grids")
+		gj := run(ogr2ogr, "-f", "GeoJSON", "-lco", "COORDINATE_PRECISION=15", "/vsistdout/", out, "grids")
+		fc, err := geojson.UnmarshalFeatureCollection([]byte(gj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]float64{}
+		for _, g := range plan.Grids {
+			want[string(g.Code)] = geo.AreaM2(g.Geom)
+		}
+		if len(fc.Features) != len(want) {
+			t.Fatalf("copied %d grids of %d", len(fc.Features), len(want))
+		}
+		for _, f := range fc.Features {
+			code, _ := f.Properties["code"].(string)
+			w, ok := want[code]
+			if !ok {
+				t.Fatalf("copied grid %q is not in the plan", code)
+			}
+			var got float64
+			switch g := f.Geometry.(type) {
+			case orb.MultiPolygon:
+				got = geo.AreaM2(g)
+			case orb.Polygon:
+				got = geo.AreaM2(orb.MultiPolygon{g})
+			default:
+				t.Fatalf("grid %s copied as %T", code, f.Geometry)
+			}
+			if math.Abs(got-w) > 1e-6*w+1e-3 {
+				t.Errorf("grid %s: area %.3f m² after the copy, %.3f m² in the store", code, got, w)
+			}
+		}
+	})
+	t.Run("MVT driver reads a zoom-14 tile", func(t *testing.T) {
+		g := plan.Grids[len(plan.Grids)/2]
+		c, _ := planarCentroid(g.Geom)
+		tile := maptile.At(c, 14)
+		path := filepath.Join(t.TempDir(), "14", strconv.Itoa(int(tile.X)), strconv.Itoa(int(tile.Y))+".pbf")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Get(fmt.Sprintf("%s/tiles/grids/14/%d/%d.mvt", base, tile.X, tile.Y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("tile: %d", res.StatusCode)
+		}
+		if err := os.WriteFile(path, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := run(ogrinfo, "-ro", "-al", "-geom=NO", "MVT:"+path)
+		found := map[string]bool{}
+		for _, m := range regexp.MustCompile(`code \(String\) = (\d+)`).FindAllStringSubmatch(out, -1) {
+			found[m[1]] = true
+		}
+		tb := tile.Bound()
+		pad := (tb.Max[0] - tb.Min[0]) / 16 // the tile buffer is 1/64 tile; allow simplification slack
+		outer := orb.Bound{Min: orb.Point{tb.Min[0] - pad, tb.Min[1] - pad}, Max: orb.Point{tb.Max[0] + pad, tb.Max[1] + pad}}
+		for _, pg := range plan.Grids {
+			code := string(pg.Code)
+			inside := pg.Geom.Bound().Intersects(tb) && planarContainsAny(pg.Geom, tb)
+			if inside && !found[code] {
+				t.Errorf("grid %s overlaps the tile but GDAL did not find it", code)
+			}
+			if found[code] && !pg.Geom.Bound().Intersects(outer) {
+				t.Errorf("grid %s is in the tile but lies outside it", code)
+			}
+		}
+		if !found[string(g.Code)] {
+			t.Errorf("the tile around grid %s lacks it; found %d grids", g.Code, len(found))
+		}
+	})
+}
+
+// planarCentroid is the centre of a multipolygon's bound, nudged to a
+// vertex-free interior sample: the bound centre is enough to pick a tile.
+func planarCentroid(mp orb.MultiPolygon) (orb.Point, bool) {
+	return mp.Bound().Center(), true
+}
+
+// planarContainsAny reports whether mp has a sampled interior point well
+// inside the tile (so simplification cannot drop it).
+func planarContainsAny(mp orb.MultiPolygon, tb orb.Bound) bool {
+	w, h := tb.Max[0]-tb.Min[0], tb.Max[1]-tb.Min[1]
+	for i := 1; i < 8; i++ {
+		for j := 1; j < 8; j++ {
+			p := orb.Point{tb.Min[0] + w*float64(i)/8, tb.Min[1] + h*float64(j)/8}
+			for _, poly := range mp {
+				if polygonContains(poly, p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func polygonContains(p orb.Polygon, pt orb.Point) bool {
+	in := false
+	for ri, r := range p {
+		c := ringContains(r, pt)
+		if ri == 0 {
+			in = c
+		} else if c {
+			return false
+		}
+	}
+	return in
+}
+
+func ringContains(r orb.Ring, p orb.Point) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, b := r[i], r[j]
+		if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0]-a[0])*(p[1]-a[1])/(b[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// TestMain exercises the command line: -h, bad flags.
+func TestMainUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"-h"}, func(string) string { return "" }, &out, &errb); code != 0 || !strings.Contains(out.String(), "--addr") && !strings.Contains(out.String(), "-addr") {
+		t.Errorf("-h: exit %d, usage %q", code, out.String())
+	}
+	for _, args := range [][]string{{"--nope"}, {"--addr", "nonsense"}, {"extra"}, {"--log-level", "loud"}, {"--keys", "/does/not/exist"}} {
+		errb.Reset()
+		code := Main(context.Background(), args, func(string) string { return "" }, &out, &errb)
+		if code != 2 || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+	errb.Reset()
+	code := Main(context.Background(), []string{"--addr", "127.0.0.1:0"}, func(k string) string {
+		if k == "GRIDD_API_KEYS" {
+			return "not-a-hash admin"
+		}
+		return ""
+	}, &out, &errb)
+	if code != 2 {
+		t.Errorf("bad GRIDD_API_KEYS: exit %d %q", code, errb.String())
+	}
+}
