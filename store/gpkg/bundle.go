@@ -1,0 +1,251 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"sort"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+)
+
+// ImportBundle replaces the district's reference data with b in one
+// transaction: a bundle that fails bundle.Check changes nothing. Plans are
+// kept; the patrol position history goes with the patrols it belongs to.
+func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
+	if err := checkBundle(b); err != nil {
+		return err
+	}
+	var encErr error
+	enc := func(g orb.Geometry) []byte {
+		blob, err := encodeGeom(g)
+		if err != nil && encErr == nil {
+			encErr = err
+		}
+		return blob
+	}
+	return db.write(ctx, "bundle", func(tx *sql.Tx) error {
+		for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "communities", "streets", "district", "workers", "departments"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+				return err
+			}
+		}
+		ins := func(query string, n int, args func(i int) []any) error {
+			st, err := tx.PrepareContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for i := 0; i < n; i++ {
+				if _, err := st.ExecContext(ctx, args(i)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		d := b.District
+		if err := ins(`INSERT INTO district (code, name, geom) VALUES (?, ?, ?)`, 1, func(int) []any {
+			return []any{string(d.Code), d.Name, enc(d.Geom)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO streets (code, name, geom) VALUES (?, ?, ?)`, len(b.Streets), func(i int) []any {
+			s := b.Streets[i]
+			return []any{string(s.Code), s.Name, enc(s.Geom)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO communities (code, name, street_code, kind, geom) VALUES (?, ?, ?, ?, ?)`, len(b.Communities), func(i int) []any {
+			c := b.Communities[i]
+			return []any{string(c.Code), c.Name, string(c.Street), string(c.Kind), enc(c.Geom)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO buildings (id, households, address, geom) VALUES (?, ?, ?, ?)`, len(b.Buildings), func(i int) []any {
+			x := b.Buildings[i]
+			return []any{x.ID, x.Households, x.Address, enc(x.Loc)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO facilities (code, kind, name, street_code, community_code, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Facilities), func(i int) []any {
+			x := b.Facilities[i]
+			return []any{x.Code, string(x.Kind), x.Name, string(x.Street), string(x.Community), enc(x.Loc)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO patrols (id, callsign, street_code, home_lon, home_lat, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Patrols), func(i int) []any {
+			x := b.Patrols[i]
+			return []any{x.ID, x.Callsign, string(x.Street), x.Loc[0], x.Loc[1], enc(x.Loc)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO workers (id, name, community_code) VALUES (?, ?, ?)`, len(b.Workers), func(i int) []any {
+			x := b.Workers[i]
+			return []any{x.ID, x.Name, string(x.Community)}
+		}); err != nil {
+			return err
+		}
+		if err := ins(`INSERT INTO departments (code, name) VALUES (?, ?)`, len(b.Departments), func(i int) []any {
+			x := b.Departments[i]
+			return []any{x.Code, x.Name}
+		}); err != nil {
+			return err
+		}
+		if encErr != nil {
+			return encErr
+		}
+		return updateExtents(ctx, tx, "district", "streets", "communities", "buildings", "facilities", "patrols")
+	})
+}
+
+// updateExtents refreshes gpkg_contents' bounds and last_change for tables,
+// which GIS tools use for the layer extent.
+func updateExtents(ctx context.Context, tx *sql.Tx, tables ...string) error {
+	for _, t := range tables {
+		// From the geometry headers, not the R-tree, whose float32 bounds
+		// are rounded outwards.
+		_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET
+			(min_x, max_x, min_y, max_y) = (SELECT min(ST_MinX(geom)), max(ST_MaxX(geom)), min(ST_MinY(geom)), max(ST_MaxY(geom)) FROM `+t+`),
+			last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+			WHERE table_name = ?`, t)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bundle reads the district's reference data back, each list in id order.
+func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
+	var b bundle.Bundle
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var blob []byte
+		err := tx.QueryRowContext(ctx, `SELECT code, name, geom FROM district LIMIT 1`).Scan(&b.District.Code, &b.District.Name, &blob)
+		if err == sql.ErrNoRows {
+			return errs.E(errs.NotFound, "district", "no district data has been imported")
+		}
+		if err != nil {
+			return err
+		}
+		if b.District.Geom, err = decodeMulti(blob); err != nil {
+			return err
+		}
+		each := func(query string, scan func(rows *sql.Rows) error) error {
+			rows, err := tx.QueryContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		}
+		err = each(`SELECT code, name, geom FROM streets ORDER BY code`, func(r *sql.Rows) error {
+			var s bundle.Street
+			if err := r.Scan(&s.Code, &s.Name, &blob); err != nil {
+				return err
+			}
+			s.Geom, err = decodeMulti(blob)
+			b.Streets = append(b.Streets, s)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = each(`SELECT code, name, street_code, kind, geom FROM communities ORDER BY code`, func(r *sql.Rows) error {
+			var c bundle.Community
+			if err := r.Scan(&c.Code, &c.Name, &c.Street, &c.Kind, &blob); err != nil {
+				return err
+			}
+			c.Geom, err = decodeMulti(blob)
+			b.Communities = append(b.Communities, c)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = each(`SELECT id, households, address, geom FROM buildings ORDER BY id`, func(r *sql.Rows) error {
+			var x bundle.Building
+			if err := r.Scan(&x.ID, &x.Households, &x.Address, &blob); err != nil {
+				return err
+			}
+			x.Loc, err = decodePoint(blob)
+			b.Buildings = append(b.Buildings, x)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = each(`SELECT code, kind, name, street_code, community_code, geom FROM facilities ORDER BY code`, func(r *sql.Rows) error {
+			var x bundle.Facility
+			if err := r.Scan(&x.Code, &x.Kind, &x.Name, &x.Street, &x.Community, &blob); err != nil {
+				return err
+			}
+			x.Loc, err = decodePoint(blob)
+			b.Facilities = append(b.Facilities, x)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = each(`SELECT id, callsign, street_code, home_lon, home_lat FROM patrols ORDER BY id`, func(r *sql.Rows) error {
+			var x bundle.Patrol
+			err := r.Scan(&x.ID, &x.Callsign, &x.Street, &x.Loc[0], &x.Loc[1])
+			b.Patrols = append(b.Patrols, x)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = each(`SELECT id, name, community_code FROM workers ORDER BY id`, func(r *sql.Rows) error {
+			var x bundle.Worker
+			err := r.Scan(&x.ID, &x.Name, &x.Community)
+			b.Workers = append(b.Workers, x)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return each(`SELECT code, name FROM departments ORDER BY code`, func(r *sql.Rows) error {
+			var x bundle.Department
+			err := r.Scan(&x.Code, &x.Name)
+			b.Departments = append(b.Departments, x)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(b.Patrols, func(i, j int) bool { return b.Patrols[i].ID < b.Patrols[j].ID })
+	return &b, nil
+}
+
+func decodeMulti(blob []byte) (orb.MultiPolygon, error) {
+	g, err := decodeGeom(blob)
+	if err != nil {
+		return nil, err
+	}
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		return g, nil
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, nil
+	}
+	return nil, errs.E(errs.Internal, "geom", "stored %s where a multipolygon belongs", g.GeoJSONType())
+}
+
+func decodePoint(blob []byte) (orb.Point, error) {
+	g, err := decodeGeom(blob)
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if p, ok := g.(orb.Point); ok {
+		return p, nil
+	}
+	return orb.Point{}, errs.E(errs.Internal, "geom", "stored %s where a point belongs", g.GeoJSONType())
+}

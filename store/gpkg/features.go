@@ -1,0 +1,161 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"sort"
+	"strings"
+
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// Features returns a page of one layer's features in id order. The R-tree
+// narrows a bbox query to candidates; each candidate's geometry is then
+// tested exactly, so the answer matches PostGIS's ST_Intersects.
+func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
+	d, err := checkQuery(q)
+	if err != nil {
+		return store.Page{}, err
+	}
+	var page store.Page
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		table := d.table
+		var where []string
+		var args []any
+		if q.Layer == store.Grids && q.Plan != 0 {
+			if _, err := planStatus(ctx, tx, q.Plan); err != nil {
+				return err
+			}
+			table = "plan_grids"
+			where = append(where, "t.plan_id = ?")
+			args = append(args, int64(q.Plan))
+		}
+		keys := make([]string, 0, len(q.Filters))
+		for k := range q.Filters {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			c, _ := d.column(k)
+			v, err := filterArg(c, q.Filters[k])
+			if err != nil {
+				return err
+			}
+			where = append(where, "t."+k+" = ?")
+			args = append(args, v)
+		}
+		from := table + " t"
+		if b := q.BBox; b != nil {
+			from += " JOIN rtree_" + table + "_geom r ON r.id = t.fid"
+			where = append(where, "r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
+			args = append(args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
+		}
+		cond := ""
+		if len(where) > 0 {
+			cond = " WHERE " + strings.Join(where, " AND ")
+		}
+		cols := make([]string, len(d.props))
+		for i, c := range d.props {
+			cols[i] = "t." + c.name
+		}
+		query := "SELECT " + strings.Join(cols, ", ") + ", t.geom FROM " + from + cond + " ORDER BY t." + d.id
+		if q.BBox == nil {
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+from+cond, args...).Scan(&page.NumberMatched); err != nil {
+				return err
+			}
+			limit := int64(-1)
+			if q.Limit > 0 {
+				limit = int64(q.Limit)
+			}
+			query += " LIMIT ? OFFSET ?"
+			args = append(args, limit, int64(q.Offset))
+		}
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			f, err := scanFeature(rows, d)
+			if err != nil {
+				return err
+			}
+			if q.BBox != nil {
+				if !intersects(f.Geom, *q.BBox) {
+					continue
+				}
+				page.NumberMatched++
+				if page.NumberMatched <= q.Offset || (q.Limit > 0 && len(page.Features) >= q.Limit) {
+					continue
+				}
+			}
+			page.Features = append(page.Features, f)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return store.Page{}, err
+	}
+	return page, nil
+}
+
+func scanFeature(rows *sql.Rows, d layerDef) (store.Feature, error) {
+	vals := make([]any, len(d.props)+1)
+	strs := make([]sql.NullString, len(d.props))
+	ints := make([]sql.NullInt64, len(d.props))
+	for i, c := range d.props {
+		if c.isInt {
+			vals[i] = &ints[i]
+		} else {
+			vals[i] = &strs[i]
+		}
+	}
+	var blob []byte
+	vals[len(d.props)] = &blob
+	if err := rows.Scan(vals...); err != nil {
+		return store.Feature{}, err
+	}
+	f := store.Feature{Props: make(map[string]any, len(d.props))}
+	for i, c := range d.props {
+		var v any
+		switch {
+		case c.isInt && ints[i].Valid:
+			v = ints[i].Int64
+		case !c.isInt && strs[i].Valid:
+			v = strs[i].String
+		}
+		f.Props[c.name] = v
+		if c.name == d.id {
+			if c.isInt {
+				f.ID = itoa(ints[i].Int64)
+			} else {
+				f.ID = strs[i].String
+			}
+		}
+	}
+	g, err := decodeGeom(blob)
+	if err != nil {
+		return store.Feature{}, err
+	}
+	f.Geom = g
+	return f, nil
+}
+
+// Feature returns one feature by id; plan selects the grids' plan (0: the
+// published one).
+func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.PlanID, id string) (store.Feature, error) {
+	d, err := lookupLayer(layer)
+	if err != nil {
+		return store.Feature{}, err
+	}
+	page, err := db.Features(ctx, store.Query{Layer: layer, Plan: plan, Filters: map[string]string{d.id: id}, Limit: 1})
+	if err != nil {
+		return store.Feature{}, err
+	}
+	if len(page.Features) == 0 {
+		return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
+	}
+	return page.Features[0], nil
+}

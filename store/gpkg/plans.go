@@ -1,0 +1,247 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+)
+
+// CreatePlan stores p as a new draft with its grids.
+func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
+	if err := checkPlan(p); err != nil {
+		return 0, err
+	}
+	params, err := json.Marshal(p.Params)
+	if err != nil {
+		return 0, errs.E(errs.Invalid, "params", "cannot encode: %v", err)
+	}
+	blobs := make([][]byte, len(p.Grids))
+	for i, g := range p.Grids {
+		if blobs[i], err = encodeGeom(g.Geom); err != nil {
+			return 0, err
+		}
+	}
+	var report any
+	if len(p.Report) > 0 {
+		report = string(p.Report)
+	}
+	var id gridplan.PlanID
+	err = db.write(ctx, "plan", func(tx *sql.Tx) error {
+		var parent any
+		if p.Parent != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plans WHERE id = ?`, int64(p.Parent)).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return errs.E(errs.Invalid, "parent", "parent plan %d does not exist", p.Parent)
+			}
+			parent = int64(p.Parent)
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
+			VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
+			strings.TrimSpace(p.Name), parent, string(params), report, fmtTime(now())).Scan(&id)
+		if err != nil {
+			return err
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i, g := range p.Grids {
+			if _, err := st.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, blobs[i]); err != nil {
+				return err
+			}
+		}
+		return updateExtents(ctx, tx, "plan_grids")
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+const planCols = `id, name, status, coalesce(parent, 0), params, report, created_at, published_at`
+
+func scanPlan(row interface{ Scan(...any) error }, p *gridplan.Plan) error {
+	var params string
+	var report, published sql.NullString
+	var created string
+	if err := row.Scan(&p.ID, &p.Name, &p.Status, &p.Parent, &params, &report, &created, &published); err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(params), &p.Params); err != nil {
+		return err
+	}
+	if report.Valid {
+		p.Report = json.RawMessage(report.String)
+	}
+	var err error
+	if p.CreatedAt, err = parseTime(created); err != nil {
+		return err
+	}
+	if published.Valid {
+		if p.PublishedAt, err = parseTime(published.String); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Plan returns a plan with its grids.
+func (db *DB) Plan(ctx context.Context, id gridplan.PlanID) (*gridplan.Plan, error) {
+	return db.plan(ctx, `SELECT `+planCols+` FROM plans WHERE id = ?`, int64(id))
+}
+
+// PublishedPlan returns the published plan with its grids.
+func (db *DB) PublishedPlan(ctx context.Context) (*gridplan.Plan, error) {
+	return db.plan(ctx, `SELECT `+planCols+` FROM plans WHERE status = 'published'`)
+}
+
+func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Plan, error) {
+	var p gridplan.Plan
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		err := scanPlan(tx.QueryRowContext(ctx, query, args...), &p)
+		if err == sql.ErrNoRows {
+			if len(args) == 0 {
+				return errs.E(errs.NotFound, "plan", "no plan is published")
+			}
+			return errs.E(errs.NotFound, "plan", "plan %v does not exist", args[0])
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT code, community_code, street_code, kind, households, target, geom
+			FROM plan_grids WHERE plan_id = ? ORDER BY code`, int64(p.ID))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var blob []byte
+		for rows.Next() {
+			var g gridplan.Grid
+			if err := rows.Scan(&g.Code, &g.Community, &g.Street, &g.Kind, &g.Households, &g.Target, &blob); err != nil {
+				return err
+			}
+			if g.Geom, err = decodeMulti(blob); err != nil {
+				return err
+			}
+			p.Grids = append(p.Grids, g)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Plans lists all plans, newest first.
+func (db *DB) Plans(ctx context.Context) ([]gridplan.Summary, error) {
+	var out []gridplan.Summary
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.name, p.status, coalesce(p.parent, 0), p.report, p.created_at, p.published_at,
+				(SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id),
+				(SELECT coalesce(sum(households), 0) FROM plan_grids g WHERE g.plan_id = p.id)
+			FROM plans p ORDER BY p.created_at DESC, p.id DESC`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s gridplan.Summary
+			var report, published sql.NullString
+			var created string
+			if err := rows.Scan(&s.ID, &s.Name, &s.Status, &s.Parent, &report, &created, &published, &s.Grids, &s.Households); err != nil {
+				return err
+			}
+			if report.Valid {
+				s.Report = json.RawMessage(report.String)
+			}
+			if s.CreatedAt, err = parseTime(created); err != nil {
+				return err
+			}
+			if published.Valid {
+				if s.PublishedAt, err = parseTime(published.String); err != nil {
+					return err
+				}
+			}
+			out = append(out, s)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func planStatus(ctx context.Context, tx *sql.Tx, id gridplan.PlanID) (gridplan.Status, error) {
+	var st gridplan.Status
+	err := tx.QueryRowContext(ctx, `SELECT status FROM plans WHERE id = ?`, int64(id)).Scan(&st)
+	if err == sql.ErrNoRows {
+		return "", errs.E(errs.NotFound, "plan", "plan %d does not exist", id)
+	}
+	return st, err
+}
+
+// PublishPlan makes a draft the published plan and archives the one
+// published before, in one transaction; it also refreshes the grids
+// feature table. Publishing the published plan again is a no-op; an
+// archived plan cannot be published (Conflict).
+func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
+	return db.write(ctx, "publish", func(tx *sql.Tx) error {
+		st, err := planStatus(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch st {
+		case gridplan.Published:
+			return nil
+		case gridplan.Archived:
+			return errs.E(errs.Conflict, "plan", "plan %d is archived and cannot be published again (derive a new draft from it)", id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(now()), int64(id)); err != nil {
+			return err
+		}
+		return refreshGrids(ctx, tx)
+	})
+}
+
+// refreshGrids copies the published plan's grids into the grids table.
+func refreshGrids(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM grids`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO grids (plan_id, code, community_code, street_code, kind, households, target, geom)
+		SELECT g.plan_id, g.code, g.community_code, g.street_code, g.kind, g.households, g.target, g.geom
+		FROM plan_grids g JOIN plans p ON p.id = g.plan_id WHERE p.status = 'published' ORDER BY g.code`)
+	if err != nil {
+		return err
+	}
+	return updateExtents(ctx, tx, "grids")
+}
+
+// ArchivePlan archives a draft or the published plan (leaving no plan
+// published). Archiving an archived plan is a no-op.
+func (db *DB) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
+	return db.write(ctx, "archive", func(tx *sql.Tx) error {
+		st, err := planStatus(ctx, tx, id)
+		if err != nil || st == gridplan.Archived {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE id = ?`, int64(id)); err != nil {
+			return err
+		}
+		if st == gridplan.Published {
+			return refreshGrids(ctx, tx)
+		}
+		return nil
+	})
+}
