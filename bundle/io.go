@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -176,10 +178,36 @@ func ReadDistrict(r io.Reader) (District, errs.List) {
 		probs = append(probs, errs.E(errs.Invalid, where(DistrictFile, 0), "code: %v", msgOf(err)))
 	}
 	d.Name = propString(f, "name")
+	if p := textProb(where(DistrictFile, 0), "name", d.Name); p != nil {
+		probs = append(probs, p)
+	}
 	if d.Geom, err = areal(f.Geometry); err != nil {
 		probs = append(probs, errs.E(errs.Invalid, where(DistrictFile, 0), "%v", err))
 	}
 	return d, probs
+}
+
+// badText says what is wrong with a text field ("" if nothing): names,
+// addresses and ids are one line of valid UTF-8, so that they survive a
+// round trip through CSV and JSON unchanged.
+func badText(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("contains control character %U", r)
+		}
+	}
+	return ""
+}
+
+// textProb is badText as a problem of field in where, nil when fine.
+func textProb(where, field, s string) *errs.Error {
+	if m := badText(s); m != "" {
+		return errs.E(errs.Invalid, where, "%s %s", field, m)
+	}
+	return nil
 }
 
 func msgOf(err error) string {
@@ -203,6 +231,9 @@ func ReadStreets(r io.Reader) ([]Street, errs.List) {
 			probs = append(probs, errs.E(errs.Invalid, where(StreetsFile, i), "code: %s", msgOf(err)))
 		}
 		s.Name = propString(f, "name")
+		if p := textProb(where(StreetsFile, i), "name", s.Name); p != nil {
+			probs = append(probs, p)
+		}
 		if s.Geom, err = areal(f.Geometry); err != nil {
 			probs = append(probs, errs.E(errs.Invalid, where(StreetsFile, i), "%v", err))
 		}
@@ -229,6 +260,9 @@ func ReadCommunities(r io.Reader) ([]Community, errs.List) {
 			probs = append(probs, errs.E(errs.Invalid, w, "street_code: %s", msgOf(err)))
 		}
 		c.Name = propString(f, "name")
+		if p := textProb(w, "name", c.Name); p != nil {
+			probs = append(probs, p)
+		}
 		c.Kind = Kind(propString(f, "kind"))
 		if !c.Kind.Valid() {
 			probs = append(probs, errs.E(errs.Invalid, w, "kind %q is not urban, rural or virtual", c.Kind))
@@ -260,6 +294,11 @@ func ReadFacilities(r io.Reader) ([]Facility, errs.List) {
 			probs = append(probs, errs.E(errs.Invalid, w, "code is missing"))
 		}
 		fa.Name = propString(f, "name")
+		for _, kv := range [][2]string{{"code", fa.Code}, {"name", fa.Name}} {
+			if p := textProb(w, kv[0], kv[1]); p != nil {
+				probs = append(probs, p)
+			}
+		}
 		if s := propString(f, "street_code"); s != "" {
 			c, err := ParseStreetCode(s)
 			if err != nil {
@@ -321,8 +360,9 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos panics after a failed Read; the ParseError has the line.
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -333,6 +373,7 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if p := row(line, rec); p != nil {
 			p.Field = fmt.Sprintf("%s:%d", file, line) + fieldSuffix(p.Field)
 			probs = append(probs, p)
@@ -401,10 +442,23 @@ func ReadBuildings(r io.Reader) ([]Building, errs.List) {
 		if strings.TrimSpace(rec[4]) == "" {
 			return errs.E(errs.Invalid, "address", "is empty")
 		}
+		if m := badText(rec[4]); m != "" {
+			return errs.E(errs.Invalid, "address", "%s", m)
+		}
 		out = append(out, Building{ID: id, Loc: p, Households: hh, Address: rec[4]})
 		return nil
 	})
 	return out, probs
+}
+
+// textFields checks CSV text fields with badText; header names them.
+func textFields(rec, header []string) *errs.Error {
+	for i, v := range rec {
+		if m := badText(v); m != "" {
+			return errs.E(errs.Invalid, header[i], "%s", m)
+		}
+	}
+	return nil
 }
 
 var patrolsHeader = []string{"id", "callsign", "lon", "lat", "street_code"}
@@ -415,6 +469,9 @@ func ReadPatrols(r io.Reader) ([]Patrol, errs.List) {
 	probs := csvRows(PatrolsFile, r, patrolsHeader, func(_ int, rec []string) *errs.Error {
 		if rec[0] == "" {
 			return errs.E(errs.Invalid, "id", "is empty")
+		}
+		if e := textFields(rec[:2], patrolsHeader); e != nil {
+			return e
 		}
 		p, perr := parseLonLat(rec[2], rec[3])
 		if perr != nil {
@@ -439,6 +496,9 @@ func ReadWorkers(r io.Reader) ([]Worker, errs.List) {
 		if rec[0] == "" {
 			return errs.E(errs.Invalid, "id", "is empty")
 		}
+		if e := textFields(rec[:2], workersHeader); e != nil {
+			return e
+		}
 		cc, err := ParseCommunityCode(rec[2])
 		if err != nil {
 			return errs.E(errs.Invalid, "community_code", "%s", msgOf(err))
@@ -460,6 +520,9 @@ func ReadDepartments(r io.Reader) ([]Department, errs.List) {
 		}
 		if rec[1] == "" {
 			return errs.E(errs.Invalid, "name", "is empty")
+		}
+		if e := textFields(rec, departmentsHeader); e != nil {
+			return e
 		}
 		out = append(out, Department{Code: rec[0], Name: rec[1]})
 		return nil
