@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/paulmach/orb"
-
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
@@ -44,14 +42,43 @@ type Directory struct {
 
 type streetInfo struct {
 	ref       StreetRef
-	subcentre *bundle.Facility
+	subcentre *facility
 }
 
 type communityInfo struct {
 	ref         CommunityRef
 	street      *streetInfo
-	workstation *bundle.Facility
+	workstation *facility
 	workers     []WorkerRef // all the community's workers, by id
+}
+
+// facility is a FacilityRef without its distance, with what the haversine
+// formula needs precomputed: two facility distances were half of Locate's
+// time with orb's general DistanceHaversine.
+type facility struct {
+	ref        FacilityRef
+	lonR, latR float64 // radians
+	cosLat     float64
+}
+
+func newFacility(f *bundle.Facility) *facility {
+	latR := f.Loc[1] * math.Pi / 180
+	return &facility{
+		ref:  FacilityRef{Code: f.Code, Name: f.Name, Lon: f.Loc[0], Lat: f.Loc[1]},
+		lonR: f.Loc[0] * math.Pi / 180, latR: latR, cosLat: math.Cos(latR),
+	}
+}
+
+// at returns the reference with the great-circle distance from the point
+// (lonR, latR in radians, cosLat its cosine), by the same haversine formula
+// and sphere as geo.DistanceM.
+func (f *facility) at(lonR, latR, cosLat float64) FacilityRef {
+	sLat := math.Sin((f.latR - latR) / 2)
+	sLon := math.Sin((f.lonR - lonR) / 2)
+	h := sLat*sLat + cosLat*f.cosLat*sLon*sLon
+	r := f.ref
+	r.DistanceM = 2 * geo.EarthRadiusM * math.Asin(math.Sqrt(min(h, 1)))
+	return r
 }
 
 type gridInfo struct {
@@ -88,11 +115,11 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	}
 	for i := range b.Facilities {
 		f := &b.Facilities[i]
-		switch f.Kind {
-		case bundle.Subcentre:
-			if s := streets[f.Street]; s != nil && (s.subcentre == nil || f.Code < s.subcentre.Code) {
-				s.subcentre = f // several: the smallest code, so the answer is stable
-			}
+		if f.Kind != bundle.Subcentre {
+			continue
+		}
+		if s := streets[f.Street]; s != nil && (s.subcentre == nil || f.Code < s.subcentre.ref.Code) {
+			s.subcentre = newFacility(f) // several: the smallest code, so the answer is stable
 		}
 	}
 
@@ -116,8 +143,8 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 		if f.Kind != bundle.Workstation {
 			continue
 		}
-		if c := d.communities[string(f.Community)]; c != nil && (c.workstation == nil || f.Code < c.workstation.Code) {
-			c.workstation = f
+		if c := d.communities[string(f.Community)]; c != nil && (c.workstation == nil || f.Code < c.workstation.ref.Code) {
+			c.workstation = newFacility(f)
 		}
 	}
 	for _, w := range b.Workers {
@@ -251,13 +278,14 @@ func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
 	a := &buf.a
 	a.Street = c.street.ref
 	a.Community = c.ref
-	pt := orb.Point{lon, lat}
+	lonR, latR := lon*math.Pi/180, lat*math.Pi/180
+	cosLat := math.Cos(latR)
 	if f := c.street.subcentre; f != nil {
-		buf.sub = facilityRef(f, pt)
+		buf.sub = f.at(lonR, latR, cosLat)
 		a.Subcentre = &buf.sub
 	}
 	if f := c.workstation; f != nil {
-		buf.ws = facilityRef(f, pt)
+		buf.ws = f.at(lonR, latR, cosLat)
 		a.Workstation = &buf.ws
 	}
 	workers := c.workers
@@ -272,10 +300,6 @@ func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
 	a.Workers = workers[:len(workers):len(workers)]
 	a.Patrols = d.nearestPatrols(lon, lat, k)
 	return a, nil
-}
-
-func facilityRef(f *bundle.Facility, p orb.Point) FacilityRef {
-	return FacilityRef{Code: f.Code, Name: f.Name, Lon: f.Loc[0], Lat: f.Loc[1], DistanceM: geo.DistanceM(p, f.Loc)}
 }
 
 // available keeps available units; a plain function, so passing it

@@ -104,7 +104,7 @@ func TestLocate(t *testing.T) {
 				t.Errorf("workers %v, want %v", ws, tc.workers)
 			}
 			want := geo.DistanceM(orb.Point{tc.lon, tc.lat}, orb.Point{a.Subcentre.Lon, a.Subcentre.Lat})
-			if a.Subcentre.DistanceM != want {
+			if math.Abs(a.Subcentre.DistanceM-want) > 1e-6 {
 				t.Errorf("sub-centre distance %v, want %v", a.Subcentre.DistanceM, want)
 			}
 			checkPatrols(t, b, d, tc.lon, tc.lat, 3, a.Patrols)

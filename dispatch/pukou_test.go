@@ -98,6 +98,9 @@ func TestPukouBuildings(t *testing.T) {
 				if a.Subcentre == nil || facs[a.Subcentre.Code].Kind != bundle.Subcentre || facs[a.Subcentre.Code].Street != a.Street.Code {
 					t.Fatalf("building %d: sub-centre %+v is not street %s's", bl.ID, a.Subcentre, a.Street.Code)
 				}
+				if d := geo.DistanceM(bl.Loc, facs[a.Subcentre.Code].Loc); math.Abs(a.Subcentre.DistanceM-d) > 1e-6*d+1e-6 {
+					t.Fatalf("building %d: sub-centre distance %v, geo.DistanceM says %v", bl.ID, a.Subcentre.DistanceM, d)
+				}
 				if a.Workstation != nil && (facs[a.Workstation.Code].Kind != bundle.Workstation || facs[a.Workstation.Code].Community != a.Community.Code) {
 					t.Fatalf("building %d: work station %+v is not community %s's", bl.ID, a.Workstation, a.Community.Code)
 				}
