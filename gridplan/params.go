@@ -10,6 +10,13 @@ type Params struct {
 	// Locked grids are kept as they are (later planner edits); their
 	// buildings are not reassigned.
 	Locked []Grid `json:"-"`
+	// Previous is an earlier plan to start from (warm start): each
+	// community with grids here is re-planned from them, so that most
+	// households keep their grid and code after small changes.
+	Previous []Grid `json:"-"`
+	// Progress, when set, is called after each community is planned with
+	// the number done and the total; calls are serialised.
+	Progress func(done, total int) `json:"-"`
 }
 
 // DefaultParams are the joint-duty model's targets: 500 households a grid in

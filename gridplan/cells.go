@@ -1,0 +1,271 @@
+package gridplan
+
+import (
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/uber/h3-go/v4"
+)
+
+// A community is cut into H3 cells, the atomic units of planning. The cell
+// table holds every cell that may touch the community: the cells whose
+// centre is inside (h3 polyfill), the cells holding a building, and a band
+// of cells around the boundary. Cells of the band are the only ones that can
+// cross the boundary, so only grids holding one need clipping.
+//
+// Shared vertices are identified by the three cells meeting there (hexagon
+// vertices have degree three), so the union of a grid's cells is built by
+// exact cancellation of shared edges, with no snapping tolerance.
+
+// Resolutions: a grid should hold at least ~25 cells; urban communities are
+// dense (res 11 ≈ 2,150 m² a cell), villages sparse (res 10 ≈ 15,000 m²).
+const (
+	urbanRes = 11
+	ruralRes = 10
+)
+
+type cell struct {
+	id       h3.Cell
+	center   orb.Point
+	nb       [6]int32   // table index of the neighbour across edge i (vertex i → i+1), -1 when not in the table
+	nbID     [6]h3.Cell // neighbour across edge i
+	vx       [6]int32   // vertex i, index into cellTable.verts
+	inside   bool       // centre inside the community (or holds a building): a graph node
+	boundary bool       // may cross the community boundary
+	node     int32      // graph node index, -1 for fringe cells
+}
+
+type cellTable struct {
+	res   int
+	cells []cell
+	index map[h3.Cell]int32
+	verts []orb.Point
+}
+
+func latLngOf(p orb.Point) h3.LatLng { return h3.LatLng{Lat: p[1], Lng: p[0]} }
+
+func cellOf(p orb.Point, res int) h3.Cell { return h3.LatLngToCell(latLngOf(p), res) }
+
+// buildCells makes the cell table of region at res; extra are points (the
+// buildings) whose cells must be nodes.
+func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable {
+	t := &cellTable{res: res, index: map[h3.Cell]int32{}}
+	inside := map[h3.Cell]bool{}
+	for _, poly := range region {
+		gp := h3.GeoPolygon{GeoLoop: loopOf(poly[0])}
+		for _, h := range poly[1:] {
+			gp.Holes = append(gp.Holes, loopOf(h))
+		}
+		for _, c := range h3.PolygonToCells(gp, res) {
+			inside[c] = true
+		}
+	}
+	for _, p := range extra {
+		inside[h3.LatLngToCell(latLngOf(p), res)] = true
+	}
+	// The boundary band: sample every ring at one edge length. A point of
+	// the ring is then within half an edge of a sample, and a hexagon is
+	// √3 edges wide, so any cell the ring crosses is a sample's cell or
+	// its neighbour.
+	edgeDeg := h3.HexagonEdgeLengthAvgM(res) / 111320.0
+	step := edgeDeg
+	band := map[h3.Cell]bool{}
+	for _, poly := range region {
+		for _, ring := range poly {
+			coslat := math.Cos(ring[0][1] * math.Pi / 180)
+			for i := 0; i+1 < len(ring); i++ {
+				a, b := ring[i], ring[i+1]
+				d := math.Hypot((b[0]-a[0])*coslat, b[1]-a[1])
+				n := int(math.Ceil(d / step))
+				if n < 1 {
+					n = 1
+				}
+				for j := 0; j < n; j++ {
+					f := float64(j) / float64(n)
+					band[h3.LatLngToCell(h3.LatLng{Lat: a[1] + f*(b[1]-a[1]), Lng: a[0] + f*(b[0]-a[0])}, res)] = true
+				}
+			}
+		}
+	}
+	withRing := map[h3.Cell]bool{}
+	for c := range band {
+		for _, d := range h3.GridDisk(c, 1) {
+			withRing[d] = true
+		}
+	}
+	all := make([]h3.Cell, 0, len(inside)+len(withRing))
+	for c := range inside {
+		all = append(all, c)
+	}
+	for c := range withRing {
+		if !inside[c] {
+			all = append(all, c)
+		}
+	}
+	// Sorted ids make the table, and so everything after it, deterministic.
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	t.cells = make([]cell, len(all))
+	for i, c := range all {
+		t.index[c] = int32(i)
+		t.cells[i] = cell{id: c, inside: inside[c], boundary: withRing[c], node: -1}
+	}
+	type vkey [3]h3.Cell
+	vindex := map[vkey]int32{}
+	for i := range t.cells {
+		ll := h3.CellToLatLng(t.cells[i].id)
+		t.cells[i].center = orb.Point{ll.Lng, ll.Lat}
+	}
+	centerOf := func(id h3.Cell) orb.Point {
+		if k, ok := t.index[id]; ok {
+			return t.cells[k].center
+		}
+		ll := h3.CellToLatLng(id)
+		return orb.Point{ll.Lng, ll.Lat}
+	}
+	var nbs [6]h3.Cell
+	var nbc [6]orb.Point
+	for i := range t.cells {
+		c := &t.cells[i]
+		bnd := h3.CellToBoundary(c.id)
+		pts := make([]orb.Point, len(bnd))
+		for j, v := range bnd {
+			pts[j] = orb.Point{v.Lng, v.Lat}
+		}
+		// Counter-clockwise, so that grid outer rings come out CCW.
+		if signedArea(pts) < 0 {
+			for a, b := 0, len(pts)-1; a < b; a, b = a+1, b-1 {
+				pts[a], pts[b] = pts[b], pts[a]
+			}
+		}
+		nn := 0
+		for _, d := range h3.GridDisk(c.id, 1) {
+			if d != c.id && nn < 6 {
+				nbs[nn] = d
+				nbc[nn] = centerOf(d)
+				nn++
+			}
+		}
+		// The neighbour across edge j is the one whose centre is nearest
+		// the mirror image of this centre in the edge's midpoint.
+		for j := 0; j < 6; j++ {
+			a, b := pts[j%len(pts)], pts[(j+1)%len(pts)]
+			across := orb.Point{a[0] + b[0] - c.center[0], a[1] + b[1] - c.center[1]}
+			best, bd := 0, math.Inf(1)
+			for m := 0; m < nn; m++ {
+				if d := sq(nbc[m][0]-across[0]) + sq(nbc[m][1]-across[1]); d < bd {
+					best, bd = m, d
+				}
+			}
+			n := nbs[best]
+			c.nbID[j] = n
+			if k, ok := t.index[n]; ok {
+				c.nb[j] = k
+			} else {
+				c.nb[j] = -1
+			}
+		}
+		for j := 0; j < 6; j++ {
+			k := vkey{c.id, c.nbID[(j+5)%6], c.nbID[j]}
+			sort.Slice(k[:], func(a, b int) bool { return k[a] < k[b] })
+			v, ok := vindex[k]
+			if !ok {
+				v = int32(len(t.verts))
+				vindex[k] = v
+				t.verts = append(t.verts, pts[j%len(pts)])
+			}
+			c.vx[j] = v
+		}
+	}
+	return t
+}
+
+func sq(x float64) float64 { return x * x }
+
+func loopOf(r orb.Ring) h3.GeoLoop {
+	n := len(r)
+	if n > 1 && r[0] == r[n-1] {
+		n--
+	}
+	l := make(h3.GeoLoop, n)
+	for i := 0; i < n; i++ {
+		l[i] = latLngOf(r[i])
+	}
+	return l
+}
+
+func signedArea(pts []orb.Point) float64 {
+	s := 0.0
+	for i := range pts {
+		a, b := pts[i], pts[(i+1)%len(pts)]
+		s += a[0]*b[1] - b[0]*a[1]
+	}
+	return s / 2
+}
+
+// unionRings returns the union of the cells of t whose owner is part, as
+// polygons (outer ring CCW, holes CW, each closed). owner is indexed by
+// table position.
+func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.MultiPolygon {
+	next := map[int32]int32{}
+	for _, ci := range members {
+		c := &t.cells[ci]
+		for j := 0; j < 6; j++ {
+			if n := c.nb[j]; n >= 0 && owner[n] == part {
+				continue
+			}
+			next[c.vx[j]] = c.vx[(j+1)%6]
+		}
+	}
+	// Chain edges into rings; degree-3 vertices make every chain unique.
+	// Start from the smallest vertex of each ring for determinism.
+	starts := make([]int32, 0, len(next))
+	for v := range next {
+		starts = append(starts, v)
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	used := map[int32]bool{}
+	var outers []orb.Ring
+	var holes []orb.Ring
+	for _, s := range starts {
+		if used[s] {
+			continue
+		}
+		ring := orb.Ring{t.verts[s]}
+		v := s
+		for {
+			used[v] = true
+			v = next[v]
+			ring = append(ring, t.verts[v])
+			if v == s {
+				break
+			}
+		}
+		if signedArea(ring[:len(ring)-1]) > 0 {
+			outers = append(outers, ring)
+		} else {
+			holes = append(holes, ring)
+		}
+	}
+	mp := make(orb.MultiPolygon, len(outers))
+	for i, o := range outers {
+		mp[i] = orb.Polygon{o}
+	}
+	for _, h := range holes {
+		best, bestArea := -1, math.Inf(1)
+		for i, o := range outers {
+			if planar.RingContains(o, h[0]) || planar.RingContains(o, midpoint(h[0], h[1])) {
+				if a := math.Abs(signedArea(o[:len(o)-1])); a < bestArea {
+					best, bestArea = i, a
+				}
+			}
+		}
+		if best >= 0 {
+			mp[best] = append(mp[best], h)
+		}
+	}
+	return mp
+}
+
+func midpoint(a, b orb.Point) orb.Point { return orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2} }

@@ -1,0 +1,505 @@
+package gridplan
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// graph is a community's contiguity graph: one node a cell whose centre is
+// inside the community (or that holds a building), weighted by households.
+// cyc lists a node's six neighbours in boundary order (-1 for a non-node),
+// which lets a move be checked for keeping both grids' topology with six
+// lookups: on a hexagonal lattice a cell can leave one set and join another
+// without disconnecting either or opening a hole exactly when its
+// neighbours in each set form one contiguous run (the simple-point rule).
+type graph struct {
+	n    int
+	w    []int
+	adj  [][]int32 // real neighbours, plus virtual links between the parts of a multi-part community
+	cyc  [][6]int32
+	virt []bool // has a virtual link: never moved by local search
+	pos  []orb.Point
+
+	mark  []int32 // scratch for region membership
+	loc   []int32 // scratch: a node's index in the region being cut
+	stamp int32
+}
+
+// Tuning, measured on Pukou (see README).
+const (
+	treesPerSplit = 16    // random spanning trees tried per bisection
+	treesPerRecom = 8     // and per ReCom re-split of a pair
+	splitEps      = 0.025 // acceptable side deviation of a bisection, of the mean grid
+	softDev       = 0.05  // deviation beyond which balance is penalised steeply
+)
+
+func (g *graph) cost(wt, mean float64) float64 {
+	d := (wt - mean) / mean
+	e := math.Abs(d) - softDev
+	if e < 0 {
+		e = 0
+	}
+	return d*d + 20*e*e
+}
+
+// bisectAll partitions the nodes into k connected parts by recursive
+// bisection; each cut is the best of many random spanning-tree cuts.
+func (g *graph) bisectAll(rng *rand.Rand, k int, mean float64) []int32 {
+	label := make([]int32, g.n)
+	nodes := make([]int32, g.n)
+	for i := range nodes {
+		nodes[i] = int32(i)
+	}
+	next := int32(0)
+	g.split(rng, nodes, k, mean, label, &next)
+	return label
+}
+
+func (g *graph) split(rng *rand.Rand, nodes []int32, k int, mean float64, label []int32, next *int32) {
+	if k <= 1 || len(nodes) <= 1 {
+		for _, v := range nodes {
+			label[v] = *next
+		}
+		*next++
+		return
+	}
+	k1 := k / 2
+	k2 := k - k1
+	side := g.bestCut(rng, nodes, k1, k2, treesPerSplit)
+	var a, b []int32
+	for i, v := range nodes {
+		if side[i] {
+			a = append(a, v)
+		} else {
+			b = append(b, v)
+		}
+	}
+	// side marks the k1 share.
+	g.split(rng, a, k1, mean, label, next)
+	g.split(rng, b, k2, mean, label, next)
+}
+
+// bestCut returns, for each of nodes, whether it goes to the side meant for
+// k1 grids. Both sides are connected in the graph.
+func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool {
+	n := len(nodes)
+	g.stamp++
+	st := g.stamp
+	W := 0
+	for i, v := range nodes {
+		g.mark[v] = st
+		g.loc[v] = int32(i)
+		W += g.w[v]
+	}
+	mean := float64(W) / float64(k1+k2)
+	t1, t2 := mean*float64(k1), mean*float64(k2)
+	// Nodes touching the region's outside: a side touching none would be an
+	// enclave of the other.
+	touches := make([]bool, n)
+	nTouch := 0
+	for i, v := range nodes {
+		for _, u := range g.cyc[v] {
+			if u < 0 || g.mark[u] != st {
+				touches[i] = true
+				break
+			}
+		}
+		if g.virt[v] {
+			touches[i] = true
+		}
+		if touches[i] {
+			nTouch++
+		}
+	}
+	type edge struct{ a, b int32 }
+	var edges []edge
+	for i, v := range nodes {
+		for _, u := range g.adj[v] {
+			if u > v && g.mark[u] == st {
+				edges = append(edges, edge{int32(i), g.loc[u]})
+			}
+		}
+	}
+	parent := make([]int32, n)
+	uf := make([]int32, n)
+	find := func(x int32) int32 {
+		for uf[x] != x {
+			uf[x] = uf[uf[x]]
+			x = uf[x]
+		}
+		return x
+	}
+	tadj := make([][]int32, n)
+	order := make([]int32, 0, n)
+	tin := make([]int32, n)
+	tout := make([]int32, n)
+	sub := make([]float64, n)
+	inSub := func(x, root int32) bool { return tin[x] >= tin[root] && tin[x] < tout[root] }
+
+	bestScore := math.Inf(1)
+	var bestRoot int32 = -1
+	var bestTree []int32 // tin of the best tree, copied
+	var bestTout []int32
+	bestToK1 := true
+	type cand struct {
+		v   int32
+		dev float64
+		toK1 bool
+	}
+	sqrtN := math.Sqrt(float64(n))
+	for tr := 0; tr < trees; tr++ {
+		// Kruskal over a uniformly random edge order is the minimum
+		// spanning tree for i.i.d. random weights, without sorting.
+		rng.Shuffle(len(edges), func(i, j int) { edges[i], edges[j] = edges[j], edges[i] })
+		for i := range uf {
+			uf[i] = int32(i)
+			tadj[i] = tadj[i][:0]
+		}
+		for _, e := range edges {
+			ra, rb := find(e.a), find(e.b)
+			if ra == rb {
+				continue
+			}
+			uf[ra] = rb
+			tadj[e.a] = append(tadj[e.a], e.b)
+			tadj[e.b] = append(tadj[e.b], e.a)
+		}
+		// Iterative DFS from node 0 for tin/tout and a post-order.
+		order = order[:0]
+		for i := range parent {
+			parent[i] = -2
+		}
+		clock := int32(0)
+		stack := []int32{0}
+		parent[0] = -1
+		post := make([]int32, 0, n)
+		iter := make([]int, n)
+		tin[0] = clock
+		clock++
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			if iter[x] < len(tadj[x]) {
+				y := tadj[x][iter[x]]
+				iter[x]++
+				if parent[y] == -2 {
+					parent[y] = x
+					tin[y] = clock
+					clock++
+					stack = append(stack, y)
+				}
+				continue
+			}
+			tout[x] = clock
+			post = append(post, x)
+			stack = stack[:len(stack)-1]
+		}
+		if int(clock) != n {
+			// The region is not connected (should not happen: callers pass
+			// connected regions); fall back to the best so far.
+			continue
+		}
+		for _, x := range post {
+			sub[x] = float64(g.w[nodes[x]])
+			for _, y := range tadj[x] {
+				if parent[y] == x {
+					sub[x] += sub[y]
+				}
+			}
+		}
+		// The four best-balanced cuts of this tree.
+		var top [4]cand
+		nt := 0
+		for x := int32(1); x < int32(n); x++ {
+			s := sub[x]
+			d1, d2 := math.Abs(s-t1), math.Abs(s-t2)
+			c := cand{x, d1 / mean, true}
+			if d2 < d1 {
+				c = cand{x, d2 / mean, false}
+			}
+			if nt == len(top) && c.dev >= top[nt-1].dev {
+				continue
+			}
+			if nt < len(top) {
+				nt++
+			}
+			i := nt - 1
+			for i > 0 && top[i-1].dev > c.dev {
+				top[i] = top[i-1]
+				i--
+			}
+			top[i] = c
+		}
+		cands := top[:nt]
+		for ci := 0; ci < len(cands) && ci < 4; ci++ {
+			c := cands[ci]
+			if ci > 0 && c.dev > splitEps {
+				break
+			}
+			root := c.v
+			cut := 0
+			touchIn := 0
+			for i := 0; i < n; i++ {
+				if !inSub(int32(i), root) {
+					continue
+				}
+				if touches[i] {
+					touchIn++
+				}
+				for _, u := range g.adj[nodes[i]] {
+					if g.mark[u] == st && !inSub(g.loc[u], root) {
+						cut++
+					}
+				}
+			}
+			score := 8*math.Max(c.dev, splitEps/2) + float64(cut)/sqrtN
+			if c.dev > splitEps {
+				score += 100 * c.dev
+			}
+			if touchIn == 0 || touchIn == nTouch {
+				score += 50 // one side would enclose the other
+			}
+			if score < bestScore {
+				bestScore, bestRoot, bestToK1 = score, root, c.toK1
+				bestTree = append(bestTree[:0], tin...)
+				bestTout = append(bestTout[:0], tout...)
+			}
+		}
+	}
+	side := make([]bool, n)
+	if bestRoot < 0 {
+		// No tree spanned the region: give everything to the k1 side's
+		// sibling; never happens for connected regions.
+		return side
+	}
+	for i := 0; i < n; i++ {
+		in := bestTree[i] >= bestTree[bestRoot] && bestTree[i] < bestTout[bestRoot]
+		side[i] = in == bestToK1
+	}
+	return side
+}
+
+// runs counts the contiguous runs of label l among v's six neighbours in
+// boundary order, and how many neighbours carry it.
+func (g *graph) runs(v int32, label []int32, l int32) (runs, count int) {
+	c := &g.cyc[v]
+	lab := func(j int) int32 {
+		u := c[j]
+		if u < 0 {
+			return -1
+		}
+		return label[u]
+	}
+	prev := lab(5)
+	for j := 0; j < 6; j++ {
+		cur := lab(j)
+		if cur == l {
+			count++
+			if prev != l {
+				runs++
+			}
+		}
+		prev = cur
+	}
+	return
+}
+
+// localSearch moves boundary cells between grids (AZP style) while that
+// lowers balance cost plus lambda per cut edge, keeping every grid
+// connected and hole-free by the simple-point rule. With warm set, a move
+// that changes households must improve balance: it keeps a previous plan's
+// households where they were.
+func (g *graph) localSearch(rng *rand.Rand, label []int32, k int, mean, lambda float64, maxPass int, warm bool) {
+	W := make([]float64, k)
+	for v := 0; v < g.n; v++ {
+		W[label[v]] += float64(g.w[v])
+	}
+	order := make([]int32, g.n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	var cands [6]int32
+	for pass := 0; pass < maxPass; pass++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		moved := 0
+		for _, v := range order {
+			if g.virt[v] {
+				continue
+			}
+			a := label[v]
+			nc := 0
+			for _, u := range g.cyc[v] {
+				if u >= 0 && label[u] != a && !slices.Contains(cands[:nc], label[u]) {
+					cands[nc] = label[u]
+					nc++
+				}
+			}
+			if nc == 0 {
+				continue
+			}
+			if r, _ := g.runs(v, label, a); r != 1 {
+				continue
+			}
+			wv := float64(g.w[v])
+			nA := 0
+			for _, u := range g.adj[v] {
+				if label[u] == a {
+					nA++
+				}
+			}
+			best, bestD := int32(-1), -1e-12
+			for _, b := range cands[:nc] {
+				if r, _ := g.runs(v, label, b); r != 1 {
+					continue
+				}
+				nB := 0
+				for _, u := range g.adj[v] {
+					if label[u] == b {
+						nB++
+					}
+				}
+				dBal := g.cost(W[a]-wv, mean) + g.cost(W[b]+wv, mean) - g.cost(W[a], mean) - g.cost(W[b], mean)
+				d := dBal + lambda*float64(nA-nB)
+				if warm && wv > 0 && dBal >= 0 {
+					continue
+				}
+				if d < bestD {
+					best, bestD = b, d
+				}
+			}
+			if best >= 0 {
+				label[v] = best
+				W[a] -= wv
+				W[best] += wv
+				moved++
+			}
+		}
+		if moved == 0 {
+			break
+		}
+	}
+}
+
+// objective is the value localSearch lowers.
+func (g *graph) objective(label []int32, k int, mean, lambda float64) float64 {
+	W := make([]float64, k)
+	cut := 0
+	for v := 0; v < g.n; v++ {
+		W[label[v]] += float64(g.w[v])
+		for _, u := range g.adj[v] {
+			if label[u] != label[v] {
+				cut++
+			}
+		}
+	}
+	f := lambda * float64(cut) / 2
+	for _, x := range W {
+		f += g.cost(x, mean)
+	}
+	return f
+}
+
+// recom merges adjacent pairs of grids whose balance is worst and re-splits
+// them by the best spanning-tree cut, keeping the result when the
+// objective falls (ReCom).
+func (g *graph) recom(rng *rand.Rand, label []int32, k int, mean, lambda float64, rounds int) {
+	if k < 2 {
+		return
+	}
+	for r := 0; r < rounds; r++ {
+		W := make([]float64, k)
+		for v := 0; v < g.n; v++ {
+			W[label[v]] += float64(g.w[v])
+		}
+		// The worst grid and its worst-balanced neighbour.
+		worst := 0
+		for p := range W {
+			if g.cost(W[p], mean) > g.cost(W[worst], mean) {
+				worst = p
+			}
+		}
+		if g.cost(W[worst], mean) < 1e-4 {
+			return
+		}
+		nbs := map[int32]bool{}
+		var members []int32
+		for v := 0; v < g.n; v++ {
+			if label[v] != int32(worst) {
+				continue
+			}
+			for _, u := range g.adj[v] {
+				if label[u] != int32(worst) {
+					nbs[label[u]] = true
+				}
+			}
+		}
+		if len(nbs) == 0 {
+			return
+		}
+		var pick []int32
+		for p := range nbs {
+			pick = append(pick, p)
+		}
+		slices.Sort(pick)
+		other := pick[rng.IntN(len(pick))]
+		for v := 0; v < g.n; v++ {
+			if label[v] == int32(worst) || label[v] == other {
+				members = append(members, int32(v))
+			}
+		}
+		before := g.objective(label, k, mean, lambda)
+		saved := make([]int32, len(members))
+		for i, v := range members {
+			saved[i] = label[v]
+		}
+		side := g.bestCut(rng, members, 1, 1, treesPerRecom)
+		for i, v := range members {
+			if side[i] {
+				label[v] = int32(worst)
+			} else {
+				label[v] = other
+			}
+		}
+		if g.objective(label, k, mean, lambda) >= before || !g.connected(label, int32(worst)) || !g.connected(label, other) {
+			for i, v := range members {
+				label[v] = saved[i]
+			}
+		}
+	}
+}
+
+// connected reports whether part p's nodes form one component.
+func (g *graph) connected(label []int32, p int32) bool {
+	var start int32 = -1
+	total := 0
+	for v := 0; v < g.n; v++ {
+		if label[v] == p {
+			total++
+			if start < 0 {
+				start = int32(v)
+			}
+		}
+	}
+	if total == 0 {
+		return false
+	}
+	g.stamp++
+	st := g.stamp
+	q := []int32{start}
+	g.mark[start] = st
+	seen := 1
+	for len(q) > 0 {
+		v := q[len(q)-1]
+		q = q[:len(q)-1]
+		for _, u := range g.adj[v] {
+			if label[u] == p && g.mark[u] != st {
+				g.mark[u] = st
+				seen++
+				q = append(q, u)
+			}
+		}
+	}
+	return seen == total
+}

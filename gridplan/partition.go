@@ -1,0 +1,811 @@
+package gridplan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
+)
+
+// starts is how many independent bisection + local-search runs a community
+// gets; the best by objective wins.
+const starts = 3
+
+// GridCount is the number of grids for h households at target households a
+// grid: floor or ceiling of h/target, whichever brings the mean grid size
+// closer to target, and at least 1. The switch from k to k+1 grids is at
+// h = 2·target·k(k+1)/(2k+1), a little below (k+½)·target.
+func GridCount(h, target int) int {
+	if h <= 0 || target <= 0 {
+		return 1
+	}
+	f := h / target
+	if f < 1 {
+		return 1
+	}
+	lo := math.Abs(float64(h)/float64(f) - float64(target))
+	hi := math.Abs(float64(h)/float64(f+1) - float64(target))
+	if hi < lo {
+		return f + 1
+	}
+	return f
+}
+
+func (p Params) check() error {
+	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 {
+		return errs.E(errs.Invalid, "params", "targets must be positive, got urban %d rural %d", p.UrbanTarget, p.RuralTarget)
+	}
+	if !(p.TolerancePct > 0 && p.TolerancePct < 100) {
+		return errs.E(errs.Invalid, "params", "tolerance_pct must be in (0, 100), got %v", p.TolerancePct)
+	}
+	return nil
+}
+
+func (p Params) target(k bundle.Kind) int {
+	if k == bundle.Rural {
+		return p.RuralTarget
+	}
+	return p.UrbanTarget
+}
+
+// commJob is one community's planning input.
+type commJob struct {
+	comm      *bundle.Community
+	buildings []int // indices into b.Buildings
+	locked    []Grid
+	previous  []Grid
+}
+
+// commResult is one community's grids with what the report needs.
+type commResult struct {
+	grids []Grid
+	// cellular contiguity before clipping, for diagnostics
+}
+
+// Partition divides every community of b into grids of about the target
+// households (Params.UrbanTarget / RuralTarget) that tile it exactly. It
+// is deterministic for p.Seed: each community's randomness is seeded from
+// (seed, community code), independent of scheduling. Communities are
+// planned in parallel on GOMAXPROCS workers. Locked grids are kept as they
+// are; with Previous set, a community whose previous grids are given starts
+// from them, which keeps most households in their grid.
+func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report, error) {
+	start := time.Now()
+	if b == nil {
+		return nil, nil, errs.E(errs.Invalid, "bundle", "is nil")
+	}
+	if err := p.check(); err != nil {
+		return nil, nil, err
+	}
+	if len(b.Communities) == 0 {
+		return nil, nil, errs.E(errs.Invalid, "bundle", "has no communities")
+	}
+	jobs := make([]commJob, len(b.Communities))
+	byCode := map[bundle.CommunityCode]int{}
+	bounds := make([]orb.Bound, len(b.Communities))
+	for i := range b.Communities {
+		c := &b.Communities[i]
+		if _, dup := byCode[c.Code]; dup {
+			return nil, nil, errs.E(errs.Invalid, "bundle", "community %s appears twice", c.Code)
+		}
+		if err := checkAreal(c.Geom); err != nil {
+			return nil, nil, errs.E(errs.Invalid, "community "+string(c.Code), "%v", err)
+		}
+		byCode[c.Code] = i
+		jobs[i].comm = c
+		bounds[i] = c.Geom.Bound()
+	}
+	for _, grp := range []struct {
+		name  string
+		grids []Grid
+		put   func(j *commJob, g Grid)
+	}{
+		{"locked", p.Locked, func(j *commJob, g Grid) { j.locked = append(j.locked, g) }},
+		{"previous", p.Previous, func(j *commJob, g Grid) { j.previous = append(j.previous, g) }},
+	} {
+		for gi, g := range grp.grids {
+			i, ok := byCode[g.Community]
+			if !ok {
+				return nil, nil, errs.E(errs.Invalid, fmt.Sprintf("%s[%d]", grp.name, gi), "grid %s names unknown community %s", g.Code, g.Community)
+			}
+			if err := checkAreal(g.Geom); err != nil {
+				return nil, nil, errs.E(errs.Invalid, fmt.Sprintf("%s[%d]", grp.name, gi), "grid %s: %v", g.Code, err)
+			}
+			grp.put(&jobs[i], g)
+		}
+	}
+	unplaced := 0
+	for bi, bl := range b.Buildings {
+		placed := false
+		for i := range jobs {
+			if bounds[i].Contains(bl.Loc) && planar.MultiPolygonContains(jobs[i].comm.Geom, bl.Loc) {
+				jobs[i].buildings = append(jobs[i].buildings, bi)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			unplaced++
+		}
+	}
+
+	results := make([]commResult, len(jobs))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	var mu sync.Mutex
+	done := 0
+	// Big communities first so that the tail of the run stays short.
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(x, y int) bool { return len(jobs[order[x]].buildings) > len(jobs[order[y]].buildings) })
+	for _, i := range order {
+		eg.Go(func() error {
+			if err := ectx.Err(); err != nil {
+				return err
+			}
+			res, err := planCommunity(ectx, b, &jobs[i], p)
+			if err != nil {
+				return fmt.Errorf("community %s: %w", jobs[i].comm.Code, err)
+			}
+			results[i] = res
+			mu.Lock()
+			done++
+			if p.Progress != nil {
+				p.Progress(done, len(jobs))
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, err
+	}
+	plan := &Plan{Status: Draft, Params: p}
+	for _, r := range results {
+		plan.Grids = append(plan.Grids, r.grids...)
+	}
+	sort.Slice(plan.Grids, func(i, j int) bool { return plan.Grids[i].Code < plan.Grids[j].Code })
+	rep := newReport(b, plan.Grids, p, unplaced, time.Since(start))
+	data, err := json.Marshal(rep)
+	if err != nil {
+		return nil, nil, errs.Wrap(errs.Internal, err, "encode report")
+	}
+	plan.Report = data
+	return plan, rep, nil
+}
+
+func communitySeed(seed int64, c bundle.CommunityCode) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(c))
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
+
+func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) (commResult, error) {
+	c := j.comm
+	target := p.target(c.Kind)
+	mk := func(geom orb.MultiPolygon) Grid {
+		return Grid{Community: c.Code, Street: c.Street, Kind: c.Kind, Target: target, Geom: geom}
+	}
+	region := c.Geom
+	buildings := j.buildings
+	var out []Grid
+	if len(j.locked) > 0 {
+		// The locked grids keep their shape and code; the rest of the
+		// community is planned around them.
+		var lockedGeom orb.MultiPolygon
+		for _, g := range j.locked {
+			lockedGeom = append(lockedGeom, g.Geom...)
+			out = append(out, g)
+		}
+		rest, err := difference(region, lockedGeom)
+		if err != nil {
+			return commResult{}, err
+		}
+		region = dropSlivers(rest)
+		kept := buildings[:0:0]
+		for _, bi := range buildings {
+			if !planar.MultiPolygonContains(lockedGeom, b.Buildings[bi].Loc) {
+				kept = append(kept, bi)
+			}
+		}
+		buildings = kept
+		if len(region) == 0 {
+			return finish(b, c, out, j.locked, buildings)
+		}
+	}
+	H := 0
+	for _, bi := range buildings {
+		H += b.Buildings[bi].Households
+	}
+	k := GridCount(H, target)
+	if H == 0 || k == 1 {
+		out = append(out, mk(region))
+		return finish(b, c, out, j.locked, buildings)
+	}
+	res := urbanRes
+	if c.Kind == bundle.Rural {
+		res = ruralRes
+	}
+	pts := make([]orb.Point, len(buildings))
+	for i, bi := range buildings {
+		pts[i] = b.Buildings[bi].Loc
+	}
+	t := buildCells(region, res, pts)
+	g := newGraph(t)
+	for _, bi := range buildings {
+		ci := t.index[cellOf(b.Buildings[bi].Loc, res)]
+		g.w[t.cells[ci].node] += b.Buildings[bi].Households
+	}
+	if k > g.n {
+		k = g.n
+	}
+	if err := ctx.Err(); err != nil {
+		return commResult{}, err
+	}
+	rng := communitySeed(p.Seed, c.Code)
+	mean := float64(H) / float64(k)
+	// A grid's perimeter in cells grows with the square root of its cells;
+	// the compactness weight per cut edge is scaled so that it balances a
+	// few percent of deviation.
+	lambda := 0.02 / math.Sqrt(float64(g.n)/float64(k))
+	var label []int32
+	var keep []bundle.GridCode // codes to keep, per part, from a previous plan
+	if len(j.previous) > 0 {
+		label, keep = g.warmLabels(rng, t, j.previous, k, mean)
+		g.localSearch(rng, label, k, mean, lambda, 60, true)
+	} else {
+		bestF := math.Inf(1)
+		for s := 0; s < starts; s++ {
+			l := g.bisectAll(rng, k, mean)
+			g.localSearch(rng, l, k, mean, lambda, 40, false)
+			g.recom(rng, l, k, mean, lambda, k)
+			g.localSearch(rng, l, k, mean, lambda, 40, false)
+			if f := g.objective(l, k, mean, lambda); f < bestF {
+				bestF, label = f, l
+			}
+		}
+	}
+	owner := t.assignFringe(g, label)
+	geoms, err := gridGeoms(t, owner, k, region)
+	if err != nil {
+		return commResult{}, err
+	}
+	if len(region) == 1 {
+		geoms = repairParts(geoms, buildings, b)
+	}
+	var fresh []Grid
+	for part := 0; part < k; part++ {
+		if len(geoms[part]) == 0 {
+			continue
+		}
+		gr := mk(geoms[part])
+		if keep != nil {
+			gr.Code = keep[part]
+		}
+		fresh = append(fresh, gr)
+	}
+	out = append(out, fresh...)
+	return finish(b, c, out, j.locked, buildings)
+}
+
+// finish numbers new grids, counts households and returns the community's
+// grids.
+func finish(b *bundle.Bundle, c *bundle.Community, grids []Grid, locked []Grid, buildings []int) (commResult, error) {
+	if err := numberGrids(c, grids); err != nil {
+		return commResult{}, err
+	}
+	lockedSet := map[bundle.GridCode]bool{}
+	for _, g := range locked {
+		lockedSet[g.Code] = true
+	}
+	bounds := make([]orb.Bound, len(grids))
+	for i := range grids {
+		bounds[i] = grids[i].Geom.Bound()
+		if !lockedSet[grids[i].Code] {
+			grids[i].Households = 0
+		}
+	}
+	for _, bi := range buildings {
+		bl := b.Buildings[bi]
+		for i := range grids {
+			if lockedSet[grids[i].Code] {
+				continue
+			}
+			if bounds[i].Contains(bl.Loc) && planar.MultiPolygonContains(grids[i].Geom, bl.Loc) {
+				grids[i].Households += bl.Households
+				break
+			}
+		}
+	}
+	return commResult{grids: grids}, nil
+}
+
+// numberGrids gives every grid without a code the next free sequence
+// number, in reading order of their centroids: grids are put in rows from
+// north to south, a row being as tall as a typical grid (the square root
+// of the community area over the grid count), and numbered west to east
+// within a row. Grids that already have a code (locked, or kept from a
+// previous plan) keep it.
+func numberGrids(c *bundle.Community, grids []Grid) error {
+	used := map[int]bool{}
+	var todo []int
+	for i, g := range grids {
+		if g.Code != "" {
+			used[g.Code.Seq()] = true
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	bd := c.Geom.Bound()
+	rowH := math.Sqrt((bd.Max[0]-bd.Min[0])*(bd.Max[1]-bd.Min[1])/float64(len(grids))) + 1e-12
+	type key struct {
+		row int
+		lon float64
+		i   int
+	}
+	keys := make([]key, len(todo))
+	for n, i := range todo {
+		ct, _ := planar.CentroidArea(grids[i].Geom)
+		keys[n] = key{int(math.Floor((bd.Max[1] - ct[1]) / rowH)), ct[0], i}
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].row != keys[b].row {
+			return keys[a].row < keys[b].row
+		}
+		return keys[a].lon < keys[b].lon
+	})
+	seq := 1
+	for _, k := range keys {
+		for used[seq] {
+			seq++
+		}
+		code, err := bundle.NewGridCode(c.Code, seq)
+		if err != nil {
+			return err
+		}
+		grids[k.i].Code = code
+		used[seq] = true
+	}
+	return nil
+}
+
+func newGraph(t *cellTable) *graph {
+	g := &graph{}
+	for i := range t.cells {
+		if t.cells[i].inside {
+			t.cells[i].node = int32(g.n)
+			g.n++
+		}
+	}
+	g.w = make([]int, g.n)
+	g.adj = make([][]int32, g.n)
+	g.cyc = make([][6]int32, g.n)
+	g.virt = make([]bool, g.n)
+	g.pos = make([]orb.Point, g.n)
+	g.mark = make([]int32, g.n)
+	g.loc = make([]int32, g.n)
+	for i := range t.cells {
+		c := &t.cells[i]
+		v := c.node
+		if v < 0 {
+			continue
+		}
+		coslat := math.Cos(c.center[1] * math.Pi / 180)
+		g.pos[v] = orb.Point{c.center[0] * coslat * 111320, c.center[1] * 110540}
+		for j := 0; j < 6; j++ {
+			u := int32(-1)
+			if n := c.nb[j]; n >= 0 {
+				u = t.cells[n].node
+			}
+			g.cyc[v][j] = u
+			if u >= 0 {
+				g.adj[v] = append(g.adj[v], u)
+			}
+		}
+	}
+	g.linkComponents()
+	return g
+}
+
+// linkComponents joins the components of a multi-part community by virtual
+// links between their closest nodes, so that grids can be shared among
+// the parts.
+func (g *graph) linkComponents() {
+	comp := make([]int32, g.n)
+	for i := range comp {
+		comp[i] = -1
+	}
+	var comps [][]int32
+	for s := 0; s < g.n; s++ {
+		if comp[s] >= 0 {
+			continue
+		}
+		id := int32(len(comps))
+		members := []int32{int32(s)}
+		comp[s] = id
+		for q := 0; q < len(members); q++ {
+			for _, u := range g.adj[members[q]] {
+				if comp[u] < 0 {
+					comp[u] = id
+					members = append(members, u)
+				}
+			}
+		}
+		comps = append(comps, members)
+	}
+	if len(comps) < 2 {
+		return
+	}
+	sort.SliceStable(comps, func(a, b int) bool { return len(comps[a]) > len(comps[b]) })
+	joined := append([]int32(nil), comps[0]...)
+	for _, cm := range comps[1:] {
+		best, ba, bb := math.Inf(1), int32(-1), int32(-1)
+		for _, a := range cm {
+			for _, b := range joined {
+				d := math.Hypot(g.pos[a][0]-g.pos[b][0], g.pos[a][1]-g.pos[b][1])
+				if d < best {
+					best, ba, bb = d, a, b
+				}
+			}
+		}
+		g.adj[ba] = append(g.adj[ba], bb)
+		g.adj[bb] = append(g.adj[bb], ba)
+		g.virt[ba], g.virt[bb] = true, true
+		joined = append(joined, cm...)
+	}
+}
+
+// warmLabels starts from a previous plan: a node goes to the previous grid
+// holding its centre; parts are made connected, then split or merged until
+// there are k. It returns the codes the parts keep ("" for new parts).
+func (g *graph) warmLabels(rng *rand.Rand, t *cellTable, prev []Grid, k int, mean float64) ([]int32, []bundle.GridCode) {
+	label := make([]int32, g.n)
+	bounds := make([]orb.Bound, len(prev))
+	for i := range prev {
+		bounds[i] = prev[i].Geom.Bound()
+	}
+	for i := range t.cells {
+		c := &t.cells[i]
+		if c.node < 0 {
+			continue
+		}
+		label[c.node] = -1
+		for pi := range prev {
+			if bounds[pi].Contains(c.center) && planar.MultiPolygonContains(prev[pi].Geom, c.center) {
+				label[c.node] = int32(pi)
+				break
+			}
+		}
+	}
+	codes := make([]bundle.GridCode, len(prev))
+	for i := range prev {
+		codes[i] = prev[i].Code
+	}
+	np := len(prev)
+	// Keep each part's largest component; the rest become unlabelled.
+	for p := 0; p < np; p++ {
+		g.keepLargest(label, int32(p))
+	}
+	g.fillUnlabelled(label)
+	// Drop empty parts.
+	count := make([]int, np)
+	for _, l := range label {
+		if l >= 0 {
+			count[l]++
+		}
+	}
+	remap := make([]int32, np)
+	var kept []bundle.GridCode
+	for p := 0; p < np; p++ {
+		if count[p] == 0 {
+			remap[p] = -1
+			continue
+		}
+		remap[p] = int32(len(kept))
+		kept = append(kept, codes[p])
+	}
+	for v := range label {
+		if label[v] >= 0 {
+			label[v] = remap[label[v]]
+		} else {
+			label[v] = 0
+		}
+	}
+	codes = kept
+	if len(codes) == 0 {
+		return g.bisectAll(rng, k, mean), nil
+	}
+	for len(codes) < k {
+		// Split the heaviest part in two.
+		W := g.partWeights(label, len(codes))
+		big := 0
+		for p := range W {
+			if W[p] > W[big] {
+				big = p
+			}
+		}
+		var members []int32
+		for v := range label {
+			if label[v] == int32(big) {
+				members = append(members, int32(v))
+			}
+		}
+		if len(members) < 2 {
+			break
+		}
+		side := g.bestCut(rng, members, 1, 1, treesPerSplit)
+		for i, v := range members {
+			if !side[i] {
+				label[v] = int32(len(codes))
+			}
+		}
+		codes = append(codes, "")
+	}
+	for len(codes) > k {
+		// Merge the lightest part into its lightest neighbour.
+		W := g.partWeights(label, len(codes))
+		small := 0
+		for p := range W {
+			if W[p] < W[small] {
+				small = p
+			}
+		}
+		nb := int32(-1)
+		for v := range label {
+			if label[v] != int32(small) {
+				continue
+			}
+			for _, u := range g.adj[v] {
+				if l := label[u]; l != int32(small) && (nb < 0 || W[l] < W[nb]) {
+					nb = l
+				}
+			}
+		}
+		if nb < 0 {
+			break
+		}
+		last := int32(len(codes) - 1)
+		for v := range label {
+			if label[v] == int32(small) {
+				label[v] = nb
+			}
+		}
+		// Move the last part into the freed slot.
+		for v := range label {
+			if label[v] == last {
+				label[v] = int32(small)
+			}
+		}
+		codes[small] = codes[last]
+		codes = codes[:last]
+	}
+	if len(codes) != k {
+		return g.bisectAll(rng, k, mean), nil
+	}
+	return label, codes
+}
+
+func (g *graph) partWeights(label []int32, k int) []float64 {
+	W := make([]float64, k)
+	for v, l := range label {
+		W[l] += float64(g.w[v])
+	}
+	return W
+}
+
+// keepLargest unlabels all but the largest component of part p.
+func (g *graph) keepLargest(label []int32, p int32) {
+	seen := map[int32]int{}
+	var comps [][]int32
+	for s := 0; s < g.n; s++ {
+		if label[s] != p {
+			continue
+		}
+		if _, ok := seen[int32(s)]; ok {
+			continue
+		}
+		id := len(comps)
+		members := []int32{int32(s)}
+		seen[int32(s)] = id
+		for q := 0; q < len(members); q++ {
+			for _, u := range g.adj[members[q]] {
+				if _, ok := seen[u]; !ok && label[u] == p {
+					seen[u] = id
+					members = append(members, u)
+				}
+			}
+		}
+		comps = append(comps, members)
+	}
+	if len(comps) < 2 {
+		return
+	}
+	big := 0
+	for i := range comps {
+		if len(comps[i]) > len(comps[big]) {
+			big = i
+		}
+	}
+	for i, cm := range comps {
+		if i == big {
+			continue
+		}
+		for _, v := range cm {
+			label[v] = -1
+		}
+	}
+}
+
+// fillUnlabelled gives unlabelled nodes the label of a labelled neighbour,
+// breadth first.
+func (g *graph) fillUnlabelled(label []int32) {
+	var q []int32
+	for v := range label {
+		if label[v] >= 0 {
+			q = append(q, int32(v))
+		}
+	}
+	for i := 0; i < len(q); i++ {
+		v := q[i]
+		for _, u := range g.adj[v] {
+			if label[u] < 0 {
+				label[u] = label[v]
+				q = append(q, u)
+			}
+		}
+	}
+}
+
+// assignFringe gives every table cell an owner part: nodes their label,
+// fringe cells the owner of a neighbour (breadth first), and cells no
+// neighbour reaches the part of the nearest node.
+func (t *cellTable) assignFringe(g *graph, label []int32) []int32 {
+	owner := make([]int32, len(t.cells))
+	var q []int32
+	for i := range t.cells {
+		owner[i] = -1
+		if n := t.cells[i].node; n >= 0 {
+			owner[i] = label[n]
+			q = append(q, int32(i))
+		}
+	}
+	for i := 0; i < len(q); i++ {
+		c := &t.cells[q[i]]
+		for _, n := range c.nb {
+			if n >= 0 && owner[n] < 0 {
+				owner[n] = owner[q[i]]
+				q = append(q, n)
+			}
+		}
+	}
+	for i := range t.cells {
+		if owner[i] >= 0 {
+			continue
+		}
+		best, bd := int32(0), math.Inf(1)
+		for _, j := range q[:g.n] {
+			d := planar.Distance(t.cells[i].center, t.cells[j].center)
+			if d < bd {
+				best, bd = owner[j], d
+			}
+		}
+		owner[i] = best
+	}
+	return owner
+}
+
+// gridGeoms builds each part's shape: the union of its cells, clipped by
+// the region when one of its cells may cross the region's boundary.
+func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]orb.MultiPolygon, error) {
+	members := make([][]int32, k)
+	clip := make([]bool, k)
+	for i, o := range owner {
+		members[o] = append(members[o], int32(i))
+		if t.cells[i].boundary || !t.cells[i].inside {
+			clip[o] = true
+		}
+	}
+	sfRegion := toSF(region)
+	out := make([]orb.MultiPolygon, k)
+	for p := 0; p < k; p++ {
+		u := t.unionRings(owner, int32(p), members[p])
+		if !clip[p] {
+			out[p] = u
+			continue
+		}
+		x, err := intersection(toSF(u), sfRegion)
+		if err != nil {
+			return nil, err
+		}
+		out[p] = dropSlivers(x)
+	}
+	return out, nil
+}
+
+// minPartM2 is the area below which a polygon left by clipping is a
+// numerical sliver rather than a piece of a grid.
+const minPartM2 = 1e-3
+
+func dropSlivers(mp orb.MultiPolygon) orb.MultiPolygon {
+	out := mp[:0:0]
+	for _, p := range mp {
+		if geo.AreaM2(p) > minPartM2 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// repairParts gives every extra part of a grid (a piece cut off by the
+// community boundary) to a neighbouring grid it shares an edge with, so
+// that in a single-part community every grid is one polygon. The part
+// kept is the one holding most households, then the largest.
+func repairParts(geoms []orb.MultiPolygon, buildings []int, b *bundle.Bundle) []orb.MultiPolygon {
+	for p := range geoms {
+		if len(geoms[p]) < 2 {
+			continue
+		}
+		keep, bestH, bestA := 0, -1, -1.0
+		for i, poly := range geoms[p] {
+			h := 0
+			for _, bi := range buildings {
+				if planar.PolygonContains(poly, b.Buildings[bi].Loc) {
+					h += b.Buildings[bi].Households
+				}
+			}
+			a := geo.AreaM2(poly)
+			if h > bestH || h == bestH && a > bestA {
+				keep, bestH, bestA = i, h, a
+			}
+		}
+		var rest orb.MultiPolygon
+		for i, poly := range geoms[p] {
+			if i == keep {
+				continue
+			}
+			moved := false
+			for q := range geoms {
+				if q == p || len(geoms[q]) == 0 {
+					continue
+				}
+				if !poly.Bound().Pad(1e-9).Intersects(geoms[q].Bound()) {
+					continue
+				}
+				u, err := union(geoms[q], orb.MultiPolygon{poly})
+				if err != nil || len(u) >= len(geoms[q])+1 {
+					continue
+				}
+				geoms[q] = u
+				moved = true
+				break
+			}
+			if !moved {
+				rest = append(rest, poly)
+			}
+		}
+		geoms[p] = append(orb.MultiPolygon{geoms[p][keep]}, rest...)
+	}
+	return geoms
+}

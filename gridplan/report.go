@@ -1,0 +1,204 @@
+package gridplan
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/geo"
+)
+
+// GridReport is one grid's line of a Report.
+type GridReport struct {
+	Code       bundle.GridCode      `json:"code"`
+	Community  bundle.CommunityCode `json:"community_code"`
+	Kind       bundle.Kind          `json:"kind"`
+	Households int                  `json:"households"`
+	Target     int                  `json:"target"`
+	// CommunityMean is the community's households over its grid count.
+	CommunityMean float64 `json:"community_mean"`
+	// DeviationPct is the deviation from the community mean, percent.
+	DeviationPct float64 `json:"deviation_pct"`
+	// TargetDeviationPct is the deviation from the nominal target, percent.
+	TargetDeviationPct float64 `json:"target_deviation_pct"`
+	AreaM2             float64 `json:"area_m2"`
+	PolsbyPopper       float64 `json:"polsby_popper"`
+	Parts              int     `json:"parts"`
+	// CommunityParts is how many polygons the community itself has.
+	CommunityParts int `json:"community_parts"`
+}
+
+// Report measures a plan: balance, compactness, contiguity and run time.
+type Report struct {
+	Grids       int `json:"grids"`
+	Communities int `json:"communities"`
+	Households  int `json:"households"`
+	// UnplacedBuildings lie in no community and belong to no grid.
+	UnplacedBuildings int     `json:"unplaced_buildings"`
+	TolerancePct      float64 `json:"tolerance_pct"`
+	// WithinCommunityMeanShare is the share of grids (of communities with
+	// households) within ±TolerancePct of their community's mean.
+	WithinCommunityMeanShare float64 `json:"within_community_mean_share"`
+	// WithinNominalShare is the share of grids within ±15% of the nominal
+	// target, over the grids of communities that can reach it.
+	WithinNominalShare float64 `json:"within_nominal_share"`
+	// NominalExcludedCommunities cannot reach ±15% of the target with any
+	// whole number of grids (too small, or between two counts); their
+	// NominalExcludedGrids are left out of WithinNominalShare.
+	NominalExcludedCommunities int     `json:"nominal_excluded_communities"`
+	NominalExcludedGrids       int     `json:"nominal_excluded_grids"`
+	MaxAbsDeviationPct         float64 `json:"max_abs_deviation_pct"`
+	MedianPolsbyPopper         float64 `json:"median_polsby_popper"`
+	P10PolsbyPopper            float64 `json:"p10_polsby_popper"`
+	// ContiguousShare is the share of grids that are one polygon, over the
+	// grids of single-part communities.
+	ContiguousShare float64      `json:"contiguous_share"`
+	Seconds         float64      `json:"seconds"`
+	PerGrid         []GridReport `json:"per_grid"`
+}
+
+// nominalPct is the issue's band around the nominal target.
+const nominalPct = 15
+
+func newReport(b *bundle.Bundle, grids []Grid, p Params, unplaced int, took time.Duration) *Report {
+	r := &Report{Grids: len(grids), Communities: len(b.Communities), UnplacedBuildings: unplaced,
+		TolerancePct: p.TolerancePct, Seconds: took.Seconds()}
+	type agg struct{ h, k int }
+	comm := map[bundle.CommunityCode]*agg{}
+	for _, g := range grids {
+		a := comm[g.Community]
+		if a == nil {
+			a = &agg{}
+			comm[g.Community] = a
+		}
+		a.h += g.Households
+		a.k++
+		r.Households += g.Households
+	}
+	parts := map[bundle.CommunityCode]int{}
+	for _, c := range b.Communities {
+		parts[c.Code] = len(c.Geom)
+	}
+	excluded := map[bundle.CommunityCode]bool{}
+	for code, a := range comm {
+		if a.h == 0 {
+			continue
+		}
+		t := 0
+		for _, g := range grids {
+			if g.Community == code {
+				t = g.Target
+				break
+			}
+		}
+		if m := float64(a.h) / float64(a.k); math.Abs(m-float64(t)) > nominalPct/100.0*float64(t) {
+			excluded[code] = true
+		}
+	}
+	r.NominalExcludedCommunities = len(excluded)
+	var within, balanced, nominal, nominalIn, single, singleIn int
+	pps := make([]float64, 0, len(grids))
+	for _, g := range grids {
+		a := comm[g.Community]
+		gr := GridReport{Code: g.Code, Community: g.Community, Kind: g.Kind, Households: g.Households,
+			Target: g.Target, AreaM2: geo.AreaM2(g.Geom), PolsbyPopper: geo.PolsbyPopper(g.Geom),
+			Parts: len(g.Geom), CommunityParts: parts[g.Community]}
+		gr.CommunityMean = float64(a.h) / float64(a.k)
+		if a.h > 0 {
+			gr.DeviationPct = 100 * (float64(g.Households) - gr.CommunityMean) / gr.CommunityMean
+			balanced++
+			if math.Abs(gr.DeviationPct) <= p.TolerancePct {
+				within++
+			}
+			r.MaxAbsDeviationPct = math.Max(r.MaxAbsDeviationPct, math.Abs(gr.DeviationPct))
+			if excluded[g.Community] {
+				r.NominalExcludedGrids++
+			} else {
+				nominal++
+				if math.Abs(float64(g.Households-g.Target)) <= nominalPct/100.0*float64(g.Target) {
+					nominalIn++
+				}
+			}
+		}
+		gr.TargetDeviationPct = 100 * float64(g.Households-g.Target) / float64(g.Target)
+		if gr.CommunityParts == 1 {
+			single++
+			if gr.Parts == 1 {
+				singleIn++
+			}
+		}
+		pps = append(pps, gr.PolsbyPopper)
+		r.PerGrid = append(r.PerGrid, gr)
+	}
+	r.WithinCommunityMeanShare = share(within, balanced)
+	r.WithinNominalShare = share(nominalIn, nominal)
+	r.ContiguousShare = share(singleIn, single)
+	sort.Float64s(pps)
+	r.MedianPolsbyPopper = quantile(pps, 0.5)
+	r.P10PolsbyPopper = quantile(pps, 0.1)
+	return r
+}
+
+func share(n, d int) float64 {
+	if d == 0 {
+		return 1
+	}
+	return float64(n) / float64(d)
+}
+
+// quantile of sorted xs by linear interpolation.
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	pos := q * float64(len(xs)-1)
+	i := int(pos)
+	if i+1 >= len(xs) {
+		return xs[len(xs)-1]
+	}
+	f := pos - float64(i)
+	return xs[i]*(1-f) + xs[i+1]*f
+}
+
+// WriteSummary writes the aggregate figures as a two-column table.
+func (r *Report) WriteSummary(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	rows := [][2]string{
+		{"grids", fmt.Sprint(r.Grids)},
+		{"communities", fmt.Sprint(r.Communities)},
+		{"households", fmt.Sprint(r.Households)},
+		{"unplaced buildings", fmt.Sprint(r.UnplacedBuildings)},
+		{fmt.Sprintf("within ±%g%% of community mean", r.TolerancePct), pct(r.WithinCommunityMeanShare)},
+		{fmt.Sprintf("within ±%d%% of nominal target", nominalPct), pct(r.WithinNominalShare)},
+		{"  excluded (cannot reach it)", fmt.Sprintf("%d communities, %d grids", r.NominalExcludedCommunities, r.NominalExcludedGrids)},
+		{"max |deviation| from mean", fmt.Sprintf("%.1f%%", r.MaxAbsDeviationPct)},
+		{"Polsby-Popper median / P10", fmt.Sprintf("%.3f / %.3f", r.MedianPolsbyPopper, r.P10PolsbyPopper)},
+		{"single-part (single-part communities)", pct(r.ContiguousShare)},
+		{"seconds", fmt.Sprintf("%.2f", r.Seconds)},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+// WriteTable writes the summary and then one line a grid.
+func (r *Report) WriteTable(w io.Writer) error {
+	if err := r.WriteSummary(w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "code\tkind\thouseholds\ttarget\tdev%\tarea m²\tPP\tparts\t")
+	for _, g := range r.PerGrid {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%+.1f\t%.0f\t%.3f\t%d\t\n", g.Code, g.Kind, g.Households, g.Target,
+			g.DeviationPct, g.AreaM2, g.PolsbyPopper, g.Parts)
+	}
+	return tw.Flush()
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
