@@ -145,8 +145,8 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 	var bestTout []int32
 	bestToK1 := true
 	type cand struct {
-		v   int32
-		dev float64
+		v    int32
+		dev  float64
 		toK1 bool
 	}
 	sqrtN := math.Sqrt(float64(n))
