@@ -1,0 +1,201 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/ewkb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+)
+
+// geomBytes encodes g as EWKB with SRID 4326, the form COPY hands to
+// PostGIS's binary input.
+func geomBytes(g orb.Geometry) ([]byte, error) { return ewkb.Marshal(g, 4326) }
+
+// ImportBundle replaces the district's reference data with b in one
+// transaction using COPY: a bundle that fails bundle.Check changes nothing.
+// Plans are kept; the patrol position history goes with the patrols.
+func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
+	if err := checkBundle(b); err != nil {
+		return err
+	}
+	var encErr error
+	enc := func(g orb.Geometry) []byte {
+		blob, err := geomBytes(g)
+		if err != nil && encErr == nil {
+			encErr = err
+		}
+		return blob
+	}
+	rows := func(n int, row func(i int) []any) pgx.CopyFromSource {
+		return pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+			r := row(i) // encodes, possibly setting encErr
+			return r, encErr
+		})
+	}
+	copies := []struct {
+		table string
+		cols  []string
+		src   pgx.CopyFromSource
+	}{
+		{"district", []string{"code", "name", "geom"}, rows(1, func(int) []any {
+			return []any{string(b.District.Code), b.District.Name, enc(b.District.Geom)}
+		})},
+		{"streets", []string{"code", "name", "geom"}, rows(len(b.Streets), func(i int) []any {
+			s := b.Streets[i]
+			return []any{string(s.Code), s.Name, enc(s.Geom)}
+		})},
+		{"communities", []string{"code", "name", "street_code", "kind", "geom"}, rows(len(b.Communities), func(i int) []any {
+			c := b.Communities[i]
+			return []any{string(c.Code), c.Name, string(c.Street), string(c.Kind), enc(c.Geom)}
+		})},
+		{"buildings", []string{"id", "households", "address", "geom"}, rows(len(b.Buildings), func(i int) []any {
+			x := b.Buildings[i]
+			return []any{x.ID, int32(x.Households), x.Address, enc(x.Loc)}
+		})},
+		{"facilities", []string{"code", "kind", "name", "street_code", "community_code", "geom"}, rows(len(b.Facilities), func(i int) []any {
+			x := b.Facilities[i]
+			return []any{x.Code, string(x.Kind), x.Name, string(x.Street), string(x.Community), enc(x.Loc)}
+		})},
+		{"patrols", []string{"id", "callsign", "street_code", "home", "position"}, rows(len(b.Patrols), func(i int) []any {
+			x := b.Patrols[i]
+			loc := enc(x.Loc)
+			return []any{x.ID, x.Callsign, string(x.Street), loc, loc}
+		})},
+		{"departments", []string{"code", "name"}, rows(len(b.Departments), func(i int) []any {
+			x := b.Departments[i]
+			return []any{x.Code, x.Name}
+		})},
+		{"workers", []string{"id", "name", "community_code"}, rows(len(b.Workers), func(i int) []any {
+			x := b.Workers[i]
+			return []any{x.ID, x.Name, string(x.Community)}
+		})},
+	}
+	return db.write(ctx, "bundle", func(tx pgx.Tx) error {
+		// DELETE, not TRUNCATE: readers keep seeing the old data until commit.
+		for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "workers", "departments", "communities", "streets", "district"} {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
+				return err
+			}
+		}
+		for _, c := range copies {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c.src); err != nil {
+				return err
+			}
+		}
+		return encErr
+	})
+}
+
+// Bundle reads the district's reference data back, each list in id order.
+func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
+	var b bundle.Bundle
+	err := db.read(ctx, func(tx pgx.Tx) error {
+		var blob []byte
+		err := tx.QueryRow(ctx, `SELECT code, name, ST_AsBinary(geom) FROM district LIMIT 1`).Scan(&b.District.Code, &b.District.Name, &blob)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.E(errs.NotFound, "district", "no district data has been imported")
+		}
+		if err != nil {
+			return err
+		}
+		if b.District.Geom, err = decodeMulti(blob); err != nil {
+			return err
+		}
+		each := func(query string, scan func(r pgx.Rows) error) error {
+			rows, err := tx.Query(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		}
+		steps := []struct {
+			query string
+			scan  func(r pgx.Rows) error
+		}{
+			{`SELECT code, name, ST_AsBinary(geom) FROM streets ORDER BY code`, func(r pgx.Rows) error {
+				var s bundle.Street
+				if err := r.Scan(&s.Code, &s.Name, &blob); err != nil {
+					return err
+				}
+				s.Geom, err = decodeMulti(blob)
+				b.Streets = append(b.Streets, s)
+				return err
+			}},
+			{`SELECT code, name, street_code, kind, ST_AsBinary(geom) FROM communities ORDER BY code`, func(r pgx.Rows) error {
+				var c bundle.Community
+				if err := r.Scan(&c.Code, &c.Name, &c.Street, &c.Kind, &blob); err != nil {
+					return err
+				}
+				c.Geom, err = decodeMulti(blob)
+				b.Communities = append(b.Communities, c)
+				return err
+			}},
+			{`SELECT id, households, address, ST_X(geom), ST_Y(geom) FROM buildings ORDER BY id`, func(r pgx.Rows) error {
+				var x bundle.Building
+				err := r.Scan(&x.ID, &x.Households, &x.Address, &x.Loc[0], &x.Loc[1])
+				b.Buildings = append(b.Buildings, x)
+				return err
+			}},
+			{`SELECT code, kind, name, street_code, community_code, ST_X(geom), ST_Y(geom) FROM facilities ORDER BY code`, func(r pgx.Rows) error {
+				var x bundle.Facility
+				err := r.Scan(&x.Code, &x.Kind, &x.Name, &x.Street, &x.Community, &x.Loc[0], &x.Loc[1])
+				b.Facilities = append(b.Facilities, x)
+				return err
+			}},
+			{`SELECT id, callsign, street_code, ST_X(home), ST_Y(home) FROM patrols ORDER BY id`, func(r pgx.Rows) error {
+				var x bundle.Patrol
+				err := r.Scan(&x.ID, &x.Callsign, &x.Street, &x.Loc[0], &x.Loc[1])
+				b.Patrols = append(b.Patrols, x)
+				return err
+			}},
+			{`SELECT id, name, community_code FROM workers ORDER BY id`, func(r pgx.Rows) error {
+				var x bundle.Worker
+				err := r.Scan(&x.ID, &x.Name, &x.Community)
+				b.Workers = append(b.Workers, x)
+				return err
+			}},
+			{`SELECT code, name FROM departments ORDER BY code`, func(r pgx.Rows) error {
+				var x bundle.Department
+				err := r.Scan(&x.Code, &x.Name)
+				b.Departments = append(b.Departments, x)
+				return err
+			}},
+		}
+		for _, s := range steps {
+			if err := each(s.query, s.scan); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func decodeMulti(blob []byte) (orb.MultiPolygon, error) {
+	g, err := wkb.Unmarshal(blob)
+	if err != nil {
+		return nil, err
+	}
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		return g, nil
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, nil
+	}
+	return nil, errs.E(errs.Internal, "geom", "stored %s where a multipolygon belongs", g.GeoJSONType())
+}

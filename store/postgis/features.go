@@ -1,0 +1,165 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// Features returns a page of one layer's features in id order. A bbox uses
+// the GiST index (&&) and then ST_Intersects; numberMatched counts the
+// whole match in the same snapshot.
+func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
+	d, err := checkQuery(q)
+	if err != nil {
+		return store.Page{}, err
+	}
+	var page store.Page
+	err = db.read(ctx, func(tx pgx.Tx) error {
+		var where []string
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
+		}
+		from := d.table + " t"
+		if q.Layer == store.Grids {
+			if q.Plan == 0 {
+				from += " JOIN plans p ON p.id = t.plan_id AND p.status = 'published'"
+			} else {
+				var exists bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM plans WHERE id = $1)`, int64(q.Plan)).Scan(&exists); err != nil {
+					return err
+				}
+				if !exists {
+					return errs.E(errs.NotFound, "plan", "plan %d does not exist", q.Plan)
+				}
+				where = append(where, "t.plan_id = "+arg(int64(q.Plan)))
+			}
+		}
+		keys := make([]string, 0, len(q.Filters))
+		for k := range q.Filters {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			c, _ := d.column(k)
+			v, err := filterArg(c, q.Filters[k])
+			if err != nil {
+				return err
+			}
+			where = append(where, c.expr+" = "+arg(v))
+		}
+		if b := q.BBox; b != nil {
+			env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, 4326)", arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1]))
+			g := "t." + d.geom
+			where = append(where, g+" && "+env+" AND ST_Intersects("+g+", "+env+")")
+		}
+		cond := ""
+		if len(where) > 0 {
+			cond = " WHERE " + strings.Join(where, " AND ")
+		}
+		var n int64
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+from+cond, args...).Scan(&n); err != nil {
+			return err
+		}
+		page.NumberMatched = int(n)
+		cols := make([]string, len(d.props))
+		for i, c := range d.props {
+			cols[i] = c.expr
+		}
+		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + d.geom + ") FROM " + from + cond + " ORDER BY t." + d.id
+		if q.Limit > 0 {
+			query += " LIMIT " + arg(int64(q.Limit))
+		}
+		if q.Offset > 0 {
+			query += " OFFSET " + arg(int64(q.Offset))
+		}
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			f, err := scanFeature(rows, d)
+			if err != nil {
+				return err
+			}
+			page.Features = append(page.Features, f)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return store.Page{}, err
+	}
+	return page, nil
+}
+
+func scanFeature(rows pgx.Rows, d layerDef) (store.Feature, error) {
+	vals := make([]any, len(d.props)+1)
+	strs := make([]pgtype.Text, len(d.props))
+	ints := make([]pgtype.Int8, len(d.props))
+	for i, c := range d.props {
+		if c.isInt {
+			vals[i] = &ints[i]
+		} else {
+			vals[i] = &strs[i]
+		}
+	}
+	var blob []byte
+	vals[len(d.props)] = &blob
+	if err := rows.Scan(vals...); err != nil {
+		return store.Feature{}, err
+	}
+	f := store.Feature{Props: make(map[string]any, len(d.props))}
+	for i, c := range d.props {
+		var v any
+		switch {
+		case c.isInt && ints[i].Valid:
+			v = ints[i].Int64
+		case !c.isInt && strs[i].Valid:
+			v = strs[i].String
+		}
+		f.Props[c.name] = v
+		if c.name == d.id {
+			if c.isInt {
+				f.ID = strconv.FormatInt(ints[i].Int64, 10)
+			} else {
+				f.ID = strs[i].String
+			}
+		}
+	}
+	g, err := wkb.Unmarshal(blob)
+	if err != nil {
+		return store.Feature{}, err
+	}
+	f.Geom = g
+	return f, nil
+}
+
+// Feature returns one feature by id; plan selects the grids' plan (0: the
+// published one).
+func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.PlanID, id string) (store.Feature, error) {
+	d, err := lookupLayer(layer)
+	if err != nil {
+		return store.Feature{}, err
+	}
+	page, err := db.Features(ctx, store.Query{Layer: layer, Plan: plan, Filters: map[string]string{d.id: id}, Limit: 1})
+	if err != nil {
+		return store.Feature{}, err
+	}
+	if len(page.Features) == 0 {
+		return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
+	}
+	return page.Features[0], nil
+}

@@ -1,0 +1,233 @@
+// Package postgis is gridd's system of record: PostgreSQL with PostGIS
+// through a pgx v5 pool. The schema comes from embedded, ordered
+// migrations (each in one transaction, recorded in schema_migrations);
+// geometry columns are typed and GiST-indexed; bulk imports use COPY in one
+// transaction. It implements store.Store; the contract suite in
+// store/storetest runs against it and the GeoPackage store alike.
+package postgis
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/store"
+)
+
+var _ store.Store = (*DB)(nil)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// StatementTimeout bounds every statement unless the DSN sets its own
+// statement_timeout: a stuck query fails (Unavailable) instead of holding
+// a connection for ever.
+const StatementTimeout = 30 * time.Second
+
+// DB is an open PostGIS store. It is safe for concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+	// afterCommit, when set, runs after a write transaction commits (the
+	// place for publishing change events).
+	afterCommit func(what string)
+}
+
+// Open connects to dsn, checks the server answers and brings the schema up
+// to date. An unreachable server is an Unavailable error.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, err, "DATABASE_URL is not a valid PostgreSQL connection string")
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.Itoa(int(StatementTimeout / time.Millisecond))
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	cfg.AfterConnect = registerGeometry
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	db := &DB{pool: pool}
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, wrapErr(ctx, err)
+	}
+	// Connections opened before the migration created the postgis
+	// extension lack the geometry type: start afresh.
+	pool.Reset()
+	return db, nil
+}
+
+// registerGeometry teaches a connection the geometry type: values are
+// exchanged as EWKB bytes in binary format, which is what COPY needs.
+func registerGeometry(ctx context.Context, conn *pgx.Conn) error {
+	var oid *uint32
+	if err := conn.QueryRow(ctx, `SELECT to_regtype('geometry')::oid`).Scan(&oid); err != nil {
+		return err
+	}
+	if oid != nil {
+		conn.TypeMap().RegisterType(&pgtype.Type{Name: "geometry", OID: *oid, Codec: pgtype.ByteaCodec{}})
+	}
+	return nil
+}
+
+// Close releases the pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping checks the server answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return wrapErr(ctx, db.pool.Ping(ctx))
+}
+
+// write runs fn in one transaction, committed when fn succeeds and ctx is
+// live, rolled back otherwise.
+func (db *DB) write(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return wrapErr(ctx, err)
+	}
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return wrapErr(ctx, err)
+	}
+	if db.afterCommit != nil {
+		db.afterCommit(what)
+	}
+	return nil
+}
+
+// read runs fn in a read-only, repeatable-read transaction so that several
+// statements see one snapshot.
+func (db *DB) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return wrapErr(ctx, err)
+}
+
+// wrapErr keeps domain errors and classifies the rest: cancellation and
+// anything a retry may cure (connection loss, timeouts, serialization
+// failures, a server shutting down) are Unavailable; constraint violations
+// are Conflict; anything else Internal.
+func wrapErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return errs.Wrap(errs.Unavailable, fmt.Errorf("%w (%v)", ctxErr, err), "request cancelled")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errs.Wrap(errs.Unavailable, err, "request cancelled")
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505" || pe.Code == "23503" || pe.Code == "23P01":
+			return errs.Wrap(errs.Conflict, err, "the change conflicts with stored data")
+		case strings.HasPrefix(pe.Code, "23"):
+			return errs.Wrap(errs.Invalid, err, "the data breaks a database constraint")
+		case pe.Code == "57014", pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03",
+			strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "57P"):
+			return errs.Wrap(errs.Unavailable, err, "the database is not available; retry")
+		}
+		return errs.Wrap(errs.Internal, err, "storage failure")
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgx.ErrTxClosed) ||
+		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed") {
+		return errs.Wrap(errs.Unavailable, err, "the database is not available; retry")
+	}
+	return errs.Wrap(errs.Internal, err, "storage failure")
+}
+
+// migrationLock serialises migrations of concurrent Opens (pg advisory
+// lock key: "gridd" in ASCII).
+const migrationLock = 0x6772696464
+
+// migrate applies the embedded migrations not yet in schema_migrations,
+// each in its own transaction, in file-name order.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	err = db.write(ctx, "migrate", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+		num, _, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("migration %s: name must be NNN_name.sql", name)
+		}
+		src, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = db.write(ctx, "migrate", func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+				return err
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
+				return err
+			}
+			if done {
+				return nil
+			}
+			// The simple protocol runs a multi-statement script in one go.
+			if _, err := tx.Exec(ctx, string(src), pgx.QueryExecModeSimpleProtocol); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, version, base)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timeLayout is the fixed-width UTC text both stores use for times in
+// feature properties.
+const timeLayout = "2006-01-02T15:04:05.000000Z"

@@ -1,0 +1,136 @@
+package postgis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// The checks below are the same in store/postgis: bad input is rejected with
+// an Invalid error naming what and where before anything is written.
+
+func finite(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
+}
+
+func lonLat(p orb.Point) bool {
+	return finite(p) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
+}
+
+func checkMultiPolygon(field string, mp orb.MultiPolygon) error {
+	if len(mp) == 0 {
+		return errs.E(errs.Invalid, field, "empty geometry")
+	}
+	for i, poly := range mp {
+		if len(poly) == 0 {
+			return errs.E(errs.Invalid, field, "polygon %d is empty", i)
+		}
+		for j, ring := range poly {
+			if len(ring) < 4 {
+				return errs.E(errs.Invalid, field, "polygon %d ring %d has %d points (a ring needs at least 4)", i, j, len(ring))
+			}
+			for k, p := range ring {
+				if !lonLat(p) {
+					return errs.E(errs.Invalid, field, "polygon %d ring %d vertex %d: %v is not a WGS84 lon/lat", i, j, k, p)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkPlan(p *gridplan.Plan) error {
+	if p == nil {
+		return errs.E(errs.Invalid, "plan", "no plan")
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return errs.E(errs.Invalid, "name", "a plan needs a name")
+	}
+	if p.Parent < 0 {
+		return errs.E(errs.Invalid, "parent", "%d is not a plan id", p.Parent)
+	}
+	if len(p.Report) > 0 && !json.Valid(p.Report) {
+		return errs.E(errs.Invalid, "report", "not valid JSON")
+	}
+	seen := make(map[bundle.GridCode]int, len(p.Grids))
+	for i, g := range p.Grids {
+		field := fmt.Sprintf("grids[%d]", i)
+		if _, err := bundle.ParseGridCode(string(g.Code)); err != nil {
+			return errs.E(errs.Invalid, field+".code", "%q is not a 15-digit grid code", g.Code)
+		}
+		if j, dup := seen[g.Code]; dup {
+			return errs.E(errs.Invalid, field+".code", "grid %s repeats grids[%d]", g.Code, j)
+		}
+		seen[g.Code] = i
+		if g.Community != g.Code.Community() {
+			return errs.E(errs.Invalid, field+".community", "community %q does not match grid code %s", g.Community, g.Code)
+		}
+		if g.Street != g.Community.Street() {
+			return errs.E(errs.Invalid, field+".street", "street %q does not match community %s", g.Street, g.Community)
+		}
+		if !g.Kind.Valid() {
+			return errs.E(errs.Invalid, field+".kind", "unknown kind %q", g.Kind)
+		}
+		if g.Households < 0 || g.Target < 0 {
+			return errs.E(errs.Invalid, field, "households and target must not be negative")
+		}
+		if err := checkMultiPolygon(field+".geom", g.Geom); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkPosition(p store.PatrolPosition) error {
+	switch {
+	case strings.TrimSpace(p.ID) == "":
+		return errs.E(errs.Invalid, "id", "a position report needs the patrol id")
+	case !lonLat(p.Loc):
+		return errs.E(errs.Invalid, "loc", "%v is not a WGS84 lon/lat", p.Loc)
+	case p.Status != store.Available && p.Status != store.Busy && p.Status != store.Offline:
+		return errs.E(errs.Invalid, "status", "unknown patrol status %q", p.Status)
+	case p.At.IsZero():
+		return errs.E(errs.Invalid, "at", "a position report needs its time")
+	}
+	return nil
+}
+
+func checkQuery(q store.Query) (layerDef, error) {
+	d, err := lookupLayer(q.Layer)
+	if err != nil {
+		return d, err
+	}
+	if q.Limit < 0 || q.Offset < 0 {
+		return d, errs.E(errs.Invalid, "limit", "limit and offset must not be negative")
+	}
+	if q.Plan < 0 {
+		return d, errs.E(errs.Invalid, "plan", "%d is not a plan id", q.Plan)
+	}
+	if b := q.BBox; b != nil {
+		if !lonLat(b.Min) || !lonLat(b.Max) || b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
+			return d, errs.E(errs.Invalid, "bbox", "%v is not a WGS84 box (min before max)", *b)
+		}
+	}
+	for k := range q.Filters {
+		if _, ok := d.column(k); !ok {
+			names := make([]string, len(d.props))
+			for i, c := range d.props {
+				names[i] = c.name
+			}
+			return d, errs.E(errs.Invalid, "filter."+k, "layer %s has no property %q (filterable: %s)", q.Layer, k, strings.Join(names, ", "))
+		}
+	}
+	return d, nil
+}
+
+// now is the store's clock, truncated to the precision both stores keep.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
