@@ -255,6 +255,14 @@ func validValue(v any) bool {
 	case float64:
 		return !math.IsNaN(x)
 	}
+	if _, ok := v.(encoding.TextMarshaler); !ok {
+		// typed codes (string kinds) without converting, which allocates
+		switch reflect.ValueOf(v).Kind() {
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			return true
+		}
+	}
 	_, ok := normValue(v)
 	return ok
 }
