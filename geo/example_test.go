@@ -113,7 +113,7 @@ func ExampleValidateMultiPolygon() {
 	a := orb.Polygon{{{118.60, 32.00}, {118.62, 32.00}, {118.62, 32.02}, {118.60, 32.02}, {118.60, 32.00}}}
 	b := orb.Polygon{{{118.61, 32.01}, {118.63, 32.01}, {118.63, 32.03}, {118.61, 32.03}, {118.61, 32.01}}}
 	fmt.Println(geo.ValidateMultiPolygon(orb.MultiPolygon{a, b}))
-	// Output: invalid: polygon 1, ring 0, vertex 3: overlaps polygon 0: its edge crosses polygon 0 ring 0 edge from vertex 2
+	// Output: invalid: polygon 1, ring 0, vertex 0: overlaps polygon 0: its edge crosses polygon 0 ring 0 edge from vertex 1
 }
 
 func ExampleDistanceM() {

@@ -237,6 +237,97 @@ func valSweep(es []valEdge, visit func(a, b *valEdge) bool) {
 	}
 }
 
+// valPairs calls visit for every pair of edges whose bounding boxes
+// overlap, in a deterministic order, until visit returns false. Edges are
+// bucketed in a uniform grid whose cell is about twice the mean edge
+// extent, so a boundary-like ring costs O(n log n) (the sort of bucket
+// entries) plus a few pair tests per edge; each pair is visited once, in
+// the cell holding the lower-left corner of the overlap of their boxes.
+// Very long edges (which would fill many cells) fall back to valSweep.
+func valPairs(es []valEdge, visit func(a, b *valEdge) bool) {
+	n := len(es)
+	if n < 64 {
+		for i := range es {
+			for j := i + 1; j < n; j++ {
+				a, b := &es[i], &es[j]
+				if a.maxX < b.minX || b.maxX < a.minX || a.maxY < b.minY || b.maxY < a.minY {
+					continue
+				}
+				if !visit(a, b) {
+					return
+				}
+			}
+		}
+		return
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	ext := 0.0
+	for i := range es {
+		e := &es[i]
+		minX, minY = math.Min(minX, e.minX), math.Min(minY, e.minY)
+		maxX, maxY = math.Max(maxX, e.maxX), math.Max(maxY, e.maxY)
+		ext += math.Max(e.maxX-e.minX, e.maxY-e.minY)
+	}
+	w, h := maxX-minX, maxY-minY
+	cell := 2 * ext / float64(n)
+	if !(cell > 0) {
+		cell = math.Max(w, h)
+	}
+	if !(cell > 0) {
+		cell = 1
+	}
+	// At most ~4n cells: more only costs memory for empty ones.
+	if c := (w/cell + 1) * (h/cell + 1); c > 4*float64(n) {
+		cell *= math.Sqrt(c / (4 * float64(n)))
+	}
+	gx := int(w/cell) + 1
+	gy := int(h/cell) + 1
+	cx := func(x float64) int { return min(int((x-minX)/cell), gx-1) }
+	cy := func(y float64) int { return min(int((y-minY)/cell), gy-1) }
+	total := 0
+	for i := range es {
+		e := &es[i]
+		total += (cx(e.maxX) - cx(e.minX) + 1) * (cy(e.maxY) - cy(e.minY) + 1)
+	}
+	if total > 32*n {
+		valSweep(es, visit)
+		return
+	}
+	keys := make([]uint64, 0, total)
+	for i := range es {
+		e := &es[i]
+		for y := cy(e.minY); y <= cy(e.maxY); y++ {
+			for x := cx(e.minX); x <= cx(e.maxX); x++ {
+				keys = append(keys, uint64(y*gx+x)<<32|uint64(i))
+			}
+		}
+	}
+	slices.Sort(keys)
+	for lo := 0; lo < len(keys); {
+		c := keys[lo] >> 32
+		hi := lo + 1
+		for hi < len(keys) && keys[hi]>>32 == c {
+			hi++
+		}
+		for p := lo; p < hi; p++ {
+			a := &es[uint32(keys[p])]
+			for q := p + 1; q < hi; q++ {
+				b := &es[uint32(keys[q])]
+				if a.maxX < b.minX || b.maxX < a.minX || a.maxY < b.minY || b.maxY < a.minY {
+					continue
+				}
+				if uint64(cy(math.Max(a.minY, b.minY))*gx+cx(math.Max(a.minX, b.minX))) != c {
+					continue // visited in another cell
+				}
+				if !visit(a, b) {
+					return
+				}
+			}
+		}
+		lo = hi
+	}
+}
+
 func validatePolygonAt(poly int, p orb.Polygon) error {
 	if len(p) == 0 {
 		return errs.E(errs.Invalid, fmt.Sprintf("polygon %d", poly), "has no rings")
@@ -261,7 +352,7 @@ func validatePolygonAt(poly int, p orb.Polygon) error {
 		}
 	}
 	var found error
-	valSweep(es, func(a, b *valEdge) bool {
+	valPairs(es, func(a, b *valEdge) bool {
 		if a.ring == b.ring {
 			found = valSelfContact(poly, nEdges[a.ring], a, b)
 		} else {
@@ -343,13 +434,24 @@ func valRingContact(poly int, a, b *valEdge) error {
 	return nil
 }
 
+// valBoundaryTolDeg is how close (in degrees, about 0.1 mm) a point must be
+// to a ring to count as on it when sampling points against rings, and how
+// far edges of different MultiPolygon parts must reach past each other to
+// count as crossing. Shared boundaries built by float arithmetic (a
+// computed midpoint, 118.6+0.01·i) are off by an ulp or two; without the
+// slack they would read as overlaps.
+const valBoundaryTolDeg = 1e-9
+
 // valPointInRing is 1 when pt is strictly inside the closed ring, 0 on its
-// boundary and -1 outside (even-odd crossing count).
+// boundary (within valBoundaryTolDeg) and -1 outside (even-odd count).
 func valPointInRing(pt orb.Point, ring []orb.Point) int {
+	const tol = valBoundaryTolDeg
 	in := false
 	for i := 0; i+1 < len(ring); i++ {
 		a, b := ring[i], ring[i+1]
-		if valOrient(a, b, pt) == 0 && valOnSegment(a, b, pt) {
+		if pt[0] >= math.Min(a[0], b[0])-tol && pt[0] <= math.Max(a[0], b[0])+tol &&
+			pt[1] >= math.Min(a[1], b[1])-tol && pt[1] <= math.Max(a[1], b[1])+tol &&
+			math.Abs(valOrient(a, b, pt)) <= tol*math.Hypot(b[0]-a[0], b[1]-a[1]) {
 			return 0
 		}
 		if (a[1] > pt[1]) != (b[1] > pt[1]) {
@@ -363,6 +465,19 @@ func valPointInRing(pt orb.Point, ring []orb.Point) int {
 		return 1
 	}
 	return -1
+}
+
+// valCrossesBy reports whether segments p and q properly cross with every
+// endpoint more than valBoundaryTolDeg from the other segment's line.
+func valCrossesBy(p1, p2, q1, q2 orb.Point) bool {
+	side := func(a, b, c orb.Point) int {
+		o := valOrient(a, b, c)
+		if math.Abs(o) <= valBoundaryTolDeg*math.Hypot(b[0]-a[0], b[1]-a[1]) {
+			return 0
+		}
+		return valSign(o)
+	}
+	return side(q1, q2, p1)*side(q1, q2, p2) < 0 && side(p1, p2, q1)*side(p1, p2, q2) < 0
 }
 
 // valSampleAgainst locates ring r against ring o using the first vertex, or
@@ -428,14 +543,14 @@ func valPartsOverlap(mp orb.MultiPolygon) error {
 		boxes[pi] = p[0].Bound()
 	}
 	var found error
-	valSweep(es, func(a, b *valEdge) bool {
+	valPairs(es, func(a, b *valEdge) bool {
 		if a.part == b.part {
 			return true
 		}
 		if a.part > b.part {
 			a, b = b, a
 		}
-		if valSegContact(a.a, a.b, b.a, b.b) == valCrossing {
+		if valCrossesBy(a.a, a.b, b.a, b.b) {
 			found = valInvalid(b.part, b.ring, b.v, "overlaps polygon %d: its edge crosses polygon %d ring %d edge from vertex %d", a.part, a.part, a.ring, a.v)
 			return false
 		}
