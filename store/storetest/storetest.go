@@ -227,6 +227,16 @@ func testBadBundle(t *testing.T, s store.Store) {
 		{"empty community geometry", func(b *bundle.Bundle) { b.Communities[1].Geom = nil }},
 		{"bad district code", func(b *bundle.Bundle) { b.District.Code = "32A" }},
 		{"duplicate building id", func(b *bundle.Bundle) { b.Buildings[5].ID = b.Buildings[4].ID }},
+		{"community overlapping its neighbour", func(b *bundle.Bundle) {
+			g := b.Communities[0].Geom.Clone()
+			for _, r := range g[0] {
+				for i := range r {
+					r[i][1] += 0.01
+				}
+			}
+			b.Communities[0].Geom = g
+		}},
+		{"worker of an unknown community", func(b *bundle.Bundle) { b.Workers[0].Community = "320111009009" }},
 	}
 	run := func(t *testing.T, before *bundle.Bundle) {
 		for _, bad := range bads {
