@@ -56,40 +56,58 @@ type PolygonIndex struct {
 	invDx, invDy float64
 	xs, ys       []float64 // cell boundaries, len nx+1 and ny+1
 
-	cells  []int32 // ≥ 0: uniform, value-1 is the area (or -1 outside); < 0: mixed index -v-1
-	mixed  []mixedCell
-	cedges []cellEdge
+	// cells: ≥ 0 uniform, value-1 is the area (-1 outside); < 0 mixed, the
+	// cell's header is recs[-v-1], followed by its edges (contiguous, so a
+	// lookup touches two cache regions: the cell word and its records).
+	cells  []int32
+	recs   []cellRec
 	cands  []int32
+	nMixed int
 
-	// edges per area, for Nearest's brute force fallback and slow cells.
-	edges []edge
+	edges  []edge // during build only
+	nEdges int    // distinct segments
 
 	cosLat float64 // cos of the bbox centre latitude, for sizing
 }
 
+// edge is a boundary segment with the one or two areas it bounds (a
+// segment shared by two areas of a tiling is stored once).
 type edge struct {
 	ax, ay, bx, by float64
-	area           int32
+	area, area2    int32 // area2 -1 when only one area has this segment
 }
 
-type mixedCell struct {
-	rx, ry float64 // reference corner
-	base   uint64  // candidate states at the reference corner
-	e0, e1 uint32  // cedges range
-	c0     uint32  // cands start
-	nc     uint32  // candidate count
-}
-
-type cellEdge struct {
+// cellRec is one record of a mixed cell: first a header (ax, ay = the
+// reference corner; bx = the candidates' states at the corner as bits; by =
+// candidate list start and count; area = number of edge records that
+// follow), then one record per edge touching the cell.
+type cellRec struct {
 	ax, ay, bx, by float64
-	bit            uint8 // candidate slot
-	sideR          int8  // sideP of the reference corner
+	area           int32 // edge: its area; header: edge count
+	area2          int32 // edge: the other area sharing it, or -1
+	bit, bit2      uint8 // edge: candidate slots of area and area2
+	sideR          int8  // edge: sideP of the reference corner
 }
 
-// cellsPerEdge sets the raster resolution: about this many cells per edge
+// toggle is the candidate bits an edge crossing flips.
+func (e *cellRec) toggle() uint64 {
+	t := uint64(1) << e.bit
+	if e.area2 >= 0 {
+		t |= 1 << e.bit2
+	}
+	return t
+}
+
+func (h *cellRec) base() uint64 { return math.Float64bits(h.bx) }
+func (h *cellRec) candRange() (c0, nc uint32) {
+	u := math.Float64bits(h.by)
+	return uint32(u >> 32), uint32(u)
+}
+
+// cellsPerEdge sets the raster resolution: about this many cells per distinct edge
 // keeps most cells uniform and mixed cells short, and the table stays a
 // few tens of bytes per edge.
-const cellsPerEdge = 2.0
+const cellsPerEdge = 4.0
 
 // maxRasterCells bounds memory for huge inputs (~4 bytes a cell).
 const maxRasterCells = 1 << 24
@@ -105,6 +123,7 @@ func NewPolygonIndex(areas []Area) (*PolygonIndex, error) {
 
 func newPolygonIndex(areas []Area, cellsPerEdge float64) (*PolygonIndex, error) {
 	ix := &PolygonIndex{areas: append([]Area(nil), areas...)}
+	seen := map[[4]float64]int{}
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	for i, a := range areas {
@@ -127,7 +146,7 @@ func newPolygonIndex(areas []Area, cellsPerEdge float64) (*PolygonIndex, error) 
 					if p == q {
 						continue // closing point or repeated vertex
 					}
-					ix.edges = append(ix.edges, edge{p[0], p[1], q[0], q[1], int32(i)})
+					ix.addEdge(seen, p, q, int32(i))
 					minX, maxX = math.Min(minX, math.Min(p[0], q[0])), math.Max(maxX, math.Max(p[0], q[0]))
 					minY, maxY = math.Min(minY, math.Min(p[1], q[1])), math.Max(maxY, math.Max(p[1], q[1]))
 				}
@@ -143,7 +162,26 @@ func newPolygonIndex(areas []Area, cellsPerEdge float64) (*PolygonIndex, error) 
 		return ix, nil
 	}
 	ix.build(minX, minY, maxX, maxY, cellsPerEdge)
+	ix.nEdges = len(ix.edges)
+	ix.edges = nil
 	return ix, nil
+}
+
+// addEdge records segment p–q of area a, merging it with the same segment
+// of another area (either direction).
+func (ix *PolygonIndex) addEdge(seen map[[4]float64]int, p, q orb.Point, a int32) {
+	k := [4]float64{p[0], p[1], q[0], q[1]}
+	if p[0] > q[0] || (p[0] == q[0] && p[1] > q[1]) {
+		k = [4]float64{q[0], q[1], p[0], p[1]}
+	}
+	if j, ok := seen[k]; ok {
+		if e := &ix.edges[j]; e.area2 < 0 && e.area != a {
+			e.area2 = a
+			return
+		}
+	}
+	seen[k] = len(ix.edges)
+	ix.edges = append(ix.edges, edge{k[0], k[1], k[2], k[3], a, -1})
 }
 
 func areaField(i int, code string, pi, ri, vi int) string {
@@ -255,6 +293,9 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge float64) {
 			j := sort.Search(nx, func(c int) bool { return sideP(lx, ly, hx, hy, ix.xs[c], y) < 0 })
 			if j > 0 {
 				rowEvents[r] = append(rowEvents[r], event{int32(j), e.area})
+				if e.area2 >= 0 {
+					rowEvents[r] = append(rowEvents[r], event{int32(j), e.area2})
+				}
 			}
 		}
 	}
@@ -292,30 +333,42 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge float64) {
 			cand = append(cand[:0], inside...)
 			for _, ei := range es {
 				cand = append(cand, ix.edges[ei].area)
+				if a2 := ix.edges[ei].area2; a2 >= 0 {
+					cand = append(cand, a2)
+				}
 			}
 			sort.Slice(cand, func(a, b int) bool { return cand[a] < cand[b] })
 			cand = dedup(cand)
 			rx, ry := ix.xs[c], ix.ys[r]
-			m := mixedCell{rx: rx, ry: ry, e0: uint32(len(ix.cedges)), c0: uint32(len(ix.cands)), nc: uint32(len(cand))}
+			h := len(ix.recs)
+			c0 := uint32(len(ix.cands))
 			ix.cands = append(ix.cands, cand...)
+			ix.recs = append(ix.recs, cellRec{ax: rx, ay: ry, by: math.Float64frombits(uint64(c0)<<32 | uint64(len(cand)))})
 			if len(cand) <= 64 {
+				var base uint64
 				for b, a := range cand {
 					if contains32(inside, a) {
-						m.base |= 1 << uint(b)
+						base |= 1 << uint(b)
 					}
 				}
+				ix.recs[h].bx = math.Float64frombits(base)
 				for _, ei := range es {
 					e := ix.edges[ei]
-					b := sort.Search(len(cand), func(i int) bool { return cand[i] >= e.area })
-					ix.cedges = append(ix.cedges, cellEdge{e.ax, e.ay, e.bx, e.by, uint8(b), int8(sideP(e.ax, e.ay, e.bx, e.by, rx, ry))})
+					slot := func(a int32) uint8 {
+						if a < 0 {
+							return 0
+						}
+						return uint8(sort.Search(len(cand), func(i int) bool { return cand[i] >= a }))
+					}
+					ix.recs = append(ix.recs, cellRec{e.ax, e.ay, e.bx, e.by, e.area, e.area2, slot(e.area), slot(e.area2), int8(sideP(e.ax, e.ay, e.bx, e.by, rx, ry))})
 				}
 			}
-			// more than 64 candidates: no edges stored, Locate tests the
-			// candidates' full polygons (slow but exact; only for heavily
-			// overlapping input).
-			m.e1 = uint32(len(ix.cedges))
-			ix.cells[cell] = -int32(len(ix.mixed)) - 1
-			ix.mixed = append(ix.mixed, m)
+			// More than 64 candidates: no edges stored, Locate tests the
+			// candidates' whole areas (slow but exact; only heavily
+			// overlapping input gets there).
+			ix.recs[h].area = int32(len(ix.recs) - h - 1)
+			ix.cells[cell] = -int32(h) - 1
+			ix.nMixed++
 		}
 	}
 }
@@ -444,38 +497,71 @@ func (ix *PolygonIndex) Locate(lon, lat float64) (i int, ok bool) {
 	if v >= 0 {
 		return int(v) - 1, v > 0
 	}
-	return ix.locateMixed(&ix.mixed[-v-1], lon, lat)
+	return ix.locateMixed(int(-v-1), lon, lat)
 }
 
-func (ix *PolygonIndex) locateMixed(m *mixedCell, px, py float64) (int, bool) {
-	if m.nc > 64 {
-		return ix.locateSlowAmong(ix.cands[m.c0:m.c0+m.nc], px, py)
+// mixedCell returns a mixed cell's header and edge records.
+func (ix *PolygonIndex) mixedCell(h int) (*cellRec, []cellRec) {
+	hd := &ix.recs[h]
+	return hd, ix.recs[h+1 : h+1+int(hd.area)]
+}
+
+func (ix *PolygonIndex) locateMixed(h int, px, py float64) (int, bool) {
+	hd, es := ix.mixedCell(h)
+	c0, nc := hd.candRange()
+	if nc > 64 {
+		return ix.locateSlowAmong(ix.cands[c0:c0+nc], px, py)
 	}
-	rx, ry := m.rx, m.ry
-	mask := m.base
-	es := ix.cedges[m.e0:m.e1]
+	rx, ry := hd.ax, hd.ay
+	mask := hd.base()
 	if px != rx || py != ry {
 		for k := range es {
 			e := &es[k]
-			if sideP(e.ax, e.ay, e.bx, e.by, px, py) == int(e.sideR) {
+			// sideP of the point, with orient's filter inlined: most
+			// points are far from the edge's line and cost 6 flops.
+			detl := (e.bx - e.ax) * (py - e.ay)
+			detr := (e.by - e.ay) * (px - e.ax)
+			det := detl - detr
+			bound := ccwErrBoundA * (math.Abs(detl) + math.Abs(detr))
+			var s int8
+			switch {
+			case det > bound:
+				s = 1
+			case det < -bound:
+				s = -1
+			default:
+				s = int8(sideP(e.ax, e.ay, e.bx, e.by, px, py))
+			}
+			if s == e.sideR {
 				continue
 			}
 			if sideL(px, py, rx, ry, e.ax, e.ay) != sideL(px, py, rx, ry, e.bx, e.by) {
-				mask ^= 1 << e.bit
+				mask ^= e.toggle()
 			}
 		}
 	}
 	if mask != 0 {
-		return int(ix.cands[m.c0+uint32(bits.TrailingZeros64(mask))]), true
+		b := uint8(bits.TrailingZeros64(mask))
+		for k := range es { // the records are in cache; the candidate list may not be
+			if es[k].bit == b {
+				return int(es[k].area), true
+			}
+			if es[k].area2 >= 0 && es[k].bit2 == b {
+				return int(es[k].area2), true
+			}
+		}
+		return int(ix.cands[c0+uint32(b)]), true
 	}
 	// Unclaimed by the half-open rule: on the closed boundary of a candidate?
 	best := -1
 	for k := range es {
 		e := &es[k]
 		if onSegment(e.ax, e.ay, e.bx, e.by, px, py) {
-			a := int(ix.cands[m.c0+uint32(e.bit)])
-			if best < 0 || a < best {
-				best = a
+			// area2, when set, is the other area on this segment
+			for _, a := range [2]int32{e.area, e.area2} {
+				if a >= 0 && (best < 0 || int(a) < best) {
+					best = int(a)
+				}
 			}
 		}
 	}
@@ -605,7 +691,6 @@ func (l *Locator) Grids() *PolygonIndex       { return l.grids }
 // sizeBytes estimates the index's own memory (the raster tables and edge
 // copies; the caller's geometries are shared, not copied).
 func (ix *PolygonIndex) sizeBytes() int {
-	return len(ix.cells)*4 + len(ix.mixed)*int(unsafe.Sizeof(mixedCell{})) +
-		len(ix.cedges)*int(unsafe.Sizeof(cellEdge{})) + len(ix.cands)*4 +
-		len(ix.edges)*int(unsafe.Sizeof(edge{})) + (len(ix.xs)+len(ix.ys))*8
+	return len(ix.cells)*4 + len(ix.recs)*int(unsafe.Sizeof(cellRec{})) + len(ix.cands)*4 +
+		(len(ix.xs)+len(ix.ys))*8
 }

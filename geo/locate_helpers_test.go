@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"testing"
 
 	"github.com/paulmach/orb"
 )
@@ -142,28 +143,75 @@ func (s tilingSpec) build() []Area {
 type reference struct {
 	areas []Area
 	bb    []orb.Bound
+	// a coarse bucket grid of area ids by bounding box, only to make the
+	// brute force affordable on a million points
+	all     orb.Bound
+	n       int
+	buckets [][]int
 }
 
 func newReference(areas []Area) *reference {
-	r := &reference{areas: areas, bb: make([]orb.Bound, len(areas))}
+	r := &reference{areas: areas, bb: make([]orb.Bound, len(areas)), n: 64}
+	first := true
 	for i, a := range areas {
 		if len(a.Geom) > 0 {
 			r.bb[i] = a.Geom.Bound()
+			if first {
+				r.all, first = r.bb[i], false
+			}
+			r.all = r.all.Union(r.bb[i])
 		} else {
 			r.bb[i] = orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{0, 0}} // empty
+		}
+	}
+	r.buckets = make([][]int, r.n*r.n)
+	for i := range areas {
+		if len(areas[i].Geom) == 0 {
+			continue
+		}
+		x0, y0 := r.cell(r.bb[i].Min)
+		x1, y1 := r.cell(r.bb[i].Max)
+		for y := y0; y <= y1; y++ {
+			for x := x0; x <= x1; x++ {
+				r.buckets[y*r.n+x] = append(r.buckets[y*r.n+x], i)
+			}
 		}
 	}
 	return r
 }
 
+func (r *reference) cell(p orb.Point) (int, int) {
+	f := func(v, lo, hi float64) int {
+		c := int((v - lo) / (hi - lo) * float64(r.n))
+		return max(0, min(c, r.n-1))
+	}
+	return f(p[0], r.all.Min[0], r.all.Max[0]), f(p[1], r.all.Min[1], r.all.Max[1])
+}
+
+// cands are the areas whose bounding box holds p, ascending.
+func (r *reference) cands(p orb.Point) []int {
+	if !r.all.Contains(p) {
+		return nil
+	}
+	x, y := r.cell(p)
+	var out []int
+	for _, i := range r.buckets[y*r.n+x] {
+		if r.bb[i].Contains(p) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 func (r *reference) locate(p orb.Point) (int, bool) {
-	for i, a := range r.areas {
-		if r.bb[i].Contains(p) && containsHalfOpen(a.Geom, p[0], p[1]) {
+	c := r.cands(p)
+	for _, i := range c {
+		if containsHalfOpen(r.areas[i].Geom, p[0], p[1]) {
 			return i, true
 		}
 	}
-	for i, a := range r.areas {
-		if r.bb[i].Contains(p) && onBoundary(a.Geom, p[0], p[1]) {
+	for _, i := range c {
+		if onBoundary(r.areas[i].Geom, p[0], p[1]) {
 			return i, true
 		}
 	}
@@ -173,8 +221,8 @@ func (r *reference) locate(p orb.Point) (int, bool) {
 // claims lists every area claiming p by the half-open rule alone.
 func (r *reference) claims(p orb.Point) []int {
 	var out []int
-	for i, a := range r.areas {
-		if r.bb[i].Contains(p) && containsHalfOpen(a.Geom, p[0], p[1]) {
+	for _, i := range r.cands(p) {
+		if containsHalfOpen(r.areas[i].Geom, p[0], p[1]) {
 			out = append(out, i)
 		}
 	}
@@ -184,7 +232,38 @@ func (r *reference) claims(p orb.Point) []int {
 // Exported for the geo_test package (PostGIS comparisons, examples).
 var (
 	TestPukouLikeTiling = func(seed int64) []Area { return pukouLike(seed).build() }
-	TestOnSomeEdge      = func(areas []Area, p orb.Point, tol float64) bool { return nearSomeEdge(areas, p, tol) }
+	// TestTiling is an nx×ny jittered quad tiling of [x0,x0+w]×[y0,y0+h]
+	// with shared edges cut in 4, some gaps, multipolygons and islands.
+	TestTiling = func(seed int64, nx, ny int, x0, y0, w, h float64) []Area {
+		s := pukouLike(seed)
+		s.nx, s.ny, s.x0, s.y0, s.w, s.h = nx, ny, x0, y0, w, h
+		return s.build()
+	}
+	// TestCheckLocate runs the brute-force property checks (n random points
+	// in the areas' padded bounding box against orb and the exact
+	// reference, every vertex and edge midpoint against the tie rule). The
+	// areas need not tile exactly: a point claimed by several areas must lie
+	// in an overlap of the input.
+	TestCheckLocate = func(t *testing.T, areas []Area, n int) {
+		ix, err := NewPolygonIndex(areas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b orb.Bound
+		for i, a := range areas {
+			if i == 0 {
+				b = a.Geom.Bound()
+			}
+			b = b.Union(a.Geom.Bound())
+		}
+		s := tilingSpec{x0: b.Min[0], y0: b.Min[1], w: b.Max[0] - b.Min[0], h: b.Max[1] - b.Min[1]}
+		ref := newReference(areas)
+		t.Logf("%d areas, %d edges, raster %d×%d, %d mixed cells; seed %d", len(areas), ix.nEdges, ix.nx, ix.ny, ix.nMixed, propertySeed)
+		checkRandom(t, ix, ref, areas, s, n)
+		checkBoundaryPoints(t, ix, ref, areas, false)
+	}
+	TestPropertyPoints = propertyPoints
+	TestOnSomeEdge     = func(areas []Area, p orb.Point, tol float64) bool { return nearSomeEdge(areas, p, tol) }
 )
 
 // nearSomeEdge reports whether p is within tol degrees of an edge.

@@ -169,11 +169,12 @@ func TestPolygonIndexEmpty(t *testing.T) {
 // and on every vertex and edge midpoint (where the tie rule applies).
 func TestLocateProperty(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		spec tilingSpec
+		name   string
+		points int
+		spec   tilingSpec
 	}{
-		{"pukou-like", pukouLike(1)},
-		{"coarse raster stress", tilingSpec{seed: 2, nx: 7, ny: 5, sub: 40, x0: 118.45, y0: 31.90, w: 0.4, h: 0.32, gaps: 0.1, multis: 0.1, islands: 0.1, axisAlignedPct: 0.5}},
+		{"pukou-like", propertyPoints, pukouLike(1)},
+		{"long edges", propertyPoints / 5, tilingSpec{seed: 2, nx: 7, ny: 5, sub: 40, x0: 118.45, y0: 31.90, w: 0.4, h: 0.32, gaps: 0.1, multis: 0.1, islands: 0.1, axisAlignedPct: 0.5}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			areas := tc.spec.build()
@@ -182,9 +183,9 @@ func TestLocateProperty(t *testing.T) {
 				t.Fatal(err)
 			}
 			ref := newReference(areas)
-			t.Logf("%d areas, %d edges, raster %d×%d, %d mixed cells; seed %d", len(areas), len(ix.edges), ix.nx, ix.ny, len(ix.mixed), propertySeed)
-			checkRandom(t, ix, ref, areas, tc.spec, propertyPoints)
-			checkBoundaryPoints(t, ix, ref, areas)
+			t.Logf("%d areas, %d edges, raster %d×%d, %d mixed cells; seed %d", len(areas), ix.nEdges, ix.nx, ix.ny, ix.nMixed, propertySeed)
+			checkRandom(t, ix, ref, areas, tc.spec, tc.points)
+			checkBoundaryPoints(t, ix, ref, areas, true)
 		})
 	}
 }
@@ -200,8 +201,8 @@ func checkRandom(t *testing.T, ix *PolygonIndex, ref *reference, areas []Area, s
 		i, ok := ix.Locate(p[0], p[1])
 		// orb brute force, bbox-prefiltered: lowest index containing p
 		want := -1
-		for j, a := range areas {
-			if ref.bb[j].Contains(p) && planar.MultiPolygonContains(a.Geom, p) {
+		for _, j := range ref.cands(p) {
+			if planar.MultiPolygonContains(areas[j].Geom, p) {
 				want = j
 				break
 			}
@@ -217,7 +218,7 @@ func checkRandom(t *testing.T, ix *PolygonIndex, ref *reference, areas []Area, s
 	t.Logf("%d random points agree with orb (%d inside)", n, inside)
 }
 
-func checkBoundaryPoints(t *testing.T, ix *PolygonIndex, ref *reference, areas []Area) {
+func checkBoundaryPoints(t *testing.T, ix *PolygonIndex, ref *reference, areas []Area, exactTiling bool) {
 	var pts []orb.Point
 	type inc struct{ a, b orb.Point }
 	incident := map[orb.Point][]inc{}
@@ -235,7 +236,7 @@ func checkBoundaryPoints(t *testing.T, ix *PolygonIndex, ref *reference, areas [
 			}
 		}
 	}
-	checked, onEdge, tieChecked, skipped := 0, 0, 0, 0
+	checked, onEdge, tieChecked, skipped, overlaps, slivers := 0, 0, 0, 0, 0, 0
 	for _, p := range pts {
 		i, ok := ix.Locate(p[0], p[1])
 		ri, rok := ref.locate(p)
@@ -243,7 +244,18 @@ func checkBoundaryPoints(t *testing.T, ix *PolygonIndex, ref *reference, areas [
 			t.Fatalf("boundary point %v: Locate = %d, %v; reference %d, %v", p, i, ok, ri, rok)
 		}
 		if c := ref.claims(p); len(c) > 1 {
-			t.Fatalf("point %v claimed by %d areas %v under the half-open rule", p, len(c), c)
+			// Only where the input overlaps: orb must agree that every
+			// claimant covers the point (or the point is within 1e-9° of its
+			// boundary, where float tests may differ).
+			for _, j := range c {
+				if !planar.MultiPolygonContains(areas[j].Geom, p) && !nearSomeEdge(areas[j:j+1], p, 1e-9) {
+					t.Fatalf("point %v claimed by %d areas %v under the half-open rule, but orb says %d does not contain it", p, len(c), c, j)
+				}
+			}
+			if exactTiling {
+				t.Fatalf("point %v claimed by %d areas %v under the half-open rule", p, len(c), c)
+			}
+			overlaps++
 		}
 		checked++
 		// Independent check of the tie rule with orb: nudge the point a
@@ -277,22 +289,27 @@ func checkBoundaryPoints(t *testing.T, ix *PolygonIndex, ref *reference, areas [
 		}
 		q := orb.Point{p[0] + 1e-9, p[1] + 1e-12}
 		var in []int
-		for j, a := range areas {
-			if ref.bb[j].Contains(q) && planar.MultiPolygonContains(a.Geom, q) {
+		for _, j := range ref.cands(q) {
+			if planar.MultiPolygonContains(areas[j].Geom, q) {
 				in = append(in, j)
 			}
 		}
 		switch {
 		case len(in) == 1 && len(ref.claims(p)) == 1:
 			if in[0] != i {
-				t.Fatalf("tie rule: %v located in %d, but the point nudged east lies in %d", p, i, in[0])
+				if exactTiling {
+					t.Fatalf("tie rule: %v located in %d, but the point nudged east lies in %d", p, i, in[0])
+				}
+				// real data: sliver overlaps/gaps narrower than the nudge
+				slivers++
+				continue
 			}
 			tieChecked++
 		case len(in) == 0 && len(ref.claims(p)) == 1:
 			t.Fatalf("tie rule: %v claimed by %d, but the point nudged east is outside", p, i)
 		}
 	}
-	t.Logf("%d vertices and midpoints agree with the reference (%d exactly on an edge, all inside); tie rule checked against orb on %d (skipped %d near-flat)", checked, onEdge, tieChecked, skipped)
+	t.Logf("%d vertices and midpoints agree with the reference (%d exactly on an edge, all inside); tie rule checked against orb on %d (skipped %d near-flat, %d in slivers of the input narrower than the 1e-9° nudge); %d in overlaps of the input", checked, onEdge, tieChecked, skipped, slivers, overlaps)
 }
 
 func TestPolygonIndexConcurrentReaders(t *testing.T) {
@@ -438,7 +455,7 @@ func TestLocateRasterSizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("raster %d×%d, %d mixed cells", ix.nx, ix.ny, len(ix.mixed))
+			t.Logf("raster %d×%d, %d mixed cells", ix.nx, ix.ny, ix.nMixed)
 			rng := rand.New(rand.NewSource(propertySeed))
 			for k := 0; k < propertyPoints/20; k++ {
 				p := orb.Point{118.44 + rng.Float64()*0.42, 31.89 + rng.Float64()*0.34}
@@ -447,7 +464,7 @@ func TestLocateRasterSizes(t *testing.T) {
 					t.Fatalf("%v: Locate = %d, %v; reference %d, %v", p, i, ok, ri, rok)
 				}
 			}
-			checkBoundaryPoints(t, ix, ref, areas)
+			checkBoundaryPoints(t, ix, ref, areas, true)
 		})
 	}
 }
@@ -463,7 +480,7 @@ func TestPolygonIndexBuildLimits(t *testing.T) {
 	}
 	el := time.Since(start)
 	mb := float64(ix.sizeBytes()) / (1 << 20)
-	t.Logf("%d areas, %d edges: build %v, %.2f MB", len(areas), len(ix.edges), el, mb)
+	t.Logf("%d areas, %d edges: build %v, %.2f MB", len(areas), ix.nEdges, el, mb)
 	if el > time.Second && !raceEnabled {
 		t.Fatalf("build took %v, want < 1 s", el)
 	}

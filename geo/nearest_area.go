@@ -29,9 +29,9 @@ func (ix *PolygonIndex) Nearest(lon, lat float64) (i int, distanceM float64) {
 		if v >= 0 {
 			return // uniform cells have no edges; an inside one would have located the point
 		}
-		m := &ix.mixed[-v-1]
-		if m.nc > 64 {
-			for _, a := range ix.cands[m.c0 : m.c0+m.nc] {
+		hd, es := ix.mixedCell(int(-v - 1))
+		if c0, nc := hd.candRange(); nc > 64 {
+			for _, a := range ix.cands[c0 : c0+nc] {
 				d2 := ix.areaDist2(int(a), lon, lat, kx, ky)
 				if d2 < bestD2 || (d2 == bestD2 && int(a) < best) {
 					best, bestD2 = int(a), d2
@@ -39,12 +39,13 @@ func (ix *PolygonIndex) Nearest(lon, lat float64) (i int, distanceM float64) {
 			}
 			return
 		}
-		for k := m.e0; k < m.e1; k++ {
-			e := &ix.cedges[k]
+		for k := range es {
+			e := &es[k]
 			d2 := segDist2((e.ax-lon)*kx, (e.ay-lat)*ky, (e.bx-lon)*kx, (e.by-lat)*ky)
-			a := int(ix.cands[m.c0+uint32(e.bit)])
-			if d2 < bestD2 || (d2 == bestD2 && a < best) {
-				best, bestD2 = a, d2
+			for _, a32 := range [2]int32{e.area, e.area2} {
+				if a := int(a32); a >= 0 && (d2 < bestD2 || (d2 == bestD2 && a < best)) {
+					best, bestD2 = a, d2
+				}
 			}
 		}
 	}

@@ -1,0 +1,236 @@
+package geo_test
+
+import (
+	"fmt"
+	"math/rand"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/gridd/gridd/geo"
+)
+
+// Benchmark data sets, built once per test binary (the 72k tiling takes
+// seconds). "grids719" is the committed Pukou plan when present, else a
+// Pukou-sized synthetic tiling of 720 jittered quads (16 edges each).
+type benchSet struct {
+	name   string
+	areas  []geo.Area
+	bounds orb.Bound
+	pts    []orb.Point // random points in the bounding box
+}
+
+var (
+	benchOnce sync.Once
+	benchSets map[string]*benchSet
+)
+
+const benchPoints = 1 << 16
+
+func loadBenchSets(b *testing.B) map[string]*benchSet {
+	benchOnce.Do(func() {
+		benchSets = map[string]*benchSet{}
+		grids, ok := pukouGrids(b)
+		if !ok {
+			grids = geo.TestTiling(1, 30, 24, 118.45, 31.90, 0.40, 0.32)
+		}
+		benchSets["grids719"] = newBenchSet("grids719", grids)
+		benchSets["communities125"] = newBenchSet("communities125", pukouCommunities(b))
+		// province-sized: 100× the grids over a 4°×3.2° box, same shapes
+		benchSets["grids72k"] = newBenchSet("grids72k", geo.TestTiling(2, 300, 240, 117.0, 30.5, 4.0, 3.2))
+	})
+	return benchSets
+}
+
+func newBenchSet(name string, areas []geo.Area) *benchSet {
+	s := &benchSet{name: name, areas: areas}
+	for i, a := range areas {
+		if i == 0 {
+			s.bounds = a.Geom.Bound()
+		}
+		s.bounds = s.bounds.Union(a.Geom.Bound())
+	}
+	rng := rand.New(rand.NewSource(7))
+	s.pts = make([]orb.Point, benchPoints)
+	for i := range s.pts {
+		s.pts[i] = orb.Point{
+			s.bounds.Min[0] + rng.Float64()*(s.bounds.Max[0]-s.bounds.Min[0]),
+			s.bounds.Min[1] + rng.Float64()*(s.bounds.Max[1]-s.bounds.Min[1]),
+		}
+	}
+	return s
+}
+
+// BenchmarkLocate compares, on the same random points of each data set's
+// bounding box, the index with a bounding-box-prefiltered orb planar scan
+// (the PostGIS bulk join is BenchmarkLocatePostGIS in the same run).
+func BenchmarkLocate(b *testing.B) {
+	sets := loadBenchSets(b)
+	for _, name := range []string{"grids719", "communities125", "grids72k"} {
+		s := sets[name]
+		ix, err := geo.NewPolygonIndex(s.areas)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name+"/index", func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for i := 0; b.Loop(); i++ {
+				p := s.pts[i&(benchPoints-1)]
+				if _, ok := ix.Locate(p[0], p[1]); ok {
+					n++
+				}
+			}
+			sinkInt = n
+		})
+		if name == "grids72k" {
+			continue // the orb scan over 72k bounding boxes says nothing new
+		}
+		bbs := make([]orb.Bound, len(s.areas))
+		for i, a := range s.areas {
+			bbs[i] = a.Geom.Bound()
+		}
+		b.Run(name+"/orb-bbox-scan", func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for i := 0; b.Loop(); i++ {
+				p := s.pts[i&(benchPoints-1)]
+				for j := range s.areas {
+					if bbs[j].Contains(p) && planar.MultiPolygonContains(s.areas[j].Geom, p) {
+						n++
+						break
+					}
+				}
+			}
+			sinkInt = n
+		})
+	}
+}
+
+var sinkInt int
+
+// BenchmarkLocateP50 times single lookups to report the median and 99th
+// percentile (the clock read, measured on empty intervals, is subtracted).
+func BenchmarkLocateP50(b *testing.B) {
+	sets := loadBenchSets(b)
+	for _, name := range []string{"grids719", "grids72k"} {
+		s := sets[name]
+		ix, err := geo.NewPolygonIndex(s.areas)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			durs := make([]time.Duration, 0, 1<<20)
+			empty := make([]time.Duration, 0, 1<<12)
+			for i := 0; b.Loop(); i++ {
+				p := s.pts[i&(benchPoints-1)]
+				t0 := time.Now()
+				ix.Locate(p[0], p[1])
+				d := time.Since(t0)
+				if len(durs) < cap(durs) {
+					durs = append(durs, d)
+				}
+				if i&255 == 0 && len(empty) < cap(empty) {
+					t0 := time.Now()
+					empty = append(empty, time.Since(t0))
+				}
+			}
+			sort.Slice(durs, func(a, c int) bool { return durs[a] < durs[c] })
+			sort.Slice(empty, func(a, c int) bool { return empty[a] < empty[c] })
+			clock := empty[len(empty)/2]
+			b.ReportMetric(float64(durs[len(durs)/2]-clock), "p50-ns")
+			b.ReportMetric(float64(durs[len(durs)*99/100]-clock), "p99-ns")
+		})
+	}
+}
+
+// BenchmarkLocatorPukou is the three-layer call (streets, communities,
+// grids).
+func BenchmarkLocatorPukou(b *testing.B) {
+	s := loadBenchSets(b)["grids719"]
+	l, err := geo.NewLocator(pukouStreets(b), pukouCommunities(b), s.areas)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := s.pts[i&(benchPoints-1)]
+		l.Locate(p[0], p[1])
+	}
+}
+
+// BenchmarkPolygonIndexBuild reports build time and the heap the index
+// holds.
+func BenchmarkPolygonIndexBuild(b *testing.B) {
+	sets := loadBenchSets(b)
+	for _, name := range []string{"grids719", "grids72k"} {
+		s := sets[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var ix *geo.PolygonIndex
+			for b.Loop() {
+				var err error
+				if ix, err = geo.NewPolygonIndex(s.areas); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			ix = nil
+			runtime.GC()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			ix, _ = geo.NewPolygonIndex(s.areas)
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "heap-MB")
+			runtime.KeepAlive(ix)
+		})
+	}
+}
+
+// BenchmarkUnitIndex: 3,000 patrols over Pukou.
+func BenchmarkUnitIndex(b *testing.B) {
+	rng := rand.New(rand.NewSource(9))
+	ix := geo.NewUnitIndex()
+	ids := make([]string, 3000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("P%04d", i)
+		if err := ix.Upsert(ids[i], 118.45+rng.Float64()*0.4, 31.9+rng.Float64()*0.32, geo.UnitAvailable); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pts := make([]orb.Point, 1<<12)
+	for i := range pts {
+		pts[i] = orb.Point{118.45 + rng.Float64()*0.4, 31.9 + rng.Float64()*0.32}
+	}
+	b.Run("Nearest-k1", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			p := pts[i&(len(pts)-1)]
+			ix.Nearest(p[0], p[1], 1, nil)
+		}
+	})
+	b.Run("Nearest-k5-available", func(b *testing.B) {
+		b.ReportAllocs()
+		keep := func(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
+		for i := 0; b.Loop(); i++ {
+			p := pts[i&(len(pts)-1)]
+			ix.Nearest(p[0], p[1], 5, keep)
+		}
+	})
+	b.Run("Upsert-move", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			p := pts[i&(len(pts)-1)]
+			if err := ix.Upsert(ids[i%len(ids)], p[0], p[1], geo.UnitBusy); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
