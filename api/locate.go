@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
@@ -34,7 +36,7 @@ func (o outsideProblem) ProblemExtra() map[string]any {
 // CGCS2000, GCJ-02 or BD-09 (map pickers hand in the latter two). Outside
 // the district: 404 with the nearest grid and its distance in metres.
 func (s *Server) locate(w http.ResponseWriter, r *http.Request) error {
-	v := r.URL.Query()
+	v := queryOf(r)
 	if err := onlyParams(r, "lon", "lat", "crs", "k", "f"); err != nil {
 		return err
 	}
@@ -82,5 +84,20 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.metrics.locate.WithLabelValues("inside").Inc()
+	if a, ok := ans.(*dispatch.Answer); ok {
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		if appendAnswer(buf, a) {
+			h := w.Header()
+			h.Set("Content-Type", ct)
+			h.Set("Content-Length", strconv.Itoa(buf.Len()))
+			w.WriteHeader(http.StatusOK)
+			if r.Method != http.MethodHead {
+				_, _ = w.Write(buf.Bytes())
+			}
+			return nil
+		}
+	}
 	return writeJSON(w, r, http.StatusOK, ct, ans)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ type metrics struct {
 	latency     *prometheus.HistogramVec
 	locate      *prometheus.CounterVec
 	storeErrors *prometheus.CounterVec
+	series      sync.Map // obsKey → obsVal
 }
 
 func newMetrics() *metrics {
@@ -46,9 +48,35 @@ func newMetrics() *metrics {
 	return m
 }
 
+// obsKey names one request series; resolved series are cached because
+// label lookup is a noticeable share of a /locate request.
+type obsKey struct {
+	route, method string
+	status        int
+}
+
+type obsVal struct {
+	count prometheus.Counter
+	lat   prometheus.Observer
+}
+
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other" // clients choose methods; keep the series bounded
+	}
+	k := obsKey{route, method, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, obsVal{
+			count: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			lat:   m.latency.WithLabelValues(route),
+		})
+	}
+	o := v.(obsVal)
+	o.count.Inc()
+	o.lat.Observe(d.Seconds())
 }
 
 // metricsHandler is GET /metrics: Prometheus text exposition.

@@ -92,7 +92,7 @@ func (r mediaRange) matches(typ, sub string) int {
 // f=mvt...) overrides Accept, as OGC APIs allow. No acceptable offer is an
 // Unsupported error on "Accept", which the adapter answers with 406.
 func negotiate(r *http.Request, offers ...string) (string, error) {
-	if f := r.URL.Query().Get("f"); f != "" || r.URL.Query().Has("f") {
+	if f := queryOf(r).Get("f"); f != "" || queryOf(r).Has("f") {
 		want, ok := formatAliases[strings.ToLower(f)]
 		if ok {
 			for _, o := range offers {

@@ -171,7 +171,7 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request) error {
 // onlyParams rejects query parameters outside allowed (OGC API Features
 // requires 400 for unknown parameters rather than ignoring a typo).
 func onlyParams(r *http.Request, allowed ...string) error {
-	for k := range r.URL.Query() {
+	for k := range queryOf(r) {
 		ok := false
 		for _, a := range allowed {
 			if k == a {
@@ -327,7 +327,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 			props[p] = true
 		}
 	}
-	v := r.URL.Query()
+	v := queryOf(r)
 	p, err := parseItems(v, ci.layer, props)
 	if err != nil {
 		return err
@@ -415,7 +415,7 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectio
 			return err
 		}
 	}
-	etag := etagOf(string(fb), ct, strconv.Itoa(matched), canonicalQuery(r.URL.Query()))
+	etag := etagOf(string(fb), ct, strconv.Itoa(matched), canonicalQuery(queryOf(r)))
 	var buf bytes.Buffer
 	writeCollectionHead(&buf, r, time.Now().UTC(), matched, len(features), p.q)
 	buf.Write(fb)
@@ -481,13 +481,17 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 
 // pageURL is the request URL with offset replaced (offset < 0 keeps it).
 func pageURL(r *http.Request, offset int) string {
-	v := r.URL.Query()
-	if offset >= 0 {
-		if offset == 0 {
-			v.Del("offset")
-		} else {
-			v.Set("offset", strconv.Itoa(offset))
-		}
+	if offset < 0 {
+		return baseURL(r) + r.URL.RequestURI()
+	}
+	v := make(url.Values, len(queryOf(r)))
+	for k, vs := range queryOf(r) {
+		v[k] = vs
+	}
+	if offset == 0 {
+		v.Del("offset")
+	} else {
+		v.Set("offset", strconv.Itoa(offset))
 	}
 	u := baseURL(r) + r.URL.Path
 	if q := v.Encode(); q != "" {
@@ -518,7 +522,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r, allowed...); err != nil {
 		return err
 	}
-	v := r.URL.Query()
+	v := queryOf(r)
 	oc, err := parseCRSParam("crs", v.Get("crs"), v.Has("crs"))
 	if err != nil {
 		return err

@@ -17,14 +17,18 @@ const gzipMinBytes = 1400
 
 // writeJSON encodes v as the response body with content type ct.
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, ct string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", ct)
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(b)
+		_, _ = w.Write(buf.Bytes())
 	}
 	return nil
 }

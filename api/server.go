@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -244,6 +245,7 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) error {
 type reqInfo struct {
 	route string
 	role  Role
+	query url.Values // parsed once, on first use
 }
 
 type ctxKey struct{}
@@ -294,6 +296,19 @@ func (s *Server) matched(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// queryOf returns the request's query parameters, parsed once per request
+// (negotiation, validation and the handler all read them).
+func queryOf(r *http.Request) url.Values {
+	info, ok := r.Context().Value(ctxKey{}).(*reqInfo)
+	if !ok {
+		return r.URL.Query()
+	}
+	if info.query == nil {
+		info.query = r.URL.Query()
+	}
+	return info.query
 }
 
 func infoOf(r *http.Request) *reqInfo {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Load test of gridd's HTTP speed targets (docs/perf.md), all in ONE run so
+# the figures share the machine's load: a bare net/http baseline handler
+# (parse two floats, write a small JSON; api/internal/baseline), /locate,
+# /collections/grids/items?limit=1000 and a zoom-14 grids tile.
+#
+# Targets only 127.0.0.1, and every step is bounded in time (DUR per wrk
+# run, default 10s; the whole script takes about 2 minutes). Needs wrk
+# (Debian package `wrk`) and Go. Usage: scripts/loadtest.sh [DUR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DUR=${1:-${DUR:-10s}}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+HOST=127.0.0.1
+
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>/dev/tcp/$HOST/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "no free port" >&2; exit 1
+}
+
+echo "==> building"
+go build -o "$tmp/gridd" ./cmd/gridd
+go build -o "$tmp/loadtest" ./api/internal/loadtest
+
+BPORT=$(free_port)
+GPORT=$(free_port)
+"$tmp/loadtest" baseline "$HOST:$BPORT" & pids+=($!)
+# Access logs are at info level; the load test runs at warn so that the
+# comparison with the baseline (which logs nothing) measures serving, not
+# log formatting. GRIDD_LOG_LEVEL=info measures with them.
+"$tmp/gridd" --addr "$HOST:$GPORT" --data "$tmp/data" --log-level "${GRIDD_LOG_LEVEL:-warn}" >"$tmp/gridd.log" 2>&1 & pids+=($!)
+
+echo "==> waiting for gridd to seed its store and build its catalogue"
+for i in $(seq 1 240); do
+  if curl -fsS "http://$HOST:$GPORT/readyz" >/dev/null 2>&1; then break; fi
+  if [ "$i" = 240 ]; then echo "gridd did not become ready"; cat "$tmp/gridd.log"; exit 1; fi
+  sleep 0.5
+done
+grids=$(curl -fsS "http://$HOST:$GPORT/collections/grids/items?limit=1" | sed -E 's/.*"numberMatched":([0-9]+).*/\1/')
+echo "    published plan: $grids grids"
+
+# A point in Jiangpu street and the zoom-14 tile around it.
+LON=118.62; LAT=32.06
+read -r TX TY < <(awk -v lon=$LON -v lat=$LAT 'BEGIN{pi=atan2(0,-1); n=2^14; x=int((lon+180)/360*n); r=lat*pi/180; y=int((1-log(sin(r)/cos(r)+1/cos(r))/pi)/2*n); print x, y}')
+
+rps() { sed -nE 's/^Requests\/sec:[[:space:]]+([0-9.]+).*/\1/p'; }
+p50() { sed -nE 's/^[[:space:]]+50%[[:space:]]+([0-9.]+[a-z]+).*/\1/p'; }
+p99() { sed -nE 's/^[[:space:]]+99%[[:space:]]+([0-9.]+[a-z]+).*/\1/p'; }
+
+run_wrk() { # name conns url
+  local out
+  out=$(timeout 120 wrk -t"$THREADS" -c"$2" -d"$DUR" --latency "$3")
+  echo "$out" >"$tmp/$1.wrk"
+  printf '%-28s %10s req/s  p50 %-9s p99 %s\n' "$1" "$(echo "$out" | rps)" "$(echo "$out" | p50)" "$(echo "$out" | p99)"
+}
+
+echo "==> wrk -t$THREADS -c$CONNS -d$DUR --latency (loopback; load generator on the same cores)"
+run_wrk baseline "$CONNS" "http://$HOST:$BPORT/?lon=$LON&lat=$LAT"
+run_wrk locate "$CONNS" "http://$HOST:$GPORT/locate?lon=$LON&lat=$LAT"
+run_wrk items-grids-1000 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000"
+run_wrk tile-grids-z14 "$CONNS" "http://$HOST:$GPORT/tiles/grids/14/$TX/$TY.mvt"
+
+base=$(rps <"$tmp/baseline.wrk"); loc=$(rps <"$tmp/locate.wrk")
+ratio=$(awk -v a="$loc" -v b="$base" 'BEGIN{printf "%.0f", 100*a/b}')
+half=$(awk -v a="$loc" 'BEGIN{printf "%d", a/2}')
+echo "    /locate = $ratio% of the baseline (target >= 75%)"
+
+echo "==> /locate at half its peak rate ($half req/s, open-loop Go client, 10s)"
+timeout 60 "$tmp/loadtest" rate -url "http://$HOST:$GPORT/locate?lon=$LON&lat=$LAT" -rps "$half" -duration 10s -conns 64
+echo "==> baseline at the same rate, for comparison"
+timeout 60 "$tmp/loadtest" rate -url "http://$HOST:$BPORT/?lon=$LON&lat=$LAT" -rps "$half" -duration 10s -conns 64
