@@ -184,6 +184,35 @@ func TestEmbeddedStoreSeeds(t *testing.T) {
 	}
 }
 
+// TestPostGIS runs gridd against PostGIS: it seeds an empty database and
+// serves the same district as the embedded store.
+func TestPostGIS(t *testing.T) {
+	dsn := testenv.PostGIS(t)
+	base := startGridd(t, nil, map[string]string{"DATABASE_URL": dsn})
+	checkService(t, base)
+	b, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for layer, want := range map[string]int{"streets": len(b.Streets), "communities": len(b.Communities), "buildings": len(b.Buildings), "patrols": len(b.Patrols)} {
+		_, m := getJSON(t, base+"/collections/"+layer+"/items?limit=1")
+		if int(m["numberMatched"].(float64)) != want {
+			t.Errorf("%s: %v served from PostGIS, the bundle has %d", layer, m["numberMatched"], want)
+		}
+	}
+	// A bbox on the live patrols layer goes to PostGIS itself.
+	_, m := getJSON(t, base+"/collections/patrols/items?bbox=118.55,31.95,118.75,32.15&limit=1000")
+	n := 0
+	for _, p := range b.Patrols {
+		if p.Loc[0] >= 118.55 && p.Loc[0] <= 118.75 && p.Loc[1] >= 31.95 && p.Loc[1] <= 32.15 {
+			n++
+		}
+	}
+	if int(m["numberMatched"].(float64)) != n {
+		t.Errorf("patrols in the box: %v from PostGIS, %d in the bundle", m["numberMatched"], n)
+	}
+}
+
 // checkService is the smoke test both stores pass.
 func checkService(t *testing.T, base string) {
 	t.Helper()

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/gridd/gridd/api"
@@ -10,6 +10,7 @@ import (
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/postgis"
 )
 
 // newLocator builds /locate's directory for a catalogue snapshot: the
@@ -30,5 +31,10 @@ func newLocator(b *bundle.Bundle, grids []gridplan.Grid) (api.LocateFunc, error)
 }
 
 func openPostGIS(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
-	return nil, errors.New("DATABASE_URL is set but this build has no PostGIS store yet; unset it to use the embedded store")
+	db, err := postgis.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open PostGIS (DATABASE_URL): %w", err)
+	}
+	log.Info("store", "kind", "postgis")
+	return db, nil
 }
