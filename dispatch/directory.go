@@ -36,6 +36,11 @@ type Directory struct {
 
 	communities map[string]*communityInfo
 	grids       map[string]*gridInfo
+	// byComm and byGrid are the infos in the order of the locator's
+	// community and grid indexes, so the hot path indexes a slice instead
+	// of hashing a code.
+	byComm []*communityInfo
+	byGrid []*gridInfo
 	patrols     map[string]*bundle.Patrol
 	hasPlan     bool
 }
@@ -215,6 +220,14 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	if err != nil {
 		return nil, err
 	}
+	for i := range d.loc.Communities().Len() {
+		d.byComm = append(d.byComm, d.communities[d.loc.Communities().Area(i).Code])
+	}
+	if gi := d.loc.Grids(); gi != nil {
+		for i := range gi.Len() {
+			d.byGrid = append(d.byGrid, d.grids[gi.Area(i).Code])
+		}
+	}
 	if d.near = d.loc.Grids(); d.near == nil {
 		d.near = d.loc.Communities()
 	}
@@ -261,14 +274,20 @@ func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
 	if k < 0 || k > MaxPatrols {
 		return nil, errs.E(errs.Invalid, "k", "%d patrols asked for; k must be within 0..%d", k, MaxPatrols)
 	}
-	loc, _ := d.loc.Locate(lon, lat)
+	// The locator's own indexes, grid first: a grid names its community,
+	// so the community lookup is needed only off the plan.
 	var g *gridInfo
 	var c *communityInfo
-	if loc.Grid != "" {
-		g = d.grids[loc.Grid]
-		c = g.community
-	} else if loc.Community != "" {
-		c = d.communities[loc.Community]
+	if gi := d.loc.Grids(); gi != nil {
+		if i, ok := gi.Locate(lon, lat); ok {
+			g = d.byGrid[i]
+			c = g.community
+		}
+	}
+	if c == nil {
+		if i, ok := d.loc.Communities().Locate(lon, lat); ok {
+			c = d.byComm[i]
+		}
 	}
 	if c == nil {
 		return nil, d.outside(lon, lat)
@@ -325,7 +344,7 @@ func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 func (d *Directory) outside(lon, lat float64) error {
 	i, dist := d.near.Nearest(lon, lat)
 	code := d.near.Area(i).Code
-	if g := d.grids[code]; g != nil && d.loc.Grids() != nil {
+	if g := d.grids[code]; g != nil {
 		return newOutsideError(lon, lat, g.ref.Code, g.community.ref.Code, dist)
 	}
 	return newOutsideError(lon, lat, "", bundle.CommunityCode(code), dist)
