@@ -39,10 +39,10 @@ type Directory struct {
 	// byComm and byGrid are the infos in the order of the locator's
 	// community and grid indexes, so the hot path indexes a slice instead
 	// of hashing a code.
-	byComm []*communityInfo
-	byGrid []*gridInfo
-	patrols     map[string]*bundle.Patrol
-	hasPlan     bool
+	byComm  []*communityInfo
+	byGrid  []*gridInfo
+	patrols map[string]*bundle.Patrol
+	hasPlan bool
 }
 
 type streetInfo struct {
