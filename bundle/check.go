@@ -194,6 +194,13 @@ func (c *checker) tiling() {
 // tile reports gaps between the pieces inside parent, pieces reaching
 // outside parent and pieces overlapping each other, each above ToleranceM2.
 func (c *checker) tile(parentField, parentName string, parent orb.MultiPolygon, file, noun string, ps []piece) {
+	// The overlay library may panic on numerically pathological input
+	// that passed validation; report it as a problem of this parent.
+	defer func() {
+		if r := recover(); r != nil {
+			c.add(parentField, "cannot overlay its %ss: %v", noun, r)
+		}
+	}()
 	pg := toSF(parent)
 	gs := make([]geom.Geometry, len(ps))
 	sum := 0.0

@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +219,48 @@ func TestCheckPukouBroken(t *testing.T) {
 			t.Errorf("no problem contains %q; got %v", tc.want, probs)
 		})
 	}
+}
+
+// FuzzCheck moves one vertex of the small bundle (keeping rings closed)
+// and wants Check never to panic and to report a problem whenever the
+// areas no longer add up.
+func FuzzCheck(f *testing.F) {
+	f.Add(uint8(0), uint8(0), 0.0, 0.0)
+	f.Add(uint8(2), uint8(1), 0.005, -0.003)
+	f.Add(uint8(5), uint8(2), 1e-9, 1e-12)
+	f.Fuzz(func(t *testing.T, which, vertex uint8, dx, dy float64) {
+		b := mini()
+		var g orb.MultiPolygon
+		switch n := int(which) % 7; {
+		case n == 0:
+			g = b.District.Geom
+		case n < 3:
+			g = b.Streets[n-1].Geom
+		default:
+			g = b.Communities[n-3].Geom
+		}
+		r := g[0][0]
+		i := int(vertex) % (len(r) - 1)
+		r[i][0] += dx
+		r[i][1] += dy
+		if i == 0 {
+			r[len(r)-1] = r[0]
+		}
+		probs := bundle.Check(b)
+		moved := dx != 0 || dy != 0
+		if !moved && len(probs) > 0 {
+			t.Fatalf("untouched bundle has problems: %v", probs)
+		}
+		for _, p := range probs {
+			if p.Field == "" || p.Msg == "" {
+				t.Fatalf("problem without place or reason: %#v", p)
+			}
+		}
+		// Moving a rectangle's corner by more than 1e-4° (≈ 10 m) changes
+		// its area by thousands of m², so the tiling must break.
+		big := !(math.Abs(dx) <= 1e-4) || !(math.Abs(dy) <= 1e-4) // NaN counts as big
+		if big && len(probs) == 0 {
+			t.Fatalf("moved vertex %d of area %d by (%g, %g) and Check found nothing", i, which%7, dx, dy)
+		}
+	})
 }
