@@ -36,6 +36,9 @@ var errUsage = errors.New("usage")
 // commands is the one place subcommands are registered.
 func commands() map[string]command {
 	return map[string]command{
+		"import":   {"load a bundle (and a plan) into the store", cmdImport},
+		"export":   {"write a plan's grids as GeoJSON or GeoPackage", cmdExport},
+		"plans":    {"list the stored plans with status and report summary", cmdPlans},
 		"bundle":   {"check a district bundle folder (bundle check DIR)", cmdBundle},
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
 	}
