@@ -11,13 +11,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/dispatch"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
 )
 
 const (
@@ -25,8 +29,18 @@ const (
 	plannerSecret = "planner-secret-1"
 )
 
-func testLocator(b *bundle.Bundle, grids []gridplan.Grid) (LocateFunc, error) {
-	d, err := dispatch.NewDirectory(b, grids, nil)
+func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error) {
+	units := geo.NewUnitIndex()
+	for _, p := range patrols {
+		st := geo.UnitAvailable
+		if p.Status != store.Available {
+			st = geo.UnitBusy
+		}
+		if err := units.Upsert(p.ID, p.Loc[0], p.Loc[1], st); err != nil {
+			return nil, err
+		}
+	}
+	d, err := dispatch.NewDirectory(b, grids, units)
 	if err != nil {
 		return nil, err
 	}
@@ -656,5 +670,22 @@ func TestBodyLimit(t *testing.T) {
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusRequestEntityTooLarge || res.Header.Get("Content-Type") != mediaProblem {
 		t.Errorf("status %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+// TestLocateUsesStoredPatrolPositions: a patrol the store reports busy is
+// not offered by /locate once the catalogue is rebuilt.
+func TestLocateUsesStoredPatrolPositions(t *testing.T) {
+	_, st, ts := newTestServer(t)
+	if err := st.UpsertPatrolPosition(context.Background(), store.PatrolPosition{ID: "P1", Loc: orb.Point{118.61, 32.01}, Status: store.Busy, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, ts, "POST", "/admin/reload", map[string]string{"X-API-Key": adminSecret}); r.status != 200 {
+		t.Fatal(r.status)
+	}
+	r := do(t, ts, "GET", "/locate?lon=118.605&lat=32.015&k=3", nil)
+	ps := r.json(t)["patrols"].([]any)
+	if len(ps) != 1 || ps[0].(map[string]any)["id"] != "P2" {
+		t.Errorf("patrols %v, want only P2", ps)
 	}
 }

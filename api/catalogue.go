@@ -289,7 +289,11 @@ func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFu
 		c.layers[l] = lc
 	}
 	if newLocator != nil && c.bundle != nil {
-		loc, err := newLocator(c.bundle, c.grids)
+		page, err := st.Features(ctx, store.Query{Layer: store.Patrols})
+		if err != nil {
+			return nil, fmt.Errorf("read patrols: %w", err)
+		}
+		loc, err := newLocator(c.bundle, c.grids, patrolPositions(page.Features))
 		if err != nil {
 			return nil, fmt.Errorf("build locator: %w", err)
 		}
@@ -337,4 +341,24 @@ func (c *catalogue) planLayer(ctx context.Context, st store.Store, id gridplan.P
 	}
 	c.plans[id] = lc
 	return lc, nil
+}
+
+// patrolPositions reads the patrols layer's features back into positions.
+func patrolPositions(fs []store.Feature) []store.PatrolPosition {
+	out := make([]store.PatrolPosition, 0, len(fs))
+	for _, f := range fs {
+		p, ok := f.Geom.(orb.Point)
+		if !ok {
+			continue
+		}
+		pp := store.PatrolPosition{ID: f.ID, Loc: p, Status: store.Available}
+		if s, ok := f.Props["status"].(string); ok && s != "" {
+			pp.Status = store.PatrolStatus(s)
+		}
+		if t, ok := featureTime(f.Props); ok {
+			pp.At = t
+		}
+		out = append(out, pp)
+	}
+	return out
 }

@@ -31,10 +31,10 @@ import (
 // point is outside the district (dispatch.Directory.Locate, adapted).
 type LocateFunc func(lon, lat float64, k int) (any, error)
 
-// NewLocatorFunc builds a LocateFunc from the district and the published
-// plan's grids (nil when no plan is published); the catalogue calls it on
-// every rebuild.
-type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid) (LocateFunc, error)
+// NewLocatorFunc builds a LocateFunc from the district, the published
+// plan's grids (nil when no plan is published) and the patrols' last
+// reported positions in the store; the catalogue calls it on every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error)
 
 // Config configures a Server.
 type Config struct {
