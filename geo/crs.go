@@ -54,6 +54,9 @@ var crsAliases = map[string]CRS{
 // "EPSG:4490" (CGCS2000). Anything else is an errs.Invalid error on field
 // "crs".
 func ParseCRS(s string) (CRS, error) {
+	if c, ok := crsAliases[s]; ok { // canonical input: no allocation
+		return c, nil
+	}
 	if c, ok := crsAliases[strings.ToLower(strings.TrimSpace(s))]; ok {
 		return c, nil
 	}

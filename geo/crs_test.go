@@ -310,10 +310,14 @@ func BenchmarkConversions(b *testing.B) {
 }
 
 func BenchmarkParseCRS(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseCRS("EPSG:4490"); err != nil {
-			b.Fatal(err)
-		}
+	for _, s := range []string{"gcj02", "EPSG:4490"} {
+		b.Run(s, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseCRS(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
