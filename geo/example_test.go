@@ -33,6 +33,21 @@ func ExampleCRS_UnmarshalText() {
 	// Output: gcj02 <nil>
 }
 
+func ExampleCRS_String() {
+	fmt.Println(geo.GCJ02.String(), geo.CGCS2000)
+	// Output: gcj02 cgcs2000
+}
+
+func ExampleCRS_MarshalText() {
+	b, err := geo.BD09.MarshalText()
+	fmt.Println(string(b), err)
+	_, err = geo.CRS("mars").MarshalText()
+	fmt.Println(err)
+	// Output:
+	// bd09 <nil>
+	// invalid: crs: unknown coordinate system "mars"
+}
+
 func ExampleToWGS84() {
 	// A point picked on an Amap (GCJ-02) map near Pukou's government
 	// building, stored as WGS84.
