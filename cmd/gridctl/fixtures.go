@@ -15,7 +15,7 @@ func cmdFixtures(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output folder (required)")
 	seed := fs.Int64("seed", 1, "generator seed; the committed bundle is seed 1")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: gridctl fixtures pukou --out DIR [--seed N]\n\nWrites the synthetic Pukou district bundle (deterministic for a seed).")
+		fmt.Fprintln(fs.Output(), "usage: gridctl fixtures pukou --out DIR [--seed N]\n\nWrites the synthetic Pukou district bundle (deterministic for a seed).")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 {
