@@ -70,12 +70,14 @@ func ParseCRS(s string) (CRS, error) {
 // String returns the canonical name.
 func (c CRS) String() string { return string(c) }
 
-// MarshalText writes the canonical name; an unknown value is an error.
+// MarshalText writes the canonical name (an alias such as "EPSG:4490"
+// held in a CRS is written as "cgcs2000"); an unknown value is an error.
 func (c CRS) MarshalText() ([]byte, error) {
-	if _, err := ParseCRS(string(c)); err != nil || c == "" {
+	v, err := ParseCRS(string(c))
+	if err != nil {
 		return nil, errs.E(errs.Invalid, "crs", "unknown coordinate system %q", string(c))
 	}
-	return []byte(c), nil
+	return []byte(v), nil
 }
 
 // UnmarshalText accepts what ParseCRS accepts.

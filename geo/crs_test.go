@@ -245,6 +245,10 @@ func TestCRSText(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"crs":"mars"}`), &v); !errs.Is(err, errs.Invalid) || v.CRS != CGCS2000 {
 		t.Fatalf("bad crs: err %v, value %q (must be unchanged)", err, v.CRS)
 	}
+	v.CRS = "EPSG:4490"
+	if b, err := json.Marshal(v); err != nil || string(b) != `{"crs":"cgcs2000"}` {
+		t.Fatalf("alias marshals as %s, %v; want canonical", b, err)
+	}
 	v.CRS = "mars"
 	if _, err := json.Marshal(v); err == nil {
 		t.Fatal("marshalling an unknown CRS must fail")
