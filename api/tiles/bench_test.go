@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -106,4 +107,38 @@ func BenchmarkTile(b *testing.B) {
 		b.ReportMetric(float64(durs[len(durs)*99/100].Microseconds())/1000, "p99-ms")
 		b.ReportMetric(float64(len(tiles)), "tiles")
 	})
+}
+
+// BenchmarkBuildingsTile measures uncached tiles of the 24,504 Pukou
+// building points at the district centre by zoom, to choose a minimum
+// zoom for the buildings layer.
+//
+//	go test -run '^$' -bench BuildingsTile -benchmem ./api/tiles
+func BenchmarkBuildingsTile(b *testing.B) {
+	bun, err := fixtures.LoadPukou()
+	if err != nil {
+		b.Fatal(err)
+	}
+	feats := make([]Feature, len(bun.Buildings))
+	for i, bl := range bun.Buildings {
+		feats[i] = Feature{ID: uint64(bl.ID), Geometry: bl.Loc, Properties: map[string]any{"households": bl.Households, "address": bl.Address}}
+	}
+	src, err := NewSource(Layer{Name: "buildings", Features: feats}, SourceOptions{Version: "1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := bun.Buildings[len(bun.Buildings)/2].Loc // a built-up spot
+	for _, z := range []maptile.Zoom{10, 12, 14, 16} {
+		t := maptile.At(c, z)
+		data, _ := src.Tile(int(t.Z), int(t.X), int(t.Y))
+		b.Run("z"+strconv.Itoa(int(z)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := src.Tile(int(t.Z), int(t.X), int(t.Y)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(data)), "tile-bytes")
+		})
+	}
 }

@@ -137,10 +137,17 @@ func encodeLayer(t maptile.Tile, l *Layer, idx []int) (*mvt.Layer, error) {
 		if g == nil {
 			continue
 		}
-		gf := &geojson.Feature{Geometry: g, Properties: make(geojson.Properties, len(f.Properties))}
+		gf := &geojson.Feature{Geometry: g}
 		if f.ID != 0 {
 			gf.ID = f.ID
 		}
+		if native(f.Properties) {
+			// orb encodes these as they are and only reads the map
+			gf.Properties = f.Properties
+			feats = append(feats, gf)
+			continue
+		}
+		gf.Properties = make(geojson.Properties, len(f.Properties))
 		for k, v := range f.Properties {
 			nv, ok := normValue(v)
 			if !ok {
@@ -244,6 +251,23 @@ func scan(g orb.Geometry) (orb.Bound, bool) {
 		return orb.Bound{}, false
 	}
 	return orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}, ok
+}
+
+// native reports whether orb's encoder stores every value of m as it is:
+// strings, bools, ints, uints and non-NaN float64 (no nil, no typed codes).
+func native(m map[string]any) bool {
+	for _, v := range m {
+		switch x := v.(type) {
+		case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		case float64:
+			if math.IsNaN(x) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // validValue reports whether normValue accepts v, without allocating for
