@@ -197,7 +197,8 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	}
 
 	for i := range b.Patrols {
-		p := &b.Patrols[i]
+		p := new(bundle.Patrol)
+		*p = b.Patrols[i] // a copy: the Directory must not change with b
 		if _, dup := d.patrols[p.ID]; dup {
 			probs = append(probs, errs.E(errs.Invalid, "patrols", "duplicate patrol %s", p.ID))
 			continue
