@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"plans":    {"list the stored plans with status and report summary", cmdPlans},
 		"bundle":   {"check a district bundle folder (bundle check DIR)", cmdBundle},
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
+		"locate":   {"street, community and grid of CSV points (locate --plan plan.geojson < in.csv > out.csv)", cmdLocate},
 	}
 }
 
