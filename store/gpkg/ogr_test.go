@@ -3,6 +3,7 @@ package gpkg
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -92,4 +93,15 @@ func TestOGRInfo(t *testing.T) {
 		t.Errorf("ogrinfo community %s: no MULTIPOLYGON with %s:\n%s", c.Code, corner, out)
 	}
 	t.Logf("ogrinfo layers:\n%s", list)
+
+	// GDAL's OGC GeoPackage validator, where python3-gdal installed it.
+	const validator = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
+	if _, err := os.Stat(validator); err != nil {
+		t.Logf("skipping validate_gpkg.py: %v", err)
+		return
+	}
+	vout, err := exec.Command("python3", validator, "-k", "--extra", path).CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(vout))) > 0 {
+		t.Errorf("validate_gpkg.py: %v\n%s", err, vout)
+	}
 }

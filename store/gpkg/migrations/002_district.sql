@@ -65,24 +65,29 @@ CREATE TABLE patrols (
 );
 {{feature "patrols" "POINT" "joint patrol units at their last reported position"}}
 
+-- Attribute tables too need an INTEGER primary key (GeoPackage req. 119);
+-- their natural keys are UNIQUE.
 CREATE TABLE patrol_positions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
   patrol_id TEXT NOT NULL REFERENCES patrols(id) ON DELETE CASCADE,
   at TEXT NOT NULL,
   lon DOUBLE NOT NULL,
   lat DOUBLE NOT NULL,
   status TEXT NOT NULL,
-  PRIMARY KEY (patrol_id, at)
+  UNIQUE (patrol_id, at)
 );
 {{attributes "patrol_positions" "patrol position history"}}
 
 CREATE TABLE departments (
-  code TEXT PRIMARY KEY,
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL
 );
 {{attributes "departments" "participating departments"}}
 
 CREATE TABLE workers (
-  id TEXT PRIMARY KEY,
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
   community_code TEXT NOT NULL
 );
