@@ -3,7 +3,6 @@ package gpkg
 import (
 	"context"
 	"database/sql"
-	"sort"
 
 	"github.com/paulmach/orb"
 
@@ -221,7 +220,6 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(b.Patrols, func(i, j int) bool { return b.Patrols[i].ID < b.Patrols[j].ID })
 	return &b, nil
 }
 

@@ -103,3 +103,23 @@ func TestConnectionLoss(t *testing.T) {
 		t.Fatalf("after Close: %v, want Unavailable", err)
 	}
 }
+
+// TestOnePublishedByDatabase: even SQL that bypasses the store cannot
+// publish a second plan.
+func TestOnePublishedByDatabase(t *testing.T) {
+	db := openTest(t)
+	defer db.Close()
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if _, err := db.pool.Exec(ctx, `INSERT INTO plans (name, status, params, created_at) VALUES ('p', 'draft', '{}', now())`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE plans SET status = 'published' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.pool.Exec(ctx, `UPDATE plans SET status = 'published' WHERE id = 2`)
+	if !errs.Is(wrapErr(ctx, err), errs.Conflict) {
+		t.Fatalf("second published plan: %v, want a unique violation (Conflict)", err)
+	}
+}
