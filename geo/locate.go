@@ -109,6 +109,10 @@ func (h *cellRec) candRange() (c0, nc uint32) {
 // few tens of bytes per edge.
 const cellsPerEdge = 4.0
 
+// minRasterCells is the raster size below which cells cost nothing worth
+// saving (512 KB of cell words).
+const minRasterCells = 1 << 17
+
 // maxRasterCells bounds memory for huge inputs (~4 bytes a cell).
 const maxRasterCells = 1 << 24
 
@@ -206,7 +210,9 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge float64) {
 	ix.cosLat = math.Cos((minY + maxY) / 2 * math.Pi / 180)
 	w, h := maxX-minX, maxY-minY
 	wm, hm := w*ix.cosLat, h
-	target := cellsPerEdge * float64(len(ix.edges))
+	// Small layers get a finer raster than cellsPerEdge asks for: memory is
+	// no concern below minRasterCells and more cells are uniform.
+	target := math.Max(cellsPerEdge*float64(len(ix.edges)), minRasterCells)
 	if target > maxRasterCells {
 		target = maxRasterCells
 	}
