@@ -496,3 +496,49 @@ func ratOrient(ax, ay, bx, by, px, py float64) int {
 	rr := new(big.Rat).Mul(sub(by, ay), sub(px, ax))
 	return l.Sub(l, rr).Sign()
 }
+
+// work is the number of edge records a lookup of (lon, lat) scans (0 for a
+// uniform cell): the machine-independent cost of Locate.
+func (ix *PolygonIndex) work(lon, lat float64) int {
+	if !(lon >= ix.xs[0] && lon < ix.xs[ix.nx] && lat >= ix.ys[0] && lat < ix.ys[ix.ny]) {
+		return 0
+	}
+	v := ix.cells[ix.row(lat)*ix.nx+ix.col(lon)]
+	if v >= 0 {
+		return 0
+	}
+	_, es := ix.mixedCell(int(-v - 1))
+	return len(es)
+}
+
+// TestLocateCostFlat: the work per lookup (one cell word, plus the edges of
+// a mixed cell) does not grow with the number of areas. Wall-clock times
+// are in the benchmarks; there the large index also pays cache misses.
+func TestLocateCostFlat(t *testing.T) {
+	small := pukouLike(1)
+	large := pukouLike(2)
+	large.nx, large.ny, large.x0, large.y0, large.w, large.h = 300, 240, 117.0, 30.5, 4.0, 3.2 // 72,000 quads
+	if raceEnabled {
+		large.nx, large.ny, large.w, large.h = 100, 72, 4.0/3, 0.96 // 7,200 under -race (slow builds)
+	}
+	avg := func(s tilingSpec) (float64, int) {
+		areas := s.build()
+		ix, err := NewPolygonIndex(areas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewSource(propertySeed))
+		sum := 0
+		const n = 200_000
+		for k := 0; k < n; k++ {
+			sum += 1 + ix.work(s.x0+rng.Float64()*s.w, s.y0+rng.Float64()*s.h)
+		}
+		return float64(sum) / n, len(areas)
+	}
+	ws, ns := avg(small)
+	wl, nl := avg(large)
+	t.Logf("records read per lookup: %.2f for %d areas, %.2f for %d areas", ws, ns, wl, nl)
+	if wl > 2*ws || ws > 2*wl {
+		t.Fatalf("work per lookup %.2f vs %.2f: not flat within 2×", ws, wl)
+	}
+}
