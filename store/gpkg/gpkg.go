@@ -58,7 +58,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+		// Statement journals and sorts in memory; a 32 MB page cache.
+		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
 	db := &DB{
 		path: path,
 		rd:   sql.OpenDB(connector{drv, dsn}),
