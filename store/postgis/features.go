@@ -154,6 +154,12 @@ func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.Plan
 	if err != nil {
 		return store.Feature{}, err
 	}
+	if c, _ := d.column(d.id); c.isInt {
+		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+			// Not an id this layer can hold: absent, as for OGC API items.
+			return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
+		}
+	}
 	page, err := db.Features(ctx, store.Query{Layer: layer, Plan: plan, Filters: map[string]string{d.id: id}, Limit: 1})
 	if err != nil {
 		return store.Feature{}, err

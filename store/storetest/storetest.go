@@ -681,8 +681,10 @@ func testFeatures(t *testing.T, s store.Store) {
 			if f.ID != want.ID || !sameGeom(f.Geom, want.Geom) || fmt.Sprint(f.Props) != fmt.Sprint(want.Props) {
 				t.Fatalf("%s %s: got %+v, want %+v", l, want.ID, f, want)
 			}
-			_, err = s.Feature(ctx, l, 0, "999999999999999")
-			wantCode(t, fmt.Sprintf("Feature(%s, missing)", l), err, errs.NotFound)
+			for _, missing := range []string{"999999999999999", "no-such-id"} {
+				_, err = s.Feature(ctx, l, 0, missing)
+				wantCode(t, fmt.Sprintf("Feature(%s, %s)", l, missing), err, errs.NotFound)
+			}
 		}
 		f, err := s.Feature(ctx, store.Communities, 0, string(b.Communities[0].Code))
 		if err != nil {
