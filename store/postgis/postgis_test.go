@@ -3,6 +3,9 @@ package postgis
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/jackc/pgx/v5"
 
@@ -121,5 +124,30 @@ func TestOnePublishedByDatabase(t *testing.T) {
 	_, err := db.pool.Exec(ctx, `UPDATE plans SET status = 'published' WHERE id = 2`)
 	if !errs.Is(wrapErr(ctx, err), errs.Conflict) {
 		t.Fatalf("second published plan: %v, want a unique violation (Conflict)", err)
+	}
+}
+
+// TestPatrolHistory: every distinct report is kept once, older ones too.
+func TestPatrolHistory(t *testing.T) {
+	db := openTest(t)
+	defer db.Close()
+	ctx := context.Background()
+	b := storetest.SmallBundle(1)
+	if err := db.ImportBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(time.Minute), t0} { // report, replay, older
+		p := store.PatrolPosition{ID: b.Patrols[0].ID, Loc: orb.Point{118.61, 32.02}, Status: store.Busy, At: at}
+		if err := db.UpsertPatrolPosition(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM patrol_positions WHERE patrol_id = $1`, b.Patrols[0].ID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("%d history rows, want 2 (the replay collapses, the older report is kept)", n)
 	}
 }
