@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/internal/testenv"
