@@ -266,3 +266,36 @@ func TestUnitIndexConcurrent(t *testing.T) {
 	close(stop)
 	writers.Wait()
 }
+
+// TestBucketTable checks the open-addressing table against a Go map under
+// random inserts and deletes with many collisions.
+func TestBucketTable(t *testing.T) {
+	rng := rand.New(rand.NewSource(propertySeed))
+	var tb bucketTable
+	ref := map[cellKey][]int32{}
+	for step := 0; step < 200_000; step++ {
+		k := mkKey(int32(rng.Intn(60)-30), int32(rng.Intn(60)-30))
+		switch rng.Intn(3) {
+		case 0, 1:
+			p := tb.ptr(k)
+			*p = append(*p, int32(step))
+			ref[k] = append(ref[k], int32(step))
+		case 2:
+			tb.del(k)
+			delete(ref, k)
+		}
+		if step%1000 == 0 {
+			if tb.n != len(ref) {
+				t.Fatalf("step %d: %d keys, want %d", step, tb.n, len(ref))
+			}
+			for x := -31; x <= 31; x++ {
+				for y := -31; y <= 31; y++ {
+					k := mkKey(int32(x), int32(y))
+					if fmt.Sprint(tb.get(k)) != fmt.Sprint(ref[k]) {
+						t.Fatalf("step %d: key %v: %v, want %v", step, k, tb.get(k), ref[k])
+					}
+				}
+			}
+		}
+	}
+}
