@@ -17,7 +17,10 @@ import (
 //
 // Shared vertices are identified by the three cells meeting there (hexagon
 // vertices have degree three), so the union of a grid's cells is built by
-// exact cancellation of shared edges, with no snapping tolerance.
+// exact cancellation of shared edges, with no snapping tolerance. A cell's
+// polygon is the dual of the triangulation of cell centres (each vertex the
+// centroid of three centres), which is H3's hexagon to centimetres and
+// costs no cgo call.
 
 // Resolutions: a grid should hold at least ~25 cells; urban communities are
 // dense (res 11 ≈ 2,150 m² a cell), villages sparse (res 10 ≈ 15,000 m²).
@@ -124,41 +127,28 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		ll := h3.CellToLatLng(id)
 		return orb.Point{ll.Lng, ll.Lat}
 	}
-	var nbs [6]h3.Cell
-	var nbc [6]orb.Point
+	type nbr struct {
+		id    h3.Cell
+		c     orb.Point
+		angle float64
+	}
+	var nbs [6]nbr
 	for i := range t.cells {
 		c := &t.cells[i]
-		bnd := h3.CellToBoundary(c.id)
-		pts := make([]orb.Point, len(bnd))
-		for j, v := range bnd {
-			pts[j] = orb.Point{v.Lng, v.Lat}
-		}
-		// Counter-clockwise, so that grid outer rings come out CCW.
-		if signedArea(pts) < 0 {
-			for a, b := 0, len(pts)-1; a < b; a, b = a+1, b-1 {
-				pts[a], pts[b] = pts[b], pts[a]
-			}
-		}
+		coslat := math.Cos(c.center[1] * math.Pi / 180)
 		nn := 0
 		for _, d := range h3.GridDisk(c.id, 1) {
 			if d != c.id && nn < 6 {
-				nbs[nn] = d
-				nbc[nn] = centerOf(d)
+				p := centerOf(d)
+				nbs[nn] = nbr{d, p, math.Atan2(p[1]-c.center[1], (p[0]-c.center[0])*coslat)}
 				nn++
 			}
 		}
-		// The neighbour across edge j is the one whose centre is nearest
-		// the mirror image of this centre in the edge's midpoint.
+		// Neighbours counter-clockwise; edge j faces neighbour j and runs
+		// from vertex j (shared with neighbours j-1 and j) to vertex j+1.
+		sort.Slice(nbs[:nn], func(a, b int) bool { return nbs[a].angle < nbs[b].angle })
 		for j := 0; j < 6; j++ {
-			a, b := pts[j%len(pts)], pts[(j+1)%len(pts)]
-			across := orb.Point{a[0] + b[0] - c.center[0], a[1] + b[1] - c.center[1]}
-			best, bd := 0, math.Inf(1)
-			for m := 0; m < nn; m++ {
-				if d := sq(nbc[m][0]-across[0]) + sq(nbc[m][1]-across[1]); d < bd {
-					best, bd = m, d
-				}
-			}
-			n := nbs[best]
+			n := nbs[j%nn].id
 			c.nbID[j] = n
 			if k, ok := t.index[n]; ok {
 				c.nb[j] = k
@@ -167,13 +157,18 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 			}
 		}
 		for j := 0; j < 6; j++ {
-			k := vkey{c.id, c.nbID[(j+5)%6], c.nbID[j]}
+			p, q := nbs[(j+5)%6], nbs[j]
+			k := vkey{c.id, p.id, q.id}
 			sort.Slice(k[:], func(a, b int) bool { return k[a] < k[b] })
 			v, ok := vindex[k]
 			if !ok {
+				// The centroid of three mutually adjacent cell centres is
+				// their shared vertex (to centimetres on H3's slightly
+				// irregular hexagons); every cell meeting there uses this
+				// one point, which is all exact cancellation needs.
 				v = int32(len(t.verts))
 				vindex[k] = v
-				t.verts = append(t.verts, pts[j%len(pts)])
+				t.verts = append(t.verts, orb.Point{(c.center[0] + p.c[0] + q.c[0]) / 3, (c.center[1] + p.c[1] + q.c[1]) / 3})
 			}
 			c.vx[j] = v
 		}

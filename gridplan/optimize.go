@@ -23,6 +23,9 @@ type graph struct {
 	virt []bool // has a virtual link: never moved by local search
 	pos  []orb.Point
 
+	t     *cellTable
+	cells []int32 // table index of each node
+
 	mark  []int32 // scratch for region membership
 	loc   []int32 // scratch: a node's index in the region being cut
 	stamp int32
@@ -30,8 +33,8 @@ type graph struct {
 
 // Tuning, measured on Pukou (see README).
 const (
-	treesPerSplit = 16    // random spanning trees tried per bisection
-	treesPerRecom = 8     // and per ReCom re-split of a pair
+	treesPerSplit = 8     // random spanning trees tried per bisection
+	treesPerRecom = 6     // and per ReCom re-split of a pair
 	splitEps      = 0.025 // acceptable side deviation of a bisection, of the mean grid
 	softDev       = 0.05  // deviation beyond which balance is penalised steeply
 )
@@ -114,29 +117,28 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 			nTouch++
 		}
 	}
-	type edge struct{ a, b int32 }
-	var edges []edge
+	// Local adjacency in CSR form.
+	off := make([]int32, n+1)
+	var nbr []int32
 	for i, v := range nodes {
 		for _, u := range g.adj[v] {
-			if u > v && g.mark[u] == st {
-				edges = append(edges, edge{int32(i), g.loc[u]})
+			if g.mark[u] == st {
+				nbr = append(nbr, g.loc[u])
 			}
 		}
+		off[i+1] = int32(len(nbr))
 	}
 	parent := make([]int32, n)
-	uf := make([]int32, n)
-	find := func(x int32) int32 {
-		for uf[x] != x {
-			uf[x] = uf[uf[x]]
-			x = uf[x]
-		}
-		return x
-	}
-	tadj := make([][]int32, n)
 	order := make([]int32, 0, n)
+	coff := make([]int32, n+1)
+	child := make([]int32, n)
+	next := make([]int32, n)
 	tin := make([]int32, n)
 	tout := make([]int32, n)
 	sub := make([]float64, n)
+	stack := make([]int32, 0, n)
+	type fedge struct{ from, to int32 }
+	frontier := make([]fedge, 0, len(nbr))
 	inSub := func(x, root int32) bool { return tin[x] >= tin[root] && tin[x] < tout[root] }
 
 	bestScore := math.Inf(1)
@@ -151,68 +153,91 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 	}
 	sqrtN := math.Sqrt(float64(n))
 	for tr := 0; tr < trees; tr++ {
-		// Kruskal over a uniformly random edge order is the minimum
-		// spanning tree for i.i.d. random weights, without sorting.
-		rng.Shuffle(len(edges), func(i, j int) { edges[i], edges[j] = edges[j], edges[i] })
-		for i := range uf {
-			uf[i] = int32(i)
-			tadj[i] = tadj[i][:0]
-		}
-		for _, e := range edges {
-			ra, rb := find(e.a), find(e.b)
-			if ra == rb {
-				continue
-			}
-			uf[ra] = rb
-			tadj[e.a] = append(tadj[e.a], e.b)
-			tadj[e.b] = append(tadj[e.b], e.a)
-		}
-		// Iterative DFS from node 0 for tin/tout and a post-order.
-		order = order[:0]
+		// A random spanning tree grown from a random node by adding a
+		// uniformly chosen frontier edge at each step (random Prim): linear
+		// time, and its subtrees are compact blobs, which is what a
+		// grid should be.
 		for i := range parent {
 			parent[i] = -2
 		}
+		order = order[:0]
+		frontier = frontier[:0]
+		r0 := int32(rng.IntN(n))
+		parent[r0] = -1
+		order = append(order, r0)
+		for e := off[r0]; e < off[r0+1]; e++ {
+			frontier = append(frontier, fedge{r0, nbr[e]})
+		}
+		for len(frontier) > 0 {
+			i := rng.IntN(len(frontier))
+			fe := frontier[i]
+			frontier[i] = frontier[len(frontier)-1]
+			frontier = frontier[:len(frontier)-1]
+			if parent[fe.to] != -2 {
+				continue
+			}
+			parent[fe.to] = fe.from
+			order = append(order, fe.to)
+			for e := off[fe.to]; e < off[fe.to+1]; e++ {
+				if parent[nbr[e]] == -2 {
+					frontier = append(frontier, fedge{fe.to, nbr[e]})
+				}
+			}
+		}
+		if len(order) != n {
+			// The region is not connected (callers pass connected
+			// regions); skip the tree.
+			continue
+		}
+		// Children in CSR form, then an iterative DFS for Euler times.
+		for i := range coff {
+			coff[i] = 0
+		}
+		for _, x := range order[1:] {
+			coff[parent[x]+1]++
+		}
+		for i := 0; i < n; i++ {
+			coff[i+1] += coff[i]
+		}
+		copy(next, coff[:n])
+		for _, x := range order[1:] {
+			p := parent[x]
+			child[next[p]] = x
+			next[p]++
+		}
+		copy(next, coff[:n])
 		clock := int32(0)
-		stack := []int32{0}
-		parent[0] = -1
-		post := make([]int32, 0, n)
-		iter := make([]int, n)
-		tin[0] = clock
+		stack = append(stack[:0], r0)
+		tin[r0] = clock
 		clock++
 		for len(stack) > 0 {
 			x := stack[len(stack)-1]
-			if iter[x] < len(tadj[x]) {
-				y := tadj[x][iter[x]]
-				iter[x]++
-				if parent[y] == -2 {
-					parent[y] = x
-					tin[y] = clock
-					clock++
-					stack = append(stack, y)
-				}
+			if next[x] < coff[x+1] {
+				y := child[next[x]]
+				next[x]++
+				tin[y] = clock
+				clock++
+				stack = append(stack, y)
 				continue
 			}
 			tout[x] = clock
-			post = append(post, x)
 			stack = stack[:len(stack)-1]
 		}
-		if int(clock) != n {
-			// The region is not connected (should not happen: callers pass
-			// connected regions); fall back to the best so far.
-			continue
-		}
-		for _, x := range post {
+		// Subtree weights in reverse growth order (children after parents).
+		for i := n - 1; i >= 0; i-- {
+			x := order[i]
 			sub[x] = float64(g.w[nodes[x]])
-			for _, y := range tadj[x] {
-				if parent[y] == x {
-					sub[x] += sub[y]
-				}
+			for c := coff[x]; c < coff[x+1]; c++ {
+				sub[x] += sub[child[c]]
 			}
 		}
 		// The four best-balanced cuts of this tree.
 		var top [4]cand
 		nt := 0
-		for x := int32(1); x < int32(n); x++ {
+		for x := int32(0); x < int32(n); x++ {
+			if x == r0 {
+				continue
+			}
 			s := sub[x]
 			d1, d2 := math.Abs(s-t1), math.Abs(s-t2)
 			c := cand{x, d1 / mean, true}
@@ -260,6 +285,9 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 			}
 			if touchIn == 0 || touchIn == nTouch {
 				score += 50 // one side would enclose the other
+			}
+			if score < bestScore && score < 50 && g.cutEncloses(nodes, st, func(x int32) bool { return inSub(x, root) }) {
+				score += 50
 			}
 			if score < bestScore {
 				bestScore, bestRoot, bestToK1 = score, root, c.toK1
@@ -502,4 +530,36 @@ func (g *graph) connected(label []int32, p int32) bool {
 		}
 	}
 	return seen == total
+}
+
+// cutEncloses reports whether a cut of the region (nodes marked st) into
+// the nodes with sub(local index) and the rest leaves either side with a
+// hole around other nodes of the community.
+func (g *graph) cutEncloses(nodes []int32, st int32, sub func(x int32) bool) bool {
+	side := func(ci int32) int {
+		v := g.t.cells[ci].node
+		if v < 0 {
+			return -1 // not a node: outside the community, or a lake
+		}
+		if g.mark[v] != st {
+			return 0
+		}
+		if sub(g.loc[v]) {
+			return 1
+		}
+		return 2
+	}
+	var a, b []int32
+	for _, v := range nodes {
+		if sub(g.loc[v]) {
+			a = append(a, g.cells[v])
+		} else {
+			b = append(b, g.cells[v])
+		}
+	}
+	in1 := func(ci int32) bool { return side(ci) == 1 }
+	in2 := func(ci int32) bool { return side(ci) == 2 }
+	not1 := func(ci int32) bool { s := side(ci); return s >= 0 && s != 1 }
+	not2 := func(ci int32) bool { s := side(ci); return s >= 0 && s != 2 }
+	return g.t.holeFacing(a, in1, not1) >= 0 || g.t.holeFacing(b, in2, not2) >= 0
 }

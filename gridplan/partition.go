@@ -23,7 +23,7 @@ import (
 
 // starts is how many independent bisection + local-search runs a community
 // gets; the best by objective wins.
-const starts = 3
+const starts = 2
 
 // GridCount is the number of grids for h households at target households a
 // grid: floor or ceiling of h/target, whichever brings the mean grid size
@@ -266,7 +266,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 	// A grid's perimeter in cells grows with the square root of its cells;
 	// the compactness weight per cut edge is scaled so that it balances a
 	// few percent of deviation.
-	lambda := 0.02 / math.Sqrt(float64(g.n)/float64(k))
+	lambda := 0.04 / math.Sqrt(float64(g.n)/float64(k))
 	var label []int32
 	var keep []bundle.GridCode // codes to keep, per part, from a previous plan
 	if len(j.previous) > 0 {
@@ -284,7 +284,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 			}
 		}
 	}
-	owner := t.assignFringe(g, label)
+	owner := t.fixEnclaves(rng, g, label, k)
 	geoms, err := gridGeoms(t, owner, k, region)
 	if err != nil {
 		return commResult{}, err
@@ -340,11 +340,12 @@ func finish(b *bundle.Bundle, c *bundle.Community, grids []Grid, locked []Grid, 
 }
 
 // numberGrids gives every grid without a code the next free sequence
-// number, in reading order of their centroids: grids are put in rows from
-// north to south, a row being as tall as a typical grid (the square root
-// of the community area over the grid count), and numbered west to east
-// within a row. Grids that already have a code (locked, or kept from a
-// previous plan) keep it.
+// number in reading order of the grids' centroids: sorted north to south,
+// a grid starts a new row when its centroid is more than half a typical
+// grid side (√(community area / grids)) south of the first centroid of the
+// current row; rows are read north to south and each row west to east.
+// Grids that already have a code (locked, or kept from a previous plan)
+// keep it.
 func numberGrids(c *bundle.Community, grids []Grid) error {
 	used := map[int]bool{}
 	var todo []int
@@ -358,23 +359,31 @@ func numberGrids(c *bundle.Community, grids []Grid) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	bd := c.Geom.Bound()
-	rowH := math.Sqrt((bd.Max[0]-bd.Min[0])*(bd.Max[1]-bd.Min[1])/float64(len(grids))) + 1e-12
+	half := math.Sqrt(geo.AreaM2(c.Geom)/float64(len(grids))) / 110540 / 2
 	type key struct {
 		row int
-		lon float64
+		ct  orb.Point
 		i   int
 	}
 	keys := make([]key, len(todo))
 	for n, i := range todo {
 		ct, _ := planar.CentroidArea(grids[i].Geom)
-		keys[n] = key{int(math.Floor((bd.Max[1] - ct[1]) / rowH)), ct[0], i}
+		keys[n] = key{0, ct, i}
 	}
-	sort.Slice(keys, func(a, b int) bool {
+	sort.Slice(keys, func(a, b int) bool { return keys[a].ct[1] > keys[b].ct[1] })
+	row, top := 0, keys[0].ct[1]
+	for n := range keys {
+		if top-keys[n].ct[1] > half {
+			row++
+			top = keys[n].ct[1]
+		}
+		keys[n].row = row
+	}
+	sort.SliceStable(keys, func(a, b int) bool {
 		if keys[a].row != keys[b].row {
 			return keys[a].row < keys[b].row
 		}
-		return keys[a].lon < keys[b].lon
+		return keys[a].ct[0] < keys[b].ct[0]
 	})
 	seq := 1
 	for _, k := range keys {
@@ -423,6 +432,13 @@ func newGraph(t *cellTable) *graph {
 			if u >= 0 {
 				g.adj[v] = append(g.adj[v], u)
 			}
+		}
+	}
+	g.t = t
+	g.cells = make([]int32, g.n)
+	for i := range t.cells {
+		if n := t.cells[i].node; n >= 0 {
+			g.cells[n] = int32(i)
 		}
 	}
 	g.linkComponents()

@@ -1,0 +1,103 @@
+package gridplan
+
+import "math/rand/v2"
+
+// An enclave is a grid lying in a hole of another grid. Bisection and ReCom
+// avoid cuts leaving a side with a hole around other cells of the
+// community, local search cannot open a hole (the simple-point rule), and
+// fixEnclaves removes any left (from a fallback cut, a warm start, or
+// fringe cells) by merging the surrounding grid with one inside its hole
+// and re-splitting the pair.
+
+// holeFacing returns, for the cells with in(cell), the first cell with
+// other(cell) that one of their hole rings (inner boundary) faces, or -1:
+// such a cell lies in a hole of the set.
+func (t *cellTable) holeFacing(members []int32, in, other func(ci int32) bool) int32 {
+	type half struct {
+		to, faces int32
+	}
+	next := make(map[int32]half, len(members))
+	for _, ci := range members {
+		c := &t.cells[ci]
+		for j := 0; j < 6; j++ {
+			n := c.nb[j]
+			if n >= 0 && in(n) {
+				continue
+			}
+			f := int32(-1)
+			if n >= 0 && other(n) {
+				f = n
+			}
+			next[c.vx[j]] = half{c.vx[(j+1)%6], f}
+		}
+	}
+	done := make(map[int32]bool, len(next))
+	for s := range next {
+		if done[s] {
+			continue
+		}
+		faced := int32(-1)
+		area := 0.0
+		v := s
+		for {
+			done[v] = true
+			h := next[v]
+			if faced < 0 {
+				faced = h.faces
+			}
+			a, b := t.verts[v], t.verts[h.to]
+			area += a[0]*b[1] - b[0]*a[1]
+			v = h.to
+			if v == s {
+				break
+			}
+		}
+		if area < 0 && faced >= 0 {
+			return faced
+		}
+	}
+	return -1
+}
+
+// fixEnclaves finds grids enclosed by another grid, at the level of whole
+// cells with fringe cells assigned, and re-splits each with its host; it
+// returns the final owner of every table cell.
+func (t *cellTable) fixEnclaves(rng *rand.Rand, g *graph, label []int32, k int) []int32 {
+	var owner []int32
+	for round := 0; round < 2*k+2; round++ {
+		owner = t.assignFringe(g, label)
+		members := make([][]int32, k)
+		for i, o := range owner {
+			members[o] = append(members[o], int32(i))
+		}
+		fixed := false
+		for p := int32(0); p < int32(k) && !fixed; p++ {
+			in := func(c int32) bool { return owner[c] == p }
+			other := func(c int32) bool { return t.cells[c].node >= 0 && owner[c] != p }
+			f := t.holeFacing(members[p], in, other)
+			if f < 0 {
+				continue
+			}
+			q := owner[f]
+			var pair []int32
+			for v := range label {
+				if label[v] == p || label[v] == q {
+					pair = append(pair, int32(v))
+				}
+			}
+			side := g.bestCut(rng, pair, 1, 1, treesPerSplit)
+			for i, v := range pair {
+				if side[i] {
+					label[v] = p
+				} else {
+					label[v] = q
+				}
+			}
+			fixed = true
+		}
+		if !fixed {
+			return owner
+		}
+	}
+	return owner
+}
