@@ -272,6 +272,12 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 	if len(j.previous) > 0 {
 		label, keep = g.warmLabels(rng, t, j.previous, k, mean)
 		g.localSearch(rng, label, k, mean, lambda, 60, true)
+		// Grids still out of tolerance get re-split with a neighbour;
+		// only those pairs' households move.
+		if g.worstDev(label, k, mean) > 0.8*p.TolerancePct/100 {
+			g.recom(rng, label, k, mean, lambda, k)
+			g.localSearch(rng, label, k, mean, lambda, 60, true)
+		}
 	} else {
 		bestF := math.Inf(1)
 		for s := 0; s < starts; s++ {
@@ -621,6 +627,15 @@ func (g *graph) warmLabels(rng *rand.Rand, t *cellTable, prev []Grid, k int, mea
 		return g.bisectAll(rng, k, mean), nil
 	}
 	return label, codes
+}
+
+// worstDev is the largest relative deviation of a part from mean.
+func (g *graph) worstDev(label []int32, k int, mean float64) float64 {
+	w := 0.0
+	for _, x := range g.partWeights(label, k) {
+		w = math.Max(w, math.Abs(x-mean)/mean)
+	}
+	return w
 }
 
 func (g *graph) partWeights(label []int32, k int) []float64 {

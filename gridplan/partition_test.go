@@ -259,9 +259,10 @@ func TestPartitionStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	moved, total := 0, 0
+	before, after := newGridFinder(r.plan.Grids), newGridFinder(plan2.Grids)
 	for _, bl := range b2.Buildings {
-		a, okA := gridOf(r.plan.Grids, bl.Loc)
-		c, okC := gridOf(plan2.Grids, bl.Loc)
+		a, okA := before.find(bl.Loc)
+		c, okC := after.find(bl.Loc)
 		if !okA && !okC {
 			continue
 		}
@@ -284,9 +285,22 @@ func TestPartitionStable(t *testing.T) {
 	}
 }
 
-func gridOf(grids []gridplan.Grid, p orb.Point) (bundle.GridCode, bool) {
+type gridFinder struct {
+	grids  []gridplan.Grid
+	bounds []orb.Bound
+}
+
+func newGridFinder(grids []gridplan.Grid) *gridFinder {
+	f := &gridFinder{grids: grids}
 	for _, g := range grids {
-		if g.Geom.Bound().Contains(p) && planar.MultiPolygonContains(g.Geom, p) {
+		f.bounds = append(f.bounds, g.Geom.Bound())
+	}
+	return f
+}
+
+func (f *gridFinder) find(p orb.Point) (bundle.GridCode, bool) {
+	for i, g := range f.grids {
+		if f.bounds[i].Contains(p) && planar.MultiPolygonContains(g.Geom, p) {
 			return g.Code, true
 		}
 	}

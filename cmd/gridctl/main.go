@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"bundle":   {"check a district bundle folder (bundle check DIR)", cmdBundle},
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
 		"locate":   {"street, community and grid of CSV points (locate --plan plan.geojson < in.csv > out.csv)", cmdLocate},
+		"plan":     {"partition a bundle into grids (plan --bundle DIR --out plan.geojson)", cmdPlan},
 	}
 }
 

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb/planar"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/gridplan"
+)
+
+// smallBundle writes three Pukou communities with their buildings: enough
+// for the command's plumbing, quick under -race.
+func smallBundle(t *testing.T) string {
+	t.Helper()
+	b, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Communities = b.Communities[:3]
+	var kept []bundle.Building
+	for _, bl := range b.Buildings {
+		for _, c := range b.Communities {
+			if planar.MultiPolygonContains(c.Geom, bl.Loc) {
+				kept = append(kept, bl)
+				break
+			}
+		}
+	}
+	b.Buildings = kept
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if err := bundle.Write(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPlanCommand(t *testing.T) {
+	dir := smallBundle(t)
+	out := filepath.Join(t.TempDir(), "plan.geojson")
+	rep := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := run(t, "plan", "--bundle", dir, "--out", out, "--report", rep, "--seed", "4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	grids, err := gridplan.ReadGeoJSON(f)
+	if err != nil {
+		t.Fatalf("written plan does not read back: %v", err)
+	}
+	if len(grids) < 3 {
+		t.Errorf("%d grids for 3 communities", len(grids))
+	}
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r gridplan.Report
+	if err := json.Unmarshal(data, &r); err != nil || r.Grids != len(grids) {
+		t.Errorf("report: %v, %d grids (plan has %d)", err, r.Grids, len(grids))
+	}
+	if !strings.Contains(stdout, "within ±10% of community mean") || !strings.Contains(stdout, "grids") {
+		t.Errorf("stdout lacks the summary table:\n%s", stdout)
+	}
+	// Not a terminal: plain progress lines, ending with all communities.
+	if !strings.Contains(stderr, "planned 3/3 communities") || strings.Contains(stderr, "\r") {
+		t.Errorf("stderr progress:\n%q", stderr)
+	}
+}
+
+func TestPlanCommandErrors(t *testing.T) {
+	dir := smallBundle(t)
+	out := filepath.Join(t.TempDir(), "plan.geojson")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no flags", []string{"plan"}, 2, "--bundle and --out are required"},
+		{"no out", []string{"plan", "--bundle", dir}, 2, "required"},
+		{"bad seed", []string{"plan", "--bundle", dir, "--out", out, "--seed", "x"}, 2, "seed"},
+		{"bad target", []string{"plan", "--bundle", dir, "--out", out, "--urban", "0"}, 2, "positive"},
+		{"stray argument", []string{"plan", "--bundle", dir, "--out", out, "extra"}, 2, "unexpected argument"},
+		{"missing bundle", []string{"plan", "--bundle", filepath.Join(dir, "nope"), "--out", out}, 1, "cannot open"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := run(t, c.args...)
+			if code != c.code || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, c.code, c.want)
+			}
+		})
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed run left %s behind", out)
+	}
+}
