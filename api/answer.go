@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/dispatch"
@@ -16,46 +17,25 @@ import (
 // fall back to encoding/json for values this writer does not cover
 // (strings that need more than basic escaping, floats json writes with an
 // exponent).
-func appendAnswer(buf *bytes.Buffer, a *dispatch.Answer) (ok bool) {
+func appendAnswer(buf *bytes.Buffer, a *dispatch.Answer, cache *answerCache) (ok bool) {
 	w := answerWriter{buf: buf, ok: true}
-	buf.WriteString(`{"street":{"code":`)
-	w.str(string(a.Street.Code))
-	buf.WriteString(`,"name":`)
-	w.str(a.Street.Name)
-	buf.WriteString(`},"community":{"code":`)
-	w.str(string(a.Community.Code))
-	buf.WriteString(`,"name":`)
-	w.str(a.Community.Name)
-	buf.WriteString(`,"kind":`)
-	w.str(string(a.Community.Kind))
-	buf.WriteByte('}')
+	key := string(a.Community.Code)
 	if a.Grid != nil {
-		buf.WriteString(`,"grid":{"code":`)
-		w.str(string(a.Grid.Code))
-		buf.WriteString(`,"households":`)
-		buf.WriteString(strconv.Itoa(a.Grid.Households))
-		buf.WriteByte('}')
+		key += "/" + string(a.Grid.Code)
+	}
+	// The street, community, grid and workers of an answer depend only on
+	// where the point fell, so their encodings are cached per community
+	// and grid for the life of the catalogue; distances and patrols vary.
+	if !cache.append(buf, "p"+key, func(w *answerWriter) { w.head(a) }) {
+		return false
 	}
 	buf.WriteString(`,"subcentre":`)
 	w.facility(a.Subcentre)
 	buf.WriteString(`,"workstation":`)
 	w.facility(a.Workstation)
 	buf.WriteString(`,"workers":`)
-	if a.Workers == nil {
-		buf.WriteString("null")
-	} else {
-		buf.WriteByte('[')
-		for i, wk := range a.Workers {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			buf.WriteString(`{"id":`)
-			w.str(wk.ID)
-			buf.WriteString(`,"name":`)
-			w.str(wk.Name)
-			buf.WriteByte('}')
-		}
-		buf.WriteByte(']')
+	if !cache.append(buf, "w"+key, func(w *answerWriter) { w.workers(a.Workers) }) {
+		return false
 	}
 	buf.WriteString(`,"patrols":`)
 	if a.Patrols == nil {
@@ -80,6 +60,74 @@ func appendAnswer(buf *bytes.Buffer, a *dispatch.Answer) (ok bool) {
 	}
 	buf.WriteString("}\n")
 	return w.ok
+}
+
+func (w *answerWriter) head(a *dispatch.Answer) {
+	buf := w.buf
+	buf.WriteString(`{"street":{"code":`)
+	w.str(string(a.Street.Code))
+	buf.WriteString(`,"name":`)
+	w.str(a.Street.Name)
+	buf.WriteString(`},"community":{"code":`)
+	w.str(string(a.Community.Code))
+	buf.WriteString(`,"name":`)
+	w.str(a.Community.Name)
+	buf.WriteString(`,"kind":`)
+	w.str(string(a.Community.Kind))
+	buf.WriteByte('}')
+	if a.Grid != nil {
+		buf.WriteString(`,"grid":{"code":`)
+		w.str(string(a.Grid.Code))
+		buf.WriteString(`,"households":`)
+		buf.WriteString(strconv.Itoa(a.Grid.Households))
+		buf.WriteByte('}')
+	}
+}
+
+func (w *answerWriter) workers(ws []dispatch.WorkerRef) {
+	buf := w.buf
+	if ws == nil {
+		buf.WriteString("null")
+		return
+	}
+	buf.WriteByte('[')
+	for i, wk := range ws {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"id":`)
+		w.str(wk.ID)
+		buf.WriteString(`,"name":`)
+		w.str(wk.Name)
+		buf.WriteByte('}')
+	}
+	buf.WriteByte(']')
+}
+
+// answerCache holds encoded answer segments by key; nil caches nothing.
+type answerCache struct {
+	m sync.Map // string → []byte
+}
+
+// append writes the segment for key, encoding it with enc on a miss; it
+// reports false (and caches nothing) when enc needs encoding/json.
+func (c *answerCache) append(buf *bytes.Buffer, key string, enc func(*answerWriter)) bool {
+	if c != nil {
+		if b, ok := c.m.Load(key); ok {
+			buf.Write(b.([]byte))
+			return true
+		}
+	}
+	start := buf.Len()
+	w := answerWriter{buf: buf, ok: true}
+	enc(&w)
+	if !w.ok {
+		return false
+	}
+	if c != nil {
+		c.m.Store(key, bytes.Clone(buf.Bytes()[start:]))
+	}
+	return true
 }
 
 type answerWriter struct {

@@ -38,22 +38,27 @@ func TestAppendAnswerMatchesEncodingJSON(t *testing.T) {
 	odd.Workers = nil
 	odd.Patrols = []dispatch.PatrolRef{{ID: "p", Callsign: "c", Street: bundle.StreetCode("320111001"), DistanceM: 1e-9}, {ID: "q", DistanceM: 123456789.125}}
 	answers = append(answers, &odd)
-	for i, a := range answers {
-		want, err := json.Marshal(a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, '\n')
-		var buf bytes.Buffer
-		if appendAnswer(&buf, a) && !bytes.Equal(buf.Bytes(), want) {
-			t.Fatalf("answer %d:\n got %s\nwant %s", i, buf.Bytes(), want)
+	cache := &answerCache{}
+	for pass := 0; pass < 2; pass++ { // the second pass is served from the cache
+		for i, a := range answers {
+			want, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, '\n')
+			for _, c := range []*answerCache{nil, cache} {
+				var buf bytes.Buffer
+				if appendAnswer(&buf, a, c) && !bytes.Equal(buf.Bytes(), want) {
+					t.Fatalf("answer %d (cache %v):\n got %s\nwant %s", i, c != nil, buf.Bytes(), want)
+				}
+			}
 		}
 	}
 	var buf bytes.Buffer
-	if appendAnswer(&buf, &odd) {
+	if appendAnswer(&buf, &odd, nil) {
 		t.Error("awkward answer not handed to encoding/json")
 	}
-	if !appendAnswer(&buf, answers[0]) {
+	if !appendAnswer(&buf, answers[0], nil) {
 		t.Error("plain answer handed to encoding/json")
 	}
 }

@@ -242,7 +242,8 @@ type catalogue struct {
 	bundle  *bundle.Bundle  // nil when the store is empty
 	grids   []gridplan.Grid
 	layers  map[store.Layer]*layerCat
-	locate  LocateFunc // nil when no locator is configured or no data
+	locate  LocateFunc  // nil when no locator is configured or no data
+	answers answerCache // encoded /locate answer segments of this snapshot
 
 	mu    sync.Mutex
 	plans map[gridplan.PlanID]*layerCat // other plans' grids, loaded on demand

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -11,26 +12,44 @@ import (
 )
 
 // A hand-written GeoJSON writer: it appends to a byte slice with no
-// reflection, applies the output CRS (offset and axis order) on the way,
-// and writes the shortest decimal that round-trips, so a client that reads
-// CRS84 gets the stored coordinates exactly.
+// reflection and applies the output CRS (offset and axis order) on the way.
+//
+// Coordinates in CRS84, EPSG:4326 and EPSG:4490 are the stored values,
+// written as the shortest decimal that round-trips, so a GIS client that
+// copies features gets exactly the stored geometry (areas equal to the
+// store's). GCJ-02 coordinates are computed by an offset formula whose
+// inverse is only good to about 1 cm, so they are rounded to
+// 7 decimals (1e-7° ≈ 1 cm) instead of carrying 17 digits of
+// noise.
+const gcjScale = 1e7 // 7 decimals
+
+func appendCoord(dst []byte, v float64, round bool) []byte {
+	if round {
+		if r := math.Round(v*gcjScale) / gcjScale; !math.IsInf(r, 0) && !math.IsNaN(r) {
+			v = r
+		}
+	}
+	return strconv.AppendFloat(dst, v, 'f', -1, 64)
+}
 
 type pointWriter struct {
 	crs *outCRS
 }
 
 func (pw pointWriter) point(dst []byte, p orb.Point) []byte {
+	round := false
 	if pw.crs.geo != geo.WGS84 && pw.crs.geo != geo.CGCS2000 {
 		p = geo.FromWGS84(pw.crs.geo, p)
+		round = true
 	}
 	x, y := p[0], p[1]
 	if pw.crs.latFirst {
 		x, y = y, x
 	}
 	dst = append(dst, '[')
-	dst = strconv.AppendFloat(dst, x, 'f', -1, 64)
+	dst = appendCoord(dst, x, round)
 	dst = append(dst, ',')
-	dst = strconv.AppendFloat(dst, y, 'f', -1, 64)
+	dst = appendCoord(dst, y, round)
 	return append(dst, ']')
 }
 

@@ -73,25 +73,25 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		var out *dispatch.OutsideError
 		if errors.As(err, &out) {
-			s.metrics.locate.WithLabelValues("outside").Inc()
+			s.metrics.locateOutside.Inc()
 			return outsideProblem{out}
 		}
 		if errs.Is(err, errs.NotFound) {
-			s.metrics.locate.WithLabelValues("outside").Inc()
+			s.metrics.locateOutside.Inc()
 		} else {
-			s.metrics.locate.WithLabelValues("error").Inc()
+			s.metrics.locateError.Inc()
 		}
 		return err
 	}
-	s.metrics.locate.WithLabelValues("inside").Inc()
+	s.metrics.locateInside.Inc()
 	if a, ok := ans.(*dispatch.Answer); ok {
 		buf := bufPool.Get().(*bytes.Buffer)
 		defer bufPool.Put(buf)
 		buf.Reset()
-		if appendAnswer(buf, a) {
+		if appendAnswer(buf, a, &c.answers) {
 			h := w.Header()
-			h.Set("Content-Type", ct)
-			h.Set("Content-Length", strconv.Itoa(buf.Len()))
+			h["Content-Type"] = []string{ct} // canonical keys: skip Set's canonicalisation on the hot path
+			h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 			w.WriteHeader(http.StatusOK)
 			if r.Method != http.MethodHead {
 				_, _ = w.Write(buf.Bytes())

@@ -20,6 +20,8 @@ type metrics struct {
 	locate      *prometheus.CounterVec
 	storeErrors *prometheus.CounterVec
 	series      sync.Map // obsKey → obsVal
+
+	locateInside, locateOutside, locateError prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -43,6 +45,9 @@ func newMetrics() *metrics {
 			Help: "Store operations that failed, by operation.",
 		}, []string{"op"}),
 	}
+	m.locateInside = m.locate.WithLabelValues("inside")
+	m.locateOutside = m.locate.WithLabelValues("outside")
+	m.locateError = m.locate.WithLabelValues("error")
 	m.reg.MustRegister(m.requests, m.latency, m.locate, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +71,34 @@ type Server struct {
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
+
+	static map[string]staticRoute
+}
+
+// staticRoute is a route without path variables, found by map lookup
+// before mux's regexp matching; built from the router, so routes are still
+// registered in one place.
+type staticRoute struct {
+	template string
+	methods  []string
+	h        http.Handler
+}
+
+func (s *Server) staticRoutes() map[string]staticRoute {
+	m := map[string]staticRoute{}
+	_ = s.router.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := rt.GetPathTemplate()
+		if err != nil || strings.ContainsAny(tpl, "{}") {
+			return nil
+		}
+		methods, err := rt.GetMethods()
+		if err != nil {
+			return nil
+		}
+		m[tpl] = staticRoute{template: tpl, methods: methods, h: s.authenticate(rt.GetHandler())}
+		return nil
+	})
+	return m
 }
 
 // New builds a Server; it does not touch the store until Rebuild.
@@ -90,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
 	s.router = s.routes()
+	s.static = s.staticRoutes()
 	s.handler = s.outer(s.router)
 	return s, nil
 }
@@ -114,16 +145,17 @@ func (s *Server) routes() *mux.Router {
 	get := func(path string, h handlerFunc) {
 		r.Handle(path, s.adapt(h)).Methods(http.MethodGet, http.MethodHead)
 	}
+	// mux tries routes in order: the hot ones first.
+	get("/locate", s.locate)
+	get("/collections/{collectionId}/items", s.items)
+	get("/tiles/{collectionId}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile)
+	get("/collections/{collectionId}/items/{featureId}", s.feature)
 	get("/", s.landing)
 	get("/conformance", s.conformance)
 	get("/api", s.openAPI)
 	get("/collections", s.collections)
 	get("/collections/{collectionId}", s.collection)
-	get("/collections/{collectionId}/items", s.items)
-	get("/collections/{collectionId}/items/{featureId}", s.feature)
 	get("/tiles/{collectionId}.json", s.tileJSON)
-	get("/tiles/{collectionId}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile)
-	get("/locate", s.locate)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
@@ -261,10 +293,15 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		if r.ContentLength > s.cfg.MaxBodyBytes {
 			s.writeProblem(sw, r, errs.E(errs.TooLarge, "body", "request bodies are limited to %d bytes", s.cfg.MaxBodyBytes))
 		} else {
-			if r.Body != nil {
+			if r.Body != nil && r.Body != http.NoBody {
 				r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBodyBytes)
 			}
-			next.ServeHTTP(sw, r)
+			if sr, ok := s.static[r.URL.Path]; ok && slices.Contains(sr.methods, r.Method) {
+				info.route = sr.template
+				sr.h.ServeHTTP(sw, r)
+			} else {
+				next.ServeHTTP(sw, r)
+			}
 		}
 		d := time.Since(start)
 		status := sw.status
@@ -275,6 +312,9 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		lvl := slog.LevelInfo
 		if status >= 500 {
 			lvl = slog.LevelError
+		}
+		if !s.log.Enabled(r.Context(), lvl) {
+			return
 		}
 		s.log.LogAttrs(r.Context(), lvl, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
