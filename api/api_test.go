@@ -689,3 +689,31 @@ func TestLocateUsesStoredPatrolPositions(t *testing.T) {
 		t.Errorf("patrols %v, want only P2", ps)
 	}
 }
+
+// TestCachedBodiesFollowHost: links are absolute, so two host names get
+// their own links and ETags even when the big body is served from cache.
+func TestCachedBodiesFollowHost(t *testing.T) {
+	_, _, ts := newTestServer(t)
+	path := "/collections/buildings/items?limit=2000" // over bodyCacheMin
+	get := func(host string) resp {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Host = host
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return resp{res.StatusCode, res.Header, b}
+	}
+	a1, b1, a2 := get("a.example"), get("b.example"), get("a.example")
+	if len(a1.body) < bodyCacheMin {
+		t.Fatalf("body of %d bytes does not exercise the cache", len(a1.body))
+	}
+	if !bytes.Contains(a1.body, []byte("http://a.example/")) || !bytes.Contains(b1.body, []byte("http://b.example/")) || bytes.Contains(b1.body, []byte("a.example")) {
+		t.Error("links do not follow the Host")
+	}
+	if a1.header.Get("ETag") == b1.header.Get("ETag") || a1.header.Get("ETag") != a2.header.Get("ETag") || !bytes.Equal(a1.body, a2.body) {
+		t.Error("ETags do not follow the Host, or the cached body differs")
+	}
+}

@@ -344,11 +344,15 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if lc == nil {
 		return s.liveItems(w, r, ci, p, ct)
 	}
-	etag := etagOf(lc.etag, r.URL.Path, canonicalQuery(v), ct)
+	// The body's links are absolute, so the base URL is part of its identity.
+	etag := etagOf(lc.etag, baseURL(r), r.URL.Path, canonicalQuery(v), ct)
 	if notModified(r, etag) {
 		w.Header().Set("ETag", etag)
 		w.WriteHeader(http.StatusNotModified)
 		return nil
+	}
+	if body, ok := s.bodies.load(etag); ok {
+		return s.writeBody(w, r, ct, etag, body)
 	}
 	page, matched := lc.query(p.q)
 	buf := bufPool.Get().(*bytes.Buffer)
@@ -366,6 +370,11 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 		buf.Write(b)
 	}
 	buf.WriteString("]}")
+	if buf.Len() >= bodyCacheMin {
+		// Big pages (a GIS client's "all grids") are kept whole, so a
+		// repeat costs one write instead of re-assembling megabytes.
+		s.bodies.store(etag, bytes.Clone(buf.Bytes()))
+	}
 	return s.writeBody(w, r, ct, etag, buf.Bytes())
 }
 
@@ -415,7 +424,7 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectio
 			return err
 		}
 	}
-	etag := etagOf(string(fb), ct, strconv.Itoa(matched), canonicalQuery(queryOf(r)))
+	etag := etagOf(string(fb), ct, strconv.Itoa(matched), baseURL(r), r.URL.Path, canonicalQuery(queryOf(r)))
 	var buf bytes.Buffer
 	writeCollectionHead(&buf, r, time.Now().UTC(), matched, len(features), p.q)
 	buf.Write(fb)
@@ -572,5 +581,5 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	writeLink(&buf, b+"/collections/"+string(ci.layer), "collection", mediaJSON, "the collection")
 	buf.WriteString("]}")
 	w.Header().Set("Content-Crs", oc.header())
-	return s.writeBody(w, r, ct, etagOf(buf.String(), ct), buf.Bytes())
+	return s.writeBody(w, r, ct, etagOf(buf.String(), ct), buf.Bytes()) // the body holds its links
 }

@@ -104,15 +104,51 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, ct, etag stri
 	return nil
 }
 
-// gzipCache holds compressed bodies by ETag, bounded in bytes; it is
-// dropped whole when full or when the catalogue changes.
-type gzipCache struct {
+// byteCache holds response bodies by ETag, bounded in bytes; it is
+// dropped whole when full (simple, and the working set is small: a few
+// big pages) or when the catalogue changes.
+type byteCache struct {
 	mu    sync.Mutex
 	m     map[string][]byte
 	bytes int
 }
 
-const gzipCacheBytes = 64 << 20
+const byteCacheBytes = 64 << 20
+
+// bodyCacheMin is the smallest items body worth keeping whole.
+const bodyCacheMin = 64 << 10
+
+func (c *byteCache) load(k string) ([]byte, bool) {
+	c.mu.Lock()
+	b, ok := c.m[k]
+	c.mu.Unlock()
+	return b, ok
+}
+
+func (c *byteCache) store(k string, b []byte) {
+	if len(b) > byteCacheBytes/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+len(b) > byteCacheBytes {
+		c.m, c.bytes = map[string][]byte{}, 0
+	}
+	if old, ok := c.m[k]; ok {
+		c.bytes -= len(old)
+	}
+	c.m[k] = b
+	c.bytes += len(b)
+}
+
+func (c *byteCache) reset() {
+	c.mu.Lock()
+	c.m, c.bytes = nil, 0
+	c.mu.Unlock()
+}
+
+// gzipCache holds compressed bodies by ETag.
+type gzipCache struct{ byteCache }
 
 var gzipWriters = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
@@ -121,10 +157,7 @@ var gzipWriters = sync.Pool{New: func() any {
 
 func (c *gzipCache) get(etag string, body []byte) ([]byte, error) {
 	if etag != "" {
-		c.mu.Lock()
-		b, ok := c.m[etag]
-		c.mu.Unlock()
-		if ok {
+		if b, ok := c.load(etag); ok {
 			return b, nil
 		}
 	}
@@ -141,21 +174,9 @@ func (c *gzipCache) get(etag string, body []byte) ([]byte, error) {
 	gzipWriters.Put(zw)
 	out := buf.Bytes()
 	if etag != "" {
-		c.mu.Lock()
-		if c.m == nil || c.bytes+len(out) > gzipCacheBytes {
-			c.m, c.bytes = map[string][]byte{}, 0
-		}
-		c.m[etag] = out
-		c.bytes += len(out)
-		c.mu.Unlock()
+		c.store(etag, out)
 	}
 	return out, nil
-}
-
-func (c *gzipCache) reset() {
-	c.mu.Lock()
-	c.m, c.bytes = nil, 0
-	c.mu.Unlock()
 }
 
 // bufPool recycles response buffers of the items handler.

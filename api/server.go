@@ -67,6 +67,7 @@ type Server struct {
 	cat       atomic.Pointer[catalogue]
 	rebuildMu sync.Mutex
 	gz        gzipCache
+	bodies    byteCache // whole big items bodies by ETag
 	tiles     tileCache
 
 	openapiOnce sync.Once
@@ -180,6 +181,7 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	}
 	s.cat.Store(c)
 	s.gz.reset()
+	s.bodies.reset()
 	s.tiles.reset()
 	s.log.Info("catalogue built", "plan", int64(c.plan), "duration_ms", time.Since(start).Milliseconds(),
 		"streets", len(c.layers[store.Streets].entries), "communities", len(c.layers[store.Communities].entries),
