@@ -2,6 +2,7 @@ package gridplan
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -45,6 +46,7 @@ type cellTable struct {
 	cells []cell
 	index map[h3.Cell]int32
 	verts []orb.Point
+	scr   ringScratch
 }
 
 func latLngOf(p orb.Point) h3.LatLng { return h3.LatLng{Lat: p[1], Lng: p[0]} }
@@ -108,14 +110,15 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		}
 	}
 	// Sorted ids make the table, and so everything after it, deterministic.
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	slices.Sort(all)
 	t.cells = make([]cell, len(all))
+	t.index = make(map[h3.Cell]int32, len(all))
 	for i, c := range all {
 		t.index[c] = int32(i)
 		t.cells[i] = cell{id: c, inside: inside[c], boundary: withRing[c], node: -1}
 	}
 	type vkey [3]h3.Cell
-	vindex := map[vkey]int32{}
+	vindex := make(map[vkey]int32, 2*len(t.cells)+64)
 	for i := range t.cells {
 		ll := h3.CellToLatLng(t.cells[i].id)
 		t.cells[i].center = orb.Point{ll.Lng, ll.Lat}
@@ -146,7 +149,11 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		}
 		// Neighbours counter-clockwise; edge j faces neighbour j and runs
 		// from vertex j (shared with neighbours j-1 and j) to vertex j+1.
-		sort.Slice(nbs[:nn], func(a, b int) bool { return nbs[a].angle < nbs[b].angle })
+		for a := 1; a < nn; a++ {
+			for b := a; b > 0 && nbs[b].angle < nbs[b-1].angle; b-- {
+				nbs[b], nbs[b-1] = nbs[b-1], nbs[b]
+			}
+		}
 		for j := 0; j < 6; j++ {
 			n := nbs[j%nn].id
 			c.nbID[j] = n
@@ -159,7 +166,15 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		for j := 0; j < 6; j++ {
 			p, q := nbs[(j+5)%6], nbs[j]
 			k := vkey{c.id, p.id, q.id}
-			sort.Slice(k[:], func(a, b int) bool { return k[a] < k[b] })
+			if k[0] > k[1] {
+				k[0], k[1] = k[1], k[0]
+			}
+			if k[1] > k[2] {
+				k[1], k[2] = k[2], k[1]
+			}
+			if k[0] > k[1] {
+				k[0], k[1] = k[1], k[0]
+			}
 			v, ok := vindex[k]
 			if !ok {
 				// The centroid of three mutually adjacent cell centres is

@@ -13,10 +13,15 @@ import "math/rand/v2"
 // other(cell) that one of their hole rings (inner boundary) faces, or -1:
 // such a cell lies in a hole of the set.
 func (t *cellTable) holeFacing(members []int32, in, other func(ci int32) bool) int32 {
-	type half struct {
-		to, faces int32
+	sc := &t.scr
+	if len(sc.next) < len(t.verts) {
+		sc.next = make([]int32, len(t.verts))
+		sc.faces = make([]int32, len(t.verts))
+		sc.stamp = make([]uint32, len(t.verts))
 	}
-	next := make(map[int32]half, len(members))
+	sc.cur += 2 // cur: edge starts here; cur+1: visited
+	cur := sc.cur
+	starts := sc.starts[:0]
 	for _, ci := range members {
 		c := &t.cells[ci]
 		for j := 0; j < 6; j++ {
@@ -28,26 +33,28 @@ func (t *cellTable) holeFacing(members []int32, in, other func(ci int32) bool) i
 			if n >= 0 && other(n) {
 				f = n
 			}
-			next[c.vx[j]] = half{c.vx[(j+1)%6], f}
+			v := c.vx[j]
+			sc.next[v], sc.faces[v], sc.stamp[v] = c.vx[(j+1)%6], f, cur
+			starts = append(starts, v)
 		}
 	}
-	done := make(map[int32]bool, len(next))
-	for s := range next {
-		if done[s] {
-			continue
+	sc.starts = starts
+	for _, s := range starts {
+		if sc.stamp[s] != cur {
+			continue // visited
 		}
 		faced := int32(-1)
 		area := 0.0
 		v := s
 		for {
-			done[v] = true
-			h := next[v]
+			sc.stamp[v] = cur + 1
+			to := sc.next[v]
 			if faced < 0 {
-				faced = h.faces
+				faced = sc.faces[v]
 			}
-			a, b := t.verts[v], t.verts[h.to]
+			a, b := t.verts[v], t.verts[to]
 			area += a[0]*b[1] - b[0]*a[1]
-			v = h.to
+			v = to
 			if v == s {
 				break
 			}
@@ -57,6 +64,15 @@ func (t *cellTable) holeFacing(members []int32, in, other func(ci int32) bool) i
 		}
 	}
 	return -1
+}
+
+// ringScratch holds holeFacing's per-vertex arrays, reused across calls
+// (a table is used by one goroutine); stamps tell current entries from
+// stale ones.
+type ringScratch struct {
+	next, faces, starts []int32
+	stamp               []uint32
+	cur                 uint32
 }
 
 // fixEnclaves finds grids enclosed by another grid, at the level of whole

@@ -25,6 +25,7 @@ type graph struct {
 
 	t     *cellTable
 	cells []int32 // table index of each node
+	scr   cutScratch
 
 	mark  []int32 // scratch for region membership
 	loc   []int32 // scratch: a node's index in the region being cut
@@ -101,7 +102,10 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 	t1, t2 := mean*float64(k1), mean*float64(k2)
 	// Nodes touching the region's outside: a side touching none would be an
 	// enclave of the other.
-	touches := make([]bool, n)
+	sc := &g.scr
+	sc.grow(n)
+	touches := sc.touches[:n]
+	clear(touches)
 	nTouch := 0
 	for i, v := range nodes {
 		for _, u := range g.cyc[v] {
@@ -118,8 +122,9 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 		}
 	}
 	// Local adjacency in CSR form.
-	off := make([]int32, n+1)
-	var nbr []int32
+	off := sc.off[:n+1]
+	off[0] = 0
+	nbr := sc.nbr[:0]
 	for i, v := range nodes {
 		for _, u := range g.adj[v] {
 			if g.mark[u] == st {
@@ -128,23 +133,25 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 		}
 		off[i+1] = int32(len(nbr))
 	}
-	parent := make([]int32, n)
-	order := make([]int32, 0, n)
-	coff := make([]int32, n+1)
-	child := make([]int32, n)
-	next := make([]int32, n)
-	tin := make([]int32, n)
-	tout := make([]int32, n)
-	sub := make([]float64, n)
-	stack := make([]int32, 0, n)
-	type fedge struct{ from, to int32 }
-	frontier := make([]fedge, 0, len(nbr))
+	sc.nbr = nbr
+	parent := sc.parent[:n]
+	order := sc.order[:0]
+	coff := sc.coff[:n+1]
+	child := sc.child[:n]
+	next := sc.next[:n]
+	tin := sc.tin[:n]
+	tout := sc.tout[:n]
+	sub := sc.sub[:n]
+	stack := sc.stack[:0]
+	frontier := sc.frontier[:0]
+	defer func() { sc.order, sc.stack, sc.frontier = order, stack, frontier }()
 	inSub := func(x, root int32) bool { return tin[x] >= tin[root] && tin[x] < tout[root] }
 
 	bestScore := math.Inf(1)
 	var bestRoot int32 = -1
-	var bestTree []int32 // tin of the best tree, copied
-	var bestTout []int32
+	bestTree := sc.bestTin[:0] // Euler times of the best tree, copied
+	bestTout := sc.bestTout[:0]
+	defer func() { sc.bestTin, sc.bestTout = bestTree, bestTout }()
 	bestToK1 := true
 	type cand struct {
 		v    int32
@@ -549,7 +556,7 @@ func (g *graph) cutEncloses(nodes []int32, st int32, sub func(x int32) bool) boo
 		}
 		return 2
 	}
-	var a, b []int32
+	a, b := g.scr.sideA[:0], g.scr.sideB[:0]
 	for _, v := range nodes {
 		if sub(g.loc[v]) {
 			a = append(a, g.cells[v])
@@ -557,9 +564,39 @@ func (g *graph) cutEncloses(nodes []int32, st int32, sub func(x int32) bool) boo
 			b = append(b, g.cells[v])
 		}
 	}
+	g.scr.sideA, g.scr.sideB = a, b
 	in1 := func(ci int32) bool { return side(ci) == 1 }
 	in2 := func(ci int32) bool { return side(ci) == 2 }
 	not1 := func(ci int32) bool { s := side(ci); return s >= 0 && s != 1 }
 	not2 := func(ci int32) bool { s := side(ci); return s >= 0 && s != 2 }
 	return g.t.holeFacing(a, in1, not1) >= 0 || g.t.holeFacing(b, in2, not2) >= 0
+}
+
+type fedge struct{ from, to int32 }
+
+// cutScratch holds bestCut's working arrays, reused across calls on one
+// community (a graph is used by one goroutine).
+type cutScratch struct {
+	touches                                           []bool
+	off, coff                                         []int32
+	nbr, parent, order, child, next, tin, tout, stack []int32
+	bestTin, bestTout, sideA, sideB                   []int32
+	sub                                               []float64
+	frontier                                          []fedge
+}
+
+func (sc *cutScratch) grow(n int) {
+	if len(sc.parent) >= n {
+		return
+	}
+	m := n + n/4
+	sc.touches = make([]bool, m)
+	sc.off = make([]int32, m+1)
+	sc.coff = make([]int32, m+1)
+	sc.parent = make([]int32, m)
+	sc.child = make([]int32, m)
+	sc.next = make([]int32, m)
+	sc.tin = make([]int32, m)
+	sc.tout = make([]int32, m)
+	sc.sub = make([]float64, m)
 }

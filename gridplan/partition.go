@@ -416,6 +416,11 @@ func newGraph(t *cellTable) *graph {
 	}
 	g.w = make([]int, g.n)
 	g.adj = make([][]int32, g.n)
+	// One backing array for every node's (at most six) real neighbours.
+	backing := make([]int32, 6*g.n)
+	for v := range g.adj {
+		g.adj[v] = backing[6*v : 6*v : 6*v+6]
+	}
 	g.cyc = make([][6]int32, g.n)
 	g.virt = make([]bool, g.n)
 	g.pos = make([]orb.Point, g.n)

@@ -1,0 +1,53 @@
+package gridplan_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/gridplan"
+)
+
+// BenchmarkPartitionPukou is the whole Pukou partition (125 communities,
+// about 719 grids), as `gridctl plan` runs it.
+func BenchmarkPartitionPukou(b *testing.B) {
+	bd, err := fixtures.LoadPukou()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := gridplan.Partition(context.Background(), bd, gridplan.DefaultParams()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPartitionScale shows how the time grows with households: Pukou
+// with a tenth of its buildings, as is, and with each building repeated
+// ten times a few metres apart.
+func BenchmarkPartitionScale(b *testing.B) {
+	bd, err := fixtures.LoadPukou()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []float64{0.1, 1, 10} {
+		sb := bd
+		if f != 1 {
+			sb = scaled(bd, f, 1)
+		}
+		b.Run(fmt.Sprintf("households=%d", sb.Households()), func(b *testing.B) {
+			b.ReportAllocs()
+			grids := 0
+			for b.Loop() {
+				plan, _, err := gridplan.Partition(context.Background(), sb, gridplan.DefaultParams())
+				if err != nil {
+					b.Fatal(err)
+				}
+				grids = len(plan.Grids)
+			}
+			b.ReportMetric(float64(grids), "grids")
+		})
+	}
+}
