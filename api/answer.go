@@ -19,24 +19,35 @@ import (
 // exponent).
 func appendAnswer(buf *bytes.Buffer, a *dispatch.Answer, cache *answerCache) (ok bool) {
 	w := answerWriter{buf: buf, ok: true}
+	// The street, community, grid and workers of an answer depend only on
+	// where the point fell (the grid, or the community when there is no
+	// grid: 15 and 12 digits, so the keys cannot collide), so their
+	// encodings are cached for the life of the catalogue; distances and
+	// patrols vary.
 	key := string(a.Community.Code)
 	if a.Grid != nil {
-		key += "/" + string(a.Grid.Code)
+		key = string(a.Grid.Code)
 	}
-	// The street, community, grid and workers of an answer depend only on
-	// where the point fell, so their encodings are cached per community
-	// and grid for the life of the catalogue; distances and patrols vary.
-	if !cache.append(buf, "p"+key, func(w *answerWriter) { w.head(a) }) {
-		return false
+	seg, ok := cache.get(key)
+	if !ok {
+		var b bytes.Buffer
+		hw := answerWriter{buf: &b, ok: true}
+		hw.head(a)
+		seg.headLen = b.Len()
+		hw.workers(a.Workers)
+		if !hw.ok {
+			return false
+		}
+		seg.b = b.Bytes()
+		cache.put(key, seg)
 	}
+	buf.Write(seg.b[:seg.headLen])
 	buf.WriteString(`,"subcentre":`)
 	w.facility(a.Subcentre)
 	buf.WriteString(`,"workstation":`)
 	w.facility(a.Workstation)
 	buf.WriteString(`,"workers":`)
-	if !cache.append(buf, "w"+key, func(w *answerWriter) { w.workers(a.Workers) }) {
-		return false
-	}
+	buf.Write(seg.b[seg.headLen:])
 	buf.WriteString(`,"patrols":`)
 	if a.Patrols == nil {
 		buf.WriteString("null")
@@ -104,30 +115,40 @@ func (w *answerWriter) workers(ws []dispatch.WorkerRef) {
 	buf.WriteByte(']')
 }
 
-// answerCache holds encoded answer segments by key; nil caches nothing.
-type answerCache struct {
-	m sync.Map // string → []byte
+// answerSegs is the cached encoding of an answer's head (street,
+// community, grid) followed by its workers array.
+type answerSegs struct {
+	b       []byte
+	headLen int
 }
 
-// append writes the segment for key, encoding it with enc on a miss; it
-// reports false (and caches nothing) when enc needs encoding/json.
-func (c *answerCache) append(buf *bytes.Buffer, key string, enc func(*answerWriter)) bool {
-	if c != nil {
-		if b, ok := c.m.Load(key); ok {
-			buf.Write(b.([]byte))
-			return true
-		}
+// answerCache holds encoded answer segments by grid (or community) code;
+// a nil cache caches nothing.
+type answerCache struct {
+	mu sync.RWMutex
+	m  map[string]answerSegs
+}
+
+func (c *answerCache) get(key string) (answerSegs, bool) {
+	if c == nil {
+		return answerSegs{}, false
 	}
-	start := buf.Len()
-	w := answerWriter{buf: buf, ok: true}
-	enc(&w)
-	if !w.ok {
-		return false
+	c.mu.RLock()
+	s, ok := c.m[key]
+	c.mu.RUnlock()
+	return s, ok
+}
+
+func (c *answerCache) put(key string, s answerSegs) {
+	if c == nil {
+		return
 	}
-	if c != nil {
-		c.m.Store(key, bytes.Clone(buf.Bytes()[start:]))
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]answerSegs{}
 	}
-	return true
+	c.m[key] = s
+	c.mu.Unlock()
 }
 
 type answerWriter struct {

@@ -103,7 +103,11 @@ func negotiate(r *http.Request, offers ...string) (string, error) {
 		}
 		return "", errs.E(errs.Unsupported, "f", "format %q is not served here; try one of %s", clip(f, 40), strings.Join(offerNames(offers), ", "))
 	}
-	ranges := parseAccept(r.Header.Get("Accept"))
+	accept := r.Header.Get("Accept")
+	if accept == "" || accept == "*/*" {
+		return offers[0], nil // the common case, without parsing
+	}
+	ranges := parseAccept(accept)
 	best, bestQ := "", 0.0
 	for _, o := range offers {
 		typ, sub, _ := strings.Cut(mediaBase(o), "/")
