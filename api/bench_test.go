@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -20,8 +21,9 @@ import (
 )
 
 // pukouServer is a Server over the memStore double holding the committed
-// Pukou bundle and its plan (or, until the fixtures carry a plan, one grid
-// per community).
+// Pukou bundle and its plan: GRIDD_BENCH_PLAN (a plan.geojson) when set,
+// else the fixtures' plan, else (until the fixtures carry one) one grid per
+// community.
 func pukouServer(b *testing.B) (*Server, *bundle.Bundle, []gridplan.Grid) {
 	b.Helper()
 	bd, err := fixtures.LoadPukou()
@@ -29,7 +31,12 @@ func pukouServer(b *testing.B) (*Server, *bundle.Bundle, []gridplan.Grid) {
 		b.Fatal(err)
 	}
 	var grids []gridplan.Grid
-	f, err := fixtures.PukouFS().Open("plan.geojson")
+	var f fs.File
+	if p := os.Getenv("GRIDD_BENCH_PLAN"); p != "" {
+		f, err = os.Open(p)
+	} else {
+		f, err = fixtures.PukouFS().Open("plan.geojson")
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		for _, c := range bd.Communities {
