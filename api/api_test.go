@@ -349,7 +349,11 @@ func TestRoutes(t *testing.T) {
 		{name: "accept browser", path: "/collections/grids/items", hdr: map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, status: 200, ctype: mediaGeoJSON},
 		{name: "f=json", path: "/collections/grids/items?f=json", status: 200, ctype: mediaJSON},
 		{name: "f=xml", path: "/collections/grids/items?f=xml", status: 406, field: "f"},
-		{name: "wrong method", method: "POST", path: "/collections", status: 405},
+		{name: "wrong method", method: "POST", path: "/collections", status: 405, check: func(t *testing.T, r resp) {
+			if a := r.header.Get("Allow"); a != "GET, HEAD" {
+				t.Errorf("Allow %q", a)
+			}
+		}},
 		{name: "delete items", method: "DELETE", path: "/collections/grids/items", status: 405},
 		{name: "unknown route", path: "/nowhere", status: 404},
 		{name: "locate inside", path: "/locate?lon=118.605&lat=32.015", status: 200, ctype: mediaJSON, check: func(t *testing.T, r resp) {
@@ -716,4 +720,36 @@ func TestCachedBodiesFollowHost(t *testing.T) {
 	if a1.header.Get("ETag") == b1.header.Get("ETag") || a1.header.Get("ETag") != a2.header.Get("ETag") || !bytes.Equal(a1.body, a2.body) {
 		t.Error("ETags do not follow the Host, or the cached body differs")
 	}
+}
+
+// TestWatchPicksUpPublishedPlan: publishing another plan in the store is
+// served without a restart or a reload.
+func TestWatchPicksUpPublishedPlan(t *testing.T) {
+	st := newTestStore(1)
+	s, err := New(Config{Store: st, PlanPoll: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { s.Watch(ctx); close(done) }()
+	if err := st.PublishPlan(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.cat.Load().plan != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the catalogue still serves plan 1")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(s.cat.Load().layers["grids"].entries); n != 4 {
+		t.Errorf("%d grids after the switch, want plan 2's 4", n)
+	}
+	cancel()
+	<-done
 }

@@ -140,8 +140,19 @@ func (s *Server) routes() *mux.Router {
 	r.NotFoundHandler = s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.NotFound, "", "no resource at %s", clip(r.URL.Path, 120))
 	})
-	r.MethodNotAllowedHandler = s.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		return fmt.Errorf("%w: %s", errMethod, r.Method)
+	r.MethodNotAllowedHandler = s.adapt(func(w http.ResponseWriter, req *http.Request) error {
+		// RFC 9110 wants the allowed methods named in a 405.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := req.Clone(req.Context())
+			probe.Method = m
+			var match mux.RouteMatch
+			if r.Match(probe, &match) && match.MatchErr == nil {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return fmt.Errorf("%w: %s", errMethod, req.Method)
 	})
 	get := func(path string, h handlerFunc) {
 		r.Handle(path, s.adapt(h)).Methods(http.MethodGet, http.MethodHead)
