@@ -162,8 +162,8 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 	for p := range lc.props {
 		fields[p] = "String"
 	}
-	for _, e := range lc.entries {
-		for k, v := range e.f.Props {
+	if len(lc.entries) > 0 { // a layer's features share their property types
+		for k, v := range lc.entries[0].f.Props {
 			switch v.(type) {
 			case int, int32, int64, float32, float64, uint, uint32, uint64:
 				fields[k] = "Number"
@@ -171,7 +171,6 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 				fields[k] = "Boolean"
 			}
 		}
-		break
 	}
 	minZ, maxZ := src.ZoomRange()
 	doc := tiles.TileJSON(string(ci.layer), baseURL(r)+"/tiles/"+string(ci.layer)+"/{z}/{x}/{y}.mvt", src.Bound(), minZ, maxZ, fields)
