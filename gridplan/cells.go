@@ -119,6 +119,7 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 	}
 	type vkey [3]h3.Cell
 	vindex := make(map[vkey]int32, 2*len(t.cells)+64)
+	t.verts = make([]orb.Point, 0, 2*len(t.cells)+64)
 	for i := range t.cells {
 		ll := h3.CellToLatLng(t.cells[i].id)
 		t.cells[i].center = orb.Point{ll.Lng, ll.Lat}

@@ -34,10 +34,10 @@ type graph struct {
 
 // Tuning, measured on Pukou (see README).
 const (
-	treesPerSplit = 8     // random spanning trees tried per bisection
-	treesPerRecom = 6     // and per ReCom re-split of a pair
-	splitEps      = 0.025 // acceptable side deviation of a bisection, of the mean grid
-	softDev       = 0.05  // deviation beyond which balance is penalised steeply
+	treesPerSplit = 8    // random spanning trees tried per bisection
+	treesPerRecom = 6    // and per ReCom re-split of a pair
+	splitEps      = 0.05 // acceptable side deviation of a bisection, of the mean grid
+	softDev       = 0.05 // deviation beyond which balance is penalised steeply
 )
 
 func (g *graph) cost(wt, mean float64) float64 {
@@ -147,12 +147,23 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 	defer func() { sc.order, sc.stack, sc.frontier = order, stack, frontier }()
 	inSub := func(x, root int32) bool { return tin[x] >= tin[root] && tin[x] < tout[root] }
 
-	bestScore := math.Inf(1)
-	var bestRoot int32 = -1
-	bestTree := sc.bestTin[:0] // Euler times of the best tree, copied
-	bestTout := sc.bestTout[:0]
-	defer func() { sc.bestTin, sc.bestTout = bestTree, bestTout }()
-	bestToK1 := true
+	// The best few cuts over all trees, with their trees' Euler times; the
+	// enclave test (a ring walk) runs on them at the end, best first.
+	type kept struct {
+		score     float64
+		root      int32
+		toK1      bool
+		tin, tout []int32
+	}
+	var best [3]kept
+	for i := range best {
+		best[i] = kept{score: math.Inf(1), root: -1, tin: sc.keptTin[i][:0], tout: sc.keptTout[i][:0]}
+	}
+	defer func() {
+		for i := range best {
+			sc.keptTin[i], sc.keptTout[i] = best[i].tin, best[i].tout
+		}
+	}()
 	type cand struct {
 		v    int32
 		dev  float64
@@ -293,16 +304,34 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 			if touchIn == 0 || touchIn == nTouch {
 				score += 50 // one side would enclose the other
 			}
-			if score < bestScore && score < 50 && g.cutEncloses(nodes, st, func(x int32) bool { return inSub(x, root) }) {
-				score += 50
-			}
-			if score < bestScore {
-				bestScore, bestRoot, bestToK1 = score, root, c.toK1
-				bestTree = append(bestTree[:0], tin...)
-				bestTout = append(bestTout[:0], tout...)
+			if score < best[len(best)-1].score {
+				// Insert, recycling the dropped entry's buffers.
+				last := best[len(best)-1]
+				e := kept{score, root, c.toK1, append(last.tin[:0], tin...), append(last.tout[:0], tout...)}
+				i := len(best) - 1
+				for i > 0 && best[i-1].score > score {
+					best[i] = best[i-1]
+					i--
+				}
+				best[i] = e
 			}
 		}
 	}
+	pick := -1
+	for i := range best {
+		if best[i].root < 0 {
+			break
+		}
+		b := &best[i]
+		if b.score < 50 && !g.cutEncloses(nodes, st, func(x int32) bool { return b.tin[x] >= b.tin[b.root] && b.tin[x] < b.tout[b.root] }) {
+			pick = i
+			break
+		}
+	}
+	if pick < 0 {
+		pick = 0 // every kept cut encloses: take the best anyway; fixEnclaves repairs it
+	}
+	bestRoot, bestToK1, bestTree, bestTout := best[pick].root, best[pick].toK1, best[pick].tin, best[pick].tout
 	side := make([]bool, n)
 	if bestRoot < 0 {
 		// No tree spanned the region: give everything to the k1 side's
@@ -455,7 +484,7 @@ func (g *graph) recom(rng *rand.Rand, label []int32, k int, mean, lambda float64
 				worst = p
 			}
 		}
-		if g.cost(W[worst], mean) < 1e-4 {
+		if g.cost(W[worst], mean) < 0.02*0.02 { // every grid within 2%: nothing worth a re-split
 			return
 		}
 		nbs := map[int32]bool{}
@@ -580,7 +609,8 @@ type cutScratch struct {
 	touches                                           []bool
 	off, coff                                         []int32
 	nbr, parent, order, child, next, tin, tout, stack []int32
-	bestTin, bestTout, sideA, sideB                   []int32
+	sideA, sideB                                      []int32
+	keptTin, keptTout                                 [3][]int32
 	sub                                               []float64
 	frontier                                          []fedge
 }
