@@ -55,11 +55,11 @@ GPORT=$(free_port)
 
 echo "==> waiting for gridd to seed its store and build its catalogue"
 for i in $(seq 1 240); do
-  if curl -fsS "http://$HOST:$GPORT/readyz" >/dev/null 2>&1; then break; fi
+  if "$tmp/loadtest" get "http://$HOST:$GPORT/readyz" >/dev/null 2>&1; then break; fi
   if [ "$i" = 240 ]; then echo "gridd did not become ready"; cat "$tmp/gridd.log"; exit 1; fi
   sleep 0.5
 done
-grids=$(curl -fsS "http://$HOST:$GPORT/collections/grids/items?limit=1" | sed -E 's/.*"numberMatched":([0-9]+).*/\1/')
+grids=$("$tmp/loadtest" get "http://$HOST:$GPORT/collections/grids/items?limit=1" | sed -E 's/.*"numberMatched":([0-9]+).*/\1/')
 echo "    published plan: $grids grids"
 
 # A point in Jiangpu street and the zoom-14 tile around it.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -34,7 +35,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: loadtest baseline ADDR | loadtest rate -url URL -rps N -duration D")
+		return fmt.Errorf("usage: loadtest baseline ADDR | loadtest get URL | loadtest rate -url URL -rps N -duration D")
 	}
 	switch args[0] {
 	case "baseline":
@@ -50,6 +51,31 @@ func run(args []string) error {
 		go func() { <-ctx.Done(); _ = srv.Close() }()
 		if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
 			return err
+		}
+		return nil
+	case "get":
+		// A tiny curl for the script: print the body, fail unless 200.
+		if len(args) != 2 {
+			return fmt.Errorf("usage: loadtest get URL")
+		}
+		pu, err := url.Parse(args[1])
+		if err != nil {
+			return err
+		}
+		if err := loopback(pu.Host); err != nil {
+			return err
+		}
+		c := &http.Client{Timeout: 10 * time.Second}
+		res, err := c.Get(args[1])
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		if _, err := io.Copy(os.Stdout, res.Body); err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: status %d", args[1], res.StatusCode)
 		}
 		return nil
 	case "rate":
