@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -210,6 +212,62 @@ func TestPostGIS(t *testing.T) {
 	}
 	if int(m["numberMatched"].(float64)) != n {
 		t.Errorf("patrols in the box: %v from PostGIS, %d in the bundle", m["numberMatched"], n)
+	}
+}
+
+// TestSeedPublishesFixturePlan: with a plan.geojson next to the bundle,
+// the first start imports the bundle, creates the plan and publishes it;
+// a second start changes nothing. (The committed fixtures may not carry a
+// plan yet, so the test adds one: a grid per community.)
+func TestSeedPublishesFixturePlan(t *testing.T) {
+	ctx := context.Background()
+	b, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	err = fs.WalkDir(fixtures.PukouFS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == "plan.geojson" || p == "plan-report.json" {
+			return err
+		}
+		data, err := fs.ReadFile(fixtures.PukouFS(), p)
+		fsys[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan bytes.Buffer
+	if err := gridplan.WriteGeoJSON(&plan, communityPlan(b)); err != nil {
+		t.Fatal(err)
+	}
+	fsys["plan.geojson"] = &fstest.MapFile{Data: plan.Bytes()}
+	fsys["plan-report.json"] = &fstest.MapFile{Data: []byte(`{"grids":125}`)}
+	db, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "gridd.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log := slog.New(slog.DiscardHandler)
+	for i := 0; i < 2; i++ {
+		if err := seed(ctx, db, fsys, log); err != nil {
+			t.Fatalf("seed %d: %v", i+1, err)
+		}
+	}
+	plans, err := db.Plans(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 1 || plans[0].Status != gridplan.Published || plans[0].Grids != len(b.Communities) {
+		t.Fatalf("plans after two starts: %+v", plans)
+	}
+	p, err := db.PublishedPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Grids int }
+	if err := json.Unmarshal(p.Report, &rep); err != nil || rep.Grids != 125 {
+		t.Errorf("the fixtures' report was not kept: %s", p.Report)
 	}
 }
 

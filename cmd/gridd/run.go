@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/api"
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
@@ -112,7 +113,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer st.Close()
 	if cfg.seed {
-		if err := seed(ctx, st, log); err != nil {
+		if err := seed(ctx, st, fixtures.PukouFS(), log); err != nil {
 			return err
 		}
 	}
@@ -208,19 +209,20 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (store.Store,
 	return db, nil
 }
 
-// seed imports the Pukou bundle into an empty store and, when no plan
-// exists yet and the fixtures carry one, creates and publishes it.
-func seed(ctx context.Context, st store.Store, log *slog.Logger) error {
+// seed imports the bundle in fsys (the Pukou fixtures) into an empty
+// store and, when no plan exists yet and fsys carries plan.geojson,
+// creates and publishes it.
+func seed(ctx context.Context, st store.Store, fsys fs.FS, log *slog.Logger) error {
 	if _, err := st.Bundle(ctx); errs.Is(err, errs.NotFound) {
 		start := time.Now()
-		b, err := fixtures.LoadPukou()
+		b, err := bundle.ReadFS(fsys, ".")
 		if err != nil {
-			return fmt.Errorf("load Pukou bundle: %w", err)
+			return fmt.Errorf("load the seed bundle: %w", err)
 		}
 		if err := st.ImportBundle(ctx, b); err != nil {
-			return fmt.Errorf("import Pukou bundle: %w", err)
+			return fmt.Errorf("import the seed bundle: %w", err)
 		}
-		log.Info("imported the Pukou bundle", "streets", len(b.Streets), "communities", len(b.Communities),
+		log.Info("imported the seed bundle", "district", b.District.Name, "streets", len(b.Streets), "communities", len(b.Communities),
 			"buildings", len(b.Buildings), "duration_ms", time.Since(start).Milliseconds())
 	} else if err != nil {
 		return fmt.Errorf("read bundle: %w", err)
@@ -232,7 +234,7 @@ func seed(ctx context.Context, st store.Store, log *slog.Logger) error {
 	if len(plans) > 0 {
 		return nil
 	}
-	f, err := fixtures.PukouFS().Open("plan.geojson")
+	f, err := fsys.Open("plan.geojson")
 	if errors.Is(err, fs.ErrNotExist) {
 		log.Warn("no plan in the fixtures yet; serving the district without grids")
 		return nil
@@ -242,10 +244,10 @@ func seed(ctx context.Context, st store.Store, log *slog.Logger) error {
 	defer f.Close()
 	grids, err := gridplan.ReadGeoJSON(f)
 	if err != nil {
-		return fmt.Errorf("read fixtures plan.geojson: %w", err)
+		return fmt.Errorf("read the seed plan.geojson: %w", err)
 	}
-	p := &gridplan.Plan{Name: "Pukou reference plan (seed 1)", Params: gridplan.DefaultParams(), Grids: grids, Report: json.RawMessage(`{}`)}
-	if rep, err := fs.ReadFile(fixtures.PukouFS(), "plan-report.json"); err == nil && json.Valid(rep) {
+	p := &gridplan.Plan{Name: "reference plan (fixtures)", Params: gridplan.DefaultParams(), Grids: grids, Report: json.RawMessage(`{}`)}
+	if rep, err := fs.ReadFile(fsys, "plan-report.json"); err == nil && json.Valid(rep) {
 		p.Report = rep
 	}
 	id, err := st.CreatePlan(ctx, p)
@@ -255,6 +257,6 @@ func seed(ctx context.Context, st store.Store, log *slog.Logger) error {
 	if err := st.PublishPlan(ctx, id); err != nil {
 		return fmt.Errorf("publish plan %d: %w", id, err)
 	}
-	log.Info("published the Pukou reference plan", "plan", int64(id), "grids", len(grids))
+	log.Info("published the reference plan", "plan", int64(id), "grids", len(grids))
 	return nil
 }
