@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"math"
 	"runtime"
 	"sort"
@@ -82,6 +83,23 @@ func TestPartitionPukouPostGIS(t *testing.T) {
 		t.Errorf("%d grids, want about 719", r.rep.Grids)
 	}
 	checkWithPostGIS(t, r.b, r.plan.Grids, r.rep)
+}
+
+// TestCommittedPlan: fixtures/pukou/plan.geojson is the seed-1 plan of the
+// committed bundle (regenerate with the command in gridplan/README.md).
+func TestCommittedPlan(t *testing.T) {
+	r := pukou(t)
+	want, err := fs.ReadFile(fixtures.PukouFS(), "plan.geojson")
+	if err != nil {
+		t.Fatalf("committed plan: %v", err)
+	}
+	if got := planBytes(t, r.plan.Grids); !bytes.Equal(got, want) {
+		t.Errorf("fixtures/pukou/plan.geojson (%d bytes) is not Partition(seed 1) of the committed bundle (%d bytes); regenerate it", len(want), len(got))
+	}
+	grids, err := gridplan.ReadGeoJSON(bytes.NewReader(want))
+	if err != nil || len(grids) != r.rep.Grids {
+		t.Errorf("committed plan reads back as %d grids, %v", len(grids), err)
+	}
 }
 
 func TestPartitionTwoIslandsPostGIS(t *testing.T) {
