@@ -151,7 +151,7 @@ func BenchmarkLocateP50(b *testing.B) {
 }
 
 // BenchmarkLocatorPukou is the three-layer call (streets, communities,
-// grids).
+// grids), with its median and 99th percentile as in BenchmarkLocateP50.
 func BenchmarkLocatorPukou(b *testing.B) {
 	s := loadBenchSets(b)["grids719"]
 	l, err := geo.NewLocator(pukouStreets(b), pukouCommunities(b), s.areas)
@@ -159,10 +159,26 @@ func BenchmarkLocatorPukou(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	durs := make([]time.Duration, 0, 1<<20)
+	empty := make([]time.Duration, 0, 1<<12)
 	for i := 0; b.Loop(); i++ {
 		p := s.pts[i&(benchPoints-1)]
+		t0 := time.Now()
 		l.Locate(p[0], p[1])
+		d := time.Since(t0)
+		if len(durs) < cap(durs) {
+			durs = append(durs, d)
+		}
+		if i&255 == 0 && len(empty) < cap(empty) {
+			t0 := time.Now()
+			empty = append(empty, time.Since(t0))
+		}
 	}
+	sort.Slice(durs, func(a, c int) bool { return durs[a] < durs[c] })
+	sort.Slice(empty, func(a, c int) bool { return empty[a] < empty[c] })
+	clock := empty[len(empty)/2]
+	b.ReportMetric(float64(durs[len(durs)/2]-clock), "p50-ns")
+	b.ReportMetric(float64(durs[len(durs)*99/100]-clock), "p99-ns")
 }
 
 // BenchmarkPolygonIndexBuild reports build time and the heap the index
