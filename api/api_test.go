@@ -27,6 +27,7 @@ import (
 const (
 	adminSecret   = "admin-secret-1"
 	plannerSecret = "planner-secret-1"
+	publicSecret  = "public-secret-1"
 )
 
 func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error) {
@@ -58,7 +59,7 @@ func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.Patrol
 func newTestServer(t testing.TB) (*Server, *memStore, *httptest.Server) {
 	t.Helper()
 	st := newTestStore(1)
-	keys, err := ParseKeys(strings.NewReader(HashKey(adminSecret)+" admin ops\n"+HashKey(plannerSecret)+" planner alice\n"), "test")
+	keys, err := ParseKeys(strings.NewReader(HashKey(adminSecret)+" admin ops\n"+HashKey(plannerSecret)+" planner alice\n"+HashKey(publicSecret)+" public kiosk\n"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,19 +313,23 @@ func TestRoutes(t *testing.T) {
 		{name: "missing plan", path: "/collections/grids/items?plan=99", status: 404, field: "plan"},
 		{name: "bad plan", path: "/collections/grids/items?plan=x", status: 400, field: "plan"},
 		{name: "plan on another layer", path: "/collections/streets/items?plan=1", status: 400, field: "plan"},
-		{name: "datetime bad", path: "/collections/patrols/items?datetime=yesterday", status: 400, field: "datetime"},
-		{name: "patrols live", path: "/collections/patrols/items", status: 200, check: func(t *testing.T, r resp) {
+		{name: "datetime bad", path: "/collections/patrols/items?datetime=yesterday", hdr: bearer(plannerSecret), status: 400, field: "datetime"},
+		{name: "patrols need a key", path: "/collections/patrols/items", status: 401, field: "Authorization"},
+		{name: "patrols need dispatcher", path: "/collections/patrols/items", hdr: bearer(publicSecret), status: 403, field: "Authorization"},
+		{name: "public key reads grids", path: "/collections/grids/items?limit=1", hdr: bearer(publicSecret), status: 200},
+		{name: "patrol feature needs a key", path: "/collections/patrols/items/P1", status: 401, field: "Authorization"},
+		{name: "patrols live", path: "/collections/patrols/items", hdr: bearer(plannerSecret), status: 200, check: func(t *testing.T, r resp) {
 			m := r.json(t)
 			if m["numberMatched"].(float64) != 2 {
 				t.Errorf("matched %v", m["numberMatched"])
 			}
 		}},
-		{name: "patrols datetime excludes", path: "/collections/patrols/items?datetime=2026-02-01T00:00:00Z/..", status: 200, check: func(t *testing.T, r resp) {
+		{name: "patrols datetime excludes", path: "/collections/patrols/items?datetime=2026-02-01T00:00:00Z/..", hdr: bearer(plannerSecret), status: 200, check: func(t *testing.T, r resp) {
 			if n := len(features(t, r.json(t))); n != 0 {
 				t.Errorf("%d patrols updated after Feb", n)
 			}
 		}},
-		{name: "patrols datetime includes", path: "/collections/patrols/items?datetime=../2026-02-01T00:00:00Z", status: 200, check: func(t *testing.T, r resp) {
+		{name: "patrols datetime includes", path: "/collections/patrols/items?datetime=../2026-02-01T00:00:00Z", hdr: bearer(plannerSecret), status: 200, check: func(t *testing.T, r resp) {
 			if n := len(features(t, r.json(t))); n != 2 {
 				t.Errorf("%d patrols", n)
 			}
@@ -340,8 +345,8 @@ func TestRoutes(t *testing.T) {
 		}},
 		{name: "feature of other plan", path: "/collections/grids/items/320111001001001?plan=2", status: 200},
 		{name: "feature missing", path: "/collections/grids/items/999", status: 404, field: "featureId"},
-		{name: "patrol feature", path: "/collections/patrols/items/P1", status: 200},
-		{name: "patrol feature missing", path: "/collections/patrols/items/P9", status: 404, field: "featureId"},
+		{name: "patrol feature", path: "/collections/patrols/items/P1", hdr: bearer(plannerSecret), status: 200},
+		{name: "patrol feature missing", path: "/collections/patrols/items/P9", hdr: bearer(plannerSecret), status: 404, field: "featureId"},
 		{name: "building feature", path: "/collections/buildings/items/17", status: 200},
 		{name: "accept html only", path: "/collections/grids/items", hdr: map[string]string{"Accept": "text/html"}, status: 406, field: "Accept"},
 		{name: "accept q=0", path: "/collections/grids/items", hdr: map[string]string{"Accept": "application/geo+json;q=0, application/json;q=0, */*;q=0.1"}, status: 406},
@@ -603,7 +608,7 @@ func TestStoreFailures(t *testing.T) {
 	if r.status != 503 || r.header.Get("Content-Type") != mediaProblem {
 		t.Errorf("readyz with a dead store: %d", r.status)
 	}
-	r = do(t, ts, "GET", "/collections/patrols/items", nil)
+	r = do(t, ts, "GET", "/collections/patrols/items", map[string]string{"X-API-Key": adminSecret})
 	if r.status != 500 || bytes.Contains(r.body, []byte("closed pipe")) {
 		t.Errorf("live layer with a failing store: %d %s", r.status, r.body)
 	}

@@ -25,19 +25,22 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
-// collectionInfo describes a served collection.
+// collectionInfo describes a served collection. role is who may read its
+// features: live patrol positions are operational information for
+// dispatchers, the rest is public.
 type collectionInfo struct {
 	layer       store.Layer
 	title, desc string
+	role        Role
 }
 
 var collectionInfos = []collectionInfo{
-	{store.Streets, "Streets", "Streets (街道) and special zones, each with its command sub-centre."},
-	{store.Communities, "Communities", "Communities (社区) and villages (村) with their kind: urban, rural or virtual."},
-	{store.Grids, "Grids", "Grids of the published plan (about 500 households urban, 300 rural); ?plan=ID serves another plan."},
-	{store.Buildings, "Buildings", "Buildings with households and standard address."},
-	{store.Facilities, "Facilities", "The district command centre, street sub-centres and community work stations."},
-	{store.Patrols, "Patrols", "Joint patrol units at their last reported position (live)."},
+	{store.Streets, "Streets", "Streets (街道) and special zones, each with its command sub-centre.", RolePublic},
+	{store.Communities, "Communities", "Communities (社区) and villages (村) with their kind: urban, rural or virtual.", RolePublic},
+	{store.Grids, "Grids", "Grids of the published plan (about 500 households urban, 300 rural); ?plan=ID serves another plan.", RolePublic},
+	{store.Buildings, "Buildings", "Buildings with households and standard address.", RolePublic},
+	{store.Facilities, "Facilities", "The district command centre, street sub-centres and community work stations.", RolePublic},
+	{store.Patrols, "Patrols", "Joint patrol units at their last reported position and status (live; role dispatcher).", RoleDispatcher},
 }
 
 func collectionByID(id string) (*collectionInfo, error) {
@@ -309,6 +312,9 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRole(r, ci.role); err != nil {
+		return err
+	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
 	if err != nil {
 		return err
@@ -517,6 +523,9 @@ func canonicalQuery(v url.Values) string { return v.Encode() }
 func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	ci, err := collectionByID(mux.Vars(r)["collectionId"])
 	if err != nil {
+		return err
+	}
+	if err := checkRole(r, ci.role); err != nil {
 		return err
 	}
 	id := mux.Vars(r)["featureId"]

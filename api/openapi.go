@@ -121,10 +121,10 @@ func buildOpenAPI() obj {
 				{"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
 					"description": "Property equality filters, e.g. community_code=320111001005 (grids), street_code=..., kind=urban. Unknown names are 400.",
 					"schema":      obj{"type": "object", "additionalProperties": strSchema}}},
-			geoJSONResp("A page of features", "FeatureCollection"), "304", "400", "404", "406", "503"),
+			geoJSONResp("A page of features (patrols: role dispatcher)", "FeatureCollection"), "304", "400", "401", "403", "404", "406", "503"),
 		"/collections/{collectionId}/items/{featureId}": op("getFeature", "One feature",
 			[]obj{pref("collectionId"), pref("featureId"), pref("crs"), pref("plan"), pref("f")},
-			geoJSONResp("The feature", "Feature"), "304", "400", "404", "406", "503"),
+			geoJSONResp("The feature (patrols: role dispatcher)", "Feature"), "304", "400", "401", "403", "404", "406", "503"),
 		"/tiles/{collectionId}.json": op("getTileJSON", "TileJSON 3.0.0 of a collection's vector tiles", []obj{pref("collectionId"), pref("f")},
 			jsonResp("The TileJSON document", anyObj), "400", "404", "406", "503"),
 		"/tiles/{collectionId}/{z}/{x}/{y}.mvt": op("getTile", "A Mapbox Vector Tile (one layer named after the collection)",
@@ -150,6 +150,11 @@ func buildOpenAPI() obj {
 			"security":  []obj{{"bearer": []string{}}, {"apiKey": []string{}}},
 			"responses": mergeObj(problemResponses("401", "403", "413", "503"), obj{"200": jsonResp("Rebuilt", anyObj)}),
 		}},
+	}
+	// Keys are optional (public) except for patrols, which need dispatcher.
+	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
+	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"} {
+		paths[p].(obj)["get"].(obj)["security"] = optionalKey
 	}
 	return obj{
 		"openapi": "3.0.3",

@@ -26,6 +26,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/geo"
@@ -95,7 +96,19 @@ func startGridd(t *testing.T, args []string, env map[string]string) string {
 
 func getJSON(t *testing.T, url string) (int, map[string]any) {
 	t.Helper()
-	res, err := http.Get(url)
+	return getJSONKey(t, url, "")
+}
+
+func getJSONKey(t *testing.T, url, key string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,20 +203,25 @@ func TestEmbeddedStoreSeeds(t *testing.T) {
 // serves the same district as the embedded store.
 func TestPostGIS(t *testing.T) {
 	dsn := testenv.PostGIS(t)
-	base := startGridd(t, nil, map[string]string{"DATABASE_URL": dsn})
+	const secret = "dispatcher-secret"
+	keys := api.HashKey(secret) + " dispatcher e2e"
+	base := startGridd(t, nil, map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": keys})
 	checkService(t, base)
 	b, err := fixtures.LoadPukou()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for layer, want := range map[string]int{"streets": len(b.Streets), "communities": len(b.Communities), "buildings": len(b.Buildings), "patrols": len(b.Patrols)} {
-		_, m := getJSON(t, base+"/collections/"+layer+"/items?limit=1")
+		_, m := getJSONKey(t, base+"/collections/"+layer+"/items?limit=1", secret)
 		if int(m["numberMatched"].(float64)) != want {
 			t.Errorf("%s: %v served from PostGIS, the bundle has %d", layer, m["numberMatched"], want)
 		}
 	}
 	// A bbox on the live patrols layer goes to PostGIS itself.
-	_, m := getJSON(t, base+"/collections/patrols/items?bbox=118.55,31.95,118.75,32.15&limit=1000")
+	if code, _ := getJSON(t, base+"/collections/patrols/items"); code != http.StatusUnauthorized {
+		t.Errorf("patrols without a key: %d", code)
+	}
+	_, m := getJSONKey(t, base+"/collections/patrols/items?bbox=118.55,31.95,118.75,32.15&limit=1000", secret)
 	n := 0
 	for _, p := range b.Patrols {
 		if p.Loc[0] >= 118.55 && p.Loc[0] <= 118.75 && p.Loc[1] >= 31.95 && p.Loc[1] <= 32.15 {
