@@ -122,10 +122,10 @@ const maxRasterCells = 1 << 24
 // area, polygon, ring and vertex. Areas with empty geometry are never
 // located.
 func NewPolygonIndex(areas []Area) (*PolygonIndex, error) {
-	return newPolygonIndex(areas, cellsPerEdge)
+	return newPolygonIndex(areas, cellsPerEdge, minRasterCells)
 }
 
-func newPolygonIndex(areas []Area, cellsPerEdge float64) (*PolygonIndex, error) {
+func newPolygonIndex(areas []Area, cellsPerEdge, minCells float64) (*PolygonIndex, error) {
 	ix := &PolygonIndex{areas: append([]Area(nil), areas...)}
 	seen := map[[4]float64]int{}
 	minX, minY := math.Inf(1), math.Inf(1)
@@ -165,7 +165,7 @@ func newPolygonIndex(areas []Area, cellsPerEdge float64) (*PolygonIndex, error) 
 		ix.xs, ix.ys = []float64{0}, []float64{0}
 		return ix, nil
 	}
-	ix.build(minX, minY, maxX, maxY, cellsPerEdge)
+	ix.build(minX, minY, maxX, maxY, cellsPerEdge, minCells)
 	ix.nEdges = len(ix.edges)
 	ix.edges = nil
 	return ix, nil
@@ -206,13 +206,13 @@ func (ix *PolygonIndex) Len() int { return len(ix.areas) }
 // Area returns the i-th area as given to NewPolygonIndex.
 func (ix *PolygonIndex) Area(i int) Area { return ix.areas[i] }
 
-func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge float64) {
+func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells float64) {
 	ix.cosLat = math.Cos((minY + maxY) / 2 * math.Pi / 180)
 	w, h := maxX-minX, maxY-minY
 	wm, hm := w*ix.cosLat, h
 	// Small layers get a finer raster than cellsPerEdge asks for: memory is
 	// no concern below minRasterCells and more cells are uniform.
-	target := math.Max(cellsPerEdge*float64(len(ix.edges)), minRasterCells)
+	target := math.Max(cellsPerEdge*float64(len(ix.edges)), minCells)
 	if target > maxRasterCells {
 		target = maxRasterCells
 	}

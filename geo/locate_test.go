@@ -451,7 +451,7 @@ func TestLocateRasterSizes(t *testing.T) {
 	ref := newReference(areas)
 	for _, cpe := range []float64{0.0004, 0.01, 0.3, 8} {
 		t.Run(fmt.Sprint(cpe), func(t *testing.T) {
-			ix, err := newPolygonIndex(areas, cpe)
+			ix, err := newPolygonIndex(areas, cpe, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -465,7 +465,46 @@ func TestLocateRasterSizes(t *testing.T) {
 				}
 			}
 			checkBoundaryPoints(t, ix, ref, areas, true)
+			for k := 0; k < 300; k++ {
+				p := orb.Point{118.3 + rng.Float64()*0.7, 31.8 + rng.Float64()*0.5}
+				if _, ok := ix.Locate(p[0], p[1]); ok {
+					continue
+				}
+				i, d := ix.Nearest(p[0], p[1])
+				wi, wd := bruteNearest(areas, p)
+				if i != wi || math.Abs(d-wd) > 1e-6*(1+wd) {
+					t.Fatalf("Nearest(%v) = %d, %.6f m; brute force %d, %.6f m", p, i, d, wi, wd)
+				}
+			}
 		})
+	}
+}
+
+// TestLocateNoAlloc: lookups allocate nothing.
+func TestLocateNoAlloc(t *testing.T) {
+	areas := pukouLike(7).build()
+	ix, err := NewPolygonIndex(areas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLocator(areas, areas, areas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(propertySeed))
+	pts := make([]orb.Point, 1000)
+	for i := range pts {
+		pts[i] = orb.Point{118.44 + rng.Float64()*0.42, 31.89 + rng.Float64()*0.34}
+	}
+	k := 0
+	if n := testing.AllocsPerRun(1000, func() {
+		p := pts[k%len(pts)]
+		k++
+		ix.Locate(p[0], p[1])
+		l.Locate(p[0], p[1])
+		ix.Nearest(p[0], p[1])
+	}); n != 0 {
+		t.Fatalf("%v allocations per lookup", n)
 	}
 }
 
