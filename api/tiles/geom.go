@@ -2,12 +2,17 @@ package tiles
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 )
+
+// minAreaPx is the area in tile units² a ring must cover to survive
+// simplification when Douglas-Peucker would flatten it: one pixel.
+const minAreaPx = TolerancePx * TolerancePx
 
 // maxLat is Web Mercator's latitude limit.
 const maxLat = 85.0511287798066
@@ -165,11 +170,22 @@ func (p *projector) ring(r orb.Ring, shell bool) orb.Ring {
 	if cr == nil {
 		return nil
 	}
-	cr = orb.Ring(dedupe(p.dp.Ring(cr)))
-	if len(cr) < 4 {
-		return nil
+	cr = orb.Ring(dedupe(cr))
+	// Douglas-Peucker flattens a ring narrower than a few tolerances to a
+	// line. Such a ring still covering a pixel is kept unsimplified (a
+	// small grid at low zoom stays visible); smaller ones are dropped.
+	var keep orb.Ring
+	if b := cr.Bound(); min(b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]) < 4*TolerancePx {
+		keep = slices.Clone(cr)
 	}
-	a := signedArea2(cr)
+	cr = orb.Ring(dedupe(p.dp.Ring(cr)))
+	a := 0.0
+	if len(cr) >= 4 {
+		a = signedArea2(cr)
+	}
+	if a == 0 && keep != nil && len(keep) >= 4 && math.Abs(signedArea2(keep)) >= 2*minAreaPx {
+		cr, a = keep, signedArea2(keep)
+	}
 	if a == 0 {
 		return nil
 	}
