@@ -217,6 +217,12 @@ func TestPostGIS(t *testing.T) {
 			t.Errorf("%s: %v served from PostGIS, the bundle has %d", layer, m["numberMatched"], want)
 		}
 	}
+	if grids := fixturePlan(t); grids != nil {
+		_, m := getJSON(t, base+"/collections/grids/items?limit=1")
+		if int(m["numberMatched"].(float64)) != len(grids) {
+			t.Errorf("grids: %v served from PostGIS, the fixture plan has %d", m["numberMatched"], len(grids))
+		}
+	}
 	// A bbox on the live patrols layer goes to PostGIS itself.
 	if code, _ := getJSON(t, base+"/collections/patrols/items"); code != http.StatusUnauthorized {
 		t.Errorf("patrols without a key: %d", code)
@@ -235,8 +241,9 @@ func TestPostGIS(t *testing.T) {
 
 // TestSeedPublishesFixturePlan: with a plan.geojson next to the bundle,
 // the first start imports the bundle, creates the plan and publishes it;
-// a second start changes nothing. (The committed fixtures may not carry a
-// plan yet, so the test adds one: a grid per community.)
+// a second start changes nothing. (The test builds its own fixtures
+// folder, with a grid per community as the plan, so it does not depend on
+// the committed plan.)
 func TestSeedPublishesFixturePlan(t *testing.T) {
 	ctx := context.Background()
 	b, err := fixtures.LoadPukou()
