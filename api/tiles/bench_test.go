@@ -81,6 +81,17 @@ func BenchmarkTile(b *testing.B) {
 			}
 		}
 	})
+	for _, z := range []maptile.Zoom{8, 10, 12} {
+		lt := maptile.At(bd.Center(), z)
+		b.Run("Source z"+strconv.Itoa(int(z)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := src.Tile(int(lt.Z), int(lt.X), int(lt.Y)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("Source all z14 tiles", func(b *testing.B) {
 		lo := maptile.At(orb.Point{bd.Min[0], bd.Max[1]}, 14)
 		hi := maptile.At(orb.Point{bd.Max[0], bd.Min[1]}, 14)

@@ -23,6 +23,18 @@ type projector struct {
 	minX, minY float64 // the tile's origin in world units
 	box        orb.Bound
 	dp         *simplify.DouglasPeuckerSimplifier
+	// merc: input points are already unit Web Mercator (see mercator),
+	// as a Source keeps them, so no trigonometry per point and tile.
+	merc bool
+}
+
+// mercator maps a WGS84 point to unit Web Mercator: x, y in 0..1, y down.
+// Tile units are these times 2^(z+12); since that factor is a power of two
+// the product is exact, so projecting now or later gives the same bits.
+func mercator(q orb.Point) orb.Point {
+	lat := math.Max(-maxLat, math.Min(maxLat, q[1]))
+	s := math.Sin(lat * math.Pi / 180)
+	return orb.Point{q[0]/360 + 0.5, 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)}
 }
 
 func newProjector(t maptile.Tile) *projector {
@@ -39,11 +51,10 @@ func newProjector(t maptile.Tile) *projector {
 // projection does, so orb's ProjectToWGS84 (which adds half a unit) is
 // its inverse to within half a unit.
 func (p *projector) point(q orb.Point) orb.Point {
-	lat := math.Max(-maxLat, math.Min(maxLat, q[1]))
-	x := (q[0]/360 + 0.5) * p.world
-	s := math.Sin(lat * math.Pi / 180)
-	y := (0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)) * p.world
-	return orb.Point{math.Floor(x - p.minX), math.Floor(y - p.minY)}
+	if !p.merc {
+		q = mercator(q)
+	}
+	return orb.Point{math.Floor(q[0]*p.world - p.minX), math.Floor(q[1]*p.world - p.minY)}
 }
 
 // line projects pts, dropping consecutive repeats (MVT forbids zero-length
@@ -58,6 +69,16 @@ func (p *projector) line(pts []orb.Point) []orb.Point {
 		out = append(out, tp)
 	}
 	return out
+}
+
+// inside reports whether all pts lie in the clip box.
+func (p *projector) inside(pts []orb.Point) bool {
+	for _, q := range pts {
+		if q[0] < p.box.Min[0] || q[0] > p.box.Max[0] || q[1] < p.box.Min[1] || q[1] > p.box.Max[1] {
+			return false
+		}
+	}
+	return true
 }
 
 // dedupe drops consecutive repeats in place.
@@ -166,11 +187,13 @@ func (p *projector) ring(r orb.Ring, shell bool) orb.Ring {
 	if pts[0] != pts[len(pts)-1] {
 		pts = append(pts, pts[0])
 	}
-	cr := clip.Ring(p.box, orb.Ring(pts))
-	if cr == nil {
-		return nil
+	cr := orb.Ring(pts)
+	if !p.inside(pts) { // most rings lie wholly in the tile at low zoom
+		if cr = clip.Ring(p.box, cr); cr == nil {
+			return nil
+		}
+		cr = orb.Ring(dedupe(cr))
 	}
-	cr = orb.Ring(dedupe(cr))
 	// Douglas-Peucker flattens a ring narrower than a few tolerances to a
 	// line. Such a ring still covering a pixel is kept unsimplified (a
 	// small grid at low zoom stays visible); smaller ones are dropped.

@@ -35,6 +35,7 @@ type Source struct {
 	version          string
 	minZoom, maxZoom int
 	idx              *gridIndex
+	prep             *prepared
 	cache            *Cache
 	flight           singleflight.Group
 }
@@ -53,7 +54,12 @@ func NewSource(layer Layer, opt SourceOptions) (*Source, error) {
 	if opt.MinZoom < 0 || opt.MaxZoom > MaxZoom || opt.MinZoom > opt.MaxZoom {
 		return nil, errs.E(errs.Invalid, "zoom", "zoom range %d..%d not within 0..%d", opt.MinZoom, opt.MaxZoom, MaxZoom)
 	}
+	prep, err := prepare(&layer)
+	if err != nil {
+		return nil, err
+	}
 	return &Source{
+		prep:    prep,
 		layer:   layer,
 		version: opt.Version,
 		minZoom: opt.MinZoom,
@@ -113,7 +119,7 @@ func (s *Source) Tile(z, x, y int) ([]byte, error) {
 
 func (s *Source) encode(t maptile.Tile) ([]byte, error) {
 	idx := s.idx.query(tileBound(t), nil)
-	ml, err := encodeLayer(t, &s.layer, idx)
+	ml, err := encodeLayer(t, &s.layer, idx, s.prep)
 	if err != nil || ml == nil {
 		return []byte{}, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/project"
 
 	"github.com/gridd/gridd/errs"
 )
@@ -101,7 +102,7 @@ func Encode(t maptile.Tile, layers []Layer) ([]byte, error) {
 				idx = append(idx, i)
 			}
 		}
-		ml, err := encodeLayer(t, l, idx)
+		ml, err := encodeLayer(t, l, idx, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -126,14 +127,60 @@ func tileBound(t maptile.Tile) orb.Bound {
 	return t.Bound(float64(Buffer) / Extent)
 }
 
+// prepared is what a Source computes once per feature instead of per
+// tile: geometries in unit Web Mercator and properties in orb's types.
+type prepared struct {
+	merc  []orb.Geometry
+	props []geojson.Properties
+}
+
+func prepare(l *Layer) (*prepared, error) {
+	pr := &prepared{merc: make([]orb.Geometry, len(l.Features)), props: make([]geojson.Properties, len(l.Features))}
+	for i := range l.Features {
+		f := &l.Features[i]
+		pr.merc[i] = project.Geometry(orb.Clone(f.Geometry), mercator)
+		var err error
+		if pr.props[i], err = props(l.Name, i, f); err != nil {
+			return nil, err
+		}
+	}
+	return pr, nil
+}
+
+// props returns f's properties as orb's encoder stores them: f.Properties
+// itself when already so (orb only reads the map), else a converted copy
+// without nil values.
+func props(layer string, i int, f *Feature) (geojson.Properties, error) {
+	if native(f.Properties) {
+		return f.Properties, nil
+	}
+	m := make(geojson.Properties, len(f.Properties))
+	for k, v := range f.Properties {
+		nv, ok := normValue(v)
+		if !ok {
+			return nil, errs.E(errs.Invalid, fmt.Sprintf("layers[%s].features[%d].properties.%s", layer, i, k), "unsupported value type %T", v)
+		}
+		if nv != nil {
+			m[k] = nv
+		}
+	}
+	return m, nil
+}
+
 // encodeLayer makes the MVT layer of the features idx of l (already known
-// to be valid), or nil when none survive.
-func encodeLayer(t maptile.Tile, l *Layer, idx []int) (*mvt.Layer, error) {
+// to be valid), or nil when none survive. pr, when not nil, holds the
+// features prepared by a Source.
+func encodeLayer(t maptile.Tile, l *Layer, idx []int, pr *prepared) (*mvt.Layer, error) {
 	p := newProjector(t)
+	p.merc = pr != nil
 	feats := make([]*geojson.Feature, 0, len(idx))
 	for _, i := range idx {
 		f := &l.Features[i]
-		g := p.geometry(f.Geometry)
+		in := f.Geometry
+		if pr != nil {
+			in = pr.merc[i]
+		}
+		g := p.geometry(in)
 		if g == nil {
 			continue
 		}
@@ -141,20 +188,12 @@ func encodeLayer(t maptile.Tile, l *Layer, idx []int) (*mvt.Layer, error) {
 		if f.ID != 0 {
 			gf.ID = f.ID
 		}
-		if native(f.Properties) {
-			// orb encodes these as they are and only reads the map
-			gf.Properties = f.Properties
-			feats = append(feats, gf)
-			continue
-		}
-		gf.Properties = make(geojson.Properties, len(f.Properties))
-		for k, v := range f.Properties {
-			nv, ok := normValue(v)
-			if !ok {
-				return nil, errs.E(errs.Invalid, fmt.Sprintf("layers[%s].features[%d].properties.%s", l.Name, i, k), "unsupported value type %T", v)
-			}
-			if nv != nil {
-				gf.Properties[k] = nv
+		if pr != nil {
+			gf.Properties = pr.props[i]
+		} else {
+			var err error
+			if gf.Properties, err = props(l.Name, i, f); err != nil {
+				return nil, err
 			}
 		}
 		feats = append(feats, gf)
