@@ -1,6 +1,9 @@
 package gridplan
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"slices"
+)
 
 // An enclave is a grid lying in a hole of another grid. Bisection and ReCom
 // avoid cuts leaving a side with a hole around other cells of the
@@ -78,7 +81,7 @@ type ringScratch struct {
 // fixEnclaves finds grids enclosed by another grid, at the level of whole
 // cells with fringe cells assigned, and re-splits each with its host; it
 // returns the final owner of every table cell.
-func (t *cellTable) fixEnclaves(rng *rand.Rand, g *graph, label []int32, k int) []int32 {
+func (t *cellTable) fixEnclaves(rng *rand.Rand, g *graph, label []int32, k int, polish func()) []int32 {
 	var owner []int32
 	for round := 0; round < 2*k+2; round++ {
 		owner = t.assignFringe(g, label)
@@ -94,21 +97,48 @@ func (t *cellTable) fixEnclaves(rng *rand.Rand, g *graph, label []int32, k int) 
 			if f < 0 {
 				continue
 			}
-			q := owner[f]
-			var pair []int32
+			// Every grid inside that hole: flood from the faced cell
+			// without crossing p.
+			inHole := map[int32]bool{}
+			seen := map[int32]bool{f: true}
+			queue := []int32{f}
+			for len(queue) > 0 {
+				ci := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				if t.cells[ci].node >= 0 {
+					inHole[owner[ci]] = true
+				}
+				for _, n := range t.cells[ci].nb {
+					if n >= 0 && owner[n] != p && !seen[n] {
+						seen[n] = true
+						queue = append(queue, n)
+					}
+				}
+			}
+			parts := []int32{p}
+			for q := int32(0); q < int32(k); q++ {
+				if inHole[q] && q != p {
+					parts = append(parts, q)
+				}
+			}
+			// Merge p with them and split the union afresh into as many.
+			var nodes []int32
 			for v := range label {
-				if label[v] == p || label[v] == q {
-					pair = append(pair, int32(v))
+				if slices.Contains(parts, label[v]) {
+					nodes = append(nodes, int32(v))
 				}
 			}
-			side := g.bestCut(rng, pair, 1, 1, treesPerSplit)
-			for i, v := range pair {
-				if side[i] {
-					label[v] = p
-				} else {
-					label[v] = q
-				}
+			var w float64
+			for _, v := range nodes {
+				w += float64(g.w[v])
 			}
+			tmp := make([]int32, g.n)
+			next := int32(0)
+			g.split(rng, nodes, len(parts), w/float64(len(parts)), tmp, &next)
+			for _, v := range nodes {
+				label[v] = parts[tmp[v]]
+			}
+			polish() // rebalance; local search opens no holes
 			fixed = true
 		}
 		if !fixed {

@@ -33,9 +33,9 @@ func ExamplePartition() {
 	}
 	fmt.Printf("within ±10%% of the mean: %.0f%%\n", 100*rep.WithinCommunityMeanShare)
 	// Output:
-	// 320111001001001 560 1
+	// 320111001001001 525 1
 	// 320111001001002 525 1
-	// 320111001001003 490 1
+	// 320111001001003 525 1
 	// 320111001001004 525 1
 	// within ±10% of the mean: 100%
 }

@@ -290,7 +290,8 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 			}
 		}
 	}
-	owner := t.fixEnclaves(rng, g, label, k)
+	warm := len(j.previous) > 0
+	owner := t.fixEnclaves(rng, g, label, k, func() { g.localSearch(rng, label, k, mean, lambda, 40, warm) })
 	geoms, err := gridGeoms(t, owner, k, region)
 	if err != nil {
 		return commResult{}, err

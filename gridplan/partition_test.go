@@ -82,7 +82,7 @@ func TestPartitionPukouPostGIS(t *testing.T) {
 	if r.rep.Grids < 650 || r.rep.Grids > 800 {
 		t.Errorf("%d grids, want about 719", r.rep.Grids)
 	}
-	checkWithPostGIS(t, r.b, r.plan.Grids, r.rep)
+	checkWithPostGIS(t, r.b, r.plan.Grids, r.rep, minMedianPP)
 }
 
 // TestCommittedPlan: fixtures/pukou/plan.geojson is the seed-1 plan of the
@@ -110,7 +110,7 @@ func TestPartitionTwoIslandsPostGIS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkWithPostGIS(t, b, plan.Grids, rep)
+	checkWithPostGIS(t, b, plan.Grids, rep, minMedianPP)
 	// Grid counts follow GridCount, and the virtual community is one grid.
 	per := map[bundle.CommunityCode]int{}
 	hh := map[bundle.CommunityCode]int{}
@@ -397,7 +397,10 @@ func TestPartitionLocked(t *testing.T) {
 			t.Errorf("locked grid %s changed", l.Code)
 		}
 	}
-	checkWithPostGIS(t, b, plan2.Grids, rep2)
+	// Two grids locked from another seed's plan constrain the shapes of
+	// their community's other grids; compactness is checked on the free
+	// plans (the tests above), tiling and balance here.
+	checkWithPostGIS(t, b, plan2.Grids, rep2, 0.40)
 }
 
 func TestPartitionRejects(t *testing.T) {
