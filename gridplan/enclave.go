@@ -121,6 +121,9 @@ func (t *cellTable) fixEnclaves(rng *rand.Rand, g *graph, label []int32, k int, 
 					parts = append(parts, q)
 				}
 			}
+			if slices.ContainsFunc(parts, func(q int32) bool { return g.fixed[q] }) {
+				continue // a one-building grid is never re-split
+			}
 			// Merge p with them and split the union afresh into as many.
 			var nodes []int32
 			for v := range label {

@@ -85,8 +85,14 @@ func genBundle(seed int64) *bundle.Bundle {
 			id++
 		}
 	}
+	// One tower with more households than a grid may hold: it must become
+	// a grid of its own (in 320999002001, in the middle of the community).
+	b.Buildings = append(b.Buildings, bundle.Building{ID: id, Loc: orb.Point{118.6751, 32.0141}, Households: bigTower, Address: "Tower Road 1"})
 	return b
 }
+
+// bigTower is the households of genBundle's too-big building.
+const bigTower = 900
 
 func round7(p orb.Point) orb.Point {
 	return orb.Point{math.Round(p[0]*1e7) / 1e7, math.Round(p[1]*1e7) / 1e7}

@@ -21,7 +21,12 @@ type graph struct {
 	adj  [][]int32 // real neighbours, plus virtual links between the parts of a multi-part community
 	cyc  [][6]int32
 	virt []bool // has a virtual link: never moved by local search
-	pos  []orb.Point
+	// pinned nodes hold a building too big for a grid (or the corridor
+	// opening its grid): never moved; fixed parts are those grids, which
+	// local search and ReCom leave alone.
+	pinned []bool
+	fixed  []bool
+	pos    []orb.Point
 
 	t     *cellTable
 	cells []int32 // table index of each node
@@ -389,7 +394,7 @@ func (g *graph) localSearch(rng *rand.Rand, label []int32, k int, mean, lambda f
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		moved := 0
 		for _, v := range order {
-			if g.virt[v] {
+			if g.virt[v] || g.pinned[v] {
 				continue
 			}
 			a := label[v]
@@ -415,6 +420,9 @@ func (g *graph) localSearch(rng *rand.Rand, label []int32, k int, mean, lambda f
 			}
 			best, bestD := int32(-1), -1e-12
 			for _, b := range cands[:nc] {
+				if g.fixed[b] {
+					continue
+				}
 				if r, _ := g.runs(v, label, b); r != 1 {
 					continue
 				}
@@ -478,11 +486,14 @@ func (g *graph) recom(rng *rand.Rand, label []int32, k int, mean, lambda float64
 			W[label[v]] += float64(g.w[v])
 		}
 		// The worst grid and its worst-balanced neighbour.
-		worst := 0
+		worst := -1
 		for p := range W {
-			if g.cost(W[p], mean) > g.cost(W[worst], mean) {
+			if !g.fixed[p] && (worst < 0 || g.cost(W[p], mean) > g.cost(W[worst], mean)) {
 				worst = p
 			}
+		}
+		if worst < 0 {
+			return
 		}
 		if g.cost(W[worst], mean) < 0.02*0.02 { // every grid within 2%: nothing worth a re-split
 			return
@@ -494,7 +505,7 @@ func (g *graph) recom(rng *rand.Rand, label []int32, k int, mean, lambda float64
 				continue
 			}
 			for _, u := range g.adj[v] {
-				if label[u] != int32(worst) {
+				if label[u] != int32(worst) && !g.fixed[label[u]] {
 					nbs[label[u]] = true
 				}
 			}
@@ -629,4 +640,97 @@ func (sc *cutScratch) grow(n int) {
 	sc.tin = make([]int32, m)
 	sc.tout = make([]int32, m)
 	sc.sub = make([]float64, m)
+}
+
+// openPin makes sure the one-building grid at pinned node v does not lie in
+// a hole of the grid around it: when all its neighbours are one grid, a
+// corridor of that grid's cells (households avoided where possible) is
+// given to it, from v to the nearest cell on that grid's border. The
+// corridor is kept only if the host stays connected.
+func (g *graph) openPin(v int32, label []int32) {
+	own := label[v]
+	host := int32(-1)
+	for _, u := range g.cyc[v] {
+		switch {
+		case u < 0:
+			return // on the community boundary
+		case label[u] == own:
+		case host < 0:
+			host = label[u]
+		case label[u] != host:
+			return // touches two grids
+		}
+	}
+	if host < 0 {
+		return
+	}
+	border := func(x int32) bool {
+		for _, u := range g.cyc[x] {
+			if u < 0 || label[u] != host && label[u] != own {
+				return true
+			}
+		}
+		return g.virt[x]
+	}
+	// Dijkstra over the host's cells: a step costs 1, into a cell with
+	// households 1000.
+	dist := map[int32]int{v: 0}
+	prev := map[int32]int32{}
+	type item struct {
+		d int
+		x int32
+	}
+	queue := []item{{0, v}}
+	end := int32(-1)
+	for len(queue) > 0 {
+		bi := 0
+		for i := range queue {
+			if queue[i].d < queue[bi].d || queue[i].d == queue[bi].d && queue[i].x < queue[bi].x {
+				bi = i
+			}
+		}
+		it := queue[bi]
+		queue[bi] = queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if it.d > dist[it.x] {
+			continue
+		}
+		if it.x != v && border(it.x) {
+			end = it.x
+			break
+		}
+		for _, u := range g.cyc[it.x] {
+			if u < 0 || label[u] != host {
+				continue
+			}
+			d := it.d + 1
+			if g.w[u] > 0 {
+				d += 1000
+			}
+			if old, ok := dist[u]; !ok || d < old {
+				dist[u] = d
+				prev[u] = it.x
+				queue = append(queue, item{d, u})
+			}
+		}
+	}
+	if end < 0 {
+		return
+	}
+	var path []int32
+	for x := end; x != v; x = prev[x] {
+		path = append(path, x)
+	}
+	for _, x := range path {
+		label[x] = own
+	}
+	if !g.connected(label, host) {
+		for _, x := range path {
+			label[x] = host
+		}
+		return
+	}
+	for _, x := range path {
+		g.pinned[x] = true
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -70,10 +71,16 @@ type commJob struct {
 	previous  []Grid
 }
 
-// commResult is one community's grids with what the report needs.
+// commResult is one community's grids.
 type commResult struct {
 	grids []Grid
-	// cellular contiguity before clipping, for diagnostics
+	own   []bool // grid made for one building too big for a grid
+}
+
+// tooBig tells a building with more households than a grid may hold
+// (target + tolerance): it becomes a grid of its own.
+func tooBig(h, target int, tolPct float64) bool {
+	return float64(h) > float64(target)*(1+tolPct/100)
 }
 
 // Partition divides every community of b into grids of about the target
@@ -180,11 +187,17 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 		return nil, nil, err
 	}
 	plan := &Plan{Status: Draft, Params: p}
+	own := map[bundle.GridCode]bool{}
 	for _, r := range results {
 		plan.Grids = append(plan.Grids, r.grids...)
+		for i, o := range r.own {
+			if o {
+				own[r.grids[i].Code] = true
+			}
+		}
 	}
 	sort.Slice(plan.Grids, func(i, j int) bool { return plan.Grids[i].Code < plan.Grids[j].Code })
-	rep := newReport(b, plan.Grids, p, unplaced, time.Since(start))
+	rep := newReport(b, plan.Grids, own, p, unplaced, time.Since(start))
 	data, err := json.Marshal(rep)
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, err, "encode report")
@@ -232,12 +245,15 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 			return finish(b, c, out, j.locked, buildings)
 		}
 	}
-	H := 0
+	H, big := 0, false
 	for _, bi := range buildings {
 		H += b.Buildings[bi].Households
+		if tooBig(b.Buildings[bi].Households, target, p.TolerancePct) {
+			big = true
+		}
 	}
 	k := GridCount(H, target)
-	if H == 0 || k == 1 {
+	if H == 0 || k == 1 && !big {
 		out = append(out, mk(region))
 		return finish(b, c, out, j.locked, buildings)
 	}
@@ -251,9 +267,29 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 	}
 	t := buildCells(region, res, pts)
 	g := newGraph(t)
+	var pins []int32 // nodes holding a building too big for a grid: each its own grid
 	for _, bi := range buildings {
-		ci := t.index[cellOf(b.Buildings[bi].Loc, res)]
-		g.w[t.cells[ci].node] += b.Buildings[bi].Households
+		bl := b.Buildings[bi]
+		v := t.cells[t.index[cellOf(bl.Loc, res)]].node
+		g.w[v] += bl.Households
+		if tooBig(bl.Households, target, p.TolerancePct) && !g.pinned[v] {
+			g.pinned[v] = true
+			pins = append(pins, v)
+		}
+	}
+	slices.Sort(pins)
+	hPins := 0
+	for _, v := range pins {
+		hPins += g.w[v]
+	}
+	kRest := 0
+	if H > hPins {
+		kRest = GridCount(H-hPins, target)
+	}
+	k = kRest + len(pins)
+	if k == 1 {
+		out = append(out, mk(region))
+		return finish(b, c, out, j.locked, buildings)
 	}
 	if k > g.n {
 		k = g.n
@@ -262,14 +298,21 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 		return commResult{}, err
 	}
 	rng := communitySeed(p.Seed, c.Code)
+	g.fixed = make([]bool, k)
+	for i := kRest; i < k; i++ {
+		g.fixed[i] = true
+	}
 	mean := float64(H) / float64(k)
+	if kRest > 0 {
+		mean = float64(H-hPins) / float64(kRest)
+	}
 	// A grid's perimeter in cells grows with the square root of its cells;
 	// the compactness weight per cut edge is scaled so that it balances a
 	// few percent of deviation.
 	lambda := 0.04 / math.Sqrt(float64(g.n)/float64(k))
 	var label []int32
 	var keep []bundle.GridCode // codes to keep, per part, from a previous plan
-	if len(j.previous) > 0 {
+	if len(j.previous) > 0 && len(pins) == 0 {
 		label, keep = g.warmLabels(rng, t, j.previous, k, mean)
 		g.localSearch(rng, label, k, mean, lambda, 60, true)
 		// Grids still out of tolerance get re-split with a neighbour;
@@ -279,15 +322,37 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 			g.localSearch(rng, label, k, mean, lambda, 60, true)
 		}
 	} else {
+		var rest []int32
+		for v := 0; v < g.n; v++ {
+			if !g.pinned[v] {
+				rest = append(rest, int32(v))
+			}
+		}
 		bestF := math.Inf(1)
 		for s := 0; s < starts; s++ {
-			l := g.bisectAll(rng, k, mean)
+			l := make([]int32, g.n)
+			if kRest > 0 {
+				next := int32(0)
+				g.split(rng, rest, kRest, mean, l, &next)
+			}
+			for i, v := range pins {
+				l[v] = int32(kRest + i)
+			}
+			if kRest == 0 {
+				for _, v := range rest {
+					l[v] = -1
+				}
+				g.fillUnlabelled(l)
+			}
 			g.localSearch(rng, l, k, mean, lambda, 40, false)
 			g.recom(rng, l, k, mean, lambda, k)
 			g.localSearch(rng, l, k, mean, lambda, 40, false)
 			if f := g.objective(l, k, mean, lambda); f < bestF {
 				bestF, label = f, l
 			}
+		}
+		for _, v := range pins {
+			g.openPin(v, label)
 		}
 	}
 	warm := len(j.previous) > 0
@@ -300,18 +365,29 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 		geoms = repairParts(geoms, buildings, b)
 	}
 	var fresh []Grid
+	var own []int // indices into out of the grids made for one big building
 	for part := 0; part < k; part++ {
 		if len(geoms[part]) == 0 {
 			continue
 		}
 		gr := mk(geoms[part])
+		if g.fixed[part] {
+			own = append(own, len(out)+len(fresh))
+		}
 		if keep != nil {
 			gr.Code = keep[part]
 		}
 		fresh = append(fresh, gr)
 	}
 	out = append(out, fresh...)
-	return finish(b, c, out, j.locked, buildings)
+	cr, err := finish(b, c, out, j.locked, buildings)
+	if err == nil && len(own) > 0 {
+		cr.own = make([]bool, len(cr.grids))
+		for _, i := range own {
+			cr.own[i] = true
+		}
+	}
+	return cr, err
 }
 
 // finish numbers new grids, counts households and returns the community's
@@ -424,6 +500,7 @@ func newGraph(t *cellTable) *graph {
 	}
 	g.cyc = make([][6]int32, g.n)
 	g.virt = make([]bool, g.n)
+	g.pinned = make([]bool, g.n)
 	g.pos = make([]orb.Point, g.n)
 	g.mark = make([]int32, g.n)
 	g.loc = make([]int32, g.n)

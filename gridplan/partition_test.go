@@ -112,16 +112,32 @@ func TestPartitionTwoIslandsPostGIS(t *testing.T) {
 	}
 	checkWithPostGIS(t, b, plan.Grids, rep, minMedianPP)
 	// Grid counts follow GridCount, and the virtual community is one grid.
+	// A building too big for a grid gets one of its own.
 	per := map[bundle.CommunityCode]int{}
 	hh := map[bundle.CommunityCode]int{}
-	for _, g := range plan.Grids {
+	own := map[bundle.CommunityCode]int{}
+	for _, g := range rep.PerGrid {
 		per[g.Community]++
+		if g.OwnBuilding {
+			own[g.Community]++
+			if g.Households < bigTower {
+				t.Errorf("own-building grid %s has %d households, want the tower's %d at least", g.Code, g.Households, bigTower)
+			}
+			continue
+		}
 		hh[g.Community] += g.Households
 	}
+	if rep.OwnBuildingGrids != 1 || own["320999002001"] != 1 {
+		t.Errorf("%d own-building grids (%v), want 1 in 320999002001", rep.OwnBuildingGrids, own)
+	}
 	for _, c := range b.Communities {
-		want := gridplan.GridCount(hh[c.Code], gridplan.DefaultParams().UrbanTarget)
-		if c.Kind == bundle.Rural {
-			want = gridplan.GridCount(hh[c.Code], gridplan.DefaultParams().RuralTarget)
+		want := own[c.Code]
+		if hh[c.Code] > 0 || want == 0 {
+			target := gridplan.DefaultParams().UrbanTarget
+			if c.Kind == bundle.Rural {
+				target = gridplan.DefaultParams().RuralTarget
+			}
+			want += gridplan.GridCount(hh[c.Code], target)
 		}
 		if per[c.Code] != want {
 			t.Errorf("community %s (%s, %d households): %d grids, want %d", c.Code, c.Kind, hh[c.Code], per[c.Code], want)

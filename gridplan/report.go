@@ -30,6 +30,9 @@ type GridReport struct {
 	Parts              int     `json:"parts"`
 	// CommunityParts is how many polygons the community itself has.
 	CommunityParts int `json:"community_parts"`
+	// OwnBuilding marks a grid made for one building with more households
+	// than a grid may hold; it is left out of the balance figures.
+	OwnBuilding bool `json:"own_building,omitempty"`
 }
 
 // Report measures a plan: balance, compactness, contiguity and run time.
@@ -49,11 +52,15 @@ type Report struct {
 	// NominalExcludedCommunities cannot reach ±15% of the target with any
 	// whole number of grids (too small, or between two counts); their
 	// NominalExcludedGrids are left out of WithinNominalShare.
-	NominalExcludedCommunities int     `json:"nominal_excluded_communities"`
-	NominalExcludedGrids       int     `json:"nominal_excluded_grids"`
-	MaxAbsDeviationPct         float64 `json:"max_abs_deviation_pct"`
-	MedianPolsbyPopper         float64 `json:"median_polsby_popper"`
-	P10PolsbyPopper            float64 `json:"p10_polsby_popper"`
+	NominalExcludedCommunities int `json:"nominal_excluded_communities"`
+	NominalExcludedGrids       int `json:"nominal_excluded_grids"`
+	// OwnBuildingGrids were made for one building too big for a grid
+	// (households > target + tolerance); they are left out of the balance
+	// figures and of their community's mean.
+	OwnBuildingGrids   int     `json:"own_building_grids"`
+	MaxAbsDeviationPct float64 `json:"max_abs_deviation_pct"`
+	MedianPolsbyPopper float64 `json:"median_polsby_popper"`
+	P10PolsbyPopper    float64 `json:"p10_polsby_popper"`
 	// ContiguousShare is the share of grids that are one polygon, over the
 	// grids of single-part communities.
 	ContiguousShare float64      `json:"contiguous_share"`
@@ -64,7 +71,7 @@ type Report struct {
 // nominalPct is the issue's band around the nominal target.
 const nominalPct = 15
 
-func newReport(b *bundle.Bundle, grids []Grid, p Params, unplaced int, took time.Duration) *Report {
+func newReport(b *bundle.Bundle, grids []Grid, own map[bundle.GridCode]bool, p Params, unplaced int, took time.Duration) *Report {
 	r := &Report{Grids: len(grids), Communities: len(b.Communities), UnplacedBuildings: unplaced,
 		TolerancePct: p.TolerancePct, Seconds: took.Seconds()}
 	type agg struct{ h, k int }
@@ -75,9 +82,13 @@ func newReport(b *bundle.Bundle, grids []Grid, p Params, unplaced int, took time
 			a = &agg{}
 			comm[g.Community] = a
 		}
+		r.Households += g.Households
+		if own[g.Code] {
+			r.OwnBuildingGrids++
+			continue
+		}
 		a.h += g.Households
 		a.k++
-		r.Households += g.Households
 	}
 	parts := map[bundle.CommunityCode]int{}
 	for _, c := range b.Communities {
@@ -107,8 +118,11 @@ func newReport(b *bundle.Bundle, grids []Grid, p Params, unplaced int, took time
 		gr := GridReport{Code: g.Code, Community: g.Community, Kind: g.Kind, Households: g.Households,
 			Target: g.Target, AreaM2: geo.AreaM2(g.Geom), PolsbyPopper: geo.PolsbyPopper(g.Geom),
 			Parts: len(g.Geom), CommunityParts: parts[g.Community]}
-		gr.CommunityMean = float64(a.h) / float64(a.k)
-		if a.h > 0 {
+		gr.OwnBuilding = own[g.Code]
+		if a.k > 0 {
+			gr.CommunityMean = float64(a.h) / float64(a.k)
+		}
+		if a.h > 0 && !gr.OwnBuilding {
 			gr.DeviationPct = 100 * (float64(g.Households) - gr.CommunityMean) / gr.CommunityMean
 			balanced++
 			if math.Abs(gr.DeviationPct) <= p.TolerancePct {
@@ -175,6 +189,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		{fmt.Sprintf("within ±%g%% of community mean", r.TolerancePct), pct(r.WithinCommunityMeanShare)},
 		{fmt.Sprintf("within ±%d%% of nominal target", nominalPct), pct(r.WithinNominalShare)},
 		{"  excluded (cannot reach it)", fmt.Sprintf("%d communities, %d grids", r.NominalExcludedCommunities, r.NominalExcludedGrids)},
+		{"grids of one too-big building", fmt.Sprint(r.OwnBuildingGrids)},
 		{"max |deviation| from mean", fmt.Sprintf("%.1f%%", r.MaxAbsDeviationPct)},
 		{"Polsby-Popper median / P10", fmt.Sprintf("%.3f / %.3f", r.MedianPolsbyPopper, r.P10PolsbyPopper)},
 		{"single-part (single-part communities)", pct(r.ContiguousShare)},
