@@ -56,20 +56,7 @@ func cellOf(p orb.Point, res int) h3.Cell { return h3.LatLngToCell(latLngOf(p), 
 // buildCells makes the cell table of region at res; extra are points (the
 // buildings) whose cells must be nodes.
 func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable {
-	t := &cellTable{res: res, index: map[h3.Cell]int32{}}
-	inside := map[h3.Cell]bool{}
-	for _, poly := range region {
-		gp := h3.GeoPolygon{GeoLoop: loopOf(poly[0])}
-		for _, h := range poly[1:] {
-			gp.Holes = append(gp.Holes, loopOf(h))
-		}
-		for _, c := range h3.PolygonToCells(gp, res) {
-			inside[c] = true
-		}
-	}
-	for _, p := range extra {
-		inside[h3.LatLngToCell(latLngOf(p), res)] = true
-	}
+	t := &cellTable{res: res}
 	// The boundary band: sample every ring at one edge length. A point of
 	// the ring is then within half an edge of a sample, and a hexagon is
 	// √3 edges wide, so any cell the ring crosses is a sample's cell or
@@ -94,11 +81,75 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 			}
 		}
 	}
-	withRing := map[h3.Cell]bool{}
+	// Neighbourhoods and centres are asked for once per cell (cgo calls)
+	// and kept for the table below.
+	disks := make(map[h3.Cell][]h3.Cell, 4*len(band))
+	disk := func(c h3.Cell) []h3.Cell {
+		d, ok := disks[c]
+		if !ok {
+			d = h3.GridDisk(c, 1)
+			disks[c] = d
+		}
+		return d
+	}
+	centers := make(map[h3.Cell]orb.Point, 4*len(band))
+	center := func(c h3.Cell) orb.Point {
+		p, ok := centers[c]
+		if !ok {
+			ll := h3.CellToLatLng(c)
+			p = orb.Point{ll.Lng, ll.Lat}
+			centers[c] = p
+		}
+		return p
+	}
+	withRing := make(map[h3.Cell]bool, 3*len(band))
 	for c := range band {
-		for _, d := range h3.GridDisk(c, 1) {
+		for _, d := range disk(c) {
 			withRing[d] = true
 		}
+	}
+	// Inside cells (centre inside the region, as h3's polyfill decides):
+	// the band's by point-in-polygon; away from the band no cell crosses
+	// the boundary, so a flood from the inside cells next to the band
+	// through cells off the band finds the rest without testing them.
+	bound := region.Bound()
+	contains := func(p orb.Point) bool { return bound.Contains(p) && planar.MultiPolygonContains(region, p) }
+	inside := make(map[h3.Cell]bool, 4*len(withRing))
+	seen := make(map[h3.Cell]bool, 4*len(withRing))
+	var queue []h3.Cell
+	ring := make([]h3.Cell, 0, len(withRing))
+	for c := range withRing {
+		ring = append(ring, c)
+	}
+	slices.Sort(ring)
+	for _, c := range ring {
+		if contains(center(c)) {
+			inside[c] = true
+		}
+		for _, n := range disk(c) {
+			if withRing[n] || seen[n] {
+				continue
+			}
+			seen[n] = true
+			if contains(center(n)) {
+				inside[n] = true
+				queue = append(queue, n)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		c := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, n := range disk(c) {
+			if !withRing[n] && !seen[n] {
+				seen[n] = true
+				inside[n] = true
+				queue = append(queue, n)
+			}
+		}
+	}
+	for _, p := range extra {
+		inside[h3.LatLngToCell(latLngOf(p), res)] = true
 	}
 	all := make([]h3.Cell, 0, len(inside)+len(withRing))
 	for c := range inside {
@@ -121,16 +172,9 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 	vindex := make(map[vkey]int32, 2*len(t.cells)+64)
 	t.verts = make([]orb.Point, 0, 2*len(t.cells)+64)
 	for i := range t.cells {
-		ll := h3.CellToLatLng(t.cells[i].id)
-		t.cells[i].center = orb.Point{ll.Lng, ll.Lat}
+		t.cells[i].center = center(t.cells[i].id)
 	}
-	centerOf := func(id h3.Cell) orb.Point {
-		if k, ok := t.index[id]; ok {
-			return t.cells[k].center
-		}
-		ll := h3.CellToLatLng(id)
-		return orb.Point{ll.Lng, ll.Lat}
-	}
+	centerOf := center
 	type nbr struct {
 		id    h3.Cell
 		c     orb.Point
@@ -141,7 +185,7 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		c := &t.cells[i]
 		coslat := math.Cos(c.center[1] * math.Pi / 180)
 		nn := 0
-		for _, d := range h3.GridDisk(c.id, 1) {
+		for _, d := range disk(c.id) {
 			if d != c.id && nn < 6 {
 				p := centerOf(d)
 				nbs[nn] = nbr{d, p, math.Atan2(p[1]-c.center[1], (p[0]-c.center[0])*coslat)}
@@ -193,18 +237,6 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 }
 
 func sq(x float64) float64 { return x * x }
-
-func loopOf(r orb.Ring) h3.GeoLoop {
-	n := len(r)
-	if n > 1 && r[0] == r[n-1] {
-		n--
-	}
-	l := make(h3.GeoLoop, n)
-	for i := 0; i < n; i++ {
-		l[i] = latLngOf(r[i])
-	}
-	return l
-}
 
 func signedArea(pts []orb.Point) float64 {
 	s := 0.0
