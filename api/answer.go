@@ -19,51 +19,65 @@ import (
 // exponent).
 func appendAnswer(buf *bytes.Buffer, a *dispatch.Answer, cache *answerCache) (ok bool) {
 	w := answerWriter{buf: buf, ok: true}
-	// The street, community, grid and workers of an answer depend only on
-	// where the point fell (the grid, or the community when there is no
-	// grid: 15 and 12 digits, so the keys cannot collide), so their
-	// encodings are cached for the life of the catalogue; distances and
-	// patrols vary.
+	// Everything but the distances and the patrols depends only on where
+	// the point fell — the grid, or the community when there is no grid
+	// (15 and 12 digits, so the keys cannot collide) — so it is encoded
+	// once per catalogue snapshot; a patrol's id, callsign and street are
+	// cached by patrol id the same way.
 	key := string(a.Community.Code)
 	if a.Grid != nil {
 		key = string(a.Grid.Code)
 	}
 	seg, ok := cache.get(key)
 	if !ok {
-		var b bytes.Buffer
-		hw := answerWriter{buf: &b, ok: true}
-		hw.head(a)
-		seg.headLen = b.Len()
-		hw.workers(a.Workers)
-		if !hw.ok {
+		if seg, ok = encodeSegs(a); !ok {
 			return false
 		}
-		seg.b = b.Bytes()
 		cache.put(key, seg)
 	}
-	buf.Write(seg.b[:seg.headLen])
+	buf.Write(seg.b[:seg.head])
 	buf.WriteString(`,"subcentre":`)
-	w.facility(a.Subcentre)
+	buf.Write(seg.b[seg.head:seg.sub])
+	if a.Subcentre != nil {
+		w.num(a.Subcentre.DistanceM)
+		buf.WriteByte('}')
+	}
 	buf.WriteString(`,"workstation":`)
-	w.facility(a.Workstation)
+	buf.Write(seg.b[seg.sub:seg.ws])
+	if a.Workstation != nil {
+		w.num(a.Workstation.DistanceM)
+		buf.WriteByte('}')
+	}
 	buf.WriteString(`,"workers":`)
-	buf.Write(seg.b[seg.headLen:])
+	buf.Write(seg.b[seg.ws:])
 	buf.WriteString(`,"patrols":`)
 	if a.Patrols == nil {
 		buf.WriteString("null")
 	} else {
 		buf.WriteByte('[')
-		for i, p := range a.Patrols {
+		for i := range a.Patrols {
+			p := &a.Patrols[i]
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			buf.WriteString(`{"id":`)
-			w.str(p.ID)
-			buf.WriteString(`,"callsign":`)
-			w.str(p.Callsign)
-			buf.WriteString(`,"street":`)
-			w.str(string(p.Street))
-			buf.WriteString(`,"distance_m":`)
+			pre, ok := cache.patrol(p.ID)
+			if !ok {
+				var b bytes.Buffer
+				pw := answerWriter{buf: &b, ok: true}
+				b.WriteString(`{"id":`)
+				pw.str(p.ID)
+				b.WriteString(`,"callsign":`)
+				pw.str(p.Callsign)
+				b.WriteString(`,"street":`)
+				pw.str(string(p.Street))
+				b.WriteString(`,"distance_m":`)
+				if !pw.ok {
+					return false
+				}
+				pre = b.Bytes()
+				cache.putPatrol(p.ID, pre)
+			}
+			buf.Write(pre)
 			w.num(p.DistanceM)
 			buf.WriteByte('}')
 		}
@@ -71,6 +85,24 @@ func appendAnswer(buf *bytes.Buffer, a *dispatch.Answer, cache *answerCache) (ok
 	}
 	buf.WriteString("}\n")
 	return w.ok
+}
+
+// encodeSegs encodes the cacheable parts of a: the head (street,
+// community, grid), the sub-centre and work station up to their distance
+// ("null" when absent) and the workers array.
+func encodeSegs(a *dispatch.Answer) (answerSegs, bool) {
+	var b bytes.Buffer
+	w := answerWriter{buf: &b, ok: true}
+	var seg answerSegs
+	w.head(a)
+	seg.head = b.Len()
+	w.facilityPrefix(a.Subcentre)
+	seg.sub = b.Len()
+	w.facilityPrefix(a.Workstation)
+	seg.ws = b.Len()
+	w.workers(a.Workers)
+	seg.b = b.Bytes()
+	return seg, w.ok
 }
 
 func (w *answerWriter) head(a *dispatch.Answer) {
@@ -115,18 +147,39 @@ func (w *answerWriter) workers(ws []dispatch.WorkerRef) {
 	buf.WriteByte(']')
 }
 
-// answerSegs is the cached encoding of an answer's head (street,
-// community, grid) followed by its workers array.
-type answerSegs struct {
-	b       []byte
-	headLen int
+// facilityPrefix writes a facility up to its distance value, or null.
+func (w *answerWriter) facilityPrefix(f *dispatch.FacilityRef) {
+	if f == nil {
+		w.buf.WriteString("null")
+		return
+	}
+	w.buf.WriteString(`{"code":`)
+	w.str(f.Code)
+	w.buf.WriteString(`,"name":`)
+	w.str(f.Name)
+	w.buf.WriteString(`,"lon":`)
+	w.num(f.Lon)
+	w.buf.WriteString(`,"lat":`)
+	w.num(f.Lat)
+	w.buf.WriteString(`,"distance_m":`)
 }
 
-// answerCache holds encoded answer segments by grid (or community) code;
-// a nil cache caches nothing.
+// answerSegs is the cached encoding of an answer's fixed parts, in order:
+// head (street, community, grid) | sub-centre prefix | work-station prefix
+// | workers array; the offsets end each part.
+type answerSegs struct {
+	b             []byte
+	head, sub, ws int
+}
+
+// answerCache holds encoded answer parts by grid (or community) code and
+// patrol prefixes by patrol id, for one catalogue snapshot (whose
+// Directory answers the same for the same grid); a nil cache caches
+// nothing.
 type answerCache struct {
-	mu sync.RWMutex
-	m  map[string]answerSegs
+	mu      sync.RWMutex
+	m       map[string]answerSegs
+	patrols map[string][]byte
 }
 
 func (c *answerCache) get(key string) (answerSegs, bool) {
@@ -151,27 +204,31 @@ func (c *answerCache) put(key string, s answerSegs) {
 	c.mu.Unlock()
 }
 
+func (c *answerCache) patrol(id string) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.RLock()
+	b, ok := c.patrols[id]
+	c.mu.RUnlock()
+	return b, ok
+}
+
+func (c *answerCache) putPatrol(id string, b []byte) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.patrols == nil {
+		c.patrols = map[string][]byte{}
+	}
+	c.patrols[id] = b
+	c.mu.Unlock()
+}
+
 type answerWriter struct {
 	buf *bytes.Buffer
 	ok  bool
-}
-
-func (w *answerWriter) facility(f *dispatch.FacilityRef) {
-	if f == nil {
-		w.buf.WriteString("null")
-		return
-	}
-	w.buf.WriteString(`{"code":`)
-	w.str(f.Code)
-	w.buf.WriteString(`,"name":`)
-	w.str(f.Name)
-	w.buf.WriteString(`,"lon":`)
-	w.num(f.Lon)
-	w.buf.WriteString(`,"lat":`)
-	w.num(f.Lat)
-	w.buf.WriteString(`,"distance_m":`)
-	w.num(f.DistanceM)
-	w.buf.WriteByte('}')
 }
 
 // num writes f as encoding/json does for values it writes without an

@@ -117,14 +117,16 @@ func (k *Keys) lookup(secret string) (key, bool) {
 
 // credential extracts the API key from Authorization: Bearer or X-API-Key.
 func credential(r *http.Request) (string, bool) {
-	if a := r.Header.Get("Authorization"); a != "" {
+	// Direct map lookups with the canonical keys: Header.Get would
+	// canonicalise "X-API-Key" on every request.
+	if a := headerValue(r.Header, "Authorization"); a != "" {
 		scheme, tok, _ := strings.Cut(a, " ")
 		if strings.EqualFold(scheme, "Bearer") {
 			return strings.TrimSpace(tok), true
 		}
 		return "", true // another scheme: present but unusable
 	}
-	if k := r.Header.Get("X-API-Key"); k != "" {
+	if k := headerValue(r.Header, "X-Api-Key"); k != "" {
 		return strings.TrimSpace(k), true
 	}
 	return "", false
@@ -172,4 +174,12 @@ func checkRole(r *http.Request, role Role) error {
 		return errs.E(errs.Unauthorized, "Authorization", "this resource needs the %s role; send an API key", role)
 	}
 	return errs.E(errs.Forbidden, "Authorization", "this resource needs the %s role; the key has %s", role, have)
+}
+
+// headerValue is Header.Get for a key already in canonical form.
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
