@@ -142,12 +142,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		k, ok := s.keys.lookup(secret)
+		_, ok := s.keys.lookup(secret)
 		if secret == "" || !ok {
 			s.writeProblem(w, r, errs.E(errs.Unauthorized, "Authorization", "the API key is not valid; send \"Authorization: Bearer KEY\" or \"X-API-Key: KEY\" with a configured key, or no key for public access"))
 			return
 		}
-		infoOf(r).role = k.role
 		next.ServeHTTP(w, r)
 	})
 }
@@ -156,17 +155,33 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // (a key with too small a role).
 func (s *Server) requireRole(role Role, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := checkRole(r, role); err != nil {
+		if err := s.checkRole(r, role); err != nil {
 			return err
 		}
 		return h(w, r)
 	}
 }
 
+// roleOf is the caller's role: public without a key, else the key's
+// (authenticate has already refused keys that match nothing).
+func (s *Server) roleOf(r *http.Request) Role {
+	secret, present := credential(r)
+	if !present {
+		return RolePublic
+	}
+	if k, ok := s.keys.lookup(secret); ok {
+		return k.role
+	}
+	return RolePublic
+}
+
 // checkRole is requireRole's test, for handlers whose role depends on the
 // resource (a collection).
-func checkRole(r *http.Request, role Role) error {
-	have := infoOf(r).role
+func (s *Server) checkRole(r *http.Request, role Role) error {
+	if role == RolePublic {
+		return nil
+	}
+	have := s.roleOf(r)
 	if have.Includes(role) {
 		return nil
 	}

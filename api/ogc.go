@@ -312,7 +312,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkRole(r, ci.role); err != nil {
+	if err := s.checkRole(r, ci.role); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
@@ -525,7 +525,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkRole(r, ci.role); err != nil {
+	if err := s.checkRole(r, ci.role); err != nil {
 		return err
 	}
 	id := mux.Vars(r)["featureId"]

@@ -182,6 +182,7 @@ type statusWriter struct {
 	status int
 	wrote  bool
 	bytes  int
+	route  string // the matched route template, for metrics and logs
 }
 
 func (w *statusWriter) WriteHeader(code int) {
