@@ -39,7 +39,7 @@ type graph struct {
 
 // Tuning, measured on Pukou (see README).
 const (
-	treesPerSplit = 8    // random spanning trees tried per bisection
+	treesPerSplit = 12   // random spanning trees tried per bisection
 	treesPerRecom = 6    // and per ReCom re-split of a pair
 	splitEps      = 0.05 // acceptable side deviation of a bisection, of the mean grid
 	softDev       = 0.05 // deviation beyond which balance is penalised steeply
