@@ -166,7 +166,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 			if err := ectx.Err(); err != nil {
 				return err
 			}
-			res, err := planCommunity(ectx, b, &jobs[i], p)
+			res, err := safePlan(ectx, b, &jobs[i], p)
 			if err != nil {
 				return fmt.Errorf("community %s: %w", jobs[i].comm.Code, err)
 			}
@@ -206,6 +206,18 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 	return plan, rep, nil
 }
 
+// safePlan plans one community; a panic (a bug on an unforeseen shape)
+// becomes an Internal error naming the community instead of taking the
+// caller's process down.
+func safePlan(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) (res commResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errs.Wrap(errs.Internal, fmt.Errorf("panic: %v", r), "partition failed")
+		}
+	}()
+	return planCommunity(ctx, b, j, p)
+}
+
 func communitySeed(seed int64, c bundle.CommunityCode) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(c))
@@ -227,6 +239,14 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 		var lockedGeom orb.MultiPolygon
 		for _, g := range j.locked {
 			lockedGeom = append(lockedGeom, g.Geom...)
+			// Shape and code are kept; households are the bundle's now.
+			g.Households = 0
+			bd := g.Geom.Bound()
+			for _, bi := range buildings {
+				if bl := b.Buildings[bi]; bd.Contains(bl.Loc) && planar.MultiPolygonContains(g.Geom, bl.Loc) {
+					g.Households += bl.Households
+				}
+			}
 			out = append(out, g)
 		}
 		rest, err := difference(region, lockedGeom)
