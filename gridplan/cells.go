@@ -8,6 +8,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
+
+	"github.com/gridd/gridd/bundle"
 )
 
 // A community is cut into H3 cells, the atomic units of planning. The cell
@@ -25,10 +27,27 @@ import (
 
 // Resolutions: a grid should hold at least ~25 cells; urban communities are
 // dense (res 11 ≈ 2,150 m² a cell), villages sparse (res 10 ≈ 15,000 m²).
+// A community so dense that its grids would hold fewer cells gets a finer
+// resolution, up to res 13 (≈ 44 m²); one resolution for a whole community.
 const (
-	urbanRes = 11
-	ruralRes = 10
+	urbanRes     = 11
+	ruralRes     = 10
+	finestRes    = 13
+	cellsPerGrid = 25
 )
+
+// cellRes is the resolution for a community of kind and areaM2 planned into
+// k grids.
+func cellRes(kind bundle.Kind, areaM2 float64, k int) int {
+	res := urbanRes
+	if kind == bundle.Rural {
+		res = ruralRes
+	}
+	for res < finestRes && h3.HexagonAreaAvgM2(res)*cellsPerGrid*float64(k) > areaM2 {
+		res++
+	}
+	return res
+}
 
 type cell struct {
 	id       h3.Cell

@@ -277,10 +277,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 		out = append(out, mk(region))
 		return finish(b, c, out, j.locked, buildings)
 	}
-	res := urbanRes
-	if c.Kind == bundle.Rural {
-		res = ruralRes
-	}
+	res := cellRes(c.Kind, geo.AreaM2(region), k)
 	pts := make([]orb.Point, len(buildings))
 	for i, bi := range buildings {
 		pts[i] = b.Buildings[bi].Loc
