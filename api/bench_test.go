@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridd/gridd/api/internal/baseline"
+	"github.com/gridd/gridd/api/tiles"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
@@ -150,14 +152,24 @@ func BenchmarkTileZ14(b *testing.B) {
 		}
 	}
 	b.Run("warm", func(b *testing.B) { serve(b, s.Handler(), urls) })
-	b.Run("cold", func(b *testing.B) {
+	b.Run("encode-uncached", func(b *testing.B) {
+		// The same tiles encoded every time (no tile cache, no HTTP):
+		// what a first visit to a tile costs.
+		src, err := tiles.NewSource(tileLayer(s.cat.Load().layers["grids"]), tiles.SourceOptions{MaxZoom: 20})
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.ReportAllocs()
+		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			s.tiles.mu.Lock()
-			s.tiles.cache, s.tiles.sources = nil, nil
-			s.tiles.mu.Unlock()
-			w := &discardWriter{h: http.Header{}}
-			s.Handler().ServeHTTP(w, httptest.NewRequest("GET", urls[i%len(urls)], nil))
+			u := urls[i%len(urls)]
+			var z, x, y int
+			if _, err := fmt.Sscanf(u, "/tiles/grids/%d/%d/%d.mvt", &z, &x, &y); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := src.Tile(z, x, y); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

@@ -61,7 +61,19 @@ func (tc *tileCache) source(c *catalogue, l store.Layer) (*tiles.Source, error) 
 		return s, nil
 	}
 	lc := c.layers[l]
-	layer := tiles.Layer{Name: string(l), Features: make([]tiles.Feature, 0, len(lc.entries))}
+	layer := tileLayer(lc)
+	s, err := tiles.NewSource(layer, tiles.SourceOptions{Version: lc.etag, MinZoom: zr[0], MaxZoom: zr[1], Cache: tc.cache})
+	if err != nil {
+		return nil, err
+	}
+	tc.sources[l] = s
+	return s, nil
+}
+
+// tileLayer converts a catalogue layer for api/tiles; the feature id is
+// kept as an attribute (and as the MVT id when numeric).
+func tileLayer(lc *layerCat) tiles.Layer {
+	layer := tiles.Layer{Name: string(lc.layer), Features: make([]tiles.Feature, 0, len(lc.entries))}
 	for _, e := range lc.entries {
 		if e.f.Geom == nil {
 			continue
@@ -77,12 +89,7 @@ func (tc *tileCache) source(c *catalogue, l store.Layer) (*tiles.Source, error) 
 		}
 		layer.Features = append(layer.Features, f)
 	}
-	s, err := tiles.NewSource(layer, tiles.SourceOptions{Version: lc.etag, MinZoom: zr[0], MaxZoom: zr[1], Cache: tc.cache})
-	if err != nil {
-		return nil, err
-	}
-	tc.sources[l] = s
-	return s, nil
+	return layer
 }
 
 // tile is GET /tiles/{collectionId}/{z}/{x}/{y}.mvt: one Mapbox Vector
