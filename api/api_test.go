@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -461,7 +462,7 @@ func TestRoutes(t *testing.T) {
 func TestTileHasGrids(t *testing.T) {
 	_, _, ts := newTestServer(t)
 	tile := maptile.At([2]float64{118.605, 32.005}, 14)
-	r := do(t, ts, "GET", "/tiles/grids/14/"+itoa(int(tile.X))+"/"+itoa(int(tile.Y))+".mvt", nil)
+	r := do(t, ts, "GET", "/tiles/grids/14/"+strconv.Itoa(int(tile.X))+"/"+strconv.Itoa(int(tile.Y))+".mvt", nil)
 	if r.status != 200 || r.header.Get("Content-Type") != mediaMVT {
 		t.Fatalf("status %d %q", r.status, r.header.Get("Content-Type"))
 	}
