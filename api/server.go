@@ -125,12 +125,6 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// route is one registered route, kept for the OpenAPI test and the docs.
-type route struct {
-	method, path string
-	role         Role
-}
-
 // routes registers every route of the service, in one place. Each
 // handler's doc comment names its route.
 func (s *Server) routes() *mux.Router {
