@@ -48,10 +48,12 @@ fi
 BPORT=$(free_port)
 GPORT=$(free_port)
 "$tmp/loadtest" baseline "$HOST:$BPORT" & pids+=($!)
+BPID=$!
 # Access logs are at info level; the load test runs at warn so that the
 # comparison with the baseline (which logs nothing) measures serving, not
 # log formatting. GRIDD_LOG_LEVEL=info measures with them.
 "$tmp/gridd" --addr "$HOST:$GPORT" --data "$tmp/data" --log-level "${GRIDD_LOG_LEVEL:-warn}" >"$tmp/gridd.log" 2>&1 & pids+=($!)
+GPID=$!
 
 echo "==> waiting for gridd to seed its store and build its catalogue"
 for i in $(seq 1 240); do
@@ -70,12 +72,22 @@ rps() { sed -nE 's/^Requests\/sec:[[:space:]]+([0-9.]+).*/\1/p'; }
 p50() { sed -nE 's/^[[:space:]]+50%[[:space:]]+([0-9.]+[a-z]+).*/\1/p'; }
 p99() { sed -nE 's/^[[:space:]]+99%[[:space:]]+([0-9.]+[a-z]+).*/\1/p'; }
 
-run_wrk() { # name conns url [wrk args...]
-  local out name=$1 conns=$2 url=$3
-  shift 3
+# cpu_ticks PID: the process's user+system CPU time in clock ticks.
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
+run_wrk() { # name pid conns url [wrk args...]
+  local out name=$1 pid=$2 conns=$3 url=$4 t0 t1 n
+  shift 4
+  t0=$(cpu_ticks "$pid")
   out=$(timeout 120 wrk -t"$THREADS" -c"$conns" -d"$DUR" --latency "$@" "$url")
+  t1=$(cpu_ticks "$pid")
+  n=$(echo "$out" | sed -nE 's/^ *([0-9]+) requests in.*/\1/p')
   echo "$out" >"$tmp/$name.wrk"
-  printf '%-28s %10s req/s  p50 %-9s p99 %s\n' "$name" "$(echo "$out" | rps)" "$(echo "$out" | p50)" "$(echo "$out" | p99)"
+  # Server CPU per request is far less sensitive to the neighbours' load
+  # than req/s: it says what the server itself spends.
+  printf '%-24s %9s req/s  p50 %-8s p99 %-8s server CPU %s us/req\n' "$name" "$(echo "$out" | rps)" \
+    "$(echo "$out" | p50)" "$(echo "$out" | p99)" "$(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$TICK" 'BEGIN{printf "%.1f", d/hz*1e6/n}')"
 }
 
 echo "==> wrk -t$THREADS -c$CONNS -d$DUR --latency (loopback; load generator on the same cores)"
@@ -84,14 +96,14 @@ echo "==> wrk -t$THREADS -c$CONNS -d$DUR --latency (loopback; load generator on 
 ROUNDS=${ROUNDS:-3}
 bsum=0; lsum=0
 for r in $(seq 1 "$ROUNDS"); do
-  run_wrk "baseline#$r" "$CONNS" "http://$HOST:$BPORT/?lon=$LON&lat=$LAT"
-  run_wrk "locate#$r" "$CONNS" "http://$HOST:$GPORT/locate?lon=$LON&lat=$LAT"
+  run_wrk "baseline#$r" "$BPID" "$CONNS" "http://$HOST:$BPORT/?lon=$LON&lat=$LAT"
+  run_wrk "locate#$r" "$GPID" "$CONNS" "http://$HOST:$GPORT/locate?lon=$LON&lat=$LAT"
   bsum=$(awk -v a="$bsum" -v b="$(rps <"$tmp/baseline#$r.wrk")" 'BEGIN{print a+b}')
   lsum=$(awk -v a="$lsum" -v b="$(rps <"$tmp/locate#$r.wrk")" 'BEGIN{print a+b}')
 done
-run_wrk items-grids-1000 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000"
-run_wrk items-grids-1000-gzip 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000" -H "Accept-Encoding: gzip"
-run_wrk tile-grids-z14 "$CONNS" "http://$HOST:$GPORT/tiles/grids/14/$TX/$TY.mvt"
+run_wrk items-grids-1000 "$GPID" 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000"
+run_wrk items-grids-1000-gzip "$GPID" 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000" -H "Accept-Encoding: gzip"
+run_wrk tile-grids-z14 "$GPID" "$CONNS" "http://$HOST:$GPORT/tiles/grids/14/$TX/$TY.mvt"
 
 ratio=$(awk -v a="$lsum" -v b="$bsum" 'BEGIN{printf "%.0f", 100*a/b}')
 half=$(awk -v a="$lsum" -v n="$ROUNDS" 'BEGIN{printf "%d", a/n/2}')
