@@ -34,6 +34,7 @@ import (
 	"github.com/gridd/gridd/internal/testenv"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/gpkg"
+	"github.com/gridd/gridd/store/postgis"
 )
 
 // syncBuffer collects gridd's log lines from the server goroutines.
@@ -320,14 +321,32 @@ func checkService(t *testing.T, base string) {
 // TestGDAL reads the service with GDAL's OAPIF and MVT drivers and
 // compares what GDAL sees with what the store holds.
 func TestGDAL(t *testing.T) {
+	testenv.Tool(t, "ogrinfo")
+	testenv.Tool(t, "ogr2ogr")
+	t.Run("embedded", func(t *testing.T) {
+		dir := t.TempDir()
+		db, err := gpkg.Open(context.Background(), filepath.Join(dir, "gridd.gpkg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testGDAL(t, db, []string{"--data", dir, "--seed=false"}, nil)
+	})
+	t.Run("postgis", func(t *testing.T) {
+		dsn := testenv.PostGIS(t)
+		db, err := postgis.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testGDAL(t, db, []string{"--seed=false"}, map[string]string{"DATABASE_URL": dsn})
+	})
+}
+
+// testGDAL seeds db (which it closes), starts gridd on the same store with
+// args and env, and reads it with GDAL.
+func testGDAL(t *testing.T, db store.Store, args []string, env map[string]string) {
 	ogrinfo := testenv.Tool(t, "ogrinfo")
 	ogr2ogr := testenv.Tool(t, "ogr2ogr")
-	dir := t.TempDir()
 	ctx := context.Background()
-	db, err := gpkg.Open(ctx, filepath.Join(dir, "gridd.gpkg"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	seedStore(t, db)
 	counts := map[store.Layer]int{}
 	for _, l := range []store.Layer{store.Streets, store.Communities, store.Grids} {
@@ -344,7 +363,7 @@ func TestGDAL(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	base := startGridd(t, []string{"--data", dir, "--seed=false"}, nil)
+	base := startGridd(t, args, env)
 	src := "OAPIF:" + base
 
 	run := func(name string, args ...string) string {
