@@ -41,7 +41,10 @@ func loadBenchSets(b *testing.B) map[string]*benchSet {
 		}
 		benchSets["grids719"] = newBenchSet("grids719", grids)
 		benchSets["communities125"] = newBenchSet("communities125", pukouCommunities(b))
-		// province-sized: 100× the grids over a 4°×3.2° box, same shapes
+		// the same synthetic shapes at Pukou's size and at a province's
+		// (100× the grids over a 4°×3.2° box), every point inside: the
+		// like-for-like pair for the flat-cost requirement
+		benchSets["synth720"] = newBenchSet("synth720", geo.TestTiling(1, 30, 24, 118.45, 31.90, 0.40, 0.32))
 		benchSets["grids72k"] = newBenchSet("grids72k", geo.TestTiling(2, 300, 240, 117.0, 30.5, 4.0, 3.2))
 	})
 	return benchSets
@@ -71,7 +74,7 @@ func newBenchSet(name string, areas []geo.Area) *benchSet {
 // (the PostGIS bulk join is BenchmarkLocatePostGIS in the same run).
 func BenchmarkLocate(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "communities125", "grids72k"} {
+	for _, name := range []string{"grids719", "communities125", "synth720", "grids72k"} {
 		s := sets[name]
 		ix, err := geo.NewPolygonIndex(s.areas)
 		if err != nil {
@@ -88,7 +91,7 @@ func BenchmarkLocate(b *testing.B) {
 			}
 			sinkInt = n
 		})
-		if name == "grids72k" {
+		if name == "grids72k" || name == "synth720" {
 			continue // the orb scan over 72k bounding boxes says nothing new
 		}
 		bbs := make([]orb.Bound, len(s.areas))
@@ -118,7 +121,7 @@ var sinkInt int
 // percentile (the clock read, measured on empty intervals, is subtracted).
 func BenchmarkLocateP50(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "grids72k"} {
+	for _, name := range []string{"grids719", "synth720", "grids72k"} {
 		s := sets[name]
 		ix, err := geo.NewPolygonIndex(s.areas)
 		if err != nil {
@@ -185,7 +188,7 @@ func BenchmarkLocatorPukou(b *testing.B) {
 // holds.
 func BenchmarkPolygonIndexBuild(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "grids72k"} {
+	for _, name := range []string{"grids719", "synth720", "grids72k"} {
 		s := sets[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
