@@ -42,7 +42,10 @@ func (e *Error) Error() string {
 		s += ": " + e.Msg
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		// List.Err puts the list's text in Msg as well; say it once
+		if t := e.Err.Error(); t != e.Msg {
+			s += ": " + t
+		}
 	}
 	return s
 }

@@ -32,6 +32,10 @@ func TestErrorText(t *testing.T) {
 	if got, want := e.Error(), "invalid: lon: must be finite, got NaN"; got != want {
 		t.Fatalf("got %q want %q", got, want)
 	}
+	l := List{E(Invalid, "a.csv:3", "bad")}
+	if got, want := l.Err().Error(), "invalid: 1 problem(s): invalid: a.csv:3: bad"; got != want {
+		t.Fatalf("list error %q, want %q", got, want)
+	}
 	if (List{}).Err() != nil {
 		t.Fatal("empty list must be nil error")
 	}
