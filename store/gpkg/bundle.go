@@ -8,13 +8,14 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/store"
 )
 
 // ImportBundle replaces the district's reference data with b in one
 // transaction: a bundle that fails bundle.Check changes nothing. Plans are
 // kept; the patrol position history goes with the patrols it belongs to.
 func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
-	if err := checkBundle(b); err != nil {
+	if err := store.CheckBundle(b); err != nil {
 		return err
 	}
 	var encErr error

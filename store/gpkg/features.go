@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -16,13 +14,13 @@ import (
 // narrows a bbox query to candidates; each candidate's geometry is then
 // tested exactly, so the answer matches PostGIS's ST_Intersects.
 func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
-	d, err := checkQuery(q)
+	d, err := store.CheckQuery(q)
 	if err != nil {
 		return store.Page{}, err
 	}
 	var page store.Page
 	err = db.read(ctx, func(tx *sql.Tx) error {
-		table := d.table
+		table := string(d.Layer) // the tables are named after their layers
 		var where []string
 		var args []any
 		if q.Layer == store.Grids && q.Plan != 0 {
@@ -39,8 +37,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			c, _ := d.column(k)
-			v, err := filterArg(c, q.Filters[k])
+			v, err := d.FilterArg(k, q.Filters[k])
 			if err != nil {
 				return err
 			}
@@ -57,11 +54,11 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		if len(where) > 0 {
 			cond = " WHERE " + strings.Join(where, " AND ")
 		}
-		cols := make([]string, len(d.props))
-		for i, c := range d.props {
-			cols[i] = "t." + c.name
+		cols := make([]string, len(d.Props))
+		for i, c := range d.Props {
+			cols[i] = "t." + c.Name
 		}
-		query := "SELECT " + strings.Join(cols, ", ") + ", t.geom FROM " + from + cond + " ORDER BY t." + d.id
+		query := "SELECT " + strings.Join(cols, ", ") + ", t.geom FROM " + from + cond + " ORDER BY t." + d.ID
 		if q.BBox == nil {
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+from+cond, args...).Scan(&page.NumberMatched); err != nil {
 				return err
@@ -102,67 +99,39 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 	return page, nil
 }
 
-func scanFeature(rows *sql.Rows, d layerDef) (store.Feature, error) {
-	vals := make([]any, len(d.props)+1)
-	strs := make([]sql.NullString, len(d.props))
-	ints := make([]sql.NullInt64, len(d.props))
-	for i, c := range d.props {
-		if c.isInt {
+func scanFeature(rows *sql.Rows, d store.LayerSchema) (store.Feature, error) {
+	vals := make([]any, len(d.Props)+1)
+	strs := make([]sql.NullString, len(d.Props))
+	ints := make([]sql.NullInt64, len(d.Props))
+	for i, c := range d.Props {
+		if c.Int {
 			vals[i] = &ints[i]
 		} else {
 			vals[i] = &strs[i]
 		}
 	}
 	var blob []byte
-	vals[len(d.props)] = &blob
+	vals[len(d.Props)] = &blob
 	if err := rows.Scan(vals...); err != nil {
 		return store.Feature{}, err
-	}
-	f := store.Feature{Props: make(map[string]any, len(d.props))}
-	for i, c := range d.props {
-		var v any
-		switch {
-		case c.isInt && ints[i].Valid:
-			v = ints[i].Int64
-		case !c.isInt && strs[i].Valid:
-			v = strs[i].String
-		}
-		f.Props[c.name] = v
-		if c.name == d.id {
-			if c.isInt {
-				f.ID = itoa(ints[i].Int64)
-			} else {
-				f.ID = strs[i].String
-			}
-		}
 	}
 	g, err := decodeGeom(blob)
 	if err != nil {
 		return store.Feature{}, err
 	}
-	f.Geom = g
-	return f, nil
+	return d.Feature(func(i int) any {
+		switch {
+		case d.Props[i].Int && ints[i].Valid:
+			return ints[i].Int64
+		case !d.Props[i].Int && strs[i].Valid:
+			return strs[i].String
+		}
+		return nil
+	}, g), nil
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the
 // published one).
 func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.PlanID, id string) (store.Feature, error) {
-	d, err := lookupLayer(layer)
-	if err != nil {
-		return store.Feature{}, err
-	}
-	if c, _ := d.column(d.id); c.isInt {
-		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-			// Not an id this layer can hold: absent, as for OGC API items.
-			return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
-		}
-	}
-	page, err := db.Features(ctx, store.Query{Layer: layer, Plan: plan, Filters: map[string]string{d.id: id}, Limit: 1})
-	if err != nil {
-		return store.Feature{}, err
-	}
-	if len(page.Features) == 0 {
-		return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
-	}
-	return page.Features[0], nil
+	return store.FeatureByID(ctx, db.Features, layer, plan, id)
 }

@@ -149,14 +149,8 @@ func wrapErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := errs.As(err); ok {
-		return err
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return errs.Wrap(errs.Unavailable, fmt.Errorf("%w (%v)", ctxErr, err), "request cancelled")
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return errs.Wrap(errs.Unavailable, err, "request cancelled")
+	if e := store.CommonErr(ctx, err); e != nil {
+		return e
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -8,11 +8,12 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
 )
 
 // CreatePlan stores p as a new draft with its grids.
 func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
-	if err := checkPlan(p); err != nil {
+	if err := store.CheckPlan(p); err != nil {
 		return 0, err
 	}
 	params, err := json.Marshal(p.Params)
@@ -44,7 +45,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
 			VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
-			strings.TrimSpace(p.Name), parent, string(params), report, fmtTime(now())).Scan(&id)
+			strings.TrimSpace(p.Name), parent, string(params), report, fmtTime(store.Now())).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -123,18 +124,8 @@ func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Pl
 			return err
 		}
 		defer rows.Close()
-		var blob []byte
-		for rows.Next() {
-			var g gridplan.Grid
-			if err := rows.Scan(&g.Code, &g.Community, &g.Street, &g.Kind, &g.Households, &g.Target, &blob); err != nil {
-				return err
-			}
-			if g.Geom, err = decodeMulti(blob); err != nil {
-				return err
-			}
-			p.Grids = append(p.Grids, g)
-		}
-		return rows.Err()
+		p.Grids, err = store.ScanGrids(rows, decodeMulti)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -207,7 +198,7 @@ func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(now()), int64(id)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(store.Now()), int64(id)); err != nil {
 			return err
 		}
 		return refreshGrids(ctx, tx)

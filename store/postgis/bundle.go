@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/store"
 )
 
 // geomBytes encodes g as EWKB with SRID 4326, the form COPY hands to
@@ -21,7 +22,7 @@ func geomBytes(g orb.Geometry) ([]byte, error) { return ewkb.Marshal(g, 4326) }
 // transaction using COPY: a bundle that fails bundle.Check changes nothing.
 // Plans are kept; the patrol position history goes with the patrols.
 func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
-	if err := checkBundle(b); err != nil {
+	if err := store.CheckBundle(b); err != nil {
 		return err
 	}
 	var encErr error

@@ -20,7 +20,7 @@ import (
 // the GiST index (&&) and then ST_Intersects; numberMatched counts the
 // whole match in the same snapshot.
 func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
-	d, err := checkQuery(q)
+	d, err := store.CheckQuery(q)
 	if err != nil {
 		return store.Page{}, err
 	}
@@ -32,7 +32,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 			args = append(args, v)
 			return "$" + strconv.Itoa(len(args))
 		}
-		from := d.table + " t"
+		from := string(d.Layer) + " t" // the tables are named after their layers
 		if q.Layer == store.Grids {
 			if q.Plan == 0 {
 				from += " JOIN plans p ON p.id = t.plan_id AND p.status = 'published'"
@@ -53,16 +53,15 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			c, _ := d.column(k)
-			v, err := filterArg(c, q.Filters[k])
+			v, err := d.FilterArg(k, q.Filters[k])
 			if err != nil {
 				return err
 			}
-			where = append(where, c.expr+" = "+arg(v))
+			where = append(where, expr(k)+" = "+arg(v))
 		}
 		if b := q.BBox; b != nil {
 			env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, 4326)", arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1]))
-			g := "t." + d.geom
+			g := "t." + geomColumn(d.Layer)
 			where = append(where, g+" && "+env+" AND ST_Intersects("+g+", "+env+")")
 		}
 		cond := ""
@@ -74,11 +73,11 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 			return err
 		}
 		page.NumberMatched = int(n)
-		cols := make([]string, len(d.props))
-		for i, c := range d.props {
-			cols[i] = c.expr
+		cols := make([]string, len(d.Props))
+		for i, c := range d.Props {
+			cols[i] = expr(c.Name)
 		}
-		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + d.geom + ") FROM " + from + cond + " ORDER BY t." + d.id
+		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + geomColumn(d.Layer) + ") FROM " + from + cond + " ORDER BY t." + d.ID
 		if q.Limit > 0 {
 			query += " LIMIT " + arg(int64(q.Limit))
 		}
@@ -105,67 +104,39 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 	return page, nil
 }
 
-func scanFeature(rows pgx.Rows, d layerDef) (store.Feature, error) {
-	vals := make([]any, len(d.props)+1)
-	strs := make([]pgtype.Text, len(d.props))
-	ints := make([]pgtype.Int8, len(d.props))
-	for i, c := range d.props {
-		if c.isInt {
+func scanFeature(rows pgx.Rows, d store.LayerSchema) (store.Feature, error) {
+	vals := make([]any, len(d.Props)+1)
+	strs := make([]pgtype.Text, len(d.Props))
+	ints := make([]pgtype.Int8, len(d.Props))
+	for i, c := range d.Props {
+		if c.Int {
 			vals[i] = &ints[i]
 		} else {
 			vals[i] = &strs[i]
 		}
 	}
 	var blob []byte
-	vals[len(d.props)] = &blob
+	vals[len(d.Props)] = &blob
 	if err := rows.Scan(vals...); err != nil {
 		return store.Feature{}, err
-	}
-	f := store.Feature{Props: make(map[string]any, len(d.props))}
-	for i, c := range d.props {
-		var v any
-		switch {
-		case c.isInt && ints[i].Valid:
-			v = ints[i].Int64
-		case !c.isInt && strs[i].Valid:
-			v = strs[i].String
-		}
-		f.Props[c.name] = v
-		if c.name == d.id {
-			if c.isInt {
-				f.ID = strconv.FormatInt(ints[i].Int64, 10)
-			} else {
-				f.ID = strs[i].String
-			}
-		}
 	}
 	g, err := wkb.Unmarshal(blob)
 	if err != nil {
 		return store.Feature{}, err
 	}
-	f.Geom = g
-	return f, nil
+	return d.Feature(func(i int) any {
+		switch {
+		case d.Props[i].Int && ints[i].Valid:
+			return ints[i].Int64
+		case !d.Props[i].Int && strs[i].Valid:
+			return strs[i].String
+		}
+		return nil
+	}, g), nil
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the
 // published one).
 func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.PlanID, id string) (store.Feature, error) {
-	d, err := lookupLayer(layer)
-	if err != nil {
-		return store.Feature{}, err
-	}
-	if c, _ := d.column(d.id); c.isInt {
-		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-			// Not an id this layer can hold: absent, as for OGC API items.
-			return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
-		}
-	}
-	page, err := db.Features(ctx, store.Query{Layer: layer, Plan: plan, Filters: map[string]string{d.id: id}, Limit: 1})
-	if err != nil {
-		return store.Feature{}, err
-	}
-	if len(page.Features) == 0 {
-		return store.Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
-	}
-	return page.Features[0], nil
+	return store.FeatureByID(ctx, db.Features, layer, plan, id)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
 )
 
 // planLock serialises lifecycle changes (publish, archive) so that two
@@ -20,7 +21,7 @@ const planLock = 0x706c616e73
 
 // CreatePlan stores p as a new draft with its grids (COPY).
 func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
-	if err := checkPlan(p); err != nil {
+	if err := store.CheckPlan(p); err != nil {
 		return 0, err
 	}
 	params, err := json.Marshal(p.Params)
@@ -53,7 +54,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
 			VALUES ($1, 'draft', $2, $3::jsonb, $4::jsonb, $5) RETURNING id`,
-			strings.TrimSpace(p.Name), parent, string(params), report, now()).Scan(&id)
+			strings.TrimSpace(p.Name), parent, string(params), report, store.Now()).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -122,18 +123,8 @@ func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Pl
 			return err
 		}
 		defer rows.Close()
-		var blob []byte
-		for rows.Next() {
-			var g gridplan.Grid
-			if err := rows.Scan(&g.Code, &g.Community, &g.Street, &g.Kind, &g.Households, &g.Target, &blob); err != nil {
-				return err
-			}
-			if g.Geom, err = decodeMulti(blob); err != nil {
-				return err
-			}
-			p.Grids = append(p.Grids, g)
-		}
-		return rows.Err()
+		p.Grids, err = store.ScanGrids(rows, decodeMulti)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -206,7 +197,7 @@ func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
 		if _, err := tx.Exec(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE plans SET status = 'published', published_at = $2 WHERE id = $1`, int64(id), now())
+		_, err = tx.Exec(ctx, `UPDATE plans SET status = 'published', published_at = $2 WHERE id = $1`, int64(id), store.Now())
 		return err
 	})
 }

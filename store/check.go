@@ -1,7 +1,9 @@
-package postgis
+package store
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -12,16 +14,18 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
-	"github.com/gridd/gridd/store"
 )
 
-// The checks below are the same in store/postgis: bad input is rejected with
-// an Invalid error naming what and where before anything is written.
+// The checks below are shared by every backend, so that bad input is
+// rejected with the same Invalid error, naming what and where, before
+// anything is written, whichever store holds the data.
 
+// finite reports whether both coordinates are numbers (not NaN or ±Inf).
 func finite(p orb.Point) bool {
 	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
 }
 
+// lonLat reports whether p is a finite WGS84 lon/lat.
 func lonLat(p orb.Point) bool {
 	return finite(p) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
 }
@@ -48,7 +52,19 @@ func checkMultiPolygon(field string, mp orb.MultiPolygon) error {
 	return nil
 }
 
-func checkPlan(p *gridplan.Plan) error {
+// CheckBundle rejects a bundle before anything is written: every problem
+// bundle.Check finds, as one Invalid error.
+func CheckBundle(b *bundle.Bundle) error {
+	if b == nil {
+		return errs.E(errs.Invalid, "bundle", "no bundle")
+	}
+	return bundle.Check(b).Err()
+}
+
+// CheckPlan rejects a plan a store must not save: no name, a bad parent or
+// report, and grids whose codes, hierarchy, kind, counts or geometry are
+// wrong (the first problem, as an Invalid error naming the field).
+func CheckPlan(p *gridplan.Plan) error {
 	if p == nil {
 		return errs.E(errs.Invalid, "plan", "no plan")
 	}
@@ -90,13 +106,15 @@ func checkPlan(p *gridplan.Plan) error {
 	return nil
 }
 
-func checkPosition(p store.PatrolPosition) error {
+// CheckPosition rejects a position report without an id or time, with a
+// location that is not a WGS84 lon/lat, or with an unknown status.
+func CheckPosition(p PatrolPosition) error {
 	switch {
 	case strings.TrimSpace(p.ID) == "":
 		return errs.E(errs.Invalid, "id", "a position report needs the patrol id")
 	case !lonLat(p.Loc):
 		return errs.E(errs.Invalid, "loc", "%v is not a WGS84 lon/lat", p.Loc)
-	case p.Status != store.Available && p.Status != store.Busy && p.Status != store.Offline:
+	case p.Status != Available && p.Status != Busy && p.Status != Offline:
 		return errs.E(errs.Invalid, "status", "unknown patrol status %q", p.Status)
 	case p.At.IsZero():
 		return errs.E(errs.Invalid, "at", "a position report needs its time")
@@ -104,33 +122,54 @@ func checkPosition(p store.PatrolPosition) error {
 	return nil
 }
 
-func checkQuery(q store.Query) (layerDef, error) {
-	d, err := lookupLayer(q.Layer)
+// CheckQuery rejects a query on an unknown layer, with a negative limit,
+// offset or plan, a bbox that is not a WGS84 box, or a filter on a
+// property the layer does not have. It returns the layer's schema.
+func CheckQuery(q Query) (LayerSchema, error) {
+	s, err := Schema(q.Layer)
 	if err != nil {
-		return d, err
+		return s, err
 	}
 	if q.Limit < 0 || q.Offset < 0 {
-		return d, errs.E(errs.Invalid, "limit", "limit and offset must not be negative")
+		return s, errs.E(errs.Invalid, "limit", "limit and offset must not be negative")
 	}
 	if q.Plan < 0 {
-		return d, errs.E(errs.Invalid, "plan", "%d is not a plan id", q.Plan)
+		return s, errs.E(errs.Invalid, "plan", "%d is not a plan id", q.Plan)
 	}
 	if b := q.BBox; b != nil {
 		if !lonLat(b.Min) || !lonLat(b.Max) || b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
-			return d, errs.E(errs.Invalid, "bbox", "%v is not a WGS84 box (min before max)", *b)
+			return s, errs.E(errs.Invalid, "bbox", "%v is not a WGS84 box (min before max)", *b)
 		}
 	}
 	for k := range q.Filters {
-		if _, ok := d.column(k); !ok {
-			names := make([]string, len(d.props))
-			for i, c := range d.props {
-				names[i] = c.name
-			}
-			return d, errs.E(errs.Invalid, "filter."+k, "layer %s has no property %q (filterable: %s)", q.Layer, k, strings.Join(names, ", "))
+		if _, ok := s.Property(k); !ok {
+			return s, s.noProperty(k)
 		}
 	}
-	return d, nil
+	return s, nil
 }
 
-// now is the store's clock, truncated to the precision both stores keep.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// Now is the stores' clock, truncated to the precision both stores keep
+// (PostgreSQL timestamps hold microseconds).
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// CommonErr classifies the errors every backend treats alike: a domain
+// error (from errs) is returned as it is, and cancellation becomes
+// Unavailable while staying recognisable with errors.Is. It returns nil
+// for any other error (and for nil), which the backend classifies by its
+// driver's codes.
+func CommonErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return errs.Wrap(errs.Unavailable, fmt.Errorf("%w (%v)", ctxErr, err), "request cancelled")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errs.Wrap(errs.Unavailable, err, "request cancelled")
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
+)
+
+// Property is a property of a feature layer. Filters compare with
+// equality; an integer property parses the filter value.
+type Property struct {
+	Name string
+	Int  bool
+}
+
+// LayerSchema is what every backend returns for a layer: the property that
+// is the feature id and the properties in the order they are read. It is
+// one table for all backends so that they return the same features; each
+// backend adds only how it reads a property (its table and SQL).
+type LayerSchema struct {
+	Layer Layer
+	ID    string // the property that is the feature id
+	Props []Property
+}
+
+func str(name string) Property   { return Property{Name: name} }
+func integ(name string) Property { return Property{Name: name, Int: true} }
+
+var schemas = map[Layer]LayerSchema{
+	Streets:     {Streets, "code", []Property{str("code"), str("name")}},
+	Communities: {Communities, "code", []Property{str("code"), str("name"), str("street_code"), str("kind")}},
+	Grids: {Grids, "code", []Property{str("code"), integ("plan_id"), str("community_code"),
+		str("street_code"), str("kind"), integ("households"), integ("target")}},
+	Buildings:  {Buildings, "id", []Property{integ("id"), integ("households"), str("address")}},
+	Facilities: {Facilities, "code", []Property{str("code"), str("kind"), str("name"), str("street_code"), str("community_code")}},
+	Patrols:    {Patrols, "id", []Property{str("id"), str("callsign"), str("street_code"), str("status"), str("updated_at")}},
+}
+
+// Schema returns layer l's schema, or an Invalid error naming the known
+// layers.
+func Schema(l Layer) (LayerSchema, error) {
+	s, ok := schemas[l]
+	if !ok {
+		names := make([]string, len(Layers))
+		for i, l := range Layers {
+			names[i] = string(l)
+		}
+		return LayerSchema{}, errs.E(errs.Invalid, "layer", "unknown layer %q (known: %s)", l, strings.Join(names, ", "))
+	}
+	return s, nil
+}
+
+// Property returns the layer's property called name.
+func (s LayerSchema) Property(name string) (Property, bool) {
+	for _, p := range s.Props {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+func (s LayerSchema) noProperty(name string) error {
+	names := make([]string, len(s.Props))
+	for i, p := range s.Props {
+		names[i] = p.Name
+	}
+	return errs.E(errs.Invalid, "filter."+name, "layer %s has no property %q (filterable: %s)", s.Layer, name, strings.Join(names, ", "))
+}
+
+// FilterArg converts filter value v for property name into the value the
+// store compares with: an int64 for an integer property, else v.
+func (s LayerSchema) FilterArg(name, v string) (any, error) {
+	p, ok := s.Property(name)
+	if !ok {
+		return nil, s.noProperty(name)
+	}
+	if !p.Int {
+		return v, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "filter."+name, "%q is not an integer", v)
+	}
+	return n, nil
+}
+
+// Feature builds one feature from a row a backend has read: value(i) is
+// property i's value (an int64 or string, nil when NULL) and g its
+// geometry. The id is the id property's value as text.
+func (s LayerSchema) Feature(value func(i int) any, g orb.Geometry) Feature {
+	f := Feature{Geom: g, Props: make(map[string]any, len(s.Props))}
+	for i, p := range s.Props {
+		v := value(i)
+		f.Props[p.Name] = v
+		if p.Name == s.ID {
+			switch x := v.(type) {
+			case int64:
+				f.ID = strconv.FormatInt(x, 10)
+			case string:
+				f.ID = x
+			default: // NULL: the zero value's text, as the backends always gave
+				if p.Int {
+					f.ID = "0"
+				}
+			}
+		}
+	}
+	return f
+}
+
+// FeatureByID is Store.Feature for any backend, in terms of its Features:
+// one feature of layer by id, plan selecting the grids' plan (0: the
+// published one). An id the layer cannot hold (not an integer where ids
+// are) is NotFound, as for OGC API items.
+func FeatureByID(ctx context.Context, features func(context.Context, Query) (Page, error), layer Layer, plan gridplan.PlanID, id string) (Feature, error) {
+	s, err := Schema(layer)
+	if err != nil {
+		return Feature{}, err
+	}
+	if p, _ := s.Property(s.ID); p.Int {
+		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+			return Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
+		}
+	}
+	page, err := features(ctx, Query{Layer: layer, Plan: plan, Filters: map[string]string{s.ID: id}, Limit: 1})
+	if err != nil {
+		return Feature{}, err
+	}
+	if len(page.Features) == 0 {
+		return Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
+	}
+	return page.Features[0], nil
+}
+
+// Rows is the part of a driver's result set the shared scanners use;
+// database/sql's *Rows and pgx's Rows both have it.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanGrids reads a plan's grids from rows of (code, community_code,
+// street_code, kind, households, target, geometry blob), decoding each
+// blob with the backend's decode.
+func ScanGrids(rows Rows, decode func([]byte) (orb.MultiPolygon, error)) ([]gridplan.Grid, error) {
+	var out []gridplan.Grid
+	var blob []byte
+	for rows.Next() {
+		var g gridplan.Grid
+		if err := rows.Scan(&g.Code, &g.Community, &g.Street, &g.Kind, &g.Households, &g.Target, &blob); err != nil {
+			return nil, err
+		}
+		var err error
+		if g.Geom, err = decode(blob); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
