@@ -5,6 +5,8 @@
 package bundle
 
 import (
+	"math"
+
 	"github.com/paulmach/orb"
 )
 
@@ -21,6 +23,29 @@ const (
 
 // Valid reports whether k is one of the known kinds.
 func (k Kind) Valid() bool { return k == Urban || k == Rural || k == Virtual }
+
+// GridCount is the number of grids for h households at target households a
+// grid: floor or ceiling of h/target, whichever brings the mean grid size
+// closer to target, and at least 1 (a community without households is still
+// one grid). The switch from k to k+1 grids is at h = 2·target·k(k+1)/(2k+1),
+// a little below (k+½)·target. It lives here, beside Kind, so that the
+// planner (gridplan) and the generator (fixtures) share one rule without
+// importing each other.
+func GridCount(h, target int) int {
+	if h <= 0 || target <= 0 {
+		return 1
+	}
+	f := h / target
+	if f < 1 {
+		return 1
+	}
+	lo := math.Abs(float64(h)/float64(f) - float64(target))
+	hi := math.Abs(float64(h)/float64(f+1) - float64(target))
+	if hi < lo {
+		return f + 1
+	}
+	return f
+}
 
 // FacilityKind is the kind of a fixed facility of the joint-duty model.
 type FacilityKind string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/sfgeom"
 )
 
 // ToleranceM2 is the gap or overlap area Check tolerates between areas
@@ -201,11 +202,11 @@ func (c *checker) tile(parentField, parentName string, parent orb.MultiPolygon, 
 			c.add(parentField, "cannot overlay its %ss: %v", noun, r)
 		}
 	}()
-	pg := toSF(parent)
+	pg := sfgeom.FromOrb(parent)
 	gs := make([]geom.Geometry, len(ps))
 	sum := 0.0
 	for i, p := range ps {
-		gs[i] = toSF(p.geom)
+		gs[i] = sfgeom.FromOrb(p.geom)
 		sum += geo.AreaM2(p.geom)
 	}
 	union, err := geom.UnionMany(gs)
@@ -214,14 +215,14 @@ func (c *checker) tile(parentField, parentName string, parent orb.MultiPolygon, 
 		return
 	}
 	unionArea := 0.0
-	for _, p := range fromSF(union) {
+	for _, p := range sfgeom.ToOrb(union) {
 		unionArea += geo.AreaM2(p)
 	}
 	// Gaps: parts of the parent no piece covers.
 	if gap, err := geom.Difference(pg, union); err != nil {
 		c.add(parentField, "cannot overlay with its %ss: %v", noun, err)
 	} else {
-		c.reportParts(parentField, fromSF(gap), func(a float64, at orb.Point) string {
+		c.reportParts(parentField, sfgeom.ToOrb(gap), func(a float64, at orb.Point) string {
 			return fmt.Sprintf("gap of %.1f m² near (%.6f, %.6f) covered by no %s", a, at[0], at[1], noun)
 		}, func(a float64) string {
 			return fmt.Sprintf("gaps of %.1f m² in all covered by no %s", a, noun)
@@ -229,13 +230,13 @@ func (c *checker) tile(parentField, parentName string, parent orb.MultiPolygon, 
 	}
 	// Overhangs: parts of pieces outside the parent, found piece by piece
 	// only when the union shows there are some.
-	if out, err := geom.Difference(union, pg); err == nil && areaOf(fromSF(out)) > ToleranceM2 {
+	if out, err := geom.Difference(union, pg); err == nil && areaOf(sfgeom.ToOrb(out)) > ToleranceM2 {
 		for i, p := range ps {
 			d, err := geom.Difference(gs[i], pg)
 			if err != nil {
 				continue
 			}
-			if a := areaOf(fromSF(d)); a > ToleranceM2 {
+			if a := areaOf(sfgeom.ToOrb(d)); a > ToleranceM2 {
 				c.add(feat(file, p.idx), "%s %s extends %.1f m² outside %s", noun, p.code, a, parentName)
 			}
 		}
@@ -267,7 +268,7 @@ func (c *checker) tile(parentField, parentName string, parent orb.MultiPolygon, 
 			if err != nil {
 				continue
 			}
-			if ar := areaOf(fromSF(x)); ar > ToleranceM2 {
+			if ar := areaOf(sfgeom.ToOrb(x)); ar > ToleranceM2 {
 				lo, hi := ps[i], ps[j]
 				if hi.idx < lo.idx {
 					lo, hi = hi, lo

@@ -10,6 +10,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/internal/sfgeom"
 )
 
 // A community is cut into H3 cells, the atomic units of planning. The cell
@@ -257,15 +258,6 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 
 func sq(x float64) float64 { return x * x }
 
-func signedArea(pts []orb.Point) float64 {
-	s := 0.0
-	for i := range pts {
-		a, b := pts[i], pts[(i+1)%len(pts)]
-		s += a[0]*b[1] - b[0]*a[1]
-	}
-	return s / 2
-}
-
 // unionRings returns the union of the cells of t whose owner is part, as
 // polygons (outer ring CCW, holes CW, each closed). owner is indexed by
 // table position.
@@ -304,7 +296,7 @@ func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.M
 				break
 			}
 		}
-		if signedArea(ring[:len(ring)-1]) > 0 {
+		if sfgeom.SignedArea(ring[:len(ring)-1]) > 0 {
 			outers = append(outers, ring)
 		} else {
 			holes = append(holes, ring)
@@ -318,7 +310,7 @@ func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.M
 		best, bestArea := -1, math.Inf(1)
 		for i, o := range outers {
 			if planar.RingContains(o, h[0]) || planar.RingContains(o, midpoint(h[0], h[1])) {
-				if a := math.Abs(signedArea(o[:len(o)-1])); a < bestArea {
+				if a := math.Abs(sfgeom.SignedArea(o[:len(o)-1])); a < bestArea {
 					best, bestArea = i, a
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/internal/sfgeom"
 )
 
 func TestCellRes(t *testing.T) {
@@ -76,7 +77,7 @@ func TestUnionRings(t *testing.T) {
 			sum += area(u)
 			for _, poly := range u {
 				for ri, r := range poly {
-					if (signedArea(r[:len(r)-1]) > 0) != (ri == 0) {
+					if (sfgeom.SignedArea(r[:len(r)-1]) > 0) != (ri == 0) {
 						t.Errorf("stripes %d part %d: ring %d has the wrong orientation", stripes, p, ri)
 					}
 				}

@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/sfgeom"
 )
 
 // starts is how many independent bisection + local-search runs a community
@@ -27,24 +28,9 @@ import (
 const starts = 2
 
 // GridCount is the number of grids for h households at target households a
-// grid: floor or ceiling of h/target, whichever brings the mean grid size
-// closer to target, and at least 1. The switch from k to k+1 grids is at
-// h = 2·target·k(k+1)/(2k+1), a little below (k+½)·target.
-func GridCount(h, target int) int {
-	if h <= 0 || target <= 0 {
-		return 1
-	}
-	f := h / target
-	if f < 1 {
-		return 1
-	}
-	lo := math.Abs(float64(h)/float64(f) - float64(target))
-	hi := math.Abs(float64(h)/float64(f+1) - float64(target))
-	if hi < lo {
-		return f + 1
-	}
-	return f
-}
+// grid; the rule is bundle.GridCount, kept here because it is the planner's
+// public API.
+func GridCount(h, target int) int { return bundle.GridCount(h, target) }
 
 func (p Params) check() error {
 	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 {
@@ -249,7 +235,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 			}
 			out = append(out, g)
 		}
-		rest, err := difference(region, lockedGeom)
+		rest, err := sfgeom.Difference(region, lockedGeom)
 		if err != nil {
 			return commResult{}, err
 		}
@@ -858,7 +844,7 @@ func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]o
 			clip[o] = true
 		}
 	}
-	sfRegion := toSF(region)
+	sfRegion := sfgeom.FromOrb(region)
 	out := make([]orb.MultiPolygon, k)
 	for p := 0; p < k; p++ {
 		u := t.unionRings(owner, int32(p), members[p])
@@ -866,7 +852,7 @@ func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]o
 			out[p] = u
 			continue
 		}
-		x, err := intersection(toSF(u), sfRegion)
+		x, err := sfgeom.Intersection(sfgeom.FromOrb(u), sfRegion)
 		if err != nil {
 			return nil, err
 		}
@@ -924,7 +910,7 @@ func repairParts(geoms []orb.MultiPolygon, buildings []int, b *bundle.Bundle) []
 				if !poly.Bound().Pad(1e-9).Intersects(geoms[q].Bound()) {
 					continue
 				}
-				u, err := union(geoms[q], orb.MultiPolygon{poly})
+				u, err := sfgeom.Union(geoms[q], orb.MultiPolygon{poly})
 				if err != nil || len(u) >= len(geoms[q])+1 {
 					continue
 				}
