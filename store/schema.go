@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
@@ -164,4 +166,91 @@ func ScanGrids(rows Rows, decode func([]byte) (orb.MultiPolygon, error)) ([]grid
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// nullable is a pointer to a driver's nullable scan target that reports
+// what it read through driver.Valuer (nil when NULL): database/sql's Null
+// types and pgx's pgtype ones both are.
+type nullable[T any] interface {
+	*T
+	driver.Valuer
+}
+
+// ScanFeature reads one feature row of s's properties, in order, then the
+// geometry blob, which decode turns into the geometry. S and I are the
+// driver's nullable text and integer types (sql.NullString and
+// sql.NullInt64, or pgtype.Text and pgtype.Int8).
+func ScanFeature[S, I any, PS nullable[S], PI nullable[I]](s LayerSchema, scan func(dest ...any) error, decode func([]byte) (orb.Geometry, error)) (Feature, error) {
+	vals := make([]any, len(s.Props)+1)
+	strs := make([]S, len(s.Props))
+	ints := make([]I, len(s.Props))
+	for i, p := range s.Props {
+		if p.Int {
+			vals[i] = PI(&ints[i])
+		} else {
+			vals[i] = PS(&strs[i])
+		}
+	}
+	var blob []byte
+	vals[len(s.Props)] = &blob
+	if err := scan(vals...); err != nil {
+		return Feature{}, err
+	}
+	g, err := decode(blob)
+	if err != nil {
+		return Feature{}, err
+	}
+	var valErr error
+	f := s.Feature(func(i int) any {
+		var v driver.Value
+		var err error
+		if s.Props[i].Int {
+			v, err = PI(&ints[i]).Value()
+		} else {
+			v, err = PS(&strs[i]).Value()
+		}
+		if err != nil && valErr == nil {
+			valErr = err
+		}
+		return v
+	}, g)
+	if valErr != nil {
+		return Feature{}, valErr
+	}
+	return f, nil
+}
+
+// EachRow calls scan for every row of rows, stopping at the first error.
+func EachRow(rows Rows, scan func(r Rows) error) error {
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ScanStreet reads a street row of (code, name, geometry blob).
+func ScanStreet(r Rows, decode func([]byte) (orb.MultiPolygon, error)) (bundle.Street, error) {
+	var s bundle.Street
+	var blob []byte
+	if err := r.Scan(&s.Code, &s.Name, &blob); err != nil {
+		return s, err
+	}
+	var err error
+	s.Geom, err = decode(blob)
+	return s, err
+}
+
+// ScanCommunity reads a community row of (code, name, street_code, kind,
+// geometry blob).
+func ScanCommunity(r Rows, decode func([]byte) (orb.MultiPolygon, error)) (bundle.Community, error) {
+	var c bundle.Community
+	var blob []byte
+	if err := r.Scan(&c.Code, &c.Name, &c.Street, &c.Kind, &blob); err != nil {
+		return c, err
+	}
+	var err error
+	c.Geom, err = decode(blob)
+	return c, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
@@ -194,4 +196,107 @@ func setString(d any, v string) error {
 	}
 	e.SetString(v)
 	return nil
+}
+
+// nullStr and nullInt stand for a driver's nullable scan types.
+type nullStr struct {
+	s     string
+	valid bool
+}
+
+func (n nullStr) Value() (driver.Value, error) {
+	if !n.valid {
+		return nil, nil
+	}
+	return n.s, nil
+}
+
+type nullInt struct {
+	n     int64
+	valid bool
+}
+
+func (n nullInt) Value() (driver.Value, error) {
+	if !n.valid {
+		return nil, nil
+	}
+	return n.n, nil
+}
+
+func TestScanFeature(t *testing.T) {
+	buildings, _ := Schema(Buildings) // id, households, address
+	pt := orb.Point{118.6, 32}
+	decode := func(b []byte) (orb.Geometry, error) {
+		if string(b) != "pt" {
+			return nil, errors.New("bad blob")
+		}
+		return pt, nil
+	}
+	scan := func(id, hh *int64, addr *string, blob string) func(...any) error {
+		return func(dest ...any) error {
+			if len(dest) != 4 {
+				return fmt.Errorf("%d targets, want 4", len(dest))
+			}
+			if id != nil {
+				*dest[0].(*nullInt) = nullInt{*id, true}
+			}
+			if hh != nil {
+				*dest[1].(*nullInt) = nullInt{*hh, true}
+			}
+			if addr != nil {
+				*dest[2].(*nullStr) = nullStr{*addr, true}
+			}
+			*dest[3].(*[]byte) = []byte(blob)
+			return nil
+		}
+	}
+	id, hh, addr := int64(9), int64(300), "2 Lane"
+	f, err := ScanFeature[nullStr, nullInt](buildings, scan(&id, &hh, &addr, "pt"), decode)
+	if err != nil || f.ID != "9" || f.Geom != pt || f.Props["households"] != int64(300) || f.Props["address"] != "2 Lane" {
+		t.Fatalf("got %+v, %v", f, err)
+	}
+	f, err = ScanFeature[nullStr, nullInt](buildings, scan(&id, nil, nil, "pt"), decode)
+	if err != nil || f.Props["households"] != nil || f.Props["address"] != nil {
+		t.Fatalf("NULLs: got %+v, %v", f, err)
+	}
+	if _, err := ScanFeature[nullStr, nullInt](buildings, scan(&id, nil, nil, "bad"), decode); err == nil {
+		t.Fatal("a bad blob was accepted")
+	}
+	boom := errors.New("scan failed")
+	if _, err := ScanFeature[nullStr, nullInt](buildings, func(...any) error { return boom }, decode); !errors.Is(err, boom) {
+		t.Fatalf("got %v, want the scan error", err)
+	}
+}
+
+func TestScanStreetAndCommunity(t *testing.T) {
+	decode := func(b []byte) (orb.MultiPolygon, error) {
+		if string(b) == "bad" {
+			return nil, errors.New("bad blob")
+		}
+		return square(), nil
+	}
+	rows := &fakeRows{rows: [][]any{{"320111001", "Jiangpu", []byte("ok")}, {"320111002", "Bad", []byte("bad")}}}
+	var got []bundle.Street
+	err := EachRow(rows, func(r Rows) error {
+		s, err := ScanStreet(r, decode)
+		got = append(got, s)
+		return err
+	})
+	if err == nil || len(got) != 2 || got[0].Code != "320111001" || got[0].Name != "Jiangpu" || len(got[0].Geom) != 1 {
+		t.Fatalf("got %+v, %v; want the first street and the second's decode error", got, err)
+	}
+	rows = &fakeRows{rows: [][]any{{"320111001001", "Xinhua", "320111001", "rural", []byte("ok")}}}
+	var cs []bundle.Community
+	err = EachRow(rows, func(r Rows) error {
+		c, err := ScanCommunity(r, decode)
+		cs = append(cs, c)
+		return err
+	})
+	if err != nil || len(cs) != 1 || cs[0].Street != "320111001" || cs[0].Kind != bundle.Rural || len(cs[0].Geom) != 1 {
+		t.Fatalf("got %+v, %v", cs, err)
+	}
+	end := errors.New("connection lost")
+	if err := EachRow(&fakeRows{err: end}, func(Rows) error { return nil }); !errors.Is(err, end) {
+		t.Fatalf("got %v, want the result set's error", err)
+	}
 }

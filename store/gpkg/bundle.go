@@ -18,14 +18,8 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 	if err := store.CheckBundle(b); err != nil {
 		return err
 	}
-	var encErr error
-	enc := func(g orb.Geometry) []byte {
-		blob, err := encodeGeom(g)
-		if err != nil && encErr == nil {
-			encErr = err
-		}
-		return blob
-	}
+	ge := store.NewGeomEncoder(encodeGeom)
+	enc := ge.Encode
 	return db.write(ctx, "bundle", func(tx *sql.Tx) error {
 		for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "communities", "streets", "district", "workers", "departments"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
@@ -93,8 +87,8 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 		}); err != nil {
 			return err
 		}
-		if encErr != nil {
-			return encErr
+		if err := ge.Err(); err != nil {
+			return err
 		}
 		return updateExtents(ctx, tx, "district", "streets", "communities", "buildings", "facilities", "patrols")
 	})
@@ -132,44 +126,31 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		if b.District.Geom, err = decodeMulti(blob); err != nil {
 			return err
 		}
-		each := func(query string, scan func(rows *sql.Rows) error) error {
+		each := func(query string, scan func(r store.Rows) error) error {
 			rows, err := tx.QueryContext(ctx, query)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return err
-				}
-			}
-			return rows.Err()
+			return store.EachRow(rows, scan)
 		}
-		err = each(`SELECT code, name, geom FROM streets ORDER BY code`, func(r *sql.Rows) error {
-			var s bundle.Street
-			if err := r.Scan(&s.Code, &s.Name, &blob); err != nil {
-				return err
-			}
-			s.Geom, err = decodeMulti(blob)
+		err = each(`SELECT code, name, geom FROM streets ORDER BY code`, func(r store.Rows) error {
+			s, err := store.ScanStreet(r, decodeMulti)
 			b.Streets = append(b.Streets, s)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		err = each(`SELECT code, name, street_code, kind, geom FROM communities ORDER BY code`, func(r *sql.Rows) error {
-			var c bundle.Community
-			if err := r.Scan(&c.Code, &c.Name, &c.Street, &c.Kind, &blob); err != nil {
-				return err
-			}
-			c.Geom, err = decodeMulti(blob)
+		err = each(`SELECT code, name, street_code, kind, geom FROM communities ORDER BY code`, func(r store.Rows) error {
+			c, err := store.ScanCommunity(r, decodeMulti)
 			b.Communities = append(b.Communities, c)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		err = each(`SELECT id, households, address, geom FROM buildings ORDER BY id`, func(r *sql.Rows) error {
+		err = each(`SELECT id, households, address, geom FROM buildings ORDER BY id`, func(r store.Rows) error {
 			var x bundle.Building
 			if err := r.Scan(&x.ID, &x.Households, &x.Address, &blob); err != nil {
 				return err
@@ -181,7 +162,7 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		if err != nil {
 			return err
 		}
-		err = each(`SELECT code, kind, name, street_code, community_code, geom FROM facilities ORDER BY code`, func(r *sql.Rows) error {
+		err = each(`SELECT code, kind, name, street_code, community_code, geom FROM facilities ORDER BY code`, func(r store.Rows) error {
 			var x bundle.Facility
 			if err := r.Scan(&x.Code, &x.Kind, &x.Name, &x.Street, &x.Community, &blob); err != nil {
 				return err
@@ -193,7 +174,7 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		if err != nil {
 			return err
 		}
-		err = each(`SELECT id, callsign, street_code, home_lon, home_lat FROM patrols ORDER BY id`, func(r *sql.Rows) error {
+		err = each(`SELECT id, callsign, street_code, home_lon, home_lat FROM patrols ORDER BY id`, func(r store.Rows) error {
 			var x bundle.Patrol
 			err := r.Scan(&x.ID, &x.Callsign, &x.Street, &x.Loc[0], &x.Loc[1])
 			b.Patrols = append(b.Patrols, x)
@@ -202,7 +183,7 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		if err != nil {
 			return err
 		}
-		err = each(`SELECT id, name, community_code FROM workers ORDER BY id`, func(r *sql.Rows) error {
+		err = each(`SELECT id, name, community_code FROM workers ORDER BY id`, func(r store.Rows) error {
 			var x bundle.Worker
 			err := r.Scan(&x.ID, &x.Name, &x.Community)
 			b.Workers = append(b.Workers, x)
@@ -211,7 +192,7 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		if err != nil {
 			return err
 		}
-		return each(`SELECT code, name FROM departments ORDER BY code`, func(r *sql.Rows) error {
+		return each(`SELECT code, name FROM departments ORDER BY code`, func(r store.Rows) error {
 			var x bundle.Department
 			err := r.Scan(&x.Code, &x.Name)
 			b.Departments = append(b.Departments, x)

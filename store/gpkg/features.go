@@ -76,7 +76,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			f, err := scanFeature(rows, d)
+			f, err := store.ScanFeature[sql.NullString, sql.NullInt64](d, rows.Scan, decodeGeom)
 			if err != nil {
 				return err
 			}
@@ -97,37 +97,6 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		return store.Page{}, err
 	}
 	return page, nil
-}
-
-func scanFeature(rows *sql.Rows, d store.LayerSchema) (store.Feature, error) {
-	vals := make([]any, len(d.Props)+1)
-	strs := make([]sql.NullString, len(d.Props))
-	ints := make([]sql.NullInt64, len(d.Props))
-	for i, c := range d.Props {
-		if c.Int {
-			vals[i] = &ints[i]
-		} else {
-			vals[i] = &strs[i]
-		}
-	}
-	var blob []byte
-	vals[len(d.Props)] = &blob
-	if err := rows.Scan(vals...); err != nil {
-		return store.Feature{}, err
-	}
-	g, err := decodeGeom(blob)
-	if err != nil {
-		return store.Feature{}, err
-	}
-	return d.Feature(func(i int) any {
-		switch {
-		case d.Props[i].Int && ints[i].Valid:
-			return ints[i].Int64
-		case !d.Props[i].Int && strs[i].Valid:
-			return strs[i].String
-		}
-		return nil
-	}, g), nil
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the

@@ -18,9 +18,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -170,11 +167,10 @@ func wrapErr(ctx context.Context, err error) error {
 // migrate applies the embedded migrations not yet recorded in
 // gridd_migrations, each in its own transaction, in file-name order.
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	migrations, err := store.Migrations(migrationFS)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	// Bookkeeping, not data: left out of gpkg_contents.
 	err = db.write(ctx, "migrate", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS gridd_migrations (
@@ -184,18 +180,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		base := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migration %s: name must be NNN_name.sql", name)
-		}
-		src, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		sqlText, err := expand(string(src))
+	for _, m := range migrations {
+		name, base, version, src := m.File, m.Name, m.Version, m.SQL
+		sqlText, err := expand(src)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}

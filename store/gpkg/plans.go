@@ -13,22 +13,9 @@ import (
 
 // CreatePlan stores p as a new draft with its grids.
 func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
-	if err := store.CheckPlan(p); err != nil {
-		return 0, err
-	}
-	params, err := json.Marshal(p.Params)
+	e, err := store.EncodePlan(p, encodeGeom)
 	if err != nil {
-		return 0, errs.E(errs.Invalid, "params", "cannot encode: %v", err)
-	}
-	blobs := make([][]byte, len(p.Grids))
-	for i, g := range p.Grids {
-		if blobs[i], err = encodeGeom(g.Geom); err != nil {
-			return 0, err
-		}
-	}
-	var report any
-	if len(p.Report) > 0 {
-		report = string(p.Report)
+		return 0, err
 	}
 	var id gridplan.PlanID
 	err = db.write(ctx, "plan", func(tx *sql.Tx) error {
@@ -45,7 +32,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
 			VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
-			strings.TrimSpace(p.Name), parent, string(params), report, fmtTime(store.Now())).Scan(&id)
+			strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, fmtTime(store.Now())).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -56,7 +43,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 		}
 		defer st.Close()
 		for i, g := range p.Grids {
-			if _, err := st.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, blobs[i]); err != nil {
+			if _, err := st.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
 				return err
 			}
 		}

@@ -25,18 +25,12 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 	if err := store.CheckBundle(b); err != nil {
 		return err
 	}
-	var encErr error
-	enc := func(g orb.Geometry) []byte {
-		blob, err := geomBytes(g)
-		if err != nil && encErr == nil {
-			encErr = err
-		}
-		return blob
-	}
+	ge := store.NewGeomEncoder(geomBytes)
+	enc := ge.Encode
 	rows := func(n int, row func(i int) []any) pgx.CopyFromSource {
 		return pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-			r := row(i) // encodes, possibly setting encErr
-			return r, encErr
+			r := row(i) // encodes, possibly failing
+			return r, ge.Err()
 		})
 	}
 	copies := []struct {
@@ -89,7 +83,7 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 				return err
 			}
 		}
-		return encErr
+		return ge.Err()
 	})
 }
 
@@ -108,66 +102,53 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		if b.District.Geom, err = decodeMulti(blob); err != nil {
 			return err
 		}
-		each := func(query string, scan func(r pgx.Rows) error) error {
+		each := func(query string, scan func(r store.Rows) error) error {
 			rows, err := tx.Query(ctx, query)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return err
-				}
-			}
-			return rows.Err()
+			return store.EachRow(rows, scan)
 		}
 		steps := []struct {
 			query string
-			scan  func(r pgx.Rows) error
+			scan  func(r store.Rows) error
 		}{
-			{`SELECT code, name, ST_AsBinary(geom) FROM streets ORDER BY code`, func(r pgx.Rows) error {
-				var s bundle.Street
-				if err := r.Scan(&s.Code, &s.Name, &blob); err != nil {
-					return err
-				}
-				s.Geom, err = decodeMulti(blob)
+			{`SELECT code, name, ST_AsBinary(geom) FROM streets ORDER BY code`, func(r store.Rows) error {
+				s, err := store.ScanStreet(r, decodeMulti)
 				b.Streets = append(b.Streets, s)
 				return err
 			}},
-			{`SELECT code, name, street_code, kind, ST_AsBinary(geom) FROM communities ORDER BY code`, func(r pgx.Rows) error {
-				var c bundle.Community
-				if err := r.Scan(&c.Code, &c.Name, &c.Street, &c.Kind, &blob); err != nil {
-					return err
-				}
-				c.Geom, err = decodeMulti(blob)
+			{`SELECT code, name, street_code, kind, ST_AsBinary(geom) FROM communities ORDER BY code`, func(r store.Rows) error {
+				c, err := store.ScanCommunity(r, decodeMulti)
 				b.Communities = append(b.Communities, c)
 				return err
 			}},
-			{`SELECT id, households, address, ST_X(geom), ST_Y(geom) FROM buildings ORDER BY id`, func(r pgx.Rows) error {
+			{`SELECT id, households, address, ST_X(geom), ST_Y(geom) FROM buildings ORDER BY id`, func(r store.Rows) error {
 				var x bundle.Building
 				err := r.Scan(&x.ID, &x.Households, &x.Address, &x.Loc[0], &x.Loc[1])
 				b.Buildings = append(b.Buildings, x)
 				return err
 			}},
-			{`SELECT code, kind, name, street_code, community_code, ST_X(geom), ST_Y(geom) FROM facilities ORDER BY code`, func(r pgx.Rows) error {
+			{`SELECT code, kind, name, street_code, community_code, ST_X(geom), ST_Y(geom) FROM facilities ORDER BY code`, func(r store.Rows) error {
 				var x bundle.Facility
 				err := r.Scan(&x.Code, &x.Kind, &x.Name, &x.Street, &x.Community, &x.Loc[0], &x.Loc[1])
 				b.Facilities = append(b.Facilities, x)
 				return err
 			}},
-			{`SELECT id, callsign, street_code, ST_X(home), ST_Y(home) FROM patrols ORDER BY id`, func(r pgx.Rows) error {
+			{`SELECT id, callsign, street_code, ST_X(home), ST_Y(home) FROM patrols ORDER BY id`, func(r store.Rows) error {
 				var x bundle.Patrol
 				err := r.Scan(&x.ID, &x.Callsign, &x.Street, &x.Loc[0], &x.Loc[1])
 				b.Patrols = append(b.Patrols, x)
 				return err
 			}},
-			{`SELECT id, name, community_code FROM workers ORDER BY id`, func(r pgx.Rows) error {
+			{`SELECT id, name, community_code FROM workers ORDER BY id`, func(r store.Rows) error {
 				var x bundle.Worker
 				err := r.Scan(&x.ID, &x.Name, &x.Community)
 				b.Workers = append(b.Workers, x)
 				return err
 			}},
-			{`SELECT code, name FROM departments ORDER BY code`, func(r pgx.Rows) error {
+			{`SELECT code, name FROM departments ORDER BY code`, func(r store.Rows) error {
 				var x bundle.Department
 				err := r.Scan(&x.Code, &x.Name)
 				b.Departments = append(b.Departments, x)

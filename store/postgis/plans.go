@@ -21,22 +21,9 @@ const planLock = 0x706c616e73
 
 // CreatePlan stores p as a new draft with its grids (COPY).
 func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
-	if err := store.CheckPlan(p); err != nil {
-		return 0, err
-	}
-	params, err := json.Marshal(p.Params)
+	e, err := store.EncodePlan(p, geomBytes)
 	if err != nil {
-		return 0, errs.E(errs.Invalid, "params", "cannot encode: %v", err)
-	}
-	blobs := make([][]byte, len(p.Grids))
-	for i, g := range p.Grids {
-		if blobs[i], err = geomBytes(g.Geom); err != nil {
-			return 0, err
-		}
-	}
-	var report any
-	if len(p.Report) > 0 {
-		report = string(p.Report)
+		return 0, err
 	}
 	var id gridplan.PlanID
 	err = db.write(ctx, "plan", func(tx pgx.Tx) error {
@@ -54,7 +41,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
 			VALUES ($1, 'draft', $2, $3::jsonb, $4::jsonb, $5) RETURNING id`,
-			strings.TrimSpace(p.Name), parent, string(params), report, store.Now()).Scan(&id)
+			strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, store.Now()).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -63,7 +50,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 			pgx.CopyFromSlice(len(p.Grids), func(i int) ([]any, error) {
 				g := p.Grids[i]
 				return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
-					int32(g.Households), int32(g.Target), blobs[i]}, nil
+					int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
 			}))
 		return err
 	})

@@ -12,9 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -170,11 +168,10 @@ const migrationLock = 0x6772696464
 // migrate applies the embedded migrations not yet in schema_migrations,
 // each in its own transaction, in file-name order.
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	migrations, err := store.Migrations(migrationFS)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	err = db.write(ctx, "migrate", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 			return err
@@ -186,17 +183,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		base := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migration %s: name must be NNN_name.sql", name)
-		}
-		src, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return err
-		}
+	for _, m := range migrations {
+		name, base, version, src := m.File, m.Name, m.Version, m.SQL
 		err = db.write(ctx, "migrate", func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 				return err
@@ -209,7 +197,7 @@ func (db *DB) migrate(ctx context.Context) error {
 				return nil
 			}
 			// The simple protocol runs a multi-statement script in one go.
-			if _, err := tx.Exec(ctx, string(src), pgx.QueryExecModeSimpleProtocol); err != nil {
+			if _, err := tx.Exec(ctx, src, pgx.QueryExecModeSimpleProtocol); err != nil {
 				return fmt.Errorf("migration %s: %w", name, err)
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, version, base)
