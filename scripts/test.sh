@@ -3,7 +3,9 @@
 # machine with Go it provisions what the tests need — PostGIS for the
 # installed PostgreSQL major, GDAL's command-line tools — then runs go vet,
 # a gofmt check and the whole suite with -race against a real PostGIS.
-# Set TEST_DATABASE_URL to use a PostGIS server of your own instead.
+# Set TEST_DATABASE_URL to use a PostGIS server of your own instead, or
+# GRIDD_TEST_PG=throwaway to always use a throw-away cluster (for machines
+# whose running server does not trust local connections).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,13 +48,13 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
   bin="/usr/lib/postgresql/$major/bin"
   port=5432
-  if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
+  if [ "${GRIDD_TEST_PG:-}" != throwaway ] && ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
     # Start the machine's cluster if there is one, else a throw-away one.
     if command -v pg_ctlcluster >/dev/null && [ -d "/etc/postgresql/$major/main" ]; then
       $SUDO pg_ctlcluster --skip-systemctl-redirect "$major" main start || true
     fi
   fi
-  if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
+  if [ "${GRIDD_TEST_PG:-}" = throwaway ] || ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
     tmp=$(mktemp -d /tmp/gridd-pg.XXXXXX)
     port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo 55432)
     log "starting a throw-away PostgreSQL in $tmp on port $port"
@@ -60,7 +62,7 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
     if [ "$(id -u)" = 0 ]; then chown postgres "$tmp"; run_pg=(runuser -u postgres --); fi
     "${run_pg[@]}" "$bin/initdb" -D "$tmp/data" -U postgres -A trust >/dev/null
     "${run_pg[@]}" "$bin/pg_ctl" -D "$tmp/data" -o "-p $port -k $tmp -c listen_addresses=127.0.0.1" -l "$tmp/log" -w start >/dev/null
-    trap '"${run_pg[@]}" "$bin/pg_ctl" -D "$tmp/data" -m fast stop >/dev/null 2>&1 || true' EXIT
+    trap '"${run_pg[@]}" "$bin/pg_ctl" -D "$tmp/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
   fi
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   log "PostGIS at $TEST_DATABASE_URL (PostgreSQL $major)"
