@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
-	"unsafe"
 
 	"github.com/paulmach/orb"
 
@@ -57,15 +57,15 @@ type PolygonIndex struct {
 	xs, ys       []float64 // cell boundaries, len nx+1 and ny+1
 
 	// cells: ≥ 0 uniform, value-1 is the area (-1 outside); < 0 mixed, the
-	// cell's header is recs[-v-1], followed by its edges (contiguous, so a
-	// lookup touches two cache regions: the cell word and its records).
+	// cell's block starts at mix[-v-1]. A block (see mixBlock) holds
+	// everything a lookup reads, contiguously, so a lookup waits for at
+	// most two memory loads: the cell word, then its block.
 	cells  []int32
-	recs   []cellRec
-	cands  []int32
+	mix    []uint64
 	nMixed int
+	nEdges int // distinct segments
 
-	edges  []edge // during build only
-	nEdges int    // distinct segments
+	edges []edge // during build only
 
 	cosLat float64 // cos of the bbox centre latitude, for sizing
 }
@@ -77,37 +77,65 @@ type edge struct {
 	area, area2    int32 // area2 -1 when only one area has this segment
 }
 
-// cellRec is one record of a mixed cell: first a header (ax, ay = the
-// reference corner; bx = the candidates' states at the corner as bits; by =
-// candidate list start and count; area = number of edge records that
-// follow), then one record per edge touching the cell.
-type cellRec struct {
-	ax, ay, bx, by float64
-	area           int32 // edge: its area; header: edge count
-	area2          int32 // edge: the other area sharing it, or -1
-	bit, bit2      uint8 // edge: candidate slots of area and area2
-	sideR          int8  // edge: sideP of the reference corner
-}
+// A mixed cell's block in mix, in 8-byte words:
+//
+//	word 0: edge count << 8 | candidate count (overFull when > 64)
+//	word 1: the candidates' states at the cell's lower-left corner as bits
+//	the candidate areas, ascending, two to a word (low half first)
+//	per edge five words: ax, ay, bx, by (float64 bits), then meta (below)
+//
+// An over-full block is word 0 (count << 8 | overFull), then the
+// candidates one to a word. The areas of an edge are its candidates, so
+// no area ids or per-cell headers beyond these two words are stored.
+const overFull = 0xff
 
-// toggle is the candidate bits an edge crossing flips.
-func (e *cellRec) toggle() uint64 {
-	t := uint64(1) << e.bit
-	if e.area2 >= 0 {
-		t |= 1 << e.bit2
+const edgeWords = 5
+
+// meta packs an edge's candidate slots (6 bits each), whether it has a
+// second area, and the side of the cell's reference corner (sideP+1).
+func packMeta(bit, bit2 uint8, has2 bool, sideR int) uint64 {
+	m := uint64(bit) | uint64(bit2)<<6 | uint64(sideR+1)<<13
+	if has2 {
+		m |= 1 << 12
 	}
-	return t
+	return m
 }
 
-func (h *cellRec) base() uint64 { return math.Float64bits(h.bx) }
-func (h *cellRec) candRange() (c0, nc uint32) {
-	u := math.Float64bits(h.by)
-	return uint32(u >> 32), uint32(u)
+// metaToggle is the candidate bits crossing the edge flips.
+func metaToggle(m uint64) uint64 {
+	return 1<<(m&63) | (m>>12&1)<<(m>>6&63)
 }
 
-// cellsPerEdge sets the raster resolution: about this many cells per distinct edge
-// keeps most cells uniform and mixed cells short, and the table stays a
-// few tens of bytes per edge.
-const cellsPerEdge = 4.0
+func metaSideR(m uint64) int8 { return int8(m>>13&3) - 1 }
+
+// blockCand is candidate i of a block's packed candidate words.
+func blockCand(cands []uint64, i uint64) int {
+	return int(int32(uint32(cands[i>>1] >> (32 * (i & 1)))))
+}
+
+// mixBlock decodes the block at o: the candidate count, the corner states,
+// the packed candidates and the edges (edgeWords words each). For an
+// over-full cell nc > 64, the candidates are one to a word and es is nil.
+func (ix *PolygonIndex) mixBlock(o uint32) (nc int, base uint64, cands, es []uint64) {
+	m := ix.mix
+	w0 := m[o]
+	if w0&0xff == overFull {
+		n := uint32(w0 >> 8)
+		return int(n), 0, m[o+1 : o+1+n], nil
+	}
+	n := uint32(w0 & 0xff)
+	ne := uint32(w0 >> 8)
+	p := o + 2 + (n+1)/2
+	return int(n), m[o+1], m[o+2 : p], m[p : p+edgeWords*ne]
+}
+
+// cellsPerEdge sets the raster resolution for layers too large for
+// minRasterCells to matter. A large index does not fit the caches, so a
+// lookup costs about one memory load for a uniform cell and two for a
+// mixed one: the share of mixed cells, not the edges per cell, sets the
+// latency. 8 cells per edge leave ~27% of a 72k-grid tiling's area mixed
+// (37% at 4), for ~200 bytes per edge.
+const cellsPerEdge = 8.0
 
 // minRasterCells is the raster size below which cells cost nothing worth
 // saving (512 KB of cell words).
@@ -165,7 +193,9 @@ func newPolygonIndex(areas []Area, cellsPerEdge, minCells float64) (*PolygonInde
 		ix.xs, ix.ys = []float64{0}, []float64{0}
 		return ix, nil
 	}
-	ix.build(minX, minY, maxX, maxY, cellsPerEdge, minCells)
+	if err := ix.build(minX, minY, maxX, maxY, cellsPerEdge, minCells); err != nil {
+		return nil, err
+	}
 	ix.nEdges = len(ix.edges)
 	ix.edges = nil
 	return ix, nil
@@ -206,7 +236,7 @@ func (ix *PolygonIndex) Len() int { return len(ix.areas) }
 // Area returns the i-th area as given to NewPolygonIndex.
 func (ix *PolygonIndex) Area(i int) Area { return ix.areas[i] }
 
-func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells float64) {
+func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells float64) error {
 	ix.cosLat = math.Cos((minY + maxY) / 2 * math.Pi / 180)
 	w, h := maxX-minX, maxY-minY
 	wm, hm := w*ix.cosLat, h
@@ -346,37 +376,52 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 			sort.Slice(cand, func(a, b int) bool { return cand[a] < cand[b] })
 			cand = dedup(cand)
 			rx, ry := ix.xs[c], ix.ys[r]
-			h := len(ix.recs)
-			c0 := uint32(len(ix.cands))
-			ix.cands = append(ix.cands, cand...)
-			ix.recs = append(ix.recs, cellRec{ax: rx, ay: ry, by: math.Float64frombits(uint64(c0)<<32 | uint64(len(cand)))})
-			if len(cand) <= 64 {
+			o := len(ix.mix)
+			if len(cand) > 64 || len(es) >= 1<<24 {
+				// Over-full: no edges stored, Locate tests the candidates'
+				// whole areas (slow but exact; only heavily overlapping
+				// input gets there).
+				ix.mix = append(ix.mix, uint64(len(cand))<<8|overFull)
+				for _, a := range cand {
+					ix.mix = append(ix.mix, uint64(a))
+				}
+			} else {
 				var base uint64
 				for b, a := range cand {
 					if contains32(inside, a) {
 						base |= 1 << uint(b)
 					}
 				}
-				ix.recs[h].bx = math.Float64frombits(base)
-				for _, ei := range es {
-					e := ix.edges[ei]
-					slot := func(a int32) uint8 {
-						if a < 0 {
-							return 0
-						}
-						return uint8(sort.Search(len(cand), func(i int) bool { return cand[i] >= a }))
+				ix.mix = append(ix.mix, uint64(len(es))<<8|uint64(len(cand)), base)
+				for k := 0; k < len(cand); k += 2 {
+					w := uint64(uint32(cand[k]))
+					if k+1 < len(cand) {
+						w |= uint64(uint32(cand[k+1])) << 32
 					}
-					ix.recs = append(ix.recs, cellRec{e.ax, e.ay, e.bx, e.by, e.area, e.area2, slot(e.area), slot(e.area2), int8(sideP(e.ax, e.ay, e.bx, e.by, rx, ry))})
+					ix.mix = append(ix.mix, w)
+				}
+				slot := func(a int32) uint8 {
+					if a < 0 {
+						return 0
+					}
+					return uint8(sort.Search(len(cand), func(i int) bool { return cand[i] >= a }))
+				}
+				for _, ei := range es {
+					e := &ix.edges[ei]
+					ix.mix = append(ix.mix, math.Float64bits(e.ax), math.Float64bits(e.ay), math.Float64bits(e.bx), math.Float64bits(e.by),
+						packMeta(slot(e.area), slot(e.area2), e.area2 >= 0, sideP(e.ax, e.ay, e.bx, e.by, rx, ry)))
 				}
 			}
-			// More than 64 candidates: no edges stored, Locate tests the
-			// candidates' whole areas (slow but exact; only heavily
-			// overlapping input gets there).
-			ix.recs[h].area = int32(len(ix.recs) - h - 1)
-			ix.cells[cell] = -int32(h) - 1
+			if len(ix.mix) > math.MaxInt32 {
+				return errs.E(errs.TooLarge, "areas", "index tables exceed %d words", math.MaxInt32)
+			}
+			ix.cells[cell] = -int32(o) - 1
 			ix.nMixed++
 		}
 	}
+	// exact size: append's spare capacity would be a large index's slack
+	ix.mix = slices.Clone(ix.mix)
+	return nil
 }
 
 func dedup(s []int32) []int32 {
@@ -503,30 +548,25 @@ func (ix *PolygonIndex) Locate(lon, lat float64) (i int, ok bool) {
 	if v >= 0 {
 		return int(v) - 1, v > 0
 	}
-	return ix.locateMixed(int(-v-1), lon, lat)
+	return ix.locateMixed(uint32(-v-1), ix.xs[c], ix.ys[r], lon, lat)
 }
 
-// mixedCell returns a mixed cell's header and edge records.
-func (ix *PolygonIndex) mixedCell(h int) (*cellRec, []cellRec) {
-	hd := &ix.recs[h]
-	return hd, ix.recs[h+1 : h+1+int(hd.area)]
-}
-
-func (ix *PolygonIndex) locateMixed(h int, px, py float64) (int, bool) {
-	hd, es := ix.mixedCell(h)
-	c0, nc := hd.candRange()
+// locateMixed counts the crossings of the cell's edges with the segment
+// from the point to the cell's reference corner (rx, ry).
+func (ix *PolygonIndex) locateMixed(o uint32, rx, ry, px, py float64) (int, bool) {
+	nc, mask, cands, es := ix.mixBlock(o)
 	if nc > 64 {
-		return ix.locateSlowAmong(ix.cands[c0:c0+nc], px, py)
+		return ix.locateSlowAmong(cands, px, py)
 	}
-	rx, ry := hd.ax, hd.ay
-	mask := hd.base()
 	if px != rx || py != ry {
-		for k := range es {
-			e := &es[k]
+		for k := 0; k+edgeWords <= len(es); k += edgeWords {
+			ax, ay := math.Float64frombits(es[k]), math.Float64frombits(es[k+1])
+			bx, by := math.Float64frombits(es[k+2]), math.Float64frombits(es[k+3])
+			meta := es[k+4]
 			// sideP of the point, with orient's filter inlined: most
 			// points are far from the edge's line and cost 6 flops.
-			detl := (e.bx - e.ax) * (py - e.ay)
-			detr := (e.by - e.ay) * (px - e.ax)
+			detl := (bx - ax) * (py - ay)
+			detr := (by - ay) * (px - ax)
 			det := detl - detr
 			bound := ccwErrBoundA * (math.Abs(detl) + math.Abs(detr))
 			var s int8
@@ -536,46 +576,48 @@ func (ix *PolygonIndex) locateMixed(h int, px, py float64) (int, bool) {
 			case det < -bound:
 				s = -1
 			default:
-				s = int8(sideP(e.ax, e.ay, e.bx, e.by, px, py))
+				s = int8(sideP(ax, ay, bx, by, px, py))
 			}
-			if s == e.sideR {
+			if s == metaSideR(meta) {
 				continue
 			}
-			if sideL(px, py, rx, ry, e.ax, e.ay) != sideL(px, py, rx, ry, e.bx, e.by) {
-				mask ^= e.toggle()
+			if sideL(px, py, rx, ry, ax, ay) != sideL(px, py, rx, ry, bx, by) {
+				mask ^= metaToggle(meta)
 			}
 		}
 	}
 	if mask != 0 {
-		b := uint8(bits.TrailingZeros64(mask))
-		for k := range es { // the records are in cache; the candidate list may not be
-			if es[k].bit == b {
-				return int(es[k].area), true
-			}
-			if es[k].area2 >= 0 && es[k].bit2 == b {
-				return int(es[k].area2), true
-			}
-		}
-		return int(ix.cands[c0+uint32(b)]), true
+		return blockCand(cands, uint64(bits.TrailingZeros64(mask))), true
 	}
 	// Unclaimed by the half-open rule: on the closed boundary of a candidate?
 	best := -1
-	for k := range es {
-		e := &es[k]
-		if onSegment(e.ax, e.ay, e.bx, e.by, px, py) {
-			// area2, when set, is the other area on this segment
-			for _, a := range [2]int32{e.area, e.area2} {
-				if a >= 0 && (best < 0 || int(a) < best) {
-					best = int(a)
-				}
+	for k := 0; k+edgeWords <= len(es); k += edgeWords {
+		ax, ay := math.Float64frombits(es[k]), math.Float64frombits(es[k+1])
+		bx, by := math.Float64frombits(es[k+2]), math.Float64frombits(es[k+3])
+		if onSegment(ax, ay, bx, by, px, py) {
+			a, a2 := edgeAreas(cands, es[k+4])
+			if best < 0 || a < best {
+				best = a
+			}
+			if a2 >= 0 && a2 < best {
+				best = a2
 			}
 		}
 	}
 	return best, best >= 0
 }
 
+// edgeAreas are the areas of an edge (a2 -1 when it has one).
+func edgeAreas(cands []uint64, meta uint64) (a, a2 int) {
+	a, a2 = blockCand(cands, meta&63), -1
+	if meta>>12&1 != 0 {
+		a2 = blockCand(cands, meta>>6&63)
+	}
+	return a, a2
+}
+
 // locateSlowAmong tests whole areas (for over-full cells).
-func (ix *PolygonIndex) locateSlowAmong(areas []int32, px, py float64) (int, bool) {
+func (ix *PolygonIndex) locateSlowAmong(areas []uint64, px, py float64) (int, bool) {
 	for _, a := range areas {
 		if containsHalfOpen(ix.areas[a].Geom, px, py) {
 			return int(a), true
@@ -697,6 +739,5 @@ func (l *Locator) Grids() *PolygonIndex       { return l.grids }
 // sizeBytes estimates the index's own memory (the raster tables and edge
 // copies; the caller's geometries are shared, not copied).
 func (ix *PolygonIndex) sizeBytes() int {
-	return len(ix.cells)*4 + len(ix.recs)*int(unsafe.Sizeof(cellRec{})) + len(ix.cands)*4 +
-		(len(ix.xs)+len(ix.ys))*8
+	return len(ix.cells)*4 + len(ix.mix)*8 + (len(ix.xs)+len(ix.ys))*8
 }

@@ -546,8 +546,11 @@ func (ix *PolygonIndex) work(lon, lat float64) int {
 	if v >= 0 {
 		return 0
 	}
-	_, es := ix.mixedCell(int(-v - 1))
-	return len(es)
+	nc, _, _, es := ix.mixBlock(uint32(-v - 1))
+	if nc > 64 {
+		return nc
+	}
+	return len(es) / edgeWords
 }
 
 // TestLocateCostFlat: the work per lookup (one cell word, plus the edges of

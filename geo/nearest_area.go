@@ -29,21 +29,24 @@ func (ix *PolygonIndex) Nearest(lon, lat float64) (i int, distanceM float64) {
 		if v >= 0 {
 			return // uniform cells have no edges; an inside one would have located the point
 		}
-		hd, es := ix.mixedCell(int(-v - 1))
-		if c0, nc := hd.candRange(); nc > 64 {
-			for _, a := range ix.cands[c0 : c0+nc] {
-				d2 := ix.areaDist2(int(a), lon, lat, kx, ky)
-				if d2 < bestD2 || (d2 == bestD2 && int(a) < best) {
-					best, bestD2 = int(a), d2
+		nc, _, cands, es := ix.mixBlock(uint32(-v - 1))
+		if nc > 64 {
+			for _, a64 := range cands {
+				a := int(a64)
+				d2 := ix.areaDist2(a, lon, lat, kx, ky)
+				if d2 < bestD2 || (d2 == bestD2 && a < best) {
+					best, bestD2 = a, d2
 				}
 			}
 			return
 		}
-		for k := range es {
-			e := &es[k]
-			d2 := segDist2((e.ax-lon)*kx, (e.ay-lat)*ky, (e.bx-lon)*kx, (e.by-lat)*ky)
-			for _, a32 := range [2]int32{e.area, e.area2} {
-				if a := int(a32); a >= 0 && (d2 < bestD2 || (d2 == bestD2 && a < best)) {
+		for k := 0; k+edgeWords <= len(es); k += edgeWords {
+			ax, ay := math.Float64frombits(es[k]), math.Float64frombits(es[k+1])
+			bx, by := math.Float64frombits(es[k+2]), math.Float64frombits(es[k+3])
+			d2 := segDist2((ax-lon)*kx, (ay-lat)*ky, (bx-lon)*kx, (by-lat)*ky)
+			a, a2 := edgeAreas(cands, es[k+4])
+			for _, a := range [2]int{a, a2} {
+				if a >= 0 && (d2 < bestD2 || (d2 == bestD2 && a < best)) {
 					best, bestD2 = a, d2
 				}
 			}
