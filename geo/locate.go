@@ -130,12 +130,25 @@ func (ix *PolygonIndex) mixBlock(o uint32) (nc int, base uint64, cands, es []uin
 }
 
 // cellsPerEdge sets the raster resolution for layers too large for
-// minRasterCells to matter. A large index does not fit the caches, so a
-// lookup costs about one memory load for a uniform cell and two for a
-// mixed one: the share of mixed cells, not the edges per cell, sets the
-// latency. 8 cells per edge leave ~27% of a 72k-grid tiling's area mixed
-// (37% at 4), for ~200 bytes per edge.
-const cellsPerEdge = 8.0
+// minRasterCells to matter; 0 asks for autoCellsPerEdge.
+const cellsPerEdge = 0
+
+// autoCellsPerEdge: 4 cells per distinct edge keep most cells uniform and
+// mixed cells short. An index past largeLayerEdges does not fit the
+// caches, so a lookup costs about one memory load for a uniform cell and
+// two for a mixed one: there the share of mixed cells, not the edges per
+// cell, sets the latency, and 8 cells per edge leave ~27% of a 72k-grid
+// tiling's area mixed (37% at 4), for ~200 bytes per edge.
+func autoCellsPerEdge(edges int) float64 {
+	if edges >= largeLayerEdges {
+		return 8
+	}
+	return 4
+}
+
+// largeLayerEdges is where autoCellsPerEdge switches (Pukou's plan has
+// ~29,000 distinct edges and keeps minRasterCells).
+const largeLayerEdges = 1 << 16
 
 // minRasterCells is the raster size below which cells cost nothing worth
 // saving (512 KB of cell words).
@@ -242,6 +255,9 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 	wm, hm := w*ix.cosLat, h
 	// Small layers get a finer raster than cellsPerEdge asks for: memory is
 	// no concern below minRasterCells and more cells are uniform.
+	if cellsPerEdge <= 0 {
+		cellsPerEdge = autoCellsPerEdge(len(ix.edges))
+	}
 	target := math.Max(cellsPerEdge*float64(len(ix.edges)), minCells)
 	if target > maxRasterCells {
 		target = maxRasterCells
