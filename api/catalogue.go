@@ -15,6 +15,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -141,7 +142,7 @@ func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
 		return lc.entries[lo:hi], n
 	}
 	match := func(e *entry) bool {
-		if q.bbox != nil && !intersectsBound(e.f.Geom, *q.bbox) {
+		if q.bbox != nil && !geo.IntersectsBound(e.f.Geom, *q.bbox) {
 			return false
 		}
 		for _, f := range q.filters {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -198,7 +199,7 @@ func (m *memStore) Features(ctx context.Context, q store.Query) (store.Page, err
 	}
 	var page store.Page
 	for _, f := range fs {
-		if q.BBox != nil && !intersectsBound(f.Geom, *q.BBox) {
+		if q.BBox != nil && !geo.IntersectsBound(f.Geom, *q.BBox) {
 			continue
 		}
 		ok := true

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -81,7 +82,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 				return err
 			}
 			if q.BBox != nil {
-				if !intersects(f.Geom, *q.BBox) {
+				if !geo.IntersectsBound(f.Geom, *q.BBox) {
 					continue
 				}
 				page.NumberMatched++

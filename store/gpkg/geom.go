@@ -7,7 +7,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/planar"
 )
 
 // srsWGS84 is the srs_id every feature table uses (EPSG:4326, lon/lat).
@@ -104,81 +103,4 @@ func envelope(blob []byte) (orb.Bound, bool, error) {
 		return orb.Bound{}, false, err
 	}
 	return g.Bound(), false, nil
-}
-
-// intersects reports whether g intersects the closed rectangle b, with the
-// semantics of ST_Intersects (touching counts), so that the GeoPackage store
-// answers bbox queries as PostGIS does.
-func intersects(g orb.Geometry, b orb.Bound) bool {
-	if !g.Bound().Intersects(b) {
-		return false
-	}
-	switch g := g.(type) {
-	case orb.Point:
-		return b.Contains(g)
-	case orb.MultiPoint:
-		for _, p := range g {
-			if b.Contains(p) {
-				return true
-			}
-		}
-		return false
-	case orb.Polygon:
-		return polygonIntersects(g, b)
-	case orb.MultiPolygon:
-		for _, p := range g {
-			if polygonIntersects(p, b) {
-				return true
-			}
-		}
-		return false
-	default:
-		return true // bound test only for kinds the store never writes
-	}
-}
-
-func polygonIntersects(p orb.Polygon, b orb.Bound) bool {
-	if len(p) == 0 || !p.Bound().Intersects(b) {
-		return false
-	}
-	for _, r := range p {
-		for i := 0; i+1 < len(r); i++ {
-			if segmentHitsBound(r[i], r[i+1], b) {
-				return true
-			}
-		}
-	}
-	// No edge meets the rectangle: either the rectangle lies inside the
-	// polygon (test one of its points) or they are disjoint.
-	return planar.PolygonContains(p, b.Center())
-}
-
-// segmentHitsBound clips segment a-b against the rectangle (Liang-Barsky).
-func segmentHitsBound(a, c orb.Point, b orb.Bound) bool {
-	dx, dy := c[0]-a[0], c[1]-a[1]
-	t0, t1 := 0.0, 1.0
-	clip := func(p, q float64) bool {
-		if p == 0 {
-			return q >= 0
-		}
-		r := q / p
-		if p < 0 {
-			if r > t1 {
-				return false
-			}
-			if r > t0 {
-				t0 = r
-			}
-		} else {
-			if r < t0 {
-				return false
-			}
-			if r < t1 {
-				t1 = r
-			}
-		}
-		return true
-	}
-	return clip(-dx, a[0]-b.Min[0]) && clip(dx, b.Max[0]-a[0]) &&
-		clip(-dy, a[1]-b.Min[1]) && clip(dy, b.Max[1]-a[1])
 }

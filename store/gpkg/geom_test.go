@@ -1,6 +1,8 @@
 package gpkg
 
 import (
+	"github.com/gridd/gridd/geo"
+
 	"context"
 	"path/filepath"
 	"testing"
@@ -59,7 +61,7 @@ func TestIntersects(t *testing.T) {
 		{"crossing an edge only", orb.Bound{Min: orb.Point{-1, 2}, Max: orb.Point{0.5, 2.1}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := intersects(mp, tc.box); got != tc.want {
+			if got := geo.IntersectsBound(mp, tc.box); got != tc.want {
 				t.Fatalf("intersects = %v, want %v", got, tc.want)
 			}
 		})
@@ -83,7 +85,7 @@ func FuzzDecodeGeom(f *testing.F) {
 		if _, _, err := envelope(blob); err != nil {
 			t.Fatalf("decoded %v but envelope failed: %v", g, err)
 		}
-		_ = intersects(g, orb.Bound{Min: orb.Point{-1, -1}, Max: orb.Point{1, 1}})
+		_ = geo.IntersectsBound(g, orb.Bound{Min: orb.Point{-1, -1}, Max: orb.Point{1, 1}})
 	})
 }
 
