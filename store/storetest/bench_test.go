@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/internal/testenv"
@@ -41,30 +42,25 @@ var stores = []struct {
 	}},
 }
 
-func pukouPlan(b *testing.B) (*gridplan.Plan, error) {
+// pukouInputs loads the committed Pukou bundle and a plan over it once per
+// benchmark (the bundle was read twice before).
+func pukouInputs(b *testing.B) (*bundle.Bundle, *gridplan.Plan) {
 	bd, err := fixtures.LoadPukou()
 	if err != nil {
-		return nil, err
+		b.Fatal(err)
 	}
 	grids, err := storetest.PukouPlan(bd)
 	if err != nil {
-		return nil, err
+		b.Fatal(err)
 	}
 	b.Logf("plan of %d grids", len(grids))
-	return &gridplan.Plan{Name: "pukou", Params: gridplan.DefaultParams(), Grids: grids}, nil
+	return bd, &gridplan.Plan{Name: "pukou", Params: gridplan.DefaultParams(), Grids: grids}
 }
 
 // BenchmarkImportPukou: the whole Pukou bundle (checked) plus a plan, as
 // `gridctl import --plan` does it.
 func BenchmarkImportPukou(b *testing.B) {
-	bd, err := fixtures.LoadPukou()
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := pukouPlan(b)
-	if err != nil {
-		b.Fatal(err)
-	}
+	bd, plan := pukouInputs(b)
 	ctx := context.Background()
 	for _, s := range stores {
 		b.Run(s.name, func(b *testing.B) {
@@ -87,14 +83,7 @@ func BenchmarkImportPukou(b *testing.B) {
 // BenchmarkPublishedPlan reads the published plan's grids into memory
 // (what the service does at start and on every publish).
 func BenchmarkPublishedPlan(b *testing.B) {
-	bd, err := fixtures.LoadPukou()
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := pukouPlan(b)
-	if err != nil {
-		b.Fatal(err)
-	}
+	bd, plan := pukouInputs(b)
 	ctx := context.Background()
 	for _, s := range stores {
 		b.Run(s.name, func(b *testing.B) {
