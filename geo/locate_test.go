@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -537,20 +538,130 @@ func ratOrient(ax, ay, bx, by, px, py float64) int {
 }
 
 // work is the number of edge records a lookup of (lon, lat) scans (0 for a
-// uniform cell): the machine-independent cost of Locate.
+// uniform cell; compact edges, plus the exact block's when the compact
+// block cannot vouch): the machine-independent cost of Locate.
 func (ix *PolygonIndex) work(lon, lat float64) int {
 	if !(lon >= ix.xs[0] && lon < ix.xs[ix.nx] && lat >= ix.ys[0] && lat < ix.ys[ix.ny]) {
 		return 0
 	}
-	v := ix.cells[ix.row(lat)*ix.nx+ix.col(lon)]
+	c, r := ix.col(lon), ix.row(lat)
+	i := r*ix.nx + c
+	v := ix.hcells[i]
 	if v >= 0 {
 		return 0
 	}
-	nc, _, _, es := ix.mixBlock(uint32(-v - 1))
-	if nc > 64 {
-		return nc
+	n := 0
+	if ne := int(ix.hot[-v-1]) - 1; ne >= 0 {
+		n = ne
+		if !ix.hotUndecided(uint32(-v-1), ix.xs[c], ix.ys[r], lon, lat) {
+			return n
+		}
 	}
-	return len(es) / edgeWords
+	nc, _, _, es := ix.mixBlock(uint32(-ix.cells[i] - 1))
+	if nc > 64 {
+		return n + nc
+	}
+	return n + len(es)/edgeWords
+}
+
+// hotUndecided reports whether the compact block at o leaves (px, py) to
+// the exact layer (the same tests as locateHot, without the answer).
+func (ix *PolygonIndex) hotUndecided(o uint32, rx, ry, px, py float64) bool {
+	b := ix.hot
+	ne := int(b[o]) - 1
+	if ne < 0 {
+		return true
+	}
+	u, v := ix.lattice(px, py, rx, ry)
+	dxr, dyr := latLo-u, latLo-v
+	slackPR := latSlack * (math.Abs(dxr) + math.Abs(dyr))
+	p := int(o) + 2
+	for k := 0; k < ne; k++ {
+		w := binary.LittleEndian.Uint64(b[p:])
+		p += hotEdge
+		ax, ay := float64(w&latMax), float64(w>>10&latMax)
+		bx, by := float64(w>>20&latMax), float64(w>>30&latMax)
+		ex, ey := bx-ax, by-ay
+		d := ex*(v-ay) - ey*(u-ax)
+		if math.Abs(d) <= latSlack*(math.Abs(ex)+math.Abs(ey)) {
+			return true
+		}
+		if (d > 0) == (w>>47&1 == 1) {
+			continue
+		}
+		da := dxr*(ay-v) - dyr*(ax-u)
+		db := dxr*(by-v) - dyr*(bx-u)
+		if math.Abs(da) <= slackPR || math.Abs(db) <= slackPR {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLocateNearEdges aims at the compact layer's weak spot: points within
+// a few lattice units of an edge, where rounding the edges to the lattice
+// could change the answer. Each must match the exact reference, whether
+// the compact block answered or left it to the exact layer, and both must
+// happen often (else the test would not test the compact arithmetic).
+func TestLocateNearEdges(t *testing.T) {
+	areas := pukouLike(7).build()
+	ref := newReference(areas)
+	for _, cpe := range []float64{0.5, 4, 30} {
+		t.Run(fmt.Sprint(cpe), func(t *testing.T) {
+			ix, err := newPolygonIndex(areas, cpe, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ux, uy := 1/ix.invUx, 1/ix.invUy // one lattice unit, in degrees
+			rng := rand.New(rand.NewSource(propertySeed))
+			compact, exact := 0, 0
+			n := propertyPoints / 10
+			for k := 0; k < n; k++ {
+				a := areas[rng.Intn(len(areas))]
+				poly := a.Geom[rng.Intn(len(a.Geom))]
+				ring := poly[rng.Intn(len(poly))]
+				j := rng.Intn(len(ring) - 1)
+				f := rng.Float64()
+				p := orb.Point{
+					ring[j][0] + f*(ring[j+1][0]-ring[j][0]) + (rng.Float64()*6-3)*ux,
+					ring[j][1] + f*(ring[j+1][1]-ring[j][1]) + (rng.Float64()*6-3)*uy,
+				}
+				i, ok := ix.Locate(p[0], p[1])
+				if ri, rok := ref.locate(p); ri != i || rok != ok {
+					t.Fatalf("%v: Locate = %d, %v; reference %d, %v", p, i, ok, ri, rok)
+				}
+				c, r := ix.col(p[0]), ix.row(p[1])
+				if v := ix.hcells[r*ix.nx+c]; v < 0 {
+					if ix.hotUndecided(uint32(-v-1), ix.xs[c], ix.ys[r], p[0], p[1]) {
+						exact++
+					} else {
+						compact++
+					}
+				}
+			}
+			t.Logf("raster %d×%d, %d of %d mixed cells compact; %d points within 3 lattice units of an edge: %d answered by the compact layer, %d by the exact one",
+				ix.nx, ix.ny, ix.nCompact, ix.nMixed, n, compact, exact)
+			if compact < n/10 || exact < n/10 {
+				t.Fatalf("compact %d, exact %d of %d: both paths must be exercised", compact, exact, n)
+			}
+		})
+	}
+}
+
+// TestLocateCompactShare: nearly every mixed cell gets a compact block, so
+// lookups rarely pay for the exact layer.
+func TestLocateCompactShare(t *testing.T) {
+	for _, spec := range []tilingSpec{pukouLike(1), pukouLike(3)} {
+		ix, err := NewPolygonIndex(spec.build())
+		if err != nil {
+			t.Fatal(err)
+		}
+		share := float64(ix.nCompact) / float64(ix.nMixed)
+		t.Logf("%d of %d mixed cells compact (%.1f%%); hot layer %d KB", ix.nCompact, ix.nMixed, 100*share, (len(ix.hot)+4*len(ix.hcells))>>10)
+		if share < 0.9 {
+			t.Fatalf("only %.1f%% of mixed cells compact", 100*share)
+		}
+	}
 }
 
 // TestLocateCostFlat: the work per lookup (one cell word, plus the edges of
