@@ -750,6 +750,37 @@ func (l *Locator) Locate(lon, lat float64) (Location, bool) {
 	return loc, ok
 }
 
+// LocateAll appends the Location of each point to dst (the zero Location
+// when no layer contains it) and returns the extended slice: Locate's
+// answers, through each layer's PolygonIndex.LocateAll. It allocates one
+// index per point for the layers' answers, besides growing dst.
+func (l *Locator) LocateAll(dst []Location, pts []orb.Point) []Location {
+	n := len(dst)
+	dst = slices.Grow(dst, len(pts))[:n+len(pts)]
+	out := dst[n:]
+	clear(out)
+	idx := make([]int, 0, len(pts))
+	for _, layer := range []struct {
+		ix  *PolygonIndex
+		set func(*Location, string)
+	}{
+		{l.streets, func(loc *Location, c string) { loc.Street = c }},
+		{l.communities, func(loc *Location, c string) { loc.Community = c }},
+		{l.grids, func(loc *Location, c string) { loc.Grid = c }},
+	} {
+		if layer.ix == nil {
+			continue
+		}
+		idx = layer.ix.LocateAll(idx[:0], pts)
+		for k, i := range idx {
+			if i >= 0 {
+				layer.set(&out[k], layer.ix.areas[i].Code)
+			}
+		}
+	}
+	return dst
+}
+
 // Streets, Communities and Grids return the layer indexes (nil when absent).
 func (l *Locator) Streets() *PolygonIndex     { return l.streets }
 func (l *Locator) Communities() *PolygonIndex { return l.communities }

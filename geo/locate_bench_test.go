@@ -15,9 +15,11 @@ import (
 	"github.com/gridd/gridd/geo"
 )
 
-// Benchmark data sets, built once per test binary (the 72k tiling takes
+// Benchmark data sets, built once per test binary (the large ones take
 // seconds). "grids719" is the committed Pukou plan when present, else a
-// Pukou-sized synthetic tiling of 720 jittered quads (16 edges each).
+// Pukou-sized synthetic tiling of 720 jittered quads (16 edges each);
+// "pukou100" is that plan repeated 10×10 side by side (71,900 grids of the
+// real shapes: the province-sized plan of the flat-cost requirement).
 type benchSet struct {
 	name   string
 	areas  []geo.Area
@@ -40,6 +42,7 @@ func loadBenchSets(b *testing.B) map[string]*benchSet {
 			grids = geo.TestTiling(1, 30, 24, 118.45, 31.90, 0.40, 0.32)
 		}
 		benchSets["grids719"] = newBenchSet("grids719", grids)
+		benchSets["pukou100"] = newBenchSet("pukou100", repeatAreas(grids, 10, 10))
 		benchSets["communities125"] = newBenchSet("communities125", pukouCommunities(b))
 		// the same synthetic shapes at Pukou's size and at a province's
 		// (100× the grids over a 4°×3.2° box), every point inside: the
@@ -48,6 +51,40 @@ func loadBenchSets(b *testing.B) map[string]*benchSet {
 		benchSets["grids72k"] = newBenchSet("grids72k", geo.TestTiling(2, 300, 240, 117.0, 30.5, 4.0, 3.2))
 	})
 	return benchSets
+}
+
+// repeatAreas lays nx×ny copies of areas side by side, each shifted by a
+// whole bounding box (plus 0.01%, so that copies do not touch).
+func repeatAreas(areas []geo.Area, nx, ny int) []geo.Area {
+	var bb orb.Bound
+	for i, a := range areas {
+		if i == 0 {
+			bb = a.Geom.Bound()
+		}
+		bb = bb.Union(a.Geom.Bound())
+	}
+	w, h := (bb.Max[0]-bb.Min[0])*1.0001, (bb.Max[1]-bb.Min[1])*1.0001
+	out := make([]geo.Area, 0, nx*ny*len(areas))
+	for gx := 0; gx < nx; gx++ {
+		for gy := 0; gy < ny; gy++ {
+			dx, dy := float64(gx)*w, float64(gy)*h
+			for _, a := range areas {
+				mp := make(orb.MultiPolygon, len(a.Geom))
+				for pi, poly := range a.Geom {
+					mp[pi] = make(orb.Polygon, len(poly))
+					for ri, ring := range poly {
+						r := make(orb.Ring, len(ring))
+						for k, p := range ring {
+							r[k] = orb.Point{p[0] + dx, p[1] + dy}
+						}
+						mp[pi][ri] = r
+					}
+				}
+				out = append(out, geo.Area{Code: fmt.Sprintf("%s@%d,%d", a.Code, gx, gy), Geom: mp})
+			}
+		}
+	}
+	return out
 }
 
 func newBenchSet(name string, areas []geo.Area) *benchSet {
@@ -74,12 +111,13 @@ func newBenchSet(name string, areas []geo.Area) *benchSet {
 // (the PostGIS bulk join is BenchmarkLocatePostGIS in the same run).
 func BenchmarkLocate(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "communities125", "synth720", "grids72k"} {
+	for _, name := range []string{"grids719", "pukou100", "communities125", "synth720", "grids72k"} {
 		s := sets[name]
 		ix, err := geo.NewPolygonIndex(s.areas)
 		if err != nil {
 			b.Fatal(err)
 		}
+		runtime.GC() // collect the build's garbage now, not while timing
 		b.Run(name+"/index", func(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
@@ -91,7 +129,7 @@ func BenchmarkLocate(b *testing.B) {
 			}
 			sinkInt = n
 		})
-		if name == "grids72k" || name == "synth720" {
+		if name == "grids72k" || name == "synth720" || name == "pukou100" {
 			continue // the orb scan over 72k bounding boxes says nothing new
 		}
 		bbs := make([]orb.Bound, len(s.areas))
@@ -117,16 +155,38 @@ func BenchmarkLocate(b *testing.B) {
 
 var sinkInt int
 
-// BenchmarkLocateP50 times single lookups to report the median and 99th
-// percentile (the clock read, measured on empty intervals, is subtracted).
-func BenchmarkLocateP50(b *testing.B) {
+// BenchmarkLocateAll is BenchmarkLocate through the batch call, per point.
+func BenchmarkLocateAll(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "synth720", "grids72k"} {
+	for _, name := range []string{"grids719", "pukou100", "synth720", "grids72k"} {
 		s := sets[name]
 		ix, err := geo.NewPolygonIndex(s.areas)
 		if err != nil {
 			b.Fatal(err)
 		}
+		runtime.GC()
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			out := make([]int, 0, len(s.pts))
+			for b.Loop() {
+				out = ix.LocateAll(out[:0], s.pts)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.pts)), "ns/point")
+		})
+	}
+}
+
+// BenchmarkLocateP50 times single lookups to report the median and 99th
+// percentile (the clock read, measured on empty intervals, is subtracted).
+func BenchmarkLocateP50(b *testing.B) {
+	sets := loadBenchSets(b)
+	for _, name := range []string{"grids719", "pukou100", "synth720", "grids72k"} {
+		s := sets[name]
+		ix, err := geo.NewPolygonIndex(s.areas)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC() // collect the build's garbage now, not while timing
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			lat := newLatencies()
@@ -194,7 +254,7 @@ func (l *latencies) report(b *testing.B) {
 // holds.
 func BenchmarkPolygonIndexBuild(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "synth720", "grids72k"} {
+	for _, name := range []string{"grids719", "pukou100", "synth720", "grids72k"} {
 		s := sets[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -150,6 +150,54 @@ func TestPolygonIndexSmall(t *testing.T) {
 	}
 }
 
+// TestLocateAll: the batch call gives Locate's answers, point by point,
+// for random points (inside, outside, off the raster, NaN), every vertex
+// and edge midpoint, on fine and coarse rasters (exact-only cells), and
+// for batch lengths around the group size.
+func TestLocateAll(t *testing.T) {
+	areas := pukouLike(4).build()
+	var pts []orb.Point
+	rng := rand.New(rand.NewSource(propertySeed))
+	for k := 0; k < 20000; k++ {
+		pts = append(pts, orb.Point{118.40 + rng.Float64()*0.5, 31.85 + rng.Float64()*0.42})
+	}
+	pts = append(pts, orb.Point{math.NaN(), 32}, orb.Point{118.5, math.Inf(1)}, orb.Point{0, 0})
+	for _, a := range areas {
+		for _, poly := range a.Geom {
+			for _, ring := range poly {
+				for k := 0; k+1 < len(ring); k++ {
+					pts = append(pts, ring[k], orb.Point{(ring[k][0] + ring[k+1][0]) / 2, (ring[k][1] + ring[k+1][1]) / 2})
+				}
+			}
+		}
+	}
+	for _, cpe := range []float64{0.01, 4} {
+		ix, err := newPolygonIndex(areas, cpe, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, locateGroup - 1, locateGroup, locateGroup + 1, len(pts)} {
+			got := ix.LocateAll([]int{42}, pts[:n])
+			if len(got) != n+1 || got[0] != 42 {
+				t.Fatalf("cpe %v n %d: LocateAll returned %d answers (want %d after the 1 already in dst)", cpe, n, len(got)-1, n)
+			}
+			for k, p := range pts[:n] {
+				want, ok := ix.Locate(p[0], p[1])
+				if !ok {
+					want = -1
+				}
+				if got[k+1] != want {
+					t.Fatalf("cpe %v: point %d %v: LocateAll %d, Locate %d", cpe, k, p, got[k+1], want)
+				}
+			}
+		}
+	}
+	empty, _ := NewPolygonIndex(nil)
+	if got := empty.LocateAll(nil, pts[:3]); len(got) != 3 || got[0] != -1 || got[2] != -1 {
+		t.Fatalf("empty index: %v", got)
+	}
+}
+
 func TestPolygonIndexEmpty(t *testing.T) {
 	for _, areas := range [][]Area{nil, {{Code: "x"}}} {
 		ix, err := NewPolygonIndex(areas)
@@ -432,6 +480,10 @@ func TestLocator(t *testing.T) {
 			got, ok := tc.l.Locate(tc.p[0], tc.p[1])
 			if got != tc.want || ok != tc.ok {
 				t.Fatalf("Locate(%v) = %+v, %v; want %+v, %v", tc.p, got, ok, tc.want, tc.ok)
+			}
+			all := tc.l.LocateAll([]Location{{Grid: "kept"}}, []orb.Point{tc.p, tc.p})
+			if len(all) != 3 || all[0].Grid != "kept" || all[1] != tc.want || all[2] != tc.want {
+				t.Fatalf("LocateAll(%v) = %+v; want [kept %+v %+v]", tc.p, all, tc.want, tc.want)
 			}
 		})
 	}

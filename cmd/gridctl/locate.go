@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
@@ -102,21 +104,24 @@ Throughput goes to stderr.`)
 	}
 
 	t0 := time.Now()
-	out := make([]geo.Location, len(pts))
-	inside := 0
+	xy := make([]orb.Point, len(pts))
 	for i, p := range pts {
-		l, ok := loc.Locate(p.lon, p.lat)
-		if ok {
-			inside++
-			if *bdir == "" && l.Grid != "" {
-				// codes nest: the grid code starts with its community's
-				// (12 digits), which starts with its street's (9)
-				gc := bundle.GridCode(l.Grid)
-				l.Community = string(gc.Community())
-				l.Street = string(gc.Community().Street())
-			}
+		xy[i] = orb.Point{p.lon, p.lat}
+	}
+	out := loc.LocateAll(make([]geo.Location, 0, len(pts)), xy)
+	inside := 0
+	for i, l := range out {
+		if l == (geo.Location{}) {
+			continue
 		}
-		out[i] = l
+		inside++
+		if *bdir == "" && l.Grid != "" {
+			// codes nest: the grid code starts with its community's
+			// (12 digits), which starts with its street's (9)
+			gc := bundle.GridCode(l.Grid)
+			out[i].Community = string(gc.Community())
+			out[i].Street = string(gc.Community().Street())
+		}
 	}
 	lookup := time.Since(t0)
 
