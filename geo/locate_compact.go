@@ -254,10 +254,11 @@ func b2u(b bool) uint64 {
 	return 0
 }
 
-// locateGroup is how many points LocateAll fetches before answering: enough
-// cache misses in flight to hide most of a memory load's latency, few
-// enough that the group's lines stay in L1.
-const locateGroup = 16
+// locateGroup is how many points LocateAll fetches before answering: with
+// the cell loads in a loop of their own, enough are in flight to hide most
+// of a memory load's latency. Measured on the 71,900-grid plan at 16, 32,
+// 64 and 128: 20–27, 16–18, 15–17 and 15–17 ns a point.
+const locateGroup = 64
 
 // LocateAll appends to dst the area index of each point (-1 when no area
 // contains it) and returns the extended slice: the answers of Locate, point
@@ -277,8 +278,14 @@ func (ix *PolygonIndex) LocateAll(dst []int, pts []orb.Point) []int {
 				cell[j] = -1
 				continue
 			}
-			i := ix.row(lat)*ix.nx + ix.col(lon)
-			cell[j], hv[j] = int32(i), ix.hcells[i]
+			cell[j] = int32(ix.row(lat)*ix.nx + ix.col(lon))
+		}
+		// A loop of bare loads, so that as many as the core allows are in
+		// flight at once.
+		for j := range g {
+			if i := cell[j]; i >= 0 {
+				hv[j] = ix.hcells[i]
+			}
 		}
 		// Read each mixed cell's block head; the loads are independent,
 		// so they are in flight together.
