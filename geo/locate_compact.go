@@ -12,9 +12,9 @@ import (
 //
 // Once an index outgrows the caches, a lookup costs what its memory loads
 // wait for, not what it computes. On the reference machine (a 2-core VM)
-// a random dependent load costs 15–20 ns within 12 MB and 40–175 ns beyond
-// 16 MB (translation misses under nested paging), and a 72,000-grid index
-// holds 88 MB of exact blocks. So a lookup reads a compact copy of each
+// a random dependent load costs ~20 ns within 4–12 MB and 37–175 ns beyond
+// 16 MB (internal/memlat), and a 72,000-grid index holds 88 MB of exact
+// blocks. So a lookup reads a compact copy of each
 // mixed cell, a fifth of the exact block's size (24.6 MB in all at 72,000
 // grids, against 88 MB), and the exact block (cold memory) only when the
 // copy cannot vouch for the answer: 0.4% of random lookups there.
