@@ -113,11 +113,7 @@ func BenchmarkLocate(b *testing.B) {
 	sets := loadBenchSets(b)
 	for _, name := range []string{"grids719", "pukou100", "communities125", "synth720", "grids72k"} {
 		s := sets[name]
-		ix, err := geo.NewPolygonIndex(s.areas)
-		if err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC() // collect the build's garbage now, not while timing
+		ix := benchIndex(b, s)
 		b.Run(name+"/index", func(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
@@ -155,50 +151,59 @@ func BenchmarkLocate(b *testing.B) {
 
 var sinkInt int
 
-// BenchmarkLocateAll is BenchmarkLocate through the batch call, per point.
-func BenchmarkLocateAll(b *testing.B) {
+// benchIndex builds the set's index and collects the build's garbage, so
+// that a concurrent GC of it does not run inside the timed loop.
+func benchIndex(b *testing.B, s *benchSet) *geo.PolygonIndex {
+	b.Helper()
+	ix, err := geo.NewPolygonIndex(s.areas)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	return ix
+}
+
+// scaleSets are the Pukou-sized and province-sized sets of the flat-cost
+// comparison.
+var scaleSets = []string{"grids719", "pukou100", "synth720", "grids72k"}
+
+// eachIndex runs f as a sub-benchmark per set, with the set's index.
+func eachIndex(b *testing.B, names []string, f func(b *testing.B, s *benchSet, ix *geo.PolygonIndex)) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "pukou100", "synth720", "grids72k"} {
+	for _, name := range names {
 		s := sets[name]
-		ix, err := geo.NewPolygonIndex(s.areas)
-		if err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
+		ix := benchIndex(b, s)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
-			out := make([]int, 0, len(s.pts))
-			for b.Loop() {
-				out = ix.LocateAll(out[:0], s.pts)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.pts)), "ns/point")
+			f(b, s, ix)
 		})
 	}
+}
+
+// BenchmarkLocateAll is BenchmarkLocate through the batch call, per point.
+func BenchmarkLocateAll(b *testing.B) {
+	eachIndex(b, scaleSets, func(b *testing.B, s *benchSet, ix *geo.PolygonIndex) {
+		out := make([]int, 0, len(s.pts))
+		for b.Loop() {
+			out = ix.LocateAll(out[:0], s.pts)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.pts)), "ns/point")
+	})
 }
 
 // BenchmarkLocateP50 times single lookups to report the median and 99th
 // percentile (the clock read, measured on empty intervals, is subtracted).
 func BenchmarkLocateP50(b *testing.B) {
-	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "pukou100", "synth720", "grids72k"} {
-		s := sets[name]
-		ix, err := geo.NewPolygonIndex(s.areas)
-		if err != nil {
-			b.Fatal(err)
+	eachIndex(b, scaleSets, func(b *testing.B, s *benchSet, ix *geo.PolygonIndex) {
+		lat := newLatencies()
+		for i := 0; b.Loop(); i++ {
+			p := s.pts[i&(benchPoints-1)]
+			t0 := time.Now()
+			ix.Locate(p[0], p[1])
+			lat.add(i, time.Since(t0))
 		}
-		runtime.GC() // collect the build's garbage now, not while timing
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			lat := newLatencies()
-			for i := 0; b.Loop(); i++ {
-				p := s.pts[i&(benchPoints-1)]
-				t0 := time.Now()
-				ix.Locate(p[0], p[1])
-				lat.add(i, time.Since(t0))
-			}
-			lat.report(b)
-		})
-	}
+		lat.report(b)
+	})
 }
 
 // BenchmarkLocatorPukou is the three-layer call (streets, communities,
@@ -254,7 +259,7 @@ func (l *latencies) report(b *testing.B) {
 // holds.
 func BenchmarkPolygonIndexBuild(b *testing.B) {
 	sets := loadBenchSets(b)
-	for _, name := range []string{"grids719", "pukou100", "synth720", "grids72k"} {
+	for _, name := range scaleSets {
 		s := sets[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
