@@ -700,6 +700,34 @@ func TestLocateNearEdges(t *testing.T) {
 	}
 }
 
+// TestLocateThinLayer: a tilted strip 2e-11° tall has cells far below
+// the lattice's float64 resolution, so the index must keep every cell
+// exact-only (hotPrecisionOK) and still answer exactly.
+func TestLocateThinLayer(t *testing.T) {
+	h := 1e-11
+	poly := func(x0, x1 float64) orb.MultiPolygon {
+		y := func(x float64) float64 { return 32 + h*(x-118)/0.5 }
+		return orb.MultiPolygon{{{{x0, y(x0)}, {x1, y(x1)}, {x1, y(x1) + h}, {x0, y(x0) + h}, {x0, y(x0)}}}}
+	}
+	areas := []Area{{"a", poly(118, 118.25)}, {"b", poly(118.25, 118.5)}}
+	ix, err := NewPolygonIndex(areas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.nCompact != 0 {
+		t.Fatalf("%d compact cells on a raster finer than float64 can place on the lattice", ix.nCompact)
+	}
+	ref := newReference(areas)
+	rng := rand.New(rand.NewSource(propertySeed))
+	for k := 0; k < 20000; k++ {
+		p := orb.Point{117.99 + rng.Float64()*0.52, 32 + (rng.Float64()*2.4-0.2)*h}
+		i, ok := ix.Locate(p[0], p[1])
+		if ri, rok := ref.locate(p); ri != i || rok != ok {
+			t.Fatalf("%v: Locate = %d, %v; reference %d, %v", p, i, ok, ri, rok)
+		}
+	}
+}
+
 // TestLocateCompactShare: nearly every mixed cell gets a compact block, so
 // lookups rarely pay for the exact layer.
 func TestLocateCompactShare(t *testing.T) {
