@@ -2,6 +2,7 @@ package geo_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
@@ -223,4 +224,126 @@ func BenchmarkLocatePostGIS(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*len(s.pts)), "ns/point")
 		})
 	}
+}
+
+// TestNearestUnitsVsPostGIS: UnitIndex.Nearest against PostGIS KNN on
+// geography (`ORDER BY g <-> q`, sphere distance), for 3,000 units and
+// 1,000 query points, k=5, with and without a status filter. PostGIS's
+// sphere has the mean radius (6,371,008.771 m) and ours orb's equatorial
+// one, so distances are compared after scaling. The id lists must be equal
+// except where two units are tied within 1 mm at the k-th place.
+func TestNearestUnitsVsPostGIS(t *testing.T) {
+	dsn := testenv.PostGIS(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	seed := int64(20261127)
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	ix := geo.NewUnitIndex()
+	var rows [][]any
+	status := map[string]geo.UnitStatus{}
+	for i := 0; i < 3000; i++ {
+		id := fmt.Sprintf("P%04d", i)
+		lon, lat := 118.45+rng.Float64()*0.4, 31.9+rng.Float64()*0.32
+		st := geo.UnitStatus(1 + rng.Intn(3))
+		if i%97 == 0 && i > 0 { // exact duplicates of another unit's position: distance ties
+			lon, lat = rows[i-1][1].(float64), rows[i-1][2].(float64)
+		}
+		if err := ix.Upsert(id, lon, lat, st); err != nil {
+			t.Fatal(err)
+		}
+		status[id] = st
+		rows = append(rows, []any{id, lon, lat, int(st)})
+	}
+	for _, q := range []string{
+		`CREATE TEMP TABLE units (id text PRIMARY KEY, lon float8, lat float8, st int, g geography(Point, 4326))`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"units"}, []string{"id", "lon", "lat", "st"}, pgx.CopyFromRows(rows)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE units SET g = ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography`,
+		`CREATE INDEX ON units USING gist (g)`,
+		`ANALYZE units`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const k, scale = 5, 6371008.771 / geo.EarthRadiusM
+	ties := 0
+	for n := 0; n < 1000; n++ {
+		lon, lat := 118.40+rng.Float64()*0.5, 31.85+rng.Float64()*0.42
+		for _, filtered := range []bool{false, true} {
+			var keep func(string, geo.UnitStatus) bool
+			where := ""
+			if filtered {
+				keep = func(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
+				where = fmt.Sprintf("WHERE st = %d", int(geo.UnitAvailable))
+			}
+			got := ix.Nearest(lon, lat, k, keep)
+			pg, err := conn.Query(ctx, `SELECT id, ST_Distance(g, q, false) FROM units,
+				(SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography AS q) s `+where+`
+				ORDER BY g <-> q LIMIT $3`, lon, lat, k+3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []pgHit
+			for pg.Next() {
+				var h pgHit
+				if err := pg.Scan(&h.id, &h.d); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, h)
+			}
+			if err := pg.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != k || len(want) < k {
+				t.Fatalf("(%v, %v) filtered=%v: %d neighbours, PostGIS %d", lon, lat, filtered, len(got), len(want))
+			}
+			for i := 0; i < k; i++ {
+				d := got[i].DistanceM * scale
+				if math.Abs(d-want[i].d) > 1e-3+1e-9*want[i].d {
+					t.Fatalf("(%v, %v) filtered=%v: neighbour %d at %.4f m (scaled), PostGIS's %d-th at %.4f m", lon, lat, filtered, i, d, i, want[i].d)
+				}
+				if got[i].ID != want[i].id {
+					// allowed only within a tie: PostGIS's order among
+					// equal distances is not by id
+					if math.Abs(want[i].d-pgDist(want, got[i].ID)) > 1e-3 {
+						t.Fatalf("(%v, %v) filtered=%v: neighbour %d is %s, PostGIS says %s (%.4f m vs %.4f m)", lon, lat, filtered, i, got[i].ID, want[i].id, d, want[i].d)
+					}
+					ties++
+				}
+				if filtered && status[got[i].ID] != geo.UnitAvailable {
+					t.Fatalf("filter let %s (%v) through", got[i].ID, status[got[i].ID])
+				}
+			}
+		}
+	}
+	t.Logf("2,000 k=%d queries agree with PostGIS geography KNN (%d places differ only in the order of units tied within 1 mm)", k, ties)
+}
+
+// pgHit is one row of a PostGIS KNN answer.
+type pgHit struct {
+	id string
+	d  float64
+}
+
+// pgDist is the distance PostGIS gave id in hits, or +Inf.
+func pgDist(hits []pgHit, id string) float64 {
+	for _, h := range hits {
+		if h.id == id {
+			return h.d
+		}
+	}
+	return math.Inf(1)
 }
