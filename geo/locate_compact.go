@@ -209,12 +209,27 @@ func clipUnit(ax, ay, bx, by float64) (t0, t1 float64, hit bool) {
 // locateHot answers from the compact block at o of cell i (corner rx, ry),
 // falling back to the exact block when the lattice cannot vouch.
 func (ix *PolygonIndex) locateHot(o uint32, i int, rx, ry, px, py float64) (int, bool) {
+	mask, cands, decided := ix.hotCount(o, rx, ry, px, py)
+	if !decided {
+		return ix.locateMixed(uint32(-ix.cells[i]-1), rx, ry, px, py)
+	}
+	if mask == 0 {
+		return -1, false // not on any edge (all more than latSlack away), so outside
+	}
+	q := cands + hotCand*bits.TrailingZeros64(mask)
+	return int(binary.LittleEndian.Uint32(ix.hot[q:]) & hotMaxArea), true
+}
+
+// hotCount counts the crossings in the compact block at o: the candidates'
+// states at (px, py) as bits, where the block's candidates start, and
+// whether the lattice vouches for them (false for an exact-only cell).
+func (ix *PolygonIndex) hotCount(o uint32, rx, ry, px, py float64) (mask uint64, cands int, decided bool) {
 	b := ix.hot
 	ne := int(b[o]) - 1
 	if ne < 0 {
-		return ix.locateMixed(uint32(-ix.cells[i]-1), rx, ry, px, py)
+		return 0, 0, false
 	}
-	mask := uint64(b[o+1])
+	mask = uint64(b[o+1])
 	u, v := ix.lattice(px, py, rx, ry)
 	dxr, dyr := latLo-u, latLo-v
 	slackPR := latSlack * (math.Abs(dxr) + math.Abs(dyr))
@@ -237,14 +252,7 @@ func (ix *PolygonIndex) locateHot(o uint32, i int, rx, ry, px, py float64) (int,
 			opp&(b2u(math.Abs(da) <= slackPR)|b2u(math.Abs(db) <= slackPR))
 		mask ^= (1<<(meta&7) | 1<<(meta>>3&7)) & -(opp & (b2u(da > 0) ^ b2u(db > 0)))
 	}
-	if bad != 0 {
-		return ix.locateMixed(uint32(-ix.cells[i]-1), rx, ry, px, py)
-	}
-	if mask == 0 {
-		return -1, false // not on any edge (all more than latSlack away), so outside
-	}
-	q := p + hotCand*bits.TrailingZeros64(mask)
-	return int(binary.LittleEndian.Uint32(b[q:]) & hotMaxArea), true
+	return mask, p, bad == 0
 }
 
 func b2u(b bool) uint64 {

@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -617,37 +616,10 @@ func (ix *PolygonIndex) work(lon, lat float64) int {
 }
 
 // hotUndecided reports whether the compact block at o leaves (px, py) to
-// the exact layer (the same tests as locateHot, without the answer).
+// the exact layer.
 func (ix *PolygonIndex) hotUndecided(o uint32, rx, ry, px, py float64) bool {
-	b := ix.hot
-	ne := int(b[o]) - 1
-	if ne < 0 {
-		return true
-	}
-	u, v := ix.lattice(px, py, rx, ry)
-	dxr, dyr := latLo-u, latLo-v
-	slackPR := latSlack * (math.Abs(dxr) + math.Abs(dyr))
-	p := int(o) + 2
-	for k := 0; k < ne; k++ {
-		w := binary.LittleEndian.Uint64(b[p:])
-		p += hotEdge
-		ax, ay := float64(w&latMax), float64(w>>10&latMax)
-		bx, by := float64(w>>20&latMax), float64(w>>30&latMax)
-		ex, ey := bx-ax, by-ay
-		d := ex*(v-ay) - ey*(u-ax)
-		if math.Abs(d) <= latSlack*(math.Abs(ex)+math.Abs(ey)) {
-			return true
-		}
-		if (d > 0) == (w>>47&1 == 1) {
-			continue
-		}
-		da := dxr*(ay-v) - dyr*(ax-u)
-		db := dxr*(by-v) - dyr*(bx-u)
-		if math.Abs(da) <= slackPR || math.Abs(db) <= slackPR {
-			return true
-		}
-	}
-	return false
+	_, _, decided := ix.hotCount(o, rx, ry, px, py)
+	return !decided
 }
 
 // TestLocateNearEdges aims at the compact layer's weak spot: points within
