@@ -313,7 +313,7 @@ func (ix *PolygonIndex) LocateAll(dst []int, pts []orb.Point) []int {
 				c, r := i%ix.nx, i/ix.nx
 				var a int
 				var ok bool
-				if head[j] == 0 { // exact-only
+				if head[j] == 0 { // exact-only (testing head also keeps its early load)
 					a, ok = ix.locateMixed(uint32(-ix.cells[i]-1), ix.xs[c], ix.ys[r], p[0], p[1])
 				} else {
 					a, ok = ix.locateHot(uint32(-hv[j]-1), i, ix.xs[c], ix.ys[r], p[0], p[1])
