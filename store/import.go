@@ -118,3 +118,25 @@ func DecideImport(req ImportRequest, stored *bundle.Bundle, published *gridplan.
 	}
 	return d, nil
 }
+
+// Decide reads, through the backend's readers and under its import lock,
+// what DecideImport needs (the stored bundle when req brings none, the
+// published plan when req brings a bundle; NotFound reads as none) and
+// decides.
+func Decide(req ImportRequest, storedBundle func() (*bundle.Bundle, error), published func() (*gridplan.Plan, error)) (ImportPlan, error) {
+	var b *bundle.Bundle
+	if req.Bundle == nil {
+		var err error
+		if b, err = storedBundle(); err != nil && !errs.Is(err, errs.NotFound) {
+			return ImportPlan{}, err
+		}
+	}
+	var p *gridplan.Plan
+	if req.Bundle != nil {
+		var err error
+		if p, err = published(); err != nil && !errs.Is(err, errs.NotFound) {
+			return ImportPlan{}, err
+		}
+	}
+	return DecideImport(req, b, p)
+}

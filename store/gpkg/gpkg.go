@@ -42,6 +42,20 @@ type DB struct {
 	// afterCommit, when set, runs after a write transaction commits (the
 	// place for publishing change events).
 	afterCommit func(what string)
+	// importHook, when set, is called at the named steps of an import
+	// inside its transaction (tests kill the process there).
+	importHook func(step string)
+}
+
+// SetImportHook has f called at each named step of an import ("decided",
+// "bundle", "plan", "publish"), inside the transaction, before commit.
+// For crash tests; not safe to call while imports run.
+func (db *DB) SetImportHook(f func(step string)) { db.importHook = f }
+
+func (db *DB) hook(step string) {
+	if db.importHook != nil {
+		db.importHook(step)
+	}
 }
 
 // Open opens (creating if missing) the GeoPackage file at path and brings
