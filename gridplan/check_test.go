@@ -66,4 +66,3 @@ func TestPlanCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { wantField(t, tc.plan.Check(), tc.field) })
 	}
 }
-

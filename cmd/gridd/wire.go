@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 
 	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/bundle"
@@ -11,7 +9,6 @@ import (
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
-	"github.com/gridd/gridd/store/postgis"
 )
 
 // newLocator builds /locate's directory for a catalogue snapshot: the
@@ -38,15 +35,6 @@ func newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolP
 		}
 		return a, nil
 	}, nil
-}
-
-func openPostGIS(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
-	db, err := postgis.Open(ctx, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open PostGIS (DATABASE_URL): %w", err)
-	}
-	log.Info("store", "kind", "postgis")
-	return db, nil
 }
 
 func unitStatus(s store.PatrolStatus) geo.UnitStatus {
