@@ -1,4 +1,4 @@
-package gridplan
+package partition
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -32,34 +33,17 @@ const starts = 2
 // public API.
 func GridCount(h, target int) int { return bundle.GridCount(h, target) }
 
-func (p Params) check() error {
-	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 {
-		return errs.E(errs.Invalid, "params", "targets must be positive, got urban %d rural %d", p.UrbanTarget, p.RuralTarget)
-	}
-	if !(p.TolerancePct > 0 && p.TolerancePct < 100) {
-		return errs.E(errs.Invalid, "params", "tolerance_pct must be in (0, 100), got %v", p.TolerancePct)
-	}
-	return nil
-}
-
-func (p Params) target(k bundle.Kind) int {
-	if k == bundle.Rural {
-		return p.RuralTarget
-	}
-	return p.UrbanTarget
-}
-
 // commJob is one community's planning input.
 type commJob struct {
 	comm      *bundle.Community
 	buildings []int // indices into b.Buildings
-	locked    []Grid
-	previous  []Grid
+	locked    []gridplan.Grid
+	previous  []gridplan.Grid
 }
 
 // commResult is one community's grids.
 type commResult struct {
-	grids []Grid
+	grids []gridplan.Grid
 	own   []bool // grid made for one building too big for a grid
 }
 
@@ -76,12 +60,12 @@ func tooBig(h, target int, tolPct float64) bool {
 // planned in parallel on GOMAXPROCS workers. Locked grids are kept as they
 // are; with Previous set, a community whose previous grids are given starts
 // from them, which keeps most households in their grid.
-func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report, error) {
+func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.Plan, *Report, error) {
 	start := time.Now()
 	if b == nil {
 		return nil, nil, errs.E(errs.Invalid, "bundle", "is nil")
 	}
-	if err := p.check(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, nil, err
 	}
 	if len(b.Communities) == 0 {
@@ -95,7 +79,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 		if _, dup := byCode[c.Code]; dup {
 			return nil, nil, errs.E(errs.Invalid, "bundle", "community %s appears twice", c.Code)
 		}
-		if err := checkAreal(c.Geom); err != nil {
+		if err := gridplan.CheckAreal(c.Geom); err != nil {
 			return nil, nil, errs.E(errs.Invalid, "community "+string(c.Code), "%v", err)
 		}
 		byCode[c.Code] = i
@@ -104,18 +88,18 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 	}
 	for _, grp := range []struct {
 		name  string
-		grids []Grid
-		put   func(j *commJob, g Grid)
+		grids []gridplan.Grid
+		put   func(j *commJob, g gridplan.Grid)
 	}{
-		{"locked", p.Locked, func(j *commJob, g Grid) { j.locked = append(j.locked, g) }},
-		{"previous", p.Previous, func(j *commJob, g Grid) { j.previous = append(j.previous, g) }},
+		{"locked", p.Locked, func(j *commJob, g gridplan.Grid) { j.locked = append(j.locked, g) }},
+		{"previous", p.Previous, func(j *commJob, g gridplan.Grid) { j.previous = append(j.previous, g) }},
 	} {
 		for gi, g := range grp.grids {
 			i, ok := byCode[g.Community]
 			if !ok {
 				return nil, nil, errs.E(errs.Invalid, fmt.Sprintf("%s[%d]", grp.name, gi), "grid %s names unknown community %s", g.Code, g.Community)
 			}
-			if err := checkAreal(g.Geom); err != nil {
+			if err := gridplan.CheckAreal(g.Geom); err != nil {
 				return nil, nil, errs.E(errs.Invalid, fmt.Sprintf("%s[%d]", grp.name, gi), "grid %s: %v", g.Code, err)
 			}
 			grp.put(&jobs[i], g)
@@ -172,7 +156,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 		}
 		return nil, nil, err
 	}
-	plan := &Plan{Status: Draft, Params: p}
+	plan := &gridplan.Plan{Status: gridplan.Draft, Params: p}
 	own := map[bundle.GridCode]bool{}
 	for _, r := range results {
 		plan.Grids = append(plan.Grids, r.grids...)
@@ -195,7 +179,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 // safePlan plans one community; a panic (a bug on an unforeseen shape)
 // becomes an Internal error naming the community instead of taking the
 // caller's process down.
-func safePlan(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) (res commResult, err error) {
+func safePlan(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan.Params) (res commResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errs.Wrap(errs.Internal, fmt.Errorf("panic: %v", r), "partition failed")
@@ -210,15 +194,15 @@ func communitySeed(seed int64, c bundle.CommunityCode) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
 }
 
-func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) (commResult, error) {
+func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan.Params) (commResult, error) {
 	c := j.comm
-	target := p.target(c.Kind)
-	mk := func(geom orb.MultiPolygon) Grid {
-		return Grid{Community: c.Code, Street: c.Street, Kind: c.Kind, Target: target, Geom: geom}
+	target := p.Target(c.Kind)
+	mk := func(geom orb.MultiPolygon) gridplan.Grid {
+		return gridplan.Grid{Community: c.Code, Street: c.Street, Kind: c.Kind, Target: target, Geom: geom}
 	}
 	region := c.Geom
 	buildings := j.buildings
-	var out []Grid
+	var out []gridplan.Grid
 	if len(j.locked) > 0 {
 		// The locked grids keep their shape and code; the rest of the
 		// community is planned around them.
@@ -367,7 +351,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 	if len(region) == 1 {
 		geoms = repairParts(geoms, buildings, b)
 	}
-	var fresh []Grid
+	var fresh []gridplan.Grid
 	var own []int // indices into out of the grids made for one big building
 	for part := 0; part < k; part++ {
 		if len(geoms[part]) == 0 {
@@ -395,7 +379,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 
 // finish numbers new grids, counts households and returns the community's
 // grids.
-func finish(b *bundle.Bundle, c *bundle.Community, grids []Grid, locked []Grid, buildings []int) (commResult, error) {
+func finish(b *bundle.Bundle, c *bundle.Community, grids []gridplan.Grid, locked []gridplan.Grid, buildings []int) (commResult, error) {
 	if err := numberGrids(c, grids); err != nil {
 		return commResult{}, err
 	}
@@ -432,7 +416,7 @@ func finish(b *bundle.Bundle, c *bundle.Community, grids []Grid, locked []Grid, 
 // current row; rows are read north to south and each row west to east.
 // Grids that already have a code (locked, or kept from a previous plan)
 // keep it.
-func numberGrids(c *bundle.Community, grids []Grid) error {
+func numberGrids(c *bundle.Community, grids []gridplan.Grid) error {
 	used := map[int]bool{}
 	var todo []int
 	for i, g := range grids {
@@ -588,7 +572,7 @@ func (g *graph) linkComponents() {
 // warmLabels starts from a previous plan: a node goes to the previous grid
 // holding its centre; parts are made connected, then split or merged until
 // there are k. It returns the codes the parts keep ("" for new parts).
-func (g *graph) warmLabels(rng *rand.Rand, t *cellTable, prev []Grid, k int, mean float64) ([]int32, []bundle.GridCode) {
+func (g *graph) warmLabels(rng *rand.Rand, t *cellTable, prev []gridplan.Grid, k int, mean float64) ([]int32, []bundle.GridCode) {
 	label := make([]int32, g.n)
 	bounds := make([]orb.Bound, len(prev))
 	for i := range prev {
