@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
@@ -21,7 +22,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 	}
 	var id gridplan.PlanID
 	err = db.write(ctx, "plan", func(tx *sql.Tx) (err error) {
-		id, err = insertPlan(ctx, tx, p, e)
+		id, err = insertPlan(ctx, db.now(), tx, p, e)
 		return err
 	})
 	if err != nil {
@@ -31,7 +32,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 }
 
 // insertPlan inserts p as a draft in tx and returns its id.
-func insertPlan(ctx context.Context, tx *sql.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
+func insertPlan(ctx context.Context, now time.Time, tx *sql.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
 	var parent any
 	if p.Parent != 0 {
 		var n int
@@ -46,7 +47,7 @@ func insertPlan(ctx context.Context, tx *sql.Tx, p *gridplan.Plan, e store.Encod
 	var id gridplan.PlanID
 	err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
 		VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
-		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, fmtTime(store.Now())).Scan(&id)
+		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, fmtTime(now)).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -193,10 +194,10 @@ func planStatus(ctx context.Context, tx *sql.Tx, id gridplan.PlanID) (gridplan.S
 // transaction; it also refreshes the grids feature table. Publishing the
 // published plan again is a no-op.
 func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
-	return db.write(ctx, "publish", func(tx *sql.Tx) error { return publish(ctx, tx, id) })
+	return db.write(ctx, "publish", func(tx *sql.Tx) error { return publish(ctx, db.now(), tx, id) })
 }
 
-func publish(ctx context.Context, tx *sql.Tx, id gridplan.PlanID) error {
+func publish(ctx context.Context, now time.Time, tx *sql.Tx, id gridplan.PlanID) error {
 	st, err := planStatus(ctx, tx, id)
 	if err != nil || st == gridplan.Published {
 		return err
@@ -204,7 +205,7 @@ func publish(ctx context.Context, tx *sql.Tx, id gridplan.PlanID) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(store.Now()), int64(id)); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(now), int64(id)); err != nil {
 		return err
 	}
 	return refreshGrids(ctx, tx)

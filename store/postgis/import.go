@@ -65,12 +65,12 @@ func (db *DB) Import(ctx context.Context, req store.ImportRequest) (store.Import
 		if req.Plan == nil {
 			return nil
 		}
-		if res.Plan, err = insertPlan(ctx, tx, req.Plan, enc); err != nil {
+		if res.Plan, err = insertPlan(ctx, db.now(), tx, req.Plan, enc); err != nil {
 			return err
 		}
 		db.hook("plan")
 		if req.Publish {
-			if err := publish(ctx, tx, res.Plan); err != nil {
+			if err := publish(ctx, db.now(), tx, res.Plan); err != nil {
 				return err
 			}
 			res.Published = true

@@ -29,7 +29,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 	}
 	var id gridplan.PlanID
 	err = db.write(ctx, "plan", func(tx pgx.Tx) (err error) {
-		id, err = insertPlan(ctx, tx, p, e)
+		id, err = insertPlan(ctx, db.now(), tx, p, e)
 		return err
 	})
 	if err != nil {
@@ -39,7 +39,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 }
 
 // insertPlan inserts p as a draft in tx and returns its id.
-func insertPlan(ctx context.Context, tx pgx.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
+func insertPlan(ctx context.Context, now time.Time, tx pgx.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
 	var parent *int64
 	if p.Parent != 0 {
 		var exists bool
@@ -55,7 +55,7 @@ func insertPlan(ctx context.Context, tx pgx.Tx, p *gridplan.Plan, e store.Encode
 	var id gridplan.PlanID
 	err := tx.QueryRow(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
 		VALUES ($1, 'draft', $2, $3::jsonb, $4::jsonb, $5) RETURNING id`,
-		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, store.Now()).Scan(&id)
+		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, now).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -192,10 +192,10 @@ func lockPlan(ctx context.Context, tx pgx.Tx, id gridplan.PlanID) (gridplan.Stat
 // published plan and archives the one published before, in one
 // transaction. Publishing the published plan again is a no-op.
 func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
-	return db.write(ctx, "publish", func(tx pgx.Tx) error { return publish(ctx, tx, id) })
+	return db.write(ctx, "publish", func(tx pgx.Tx) error { return publish(ctx, db.now(), tx, id) })
 }
 
-func publish(ctx context.Context, tx pgx.Tx, id gridplan.PlanID) error {
+func publish(ctx context.Context, now time.Time, tx pgx.Tx, id gridplan.PlanID) error {
 	st, err := lockPlan(ctx, tx, id)
 	if err != nil || st == gridplan.Published {
 		return err
@@ -203,7 +203,7 @@ func publish(ctx context.Context, tx pgx.Tx, id gridplan.PlanID) error {
 	if _, err := tx.Exec(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE plans SET status = 'published', published_at = $2 WHERE id = $1`, int64(id), store.Now())
+	_, err = tx.Exec(ctx, `UPDATE plans SET status = 'published', published_at = $2 WHERE id = $1`, int64(id), now)
 	return err
 }
 

@@ -45,6 +45,21 @@ type DB struct {
 	// importHook, when set, is called at the named steps of an import
 	// inside its transaction (tests kill the process there).
 	importHook func(step string)
+	// clock gives the times plans are created and published at
+	// (store.Now unless SetClock injected another).
+	clock func() time.Time
+}
+
+// SetClock injects the clock the store stamps plans with (tests; call
+// before use).
+func (db *DB) SetClock(now func() time.Time) { db.clock = now }
+
+// now is the store's clock at the precision both stores keep.
+func (db *DB) now() time.Time {
+	if db.clock == nil {
+		return store.Now()
+	}
+	return db.clock().UTC().Truncate(time.Microsecond)
 }
 
 // SetImportHook has f called at each named step of an import ("decided",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -248,5 +249,34 @@ func testConcurrentImports(t *testing.T, s store.Store) {
 	snap := mustSnapshot(t, s)
 	if ok == 0 || snap.District == "" || snap.District != snap.Published || snap.Plans != ok {
 		t.Fatalf("after %d successful concurrent imports: %+v; want one run's district with its own plan, %d plans", ok, snap, ok)
+	}
+}
+
+// Clocked is a store whose clock can be injected (both backends are).
+type Clocked interface {
+	SetClock(now func() time.Time)
+}
+
+// testInjectedClock: plans are stamped with the injected clock, created
+// and published.
+func testInjectedClock(t *testing.T, s store.Store) {
+	c, ok := s.(Clocked)
+	if !ok {
+		t.Skip("the store's clock cannot be injected")
+	}
+	at := time.Date(2031, 5, 6, 7, 8, 9, 123456000, time.UTC)
+	c.SetClock(func() time.Time { return at })
+	ctx := ctxT(t)
+	b, p := ImportInput("clock", 25)
+	res, err := s.Import(ctx, store.ImportRequest{Bundle: b, Plan: p, Publish: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Plan(ctx, res.Plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CreatedAt.Equal(at) || !got.PublishedAt.Equal(at) {
+		t.Fatalf("created %v, published %v; want the injected %v", got.CreatedAt, got.PublishedAt, at)
 	}
 }

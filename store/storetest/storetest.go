@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ImportValidatesPlan", func(t *testing.T) { testImportValidatesPlan(t, fresh(t)) })
 	t.Run("ImportRefusesMisfitBundle", func(t *testing.T) { testImportMisfitBundle(t, fresh(t)) })
 	t.Run("ConcurrentImports", func(t *testing.T) { testConcurrentImports(t, fresh(t)) })
+	t.Run("InjectedClock", func(t *testing.T) { testInjectedClock(t, fresh(t)) })
 }
 
 func ctxT(t *testing.T) context.Context {
