@@ -3,8 +3,10 @@ package gridplan
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/peterstace/simplefeatures/geom"
@@ -245,8 +247,9 @@ func problem(err error) string {
 	return err.Error()
 }
 
-// tiling checks, community by community, that the grids cover it with no
-// gap, overlap or overhang, and that every community has grids.
+// tiling checks, community by community (in parallel: the overlays are
+// most of Validate's time), that the grids cover it with no gap, overlap
+// or overhang, and that every community has grids.
 func (v *validator) tiling() {
 	byComm := map[bundle.CommunityCode][]int{}
 	broken := map[bundle.CommunityCode]bool{}
@@ -257,25 +260,48 @@ func (v *validator) tiling() {
 		byComm[g.Community] = append(byComm[g.Community], i)
 		broken[g.Community] = broken[g.Community] || !v.ok[i]
 	}
+	found := make([]Findings, len(v.b.Communities))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				found[i] = v.tileCommunity(&v.b.Communities[i], byComm[v.b.Communities[i].Code])
+			}
+		}()
+	}
 	for i := range v.b.Communities {
 		c := &v.b.Communities[i]
-		idx := byComm[c.Code]
-		switch {
+		switch idx := byComm[c.Code]; {
 		case len(idx) == 0:
 			v.add(nil, c.Code, RuleNoGrids, Error, 0, 1, "community %s has no grids", c.Code)
 		case broken[c.Code]:
 			// Its invalid grids are reported; an overlay of them would not be
 			// trustworthy.
 		default:
-			v.tileCommunity(c, idx)
+			next <- i
 		}
+	}
+	close(next)
+	wg.Wait()
+	for _, fs := range found {
+		v.out = append(v.out, fs...)
 	}
 }
 
-func (v *validator) tileCommunity(c *bundle.Community, idx []int) {
+func (v *validator) tileCommunity(c *bundle.Community, idx []int) (out Findings) {
+	add := func(g *Grid, rule Rule, value, limit float64, format string, args ...any) {
+		f := Finding{Community: c.Code, Rule: rule, Severity: Error, Value: value, Limit: limit, Msg: fmt.Sprintf(format, args...)}
+		if g != nil {
+			f.Grid = g.Code
+		}
+		out = append(out, f)
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			v.add(nil, c.Code, RuleValid, Error, 0, 0, "cannot overlay the community's grids: %v", r)
+			add(nil, RuleValid, 0, 0, "cannot overlay the community's grids: %v", r)
 		}
 	}()
 	cg := sfgeom.FromOrb(c.Geom)
@@ -287,14 +313,14 @@ func (v *validator) tileCommunity(c *bundle.Community, idx []int) {
 	}
 	union, err := geom.UnionMany(gs)
 	if err != nil {
-		v.add(nil, c.Code, RuleValid, Error, 0, 0, "cannot overlay the community's grids: %v", err)
-		return
+		add(nil, RuleValid, 0, 0, "cannot overlay the community's grids: %v", err)
+		return out
 	}
 	if gap, err := geom.Difference(cg, union); err == nil {
 		if a := gap.Area() * v.scaleM2; a > MaxGapM2 {
 			at := gap.Centroid()
 			xy, _ := at.XY()
-			v.add(nil, c.Code, RuleGap, Error, a, MaxGapM2, "%.1f m² of community %s is covered by no grid (near %.6f, %.6f)", a, c.Code, xy.X, xy.Y)
+			add(nil, RuleGap, a, MaxGapM2, "%.1f m² of community %s is covered by no grid (near %.6f, %.6f)", a, c.Code, xy.X, xy.Y)
 		}
 	}
 	if out, err := geom.Difference(union, cg); err == nil && out.Area()*v.scaleM2 > MaxOutsideM2 {
@@ -304,17 +330,18 @@ func (v *validator) tileCommunity(c *bundle.Community, idx []int) {
 				continue
 			}
 			if a := d.Area() * v.scaleM2; a > MaxOutsideM2 {
-				v.add(&v.p.Grids[i], "", RuleOutside, Error, a, MaxOutsideM2, "%.1f m² outside community %s", a, c.Code)
+				add(&v.p.Grids[i], RuleOutside, a, MaxOutsideM2, "%.1f m² outside community %s", a, c.Code)
 			}
 		}
 	}
 	if (sum-union.Area())*v.scaleM2 > MaxOverlapM2 {
-		v.overlaps(idx, gs)
+		out = append(out, v.overlaps(c.Code, idx, gs)...)
 	}
+	return out
 }
 
 // overlaps reports each pair of grids sharing more than MaxOverlapM2.
-func (v *validator) overlaps(idx []int, gs []geom.Geometry) {
+func (v *validator) overlaps(c bundle.CommunityCode, idx []int, gs []geom.Geometry) (out Findings) {
 	for a := range idx {
 		ba := v.p.Grids[idx[a]].Geom.Bound()
 		for b := a + 1; b < len(idx); b++ {
@@ -327,10 +354,12 @@ func (v *validator) overlaps(idx []int, gs []geom.Geometry) {
 			}
 			if ar := x.Area() * v.scaleM2; ar > MaxOverlapM2 {
 				other := v.p.Grids[idx[b]].Code
-				v.add(&v.p.Grids[idx[a]], "", RuleOverlap, Error, ar, MaxOverlapM2, "overlaps grid %s by %.1f m²", other, ar)
+				out = append(out, Finding{Grid: v.p.Grids[idx[a]].Code, Community: c, Rule: RuleOverlap, Severity: Error, Value: ar, Limit: MaxOverlapM2,
+					Msg: fmt.Sprintf("overlaps grid %s by %.1f m²", other, ar)})
 			}
 		}
 	}
+	return out
 }
 
 // households recounts each grid's households from the buildings with

@@ -99,7 +99,10 @@ func TestImportKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills subprocesses")
 	}
-	const rounds = 24
+	rounds := 24
+	if raceEnabled {
+		rounds = 6
+	}
 	oldDir, oldPlan := importFiles(t, "old", 41)
 	newDir, newPlan := importFiles(t, "new", 42)
 	for _, ks := range killStores(t) {
