@@ -299,3 +299,12 @@ const (
 	DuplicateRadiusM = 50.0
 	DuplicateWindow  = 24 * time.Hour
 )
+
+// ProblemExtra names the stage and the allowed actions in the HTTP problem.
+func (e *StageError) ProblemExtra() map[string]any {
+	allowed := e.Allowed
+	if allowed == nil {
+		allowed = []Action{}
+	}
+	return map[string]any{"stage": e.Stage, "allowed_actions": allowed}
+}

@@ -217,3 +217,8 @@ func (e *UnitBusyError) Unwrap() error { return e.err() }
 func (e *UnitBusyError) err() *errs.Error {
 	return errs.E(errs.Conflict, "unit", "unit %s holds case %d", e.Unit, e.Case)
 }
+
+// ProblemExtra names the unit and the case it holds in the HTTP problem.
+func (e *UnitBusyError) ProblemExtra() map[string]any {
+	return map[string]any{"unit": e.Unit, "held_case": e.Case}
+}
