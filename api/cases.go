@@ -224,8 +224,16 @@ func (s *Server) postCaseEvent(w http.ResponseWriter, r *http.Request) error {
 // thing acted on (a unit's own case, an intake key's own reports).
 func (s *Server) caseRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	post := func(path string, h handlerFunc) { r.Handle(path, s.adapt(h)).Methods(http.MethodPost) }
-	post("/incidents", s.postIncident)
-	get("/incidents", s.listIncidents)
+	// One route per path (the OpenAPI document has one item per path).
+	getPost := func(path string, g, p handlerFunc) {
+		r.Handle(path, s.adapt(func(w http.ResponseWriter, req *http.Request) error {
+			if req.Method == http.MethodPost {
+				return p(w, req)
+			}
+			return g(w, req)
+		})).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	}
+	getPost("/incidents", s.listIncidents, s.postIncident)
 	get("/incidents/{id}", s.getIncident)
 	r.Handle("/incidents/{id}/location", s.adapt(s.putIncidentLocation)).Methods(http.MethodPut)
 	post("/incidents/{id}/unlink", s.unlinkIncident)
@@ -235,7 +243,6 @@ func (s *Server) caseRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	get("/kpis", s.getKPIs)
 	get("/open311/v2/services.json", s.open311(s.open311ServicesJSON))
 	get("/open311/v2/services.xml", s.open311(s.open311ServicesXML))
-	post("/open311/v2/requests.json", s.open311(s.open311Post))
-	get("/open311/v2/requests.json", s.open311(s.open311List))
+	getPost("/open311/v2/requests.json", s.open311(s.open311List), s.open311(s.open311Post))
 	get("/open311/v2/requests/{id}.json", s.open311(s.open311Get))
 }
