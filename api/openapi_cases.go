@@ -54,7 +54,9 @@ func addCasePaths(paths obj, jsonResp func(string, obj) obj) {
 	paths["/kpis"] = obj{"get": with(getOp("kpis", "Evaluation figures for the district, a street, community or grid (dispatcher, planner)",
 		jsonResp("KPIs", anyObj), "400", "401", "403"), keyed, q("level", "district, street, community or grid"), q("code", ""),
 		q("from", "RFC 3339"), q("to", "RFC 3339"))}
-	open311 := func(desc string) obj { return obj{"description": desc, "content": obj{"application/json": obj{"schema": anyList}}} }
+	open311 := func(desc string) obj {
+		return obj{"description": desc, "content": obj{"application/json": obj{"schema": anyList}}}
+	}
 	paths["/open311/v2/services.json"] = obj{"get": with(getOp("open311Services", "Open311 GeoReport v2 services (the category table)", open311("Services")), optional)}
 	paths["/open311/v2/services.xml"] = obj{"get": with(getOp("open311ServicesXML", "Open311 GeoReport v2 services as XML",
 		obj{"description": "Services", "content": obj{"text/xml": obj{"schema": obj{"type": "string"}}}}), optional)}
