@@ -36,10 +36,10 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 			count(*) FILTER (WHERE closed_at <= due_at),
 			count(*) FILTER (WHERE closed_at IS NOT NULL AND rework > 0),
 			count(*) FILTER (WHERE path = 'on_site'),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - reported_at) / 60), -1),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - dispatched_at) / 60), -1),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - dispatched_at) / 60), -1),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - reported_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', dispatched_at - reported_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', accepted_at - dispatched_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', arrived_at - dispatched_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - reported_at) / 60), -1),
 			avg(satisfaction), count(satisfaction)
 			FROM cases WHERE `+sel, args...).Scan(&k.Cases, &k.Closed, &k.Due, &closedOnTime, &reworked, &onSite,
 			&k.Median.Dispatch, &k.Median.Accept, &k.Median.Arrive, &k.Median.Close, &satMean, &k.Satisfaction.Count)
@@ -51,15 +51,7 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 		if satMean != nil {
 			k.Satisfaction.Mean = *satMean
 		}
-		for col, m := range map[string]map[string]int{"channel": k.ByChannel, "category": k.ByCategory} {
-			if err := countBy(ctx, tx, col, sel, args, m); err != nil {
-				return err
-			}
-		}
-		if k.Workload.Departments, err = workload(ctx, tx, "department", sel, args); err != nil {
-			return err
-		}
-		k.Workload.Units, err = workload(ctx, tx, "unit", sel, args)
+		k.Workload.Departments, k.Workload.Units, err = breakdowns(ctx, tx, sel, args, k.ByChannel, k.ByCategory)
 		return err
 	})
 	return k, err
@@ -72,41 +64,43 @@ func ratio(n, d int) float64 {
 	return float64(n) / float64(d)
 }
 
-// countBy counts the selected cases by col (a fixed column name).
-func countBy(ctx context.Context, tx pgx.Tx, col, sel string, args []any, m map[string]int) error {
-	rows, err := tx.Query(ctx, `SELECT `+col+`, count(*) FROM cases WHERE `+sel+` AND $3::timestamptz IS NOT NULL GROUP BY 1`, args...)
+// breakdowns counts the selected cases by channel and by category and
+// sums the workload of each department and unit, in one scan (grouping
+// sets). The workload counts dispatched cases only.
+func breakdowns(ctx context.Context, tx pgx.Tx, sel string, args []any, byChannel, byCategory map[string]int) (depts, units []cases.Workload, err error) {
+	rows, err := tx.Query(ctx, `SELECT grouping(channel, category, department, unit), coalesce(channel, category, department, unit, ''),
+		count(*), count(*) FILTER (WHERE dispatched_at IS NOT NULL),
+		coalesce(sum(date_part('epoch', resolved_at - dispatched_at) / 3600) FILTER (WHERE dispatched_at IS NOT NULL), 0),
+		coalesce(sum(cost_yuan) FILTER (WHERE dispatched_at IS NOT NULL), 0)
+		FROM cases WHERE `+sel+` AND $3::timestamptz IS NOT NULL
+		GROUP BY GROUPING SETS ((channel), (category), (department), (unit)) ORDER BY 1, 2`, args...)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer rows.Close()
+	depts, units = []cases.Workload{}, []cases.Workload{}
 	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return err
+		var g, n, dispatched int
+		var code string
+		var hours, cost float64
+		if err := rows.Scan(&g, &code, &n, &dispatched, &hours, &cost); err != nil {
+			return nil, nil, err
 		}
-		m[k] = n
-	}
-	return rows.Err()
-}
-
-// workload sums the dispatched cases of each department or unit (col).
-func workload(ctx context.Context, tx pgx.Tx, col, sel string, args []any) ([]cases.Workload, error) {
-	rows, err := tx.Query(ctx, `SELECT `+col+`, count(*),
-		coalesce(sum(extract(epoch FROM resolved_at - dispatched_at) / 3600), 0), sum(cost_yuan)
-		FROM cases WHERE `+sel+` AND $3::timestamptz IS NOT NULL AND `+col+` IS NOT NULL AND dispatched_at IS NOT NULL
-		GROUP BY 1 ORDER BY 1`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []cases.Workload{}
-	for rows.Next() {
-		var w cases.Workload
-		if err := rows.Scan(&w.Code, &w.Cases, &w.Hours, &w.CostYuan); err != nil {
-			return nil, err
+		w := cases.Workload{Code: code, Cases: dispatched, Hours: hours, CostYuan: cost}
+		switch g { // the bits of the columns not grouped on: channel 8, category 4, department 2, unit 1
+		case 7:
+			byChannel[code] = n
+		case 11:
+			byCategory[code] = n
+		case 13:
+			if code != "" && dispatched > 0 {
+				depts = append(depts, w)
+			}
+		case 14:
+			if code != "" && dispatched > 0 {
+				units = append(units, w)
+			}
 		}
-		out = append(out, w)
 	}
-	return out, rows.Err()
+	return depts, units, rows.Err()
 }
