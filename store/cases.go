@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -21,10 +23,11 @@ type CaseTx interface {
 	// one key must leave one row and return its id to every caller.
 	InsertIncident(ctx context.Context, in *cases.Incident) (cases.IncidentID, bool, error)
 	Incident(ctx context.Context, id cases.IncidentID) (cases.Incident, error)
-	// Lock serialises the flows that take the same key (a category's
+	// Lock serialises the flows that take the same keys (the area of a
 	// duplicate check, a unit's assignment) across connections and
-	// replicas until the transaction ends.
-	Lock(ctx context.Context, key string) error
+	// replicas until the transaction ends. Keys are taken in sorted order,
+	// so two flows cannot deadlock.
+	Lock(ctx context.Context, keys ...string) error
 	// OpenCasesNear lists open cases of category reported at or after
 	// since whose location lies within radiusM of p (a superset is fine:
 	// the flow checks the distance again).
@@ -63,7 +66,7 @@ func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Ca
 // attach links a located incident to an open duplicate case, or opens a
 // case for it, with the event that records either.
 func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
-	if err := tx.Lock(ctx, "category:"+cat.Code); err != nil {
+	if err := tx.Lock(ctx, duplicateKeys(cat.Code, in.Loc)...); err != nil {
 		return err
 	}
 	if dup, ok, err := findDuplicate(ctx, tx, in, cat); err != nil {
@@ -76,6 +79,25 @@ func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Catego
 		return tx.SetIncidentCase(ctx, in.ID, dup.ID, true)
 	}
 	return openCase(ctx, tx, in, cat, now)
+}
+
+// duplicateCellDeg is the side of the lock cells of the duplicate check:
+// about 110 m north-south, more than DuplicateRadiusM, so every case that
+// can be a duplicate of a point lies in its cell or the 8 around it.
+const duplicateCellDeg = 0.001
+
+// duplicateKeys are the lock keys of a duplicate check of category at p:
+// its cell and the 8 neighbours. Two reports that could be duplicates of
+// one another share a key and are serialised; reports far apart are not.
+func duplicateKeys(category string, p orb.Point) []string {
+	cx, cy := int64(math.Floor(p[0]/duplicateCellDeg)), int64(math.Floor(p[1]/duplicateCellDeg))
+	keys := make([]string, 0, 9)
+	for dx := int64(-1); dx <= 1; dx++ {
+		for dy := int64(-1); dy <= 1; dy++ {
+			keys = append(keys, "dup:"+category+":"+strconv.FormatInt(cx+dx, 10)+":"+strconv.FormatInt(cy+dy, 10))
+		}
+	}
+	return keys
 }
 
 func openCase(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {

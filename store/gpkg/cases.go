@@ -221,7 +221,7 @@ func (t caseTx) SetIncidentLocation(ctx context.Context, id cases.IncidentID, lo
 	return err
 }
 
-func (caseTx) Lock(context.Context, string) error { return nil }
+func (caseTx) Lock(context.Context, ...string) error { return nil }
 
 const caseCols = `id, stage, path, category, channel, lon, lat, street_code, community_code, grid_code,
 	cost_yuan, coalesce(unit, ''), coalesce(department, ''), reported_at, dispatched_at, accepted_at, arrived_at,

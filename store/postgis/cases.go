@@ -217,8 +217,11 @@ func (t caseTx) SetIncidentLocation(ctx context.Context, id cases.IncidentID, lo
 	return err
 }
 
-func (t caseTx) Lock(ctx context.Context, key string) error {
-	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "gridd:"+key)
+// Lock takes transaction-scoped advisory locks on keys' hashes, in
+// ascending hash order (one round trip).
+func (t caseTx) Lock(ctx context.Context, keys ...string) error {
+	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(h) FROM (
+		SELECT DISTINCT hashtextextended('gridd:' || k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS l`, keys)
 	return err
 }
 
