@@ -10,6 +10,9 @@ import (
 // defaultDataDir is where the embedded store lives unless --data says.
 const defaultDataDir = "./data"
 
+// gpkgFile is the embedded store's file name inside the data folder.
+const gpkgFile = backend.GPKGFile
+
 // openStore opens the store the service uses (backend.Open: PostGIS when
 // DATABASE_URL is set, else dataDir/gridd.gpkg). It returns a description
 // of the store for progress output.
