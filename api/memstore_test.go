@@ -108,6 +108,20 @@ func (m *memStore) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
 	return nil
 }
 
+func (m *memStore) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, err := m.plan(id)
+	if err != nil {
+		return err
+	}
+	if p.Status != gridplan.Draft {
+		return store.ErrNotDraft(id, p.Status)
+	}
+	p.Grids = grids
+	return nil
+}
+
 func (m *memStore) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -105,4 +105,9 @@ type Store interface {
 	PublishPlan(ctx context.Context, id PlanID) error
 	// ArchivePlan archives a draft or published plan.
 	ArchivePlan(ctx context.Context, id PlanID) error
+	// ReplaceGrids replaces a draft's grids with grids in one transaction
+	// (the caller validates them against the bundle first). NotFound for
+	// a missing plan, Conflict unless the plan is a draft, Invalid for
+	// grids that fail the plan's own checks (Plan.Check).
+	ReplaceGrids(ctx context.Context, id PlanID, grids []Grid) error
 }

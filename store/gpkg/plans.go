@@ -242,3 +242,35 @@ func (db *DB) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
 		return nil
 	})
 }
+
+// ReplaceGrids replaces a draft's grids in one transaction.
+func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid) error {
+	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "grids", Status: gridplan.Draft, Grids: grids}, encodeGeom)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, "replace grids", func(tx *sql.Tx) error {
+		st, err := planStatus(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if st != gridplan.Draft {
+			return store.ErrNotDraft(id, st)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_grids WHERE plan_id = ?`, int64(id)); err != nil {
+			return err
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, g := range grids {
+			if _, err := ins.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
+				return err
+			}
+		}
+		return updateExtents(ctx, tx, "plan_grids")
+	})
+}

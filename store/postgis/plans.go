@@ -219,3 +219,31 @@ func (db *DB) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
 		return err
 	})
 }
+
+// ReplaceGrids replaces a draft's grids in one transaction (COPY).
+func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid) error {
+	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "grids", Status: gridplan.Draft, Grids: grids}, geomBytes)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, "replace grids", func(tx pgx.Tx) error {
+		st, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if st != gridplan.Draft {
+			return store.ErrNotDraft(id, st)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM grids WHERE plan_id = $1`, int64(id)); err != nil {
+			return err
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"grids"},
+			[]string{"plan_id", "code", "community_code", "street_code", "kind", "households", "target", "geom"},
+			pgx.CopyFromSlice(len(grids), func(i int) ([]any, error) {
+				g := grids[i]
+				return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
+					int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
+			}))
+		return err
+	})
+}

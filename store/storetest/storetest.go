@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ImportRefusesMisfitBundle", func(t *testing.T) { testImportMisfitBundle(t, fresh(t)) })
 	t.Run("ConcurrentImports", func(t *testing.T) { testConcurrentImports(t, fresh(t)) })
 	t.Run("InjectedClock", func(t *testing.T) { testInjectedClock(t, fresh(t)) })
+	t.Run("ReplaceGridsAndRollback", func(t *testing.T) { testReplaceGrids(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
 }
 
