@@ -152,6 +152,7 @@ func buildOpenAPI() obj {
 		}},
 	}
 	addCasePaths(paths, jsonResp)
+	addPlanPaths(paths, jsonResp)
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
 	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"} {

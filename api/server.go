@@ -52,6 +52,9 @@ type Config struct {
 	PlanPoll time.Duration
 	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
+	// MaxPlanBytes limits a plan's grids upload (POST /plans/{id}/grids,
+	// a whole district's FeatureCollection); 0 means 256 MiB.
+	MaxPlanBytes int64
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
 }
@@ -119,6 +122,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MaxPlanBytes == 0 {
+		cfg.MaxPlanBytes = 256 << 20
+	}
 	if cfg.Keys == nil {
 		cfg.Keys = &Keys{}
 	}
@@ -170,6 +176,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
+	s.planRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
@@ -315,11 +322,12 @@ func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, route: "unmatched"}
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.writeProblem(sw, r, errs.E(errs.TooLarge, "body", "request bodies are limited to %d bytes", s.cfg.MaxBodyBytes))
+		limit := s.bodyLimit(r)
+		if r.ContentLength > limit {
+			s.writeProblem(sw, r, errs.E(errs.TooLarge, "body", "request bodies are limited to %d bytes", limit))
 		} else {
 			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBodyBytes)
+				r.Body = http.MaxBytesReader(sw, r.Body, limit)
 			}
 			if sr, ok := s.static[r.URL.Path]; ok && slices.Contains(sr.methods, r.Method) {
 				sw.route = sr.template
@@ -350,6 +358,15 @@ func (s *Server) outer(next http.Handler) http.Handler {
 }
 
 // matched records the matched route's template for metrics and logs.
+// bodyLimit is the largest body r may send: a plan's grids upload is a
+// whole district, every other body is small.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/plans/") && strings.HasSuffix(r.URL.Path, "/grids") {
+		return s.cfg.MaxPlanBytes
+	}
+	return s.cfg.MaxBodyBytes
+}
+
 func (s *Server) matched(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sw, ok := w.(*statusWriter); ok {
