@@ -34,17 +34,17 @@ func (s *Server) planRoutes(r *mux.Router, get func(string, handlerFunc)) {
 
 // planSummaryJSON is a plan in GET /plans and GET /plans/{id}.
 type planSummaryJSON struct {
-	ID          gridplan.PlanID  `json:"id"`
-	Name        string           `json:"name"`
-	Status      gridplan.Status  `json:"status"`
-	Parent      *gridplan.PlanID `json:"parent"`
-	Grids       int              `json:"grids"`
-	Households  int              `json:"households"`
-	Created     time.Time        `json:"created"`
-	Published   *time.Time       `json:"published,omitempty"`
-	Report      json.RawMessage  `json:"report,omitempty"`
-	GridList    []planGridJSON   `json:"grid_list,omitempty"`
-	Validation  string           `json:"validation,omitempty"`
+	ID         gridplan.PlanID  `json:"id"`
+	Name       string           `json:"name"`
+	Status     gridplan.Status  `json:"status"`
+	Parent     *gridplan.PlanID `json:"parent"`
+	Grids      int              `json:"grids"`
+	Households int              `json:"households"`
+	Created    time.Time        `json:"created"`
+	Published  *time.Time       `json:"published,omitempty"`
+	Report     json.RawMessage  `json:"report,omitempty"`
+	GridList   []planGridJSON   `json:"grid_list,omitempty"`
+	Validation string           `json:"validation,omitempty"`
 }
 
 // planGridJSON is one grid of GET /plans/{id} (geometry: the grids
