@@ -43,6 +43,9 @@ func commands() map[string]command {
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
 		"locate":   {"street, community and grid of CSV points (locate --plan plan.geojson < in.csv > out.csv)", cmdLocate},
 		"plan":     {"partition a bundle into grids (plan --bundle DIR --out plan.geojson)", cmdPlan},
+		"publish":  {"validate a plan and publish it (publish ID); running gridd servers pick it up", cmdPublish},
+		"rollback": {"publish the previously published plan again", cmdRollback},
+		"diff":     {"grids added, removed, changed and the impact from plan A to plan B (diff A B)", cmdDiff},
 		"cases":    {"list cases, show one, export a period as GeoJSON or CSV (cases list|show ID|export)", cmdCases},
 	}
 }

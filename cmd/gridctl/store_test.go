@@ -123,6 +123,52 @@ func testStoreCommands(t *testing.T, vars map[string]string, data string) {
 	}
 	wantRun(t, vars, 1, []string{"buildings.csv"}, "import", "--bundle", bad, "--data", data)
 	wantRun(t, vars, 0, []string{"published"}, "plans", "--data", data)
+	testPublishCommands(t, vars, data, grids)
+}
+
+// testPublishCommands: publish, rollback and diff over plan 1 (published)
+// and plan 2 (a draft of the same grids) left by testStoreCommands.
+func testPublishCommands(t *testing.T, vars map[string]string, data string, grids []gridplan.Grid) {
+	wantRun(t, vars, 1, []string{"nothing to roll back"}, "rollback", "--data", data)
+	wantRun(t, vars, 2, nil, "publish", "--data", data)
+	wantRun(t, vars, 2, nil, "diff", "--data", data, "1")
+	out := wantRun(t, vars, 0, []string{`"households_moved": 0`, `"changed": []`}, "diff", "--data", data, "1", "2")
+	var d gridplan.PlanDiff
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d.From != 1 || d.To != 2 || d.Impact.WorkersMoved != 0 {
+		t.Fatalf("diff 1 2: %v %+v", err, d)
+	}
+
+	// A plan whose figures disagree with the buildings cannot be published.
+	s, _, err := openStore(context.Background(), &env{getenv: func(k string) string { return vars[k] }}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spoiled := append([]gridplan.Grid(nil), grids...)
+	spoiled[0].Households += 7
+	bad, err := s.CreatePlan(context.Background(), &gridplan.Plan{Name: "spoiled", Parent: 1, Grids: spoiled})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRun(t, vars, 1, []string{"households", string(spoiled[0].Code), "cannot be published"}, "publish", "--data", data, bad.String())
+	out = wantRun(t, vars, 0, []string{string(spoiled[0].Code)}, "diff", "--data", data, "1", bad.String())
+	if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.Changed) != 1 || d.Changed[0].HouseholdsTo != grids[0].Households+7 {
+		t.Fatalf("diff 1 %d: %v %+v", bad, err, d.Changed)
+	}
+
+	wantRun(t, vars, 0, []string{"published plan 2"}, "publish", "--data", data, "2")
+	wantRun(t, vars, 0, []string{"published plan 1"}, "rollback", "--data", data)
+	wantRun(t, vars, 0, []string{"published plan 2"}, "rollback", "--data", data)
+	out = wantRun(t, vars, 0, nil, "plans", "--json", "--data", data)
+	var sums []planJSON
+	if err := json.Unmarshal([]byte(out), &sums); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sums {
+		if (p.ID == 2) != (p.Status == gridplan.Published) {
+			t.Fatalf("after publish 2, rollback, rollback: plan %d is %s", p.ID, p.Status)
+		}
+	}
 }
 
 func TestStoreCommandsGeoPackage(t *testing.T) {

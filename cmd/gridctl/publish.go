@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
+)
+
+// planFlags parses --data and want positional plan ids.
+func planFlags(e *env, name, usage string, args []string, want int) (*flag.FlagSet, *string, []gridplan.PlanID, error) {
+	fs := newFlags(e, name)
+	data := fs.String("data", defaultDataDir, "folder of the embedded GeoPackage store (ignored when DATABASE_URL is set)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(e, fs, args); err != nil {
+		return nil, nil, nil, err
+	}
+	if fs.NArg() != want {
+		return nil, nil, nil, fmt.Errorf("%w: %s wants %d plan id(s), got %d arguments", errUsage, name, want, fs.NArg())
+	}
+	ids := make([]gridplan.PlanID, want)
+	for i := range ids {
+		id, err := gridplan.ParsePlanID(fs.Arg(i))
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%w: %q is not a plan id", errUsage, fs.Arg(i))
+		}
+		ids[i] = id
+	}
+	return fs, data, ids, nil
+}
+
+// cmdPublish validates a plan against the stored bundle and publishes it.
+func cmdPublish(ctx context.Context, e *env, args []string) error {
+	_, data, ids, err := planFlags(e, "publish", "usage: gridctl publish [--data DIR] ID\n\nValidates plan ID against the stored bundle and publishes it in one transaction; gridd servers swap to it.", args, 1)
+	if err != nil {
+		return err
+	}
+	return publishPlan(ctx, e, *data, ids[0])
+}
+
+// cmdRollback publishes again the plan published before the current one.
+func cmdRollback(ctx context.Context, e *env, args []string) error {
+	_, data, _, err := planFlags(e, "rollback", "usage: gridctl rollback [--data DIR]\n\nPublishes again the plan that was published before the current one.", args, 0)
+	if err != nil {
+		return err
+	}
+	s, _, err := openStore(ctx, e, *data)
+	if err != nil {
+		return err
+	}
+	plans, err := s.Plans(ctx)
+	s.Close()
+	if err != nil {
+		return err
+	}
+	prev, err := store.PreviousPlan(plans)
+	if err != nil {
+		return err
+	}
+	return publishPlan(ctx, e, *data, prev)
+}
+
+func publishPlan(ctx context.Context, e *env, data string, id gridplan.PlanID) error {
+	s, _, err := openStore(ctx, e, data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fs, err := store.Publish(ctx, s, id)
+	var fe *store.FindingsError
+	if errors.As(err, &fe) {
+		for _, f := range fe.Findings {
+			fmt.Fprintf(e.stderr, "%s\t%s\t%s\t%s\tvalue %g\tlimit %g\t%s\n", f.Severity, f.Grid, f.Community, f.Rule, f.Value, f.Limit, f.Msg)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "published plan %d (%d warnings)\n", id, len(fs.Warnings()))
+	return nil
+}
+
+// cmdDiff prints gridplan.Diff of plans A and B as JSON.
+func cmdDiff(ctx context.Context, e *env, args []string) error {
+	_, data, ids, err := planFlags(e, "diff", "usage: gridctl diff [--data DIR] A B\n\nPrints the grids added, removed and changed from plan A to plan B and the impact, as JSON.", args, 2)
+	if err != nil {
+		return err
+	}
+	s, _, err := openStore(ctx, e, *data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	a, err := s.Plan(ctx, ids[0])
+	if err != nil {
+		return err
+	}
+	b, err := s.Plan(ctx, ids[1])
+	if err != nil {
+		return err
+	}
+	bu, err := s.Bundle(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := gridplan.Diff(a, b, bu, nil)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
