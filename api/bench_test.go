@@ -19,6 +19,7 @@ import (
 	"github.com/gridd/gridd/api/tiles"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 )
 
@@ -155,7 +156,7 @@ func BenchmarkTileZ14(b *testing.B) {
 	b.Run("encode-uncached", func(b *testing.B) {
 		// The same tiles encoded every time (no tile cache, no HTTP):
 		// what a first visit to a tile costs.
-		src, err := tiles.NewSource(tileLayer(s.cat.Load().layers["grids"]), tiles.SourceOptions{MaxZoom: 20})
+		src, err := tiles.NewSource(tileLayer(s.cat.Load().layers["grids"], geo.WGS84), tiles.SourceOptions{MaxZoom: 20})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -6,9 +6,12 @@ import (
 	"sync"
 
 	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 
 	"github.com/gridd/gridd/api/tiles"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/store"
 )
 
@@ -32,8 +35,30 @@ const tileCacheBytes = 128 << 20
 type tileCache struct {
 	mu      sync.Mutex
 	cat     *catalogue
-	sources map[store.Layer]*tiles.Source
+	sources map[tileKey]*tiles.Source
 	cache   *tiles.Cache
+}
+
+// tileKey names one tile source: a layer in a coordinate system (WGS84,
+// or GCJ-02 for Chinese basemaps, whose geometry is shifted before
+// tiling).
+type tileKey struct {
+	layer store.Layer
+	crs   geo.CRS
+}
+
+// tileCRS reads the tiles routes' optional crs parameter: wgs84 (the
+// default) or gcj02, the offset system of Chinese basemaps (Amap, Tencent).
+func tileCRS(r *http.Request) (geo.CRS, error) {
+	v := queryOf(r)
+	if !v.Has("crs") {
+		return geo.WGS84, nil
+	}
+	c, err := geo.ParseCRS(v.Get("crs"))
+	if err != nil || (c != geo.WGS84 && c != geo.GCJ02) {
+		return "", errs.E(errs.Invalid, "crs", "tiles are served in wgs84 (the default) or gcj02, not %q", clip(v.Get("crs"), 40))
+	}
+	return c, nil
 }
 
 func (tc *tileCache) reset() {
@@ -44,7 +69,7 @@ func (tc *tileCache) reset() {
 
 // source returns the tile source of layer l in catalogue c, building it on
 // first use.
-func (tc *tileCache) source(c *catalogue, l store.Layer) (*tiles.Source, error) {
+func (tc *tileCache) source(c *catalogue, l store.Layer, crs geo.CRS) (*tiles.Source, error) {
 	zr, ok := tileZooms[l]
 	if !ok {
 		return nil, errs.E(errs.NotFound, "collectionId", "collection %q has no vector tiles", l)
@@ -52,27 +77,29 @@ func (tc *tileCache) source(c *catalogue, l store.Layer) (*tiles.Source, error) 
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	if tc.cat != c {
-		tc.cat, tc.sources = c, map[store.Layer]*tiles.Source{}
+		tc.cat, tc.sources = c, map[tileKey]*tiles.Source{}
 	}
 	if tc.cache == nil {
 		tc.cache = tiles.NewCache(tileCacheBytes)
 	}
-	if s, ok := tc.sources[l]; ok {
+	key := tileKey{layer: l, crs: crs}
+	if s, ok := tc.sources[key]; ok {
 		return s, nil
 	}
 	lc := c.layers[l]
-	layer := tileLayer(lc)
-	s, err := tiles.NewSource(layer, tiles.SourceOptions{Version: lc.etag, MinZoom: zr[0], MaxZoom: zr[1], Cache: tc.cache})
+	layer := tileLayer(lc, crs)
+	s, err := tiles.NewSource(layer, tiles.SourceOptions{Version: lc.etag + "/" + string(crs), MinZoom: zr[0], MaxZoom: zr[1], Cache: tc.cache})
 	if err != nil {
 		return nil, err
 	}
-	tc.sources[l] = s
+	tc.sources[key] = s
 	return s, nil
 }
 
-// tileLayer converts a catalogue layer for api/tiles; the feature id is
-// kept as an attribute (and as the MVT id when numeric).
-func tileLayer(lc *layerCat) tiles.Layer {
+// tileLayer converts a catalogue layer for api/tiles, its geometry in crs
+// (WGS84 or GCJ-02); the feature id is kept as an attribute (and as the
+// MVT id when numeric).
+func tileLayer(lc *layerCat, crs geo.CRS) tiles.Layer {
 	layer := tiles.Layer{Name: string(lc.layer), Features: make([]tiles.Feature, 0, len(lc.entries))}
 	for _, e := range lc.entries {
 		if e.f.Geom == nil {
@@ -83,7 +110,11 @@ func tileLayer(lc *layerCat) tiles.Layer {
 			props[k] = v
 		}
 		props["id"] = e.f.ID
-		f := tiles.Feature{Geometry: e.f.Geom, Properties: props}
+		g := e.f.Geom
+		if crs == geo.GCJ02 {
+			g = project.Geometry(orb.Clone(g), geo.WGS84ToGCJ02)
+		}
+		f := tiles.Feature{Geometry: g, Properties: props}
 		if n, err := strconv.ParseUint(e.f.ID, 10, 64); err == nil {
 			f.ID = n
 		}
@@ -101,7 +132,11 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(r, "f"); err != nil {
+	if err := onlyParams(r, "f", "crs"); err != nil {
+		return err
+	}
+	crs, err := tileCRS(r)
+	if err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaMVT)
@@ -118,7 +153,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	src, err := s.tiles.source(c, ci.layer)
+	src, err := s.tiles.source(c, ci.layer, crs)
 	if err != nil {
 		return err
 	}
@@ -149,7 +184,11 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(r, "f"); err != nil {
+	if err := onlyParams(r, "f", "crs"); err != nil {
+		return err
+	}
+	crs, err := tileCRS(r)
+	if err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaJSON)
@@ -160,7 +199,7 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	src, err := s.tiles.source(c, ci.layer)
+	src, err := s.tiles.source(c, ci.layer, crs)
 	if err != nil {
 		return err
 	}
@@ -180,7 +219,11 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	minZ, maxZ := src.ZoomRange()
-	doc := tiles.TileJSON(string(ci.layer), baseURL(r)+"/tiles/"+string(ci.layer)+"/{z}/{x}/{y}.mvt", src.Bound(), minZ, maxZ, fields)
+	tileURL := baseURL(r) + "/tiles/" + string(ci.layer) + "/{z}/{x}/{y}.mvt"
+	if crs != geo.WGS84 {
+		tileURL += "?crs=" + string(crs)
+	}
+	doc := tiles.TileJSON(string(ci.layer), tileURL, src.Bound(), minZ, maxZ, fields)
 	doc["description"] = ci.desc
 	return writeJSON(w, r, http.StatusOK, ct, doc)
 }
