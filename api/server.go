@@ -50,6 +50,9 @@ type Config struct {
 	PlanPoll time.Duration
 	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Pages are the map pages (/, /planner, /static/); nil serves none
+	// and / answers the landing document to everyone.
+	Pages *Pages
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -73,6 +76,8 @@ type Server struct {
 	openapiDoc  map[string]any
 
 	static map[string]staticRoute
+
+	pageSet pageSet
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -118,6 +123,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Keys == nil {
 		cfg.Keys = &Keys{}
 	}
+	if cfg.Pages != nil {
+		if err := cfg.Pages.Basemap.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
 	s.router = s.routes()
 	s.static = s.staticRoutes()
@@ -155,7 +165,7 @@ func (s *Server) routes() *mux.Router {
 	get("/collections/{collectionId}/items", s.items)
 	get("/tiles/{collectionId}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile)
 	get("/collections/{collectionId}/items/{featureId}", s.feature)
-	get("/", s.landing)
+	get("/", s.root)
 	get("/conformance", s.conformance)
 	get("/api", s.openAPI)
 	get("/collections", s.collections)
@@ -163,6 +173,8 @@ func (s *Server) routes() *mux.Router {
 	get("/tiles/{collectionId}.json", s.tileJSON)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
+	get("/planner", s.planner)
+	get("/static/{path:.+}", s.asset)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/admin/reload", s.adapt(s.requireRole(RoleAdmin, s.reload))).Methods(http.MethodPost)
 	r.Use(s.matched, s.authenticate)

@@ -21,9 +21,11 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/gpkg"
+	"github.com/gridd/gridd/web"
 )
 
 // errUsage marks a command-line mistake (exit 2).
@@ -40,11 +42,14 @@ type config struct {
 	logLevel    slog.Level
 	drain       time.Duration
 	planPoll    time.Duration
+	basemap     api.Basemap
 }
 
 const usageText = `usage: gridd [flags]
 
-Serves the district as OGC API - Features, vector tiles and /locate.
+Serves the district as OGC API - Features, vector tiles and /locate, and
+the map pages: the dispatcher console at / (for browsers) and the planner
+view at /planner (--basemap adds a raster basemap under them).
 
 Storage: PostGIS when DATABASE_URL is set, else an embedded GeoPackage at
 DIR/gridd.gpkg (--data). An empty store is seeded with the Pukou reference
@@ -68,6 +73,9 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 10*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	fs.DurationVar(&c.planPoll, "plan-poll", 10*time.Second, "how often to check whether the published plan changed")
+	fs.StringVar(&c.basemap.URL, "basemap", "", "raster basemap tile URL with {z}/{x}/{y} under the map pages (none: gridd's layers only)")
+	basemapCRS := fs.String("basemap-crs", "wgs84", "the basemap's coordinate system: wgs84, or gcj02 for Chinese basemaps (the pages then use gcj02 tiles)")
+	fs.StringVar(&c.basemap.Attribution, "basemap-attribution", "", "attribution shown for the basemap")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usageText)
@@ -88,6 +96,14 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	}
 	if c.drain <= 0 || c.planPoll <= 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
+	}
+	crs, err := geo.ParseCRS(*basemapCRS)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --basemap-crs %q: want wgs84 or gcj02", errUsage, *basemapCRS)
+	}
+	c.basemap.CRS = crs
+	if err := c.basemap.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return c, nil
 }
@@ -117,7 +133,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: newLocator, PlanPoll: cfg.planPoll})
+	pages := &api.Pages{Assets: web.Dist(), Basemap: cfg.basemap}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: newLocator, PlanPoll: cfg.planPoll, Pages: pages})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,130 @@
+// Browser tests of the map pages: headless Debian chromium driven by
+// playwright-core against a running gridd.
+//
+//   node web/test/browser.mjs BASE_URL OUT_DIR [CHROMIUM]
+//
+// It prints one JSON line with the results (first meaningful paint, the
+// grid codes seen, the parts skipped because gridd does not serve their
+// API yet) and exits non-zero on the first failed check. cmd/gridd's
+// TestBrowser starts the real server and runs it.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base, out, exe = '/usr/bin/chromium'] = process.argv.slice(2);
+if (!base || !out) { console.error('usage: browser.mjs BASE_URL OUT_DIR [CHROMIUM]'); process.exit(2); }
+mkdirSync(out, { recursive: true });
+const result = { checks: [], skipped: [] };
+const check = (ok, what, detail) => {
+  result.checks.push(what);
+  if (!ok) throw new Error(`${what}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
+};
+
+const browser = await chromium.launch({
+  executablePath: exe, headless: true,
+  // Root in a container has no user namespace sandbox; WebGL comes from
+  // SwiftShader, Chromium's software renderer.
+  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
+});
+try {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  // Nothing may come from the internet: every request must go to gridd.
+  const foreign = [];
+  await ctx.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(base) || u.startsWith('blob:') || u.startsWith('data:')) return route.continue();
+    foreign.push(u);
+    return route.abort();
+  });
+  const api = async (path) => (await fetch(base + path)).json();
+
+  // A point inside a grid: the middle of the widest span across the
+  // middle of a grid chosen by its sequence in the collection, not a
+  // hard-coded place; the expected grid comes from /locate.
+  const grids = await api('/collections/grids/items?limit=60');
+  const grid = grids.features[Math.floor(grids.features.length / 2)];
+  const at = interior(grid.geometry);
+  const loc = await api(`/locate?lon=${at[0]}&lat=${at[1]}`);
+  const want = loc.grid.code;
+  result.point = at;
+  result.expectedGrid = want;
+
+  for (const view of ['console', 'planner']) {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('requestfailed', (r) => { if (r.url().startsWith(base) && !r.url().includes('/events')) errors.push('request failed: ' + r.url()); });
+    page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+    let tiles = 0; // tiles are fetched by MapLibre's worker, seen here
+    page.on('request', (r) => { if (r.url().includes('/tiles/')) tiles++; });
+    const t0 = Date.now();
+    await page.goto(base + (view === 'console' ? '/' : '/planner'), { waitUntil: 'load' });
+    await page.waitForFunction(() => window.griddReady && window.griddIdleAt, null, { timeout: 30000 });
+    const paint = await page.evaluate(() => window.griddIdleAt);
+    result[view] = { firstMeaningfulPaintMs: Math.round(paint), wallMs: Date.now() - t0 };
+    check(tiles > 0, `${view}: drew gridd's vector tiles`, { tiles });
+    await page.screenshot({ path: join(out, `${view}-district.png`) });
+
+    // Zoom in on the point, click it, and read the grid off the page.
+    await page.evaluate(([lon, lat]) => new Promise((res) => { window.griddMap.jumpTo({ center: [lon, lat], zoom: 15.5 }); window.griddMap.once('idle', res); }), at);
+    const px = await page.evaluate(([lon, lat]) => { const p = window.griddMap.project([lon, lat]); const r = window.griddMap.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }, at);
+    await page.mouse.click(px[0], px[1]);
+    const sel = view === 'console' ? '#card-grid' : '.fig-grid';
+    await page.waitForSelector(sel, { timeout: 10000 });
+    await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent === w, [sel, want], { timeout: 10000 }).catch(() => {});
+    const got = await page.textContent(sel);
+    check(got === want, `${view}: clicked point shows grid ${want}`, { got });
+    result[view].gridShown = got;
+    if (view === 'console') {
+      const card = await page.textContent('#card');
+      check(card.includes(loc.community.name) && card.includes(loc.street.name) && card.includes(loc.subcentre.name), 'console: locate card names community, street and sub-centre', card);
+      // English switch: the card's labels change language, the grid stays.
+      await page.click('#lang');
+      await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('#card th')?.textContent === 'Grid');
+      await page.waitForFunction((w) => document.querySelector('#card-grid')?.textContent === w, want);
+      await page.evaluate(() => new Promise((res) => (window.griddMap.loaded() ? res() : window.griddMap.once('idle', res))));
+      check((await page.textContent('#card')).includes('Community'), 'console: English labels after the switch', '');
+      await page.screenshot({ path: join(out, 'console-en.png') });
+      await page.click('#lang');
+      await page.waitForFunction(() => document.documentElement.lang === 'zh-CN' && document.querySelector('#card th')?.textContent === '网格');
+      await page.waitForFunction((w) => document.querySelector('#card-grid')?.textContent === w, want);
+      const feats = await page.evaluate(() => document.body.dataset.features || '');
+      for (const f of ['cases', 'incidents', 'units', 'kpis']) if (!feats.split(' ').includes(f)) result.skipped.push(`console ${f}: route not served`);
+    } else {
+      const hh = await page.textContent('.fig-households');
+      check(hh === String(loc.grid.households), 'planner: figures show the grid\'s households', { hh, want: loc.grid.households });
+      const feats = await page.evaluate(() => document.body.dataset.features || '');
+      if (!feats.includes('plans')) result.skipped.push('planner edits: /plans not served');
+    }
+    await page.evaluate(() => new Promise((res) => (window.griddMap.loaded() ? res() : window.griddMap.once('idle', res))));
+    await page.screenshot({ path: join(out, `${view}.png`) });
+    check(errors.length === 0, `${view}: no console errors`, errors);
+    await page.close();
+  }
+  check(foreign.length === 0, 'nothing fetched from outside gridd', foreign);
+  result.ok = true;
+} catch (e) {
+  result.ok = false;
+  result.error = e.message;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
+
+function interior(g) {
+  const poly = g.type === 'Polygon' ? g.coordinates : g.coordinates.reduce((a, b) => (b[0].length > a[0].length ? b : a));
+  let minY = Infinity, maxY = -Infinity;
+  for (const [, y] of poly[0]) { minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
+  const y = (minY + maxY) / 2;
+  const xs = [];
+  for (const ring of poly) for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [x1, y1] = ring[i], [x2, y2] = ring[j];
+    if ((y1 > y) !== (y2 > y)) xs.push(x1 + (y - y1) / (y2 - y1) * (x2 - x1));
+  }
+  xs.sort((a, b) => a - b);
+  let best = [xs[0], xs[1]];
+  for (let i = 0; i + 1 < xs.length; i += 2) if (xs[i + 1] - xs[i] > best[1] - best[0]) best = [xs[i], xs[i + 1]];
+  return [(best[0] + best[1]) / 2, y];
+}
