@@ -9,6 +9,11 @@ import './app.css';
 // config is what gridd writes into the page: the basemap (optional) and the
 // worker's URL. A GCJ-02 basemap makes the page ask for gcj02 tiles and
 // GeoJSON, and send clicked points to /locate as gcj02.
+// griddMarks records when the page reached each step (performance.now()),
+// for the browser tests' first-paint figure and for anyone profiling.
+window.griddMarks = { script: performance.now() };
+export const mark = (name) => { window.griddMarks[name] ??= performance.now(); };
+
 export const config = JSON.parse(document.getElementById('gridd-config').textContent || '{}');
 maplibregl.setWorkerUrl(new URL(config.worker, location.href).href);
 
@@ -185,6 +190,7 @@ export async function loadLabels() {
     api('/collections/streets/items?limit=1000' + itemsCRS),
     api('/collections/communities/items?limit=10000' + itemsCRS),
   ]);
+  mark('labels');
   const pts = (r) => ((r.body && r.body.features) || []).map((f) => ({ props: f.properties, at: labelPoint(f.geometry) })).filter((p) => p.at);
   return { streets: pts(s), communities: pts(c) };
 }
@@ -232,12 +238,22 @@ function ringArea(r) {
 }
 
 // newMap makes the map over the district, with the navigation control.
-export function newMap(container) {
-  const map = new maplibregl.Map({ container, style: baseStyle(), bounds: pukouBounds, fitBoundsOptions: { padding: 10 },
-    attributionControl: { compact: true }, maxZoom: 19, hash: false });
+// build(style) adds the page's sources and layers through addSource and
+// addLayer, as on a map, but into the initial style: every tile is asked
+// for as soon as the style is read, not after the map's load event.
+export function newMap(container, build) {
+  const style = baseStyle();
+  build({ addSource: (id, src) => { style.sources[id] = src; }, addLayer: (l) => { style.layers.push(l); } });
+  const map = new maplibregl.Map({ container, style, bounds: pukouBounds, fitBoundsOptions: { padding: 10 },
+    attributionControl: { compact: true }, maxZoom: 19, hash: false,
+    fadeDuration: 0 }); // labels drawn at once: no 300 ms fade before the map is idle
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl(), 'bottom-right');
   window.griddMap = map; // for the browser tests and the curious
+  mark('map');
+  map.once('load', () => mark('load'));
+  map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) mark('firstTileRequest'); });
+  map.on('data', (e) => { if (e.dataType === 'source' && e.tile) mark('firstTile'); });
   return map;
 }
 

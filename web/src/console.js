@@ -8,13 +8,6 @@ import {
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
-const map = newMap('map');
-const labelsLoading = loadLabels(); // in parallel with the map's start
-let labels = { streets: [], communities: [] };
-let clicked = null; // {lngLat, locate}
-const features = { cases: null, incidents: null, units: null, events: null, kpis: null };
-let cases = [];
-let units = new Map();
 
 // Stages in their order and the actions a dispatcher may take from each
 // (GB/T 30428 and issue 12's lifecycle); gridd checks them again (409).
@@ -26,7 +19,7 @@ const stageColor = {
   reported: '#e67e22', filed: '#f1c40f', dispatched: '#3498db', handling: '#2980b9', resolved: '#27ae60', closed: '#7f8c8d', evaluated: '#95a5a6', void: '#bdc3c7',
 };
 
-map.on('load', async () => {
+const map = newMap('map', (map) => {
   map.addLayer({ id: 'grid-fill', type: 'fill', source: 'grids', 'source-layer': 'grids', minzoom: 11,
     paint: { 'fill-color': '#5d8aa8', 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.35, 0.04] } });
   addDistrictLayers(map);
@@ -43,6 +36,15 @@ map.on('load', async () => {
   map.addLayer({ id: 'units', type: 'circle', source: 'units', paint: {
     'circle-radius': 5, 'circle-color': ['match', ['get', 'status'], 'available', '#16a085', 'busy', '#8e44ad', '#95a5a6'],
     'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } });
+});
+const labelsLoading = loadLabels(); // in parallel with the map's start
+let labels = { streets: [], communities: [] };
+let clicked = null; // {lngLat, locate}
+const features = { cases: null, incidents: null, units: null, events: null, kpis: null };
+let cases = [];
+let units = new Map();
+
+map.on('load', async () => {
   labels = await labelsLoading;
   setLabelData(map, labels);
   // The first idle after the labels are set: the district is drawn. Only

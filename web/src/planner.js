@@ -10,13 +10,6 @@ import {
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
-const map = newMap('map');
-const labelsLoading = loadLabels(); // in parallel with the map's start
-let labels = { streets: [], communities: [] };
-let selected = []; // selected grids' properties (two for a merge)
-let draft = null; // the plan being edited
-let plansServed = false;
-let draw = null;
 
 // deviation is (households - target) / target; the colours run from blue
 // (too few) through white to red (too many), ±30 %.
@@ -24,7 +17,7 @@ const deviation = ['/', ['-', ['to-number', ['get', 'households']], ['to-number'
 const stops = [[-0.3, '#2166ac'], [-0.15, '#92c5de'], [0, '#f7f7f7'], [0.15, '#f4a582'], [0.3, '#b2182b']];
 const fillColor = ['interpolate', ['linear'], deviation, ...stops.flat()];
 
-map.on('load', async () => {
+const map = newMap('map', (map) => {
   map.addLayer({ id: 'grid-fill', type: 'fill', source: 'grids', 'source-layer': 'grids',
     paint: { 'fill-color': fillColor, 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.95, 0.7] } });
   map.addSource('draft', { type: 'geojson', data: empty() });
@@ -33,6 +26,15 @@ map.on('load', async () => {
   map.addSource('diff', { type: 'geojson', data: empty() });
   map.addLayer({ id: 'diff-line', type: 'line', source: 'diff', paint: { 'line-color': '#ff00aa', 'line-width': 3, 'line-dasharray': [2, 1] } });
   addDistrictLayers(map);
+});
+const labelsLoading = loadLabels(); // in parallel with the map's start
+let labels = { streets: [], communities: [] };
+let selected = []; // selected grids' properties (two for a merge)
+let draft = null; // the plan being edited
+let plansServed = false;
+let draw = null;
+
+map.on('load', async () => {
   labels = await labelsLoading;
   setLabelData(map, labels);
   map.once('idle', () => { window.griddIdleAt = performance.now(); detect(); });
