@@ -4,10 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +28,7 @@ const paintBudgetMs = 2000
 // browserResult is what web/test/browser.mjs prints.
 type browserResult struct {
 	OK            bool     `json:"ok"`
+	GCJ02         bool     `json:"gcj02"`
 	Error         string   `json:"error"`
 	Checks        []string `json:"checks"`
 	Skipped       []string `json:"skipped"`
@@ -45,18 +53,68 @@ type browserResult struct {
 // (in $GRIDD_SCREENSHOTS, else a temporary directory), and the first
 // meaningful paint of / within paintBudgetMs.
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test in -short mode")
-	}
-	node, chromium, script := browserTools(t)
-	base := startGridd(t, []string{"--data", t.TempDir()}, nil)
 	out := os.Getenv("GRIDD_SCREENSHOTS")
 	if out == "" {
 		out = t.TempDir()
 	}
+	res := runBrowser(t, nil, "", out)
+	if res.GCJ02 {
+		t.Error("the page declares a GCJ-02 basemap without --basemap")
+	}
+	t.Logf("%d checks passed; first visit paint %d ms; new-visitor paints %v ms (best %d, median %d); screenshots in %s",
+		len(res.Checks), res.Console.FirstMeaningfulPaintMs, res.PaintsMs, res.PaintBestMs, res.PaintMedianMs, out)
+	if len(res.PaintsMs) == 0 || res.PaintBestMs <= 0 || res.PaintBestMs > paintBudgetMs {
+		t.Errorf("first meaningful paint of / %d ms (best of %v), budget %d ms", res.PaintBestMs, res.PaintsMs, paintBudgetMs)
+	}
+	for _, name := range []string{"console.png", "planner.png", "console-en.png"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() < 10_000 {
+			t.Errorf("screenshot %s: %v", name, err)
+		}
+	}
+}
+
+// TestBrowserGCJ02 serves the pages over a GCJ-02 basemap (a local tile
+// server standing in for a Chinese basemap): the pages must draw gcj02
+// tiles and the basemap, and a click on a grid's GCJ-02 place must show
+// that grid.
+func TestBrowserGCJ02(t *testing.T) {
+	var tile bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{0xf2, 0xef, 0xe9, 0xff}}, image.Point{}, draw.Src)
+	if err := png.Encode(&tile, img); err != nil {
+		t.Fatal(err)
+	}
+	var served atomic.Int64
+	bm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		_, _ = w.Write(tile.Bytes())
+	}))
+	defer bm.Close()
+	res := runBrowser(t, []string{"--basemap", bm.URL + "/{z}/{x}/{y}.png", "--basemap-crs", "gcj02"}, bm.URL, t.TempDir())
+	if !res.GCJ02 {
+		t.Error("the page does not declare the GCJ-02 basemap")
+	}
+	if served.Load() == 0 {
+		t.Error("no basemap tile was asked for")
+	}
+	t.Logf("%d checks passed over a GCJ-02 basemap (%d basemap tiles)", len(res.Checks), served.Load())
+}
+
+// runBrowser starts gridd with args (the embedded store seeded with
+// Pukou) and runs web/test/browser.mjs against it, failing the test on any
+// failed check.
+func runBrowser(t *testing.T, args []string, basemapOrigin, out string) browserResult {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
+	node, chromium, script := browserTools(t)
+	base := startGridd(t, append([]string{"--data", t.TempDir()}, args...), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, base, out, chromium)
+	cmd := exec.CommandContext(ctx, node, script, base, out, chromium, basemapOrigin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -74,16 +132,7 @@ func TestBrowser(t *testing.T) {
 	for _, s := range res.Skipped {
 		t.Logf("not tested, gridd does not serve it yet: %s", s)
 	}
-	t.Logf("%d checks passed; first visit paint %d ms; new-visitor paints %v ms (best %d, median %d); screenshots in %s",
-		len(res.Checks), res.Console.FirstMeaningfulPaintMs, res.PaintsMs, res.PaintBestMs, res.PaintMedianMs, out)
-	if res.PaintBestMs <= 0 || res.PaintBestMs > paintBudgetMs {
-		t.Errorf("first meaningful paint of / %d ms (best of %v), budget %d ms", res.PaintBestMs, res.PaintsMs, paintBudgetMs)
-	}
-	for _, name := range []string{"console.png", "planner.png", "console-en.png"} {
-		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() < 10_000 {
-			t.Errorf("screenshot %s: %v", name, err)
-		}
-	}
+	return res
 }
 
 // browserTools finds node, chromium and the browser script with its

@@ -125,7 +125,8 @@ export function keyInput(el, onChange) {
 export const pukouBounds = [[118.36, 31.84], [118.78, 32.25]];
 
 const tileQuery = gcj ? '?crs=gcj02' : '';
-export const itemsCRS = gcj ? '&crs=' + encodeURIComponent('https://gridd.example/def/crs/GCJ02') : '';
+const GCJ02URI = 'https://gridd.example/def/crs/GCJ02';
+export const itemsCRS = gcj ? '&crs=' + encodeURIComponent(GCJ02URI) : '';
 
 // baseStyle is the style: a plain background or the configured raster
 // basemap, and gridd's layers. No glyphs URL: MapLibre draws every label
@@ -135,6 +136,7 @@ export function baseStyle() {
     streets: vt('streets'), communities: vt('communities'), grids: vt('grids'),
     'street-labels': { type: 'geojson', data: empty() },
     'community-labels': { type: 'geojson', data: empty() },
+    'grid-labels': { type: 'geojson', data: empty() },
   };
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef0eb' } }];
   if (config.basemap && config.basemap.url) {
@@ -166,7 +168,7 @@ export function addDistrictLayers(map) {
     paint: { 'line-color': '#7a4f9a', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.5, 15, 2] } });
   map.addLayer({ id: 'street-line', type: 'line', source: 'streets', 'source-layer': 'streets',
     paint: { 'line-color': '#b03a2e', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1, 15, 3.5] } });
-  map.addLayer({ id: 'grid-label', type: 'symbol', source: 'grids', 'source-layer': 'grids', minzoom: 14,
+  map.addLayer({ id: 'grid-label', type: 'symbol', source: 'grid-labels', minzoom: 14,
     layout: { 'text-field': gridLabelExpr(), 'text-font': ['sans-serif'], 'text-size': 11 },
     paint: { 'text-color': '#234', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } });
   map.addLayer({ id: 'community-label', type: 'symbol', source: 'community-labels', minzoom: 12, maxzoom: 15.5,
@@ -175,6 +177,31 @@ export function addDistrictLayers(map) {
   map.addLayer({ id: 'street-label', type: 'symbol', source: 'street-labels', minzoom: 8, maxzoom: 13,
     layout: { 'text-field': ['get', 'label'], 'text-font': ['sans-serif'], 'text-size': 15 },
     paint: { 'text-color': '#8b1e12', 'text-halo-color': '#fff', 'text-halo-width': 2 } });
+}
+
+// followGridLabels keeps one label point per grid in view from zoom 14
+// (grids read as GeoJSON for the visible bbox): labels taken from the
+// vector tiles would repeat in every tile a grid crosses.
+export function followGridLabels(map) {
+  let ctl = null;
+  const update = async () => {
+    if (map.getZoom() < 13.5) return;
+    if (ctl) ctl.abort();
+    ctl = new AbortController();
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(',');
+    try {
+      const r = await api(`/collections/grids/items?limit=2000&bbox=${bbox}${gcj ? '&bbox-crs=' + encodeURIComponent(GCJ02URI) : ''}${itemsCRS}`, { signal: ctl.signal });
+      if (!r.ok) return;
+      map.getSource('grid-labels').setData({ type: 'FeatureCollection', features: r.body.features.map((f) => {
+        const at = labelPoint(f.geometry);
+        return at && { type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: { code: f.properties.code } };
+      }).filter(Boolean) });
+    } catch (e) {
+      if (e.name !== 'AbortError') throw e;
+    }
+  };
+  map.on('moveend', update);
 }
 
 // relabel recomputes the label expressions after a language switch.

@@ -3,7 +3,7 @@
 // on the map, the case queue, creating and assigning incidents, moving
 // cases through their stages, KPIs and units live from the event stream.
 import {
-  api, feature, served, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, loadLabels, setLabelData, relabel,
+  api, feature, served, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, followGridLabels, loadLabels, setLabelData, relabel,
   esc, pct, empty, toMap, mapCRS, stageName, actionName, maplibregl,
 } from './common.js';
 
@@ -45,6 +45,7 @@ let cases = [];
 let units = new Map();
 
 map.on('load', async () => {
+  followGridLabels(map);
   labels = await labelsLoading;
   setLabelData(map, labels);
   // The first idle after the labels are set: the district is drawn. Only
@@ -102,7 +103,17 @@ function renderCard(r) {
 
 // --- incidents and cases (issue 12), shown when gridd serves them ---
 
+// categories for the create form, from the Open311 service list (the
+// category table) when gridd serves it.
+let categories = [];
+async function loadCategories() {
+  if (!(await served('/open311/v2/services.json'))) return;
+  const r = await api('/open311/v2/services.json');
+  if (r.ok && Array.isArray(r.body)) categories = r.body.map((s) => ({ code: s.service_code, name: s.service_name }));
+}
+
 async function detect() {
+  loadCategories().then(() => clicked && renderCreate());
   const [c, i, u, k] = await Promise.all([feature('/cases?limit=1'), feature('/incidents?limit=1'), feature('/units'), feature('/kpis?level=district')]);
   Object.assign(features, { cases: c, incidents: i, units: u, kpis: k });
   for (const [id, f] of [['queue-panel', c], ['kpi-panel', k]]) $(id).hidden = !f.served;
@@ -120,7 +131,9 @@ function renderCreate() {
   el.innerHTML = `<h4>${esc(t('create'))}</h4>
     <form id="create-form">
       <label>${esc(t('channel'))} <select name="channel">${['12345', '110', 'petition', 'portal', 'governance', 'patrol', 'grid_worker', 'video'].map((c) => `<option>${c}</option>`).join('')}</select></label>
-      <label>${esc(t('category'))} <input name="category" required></label>
+      <label>${esc(t('category'))} ${categories.length
+        ? `<select name="category">${categories.map((c) => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('')}</select>`
+        : '<input name="category" required>'}</label>
       <label>${esc(t('description'))} <input name="description"></label>
       <button type="submit">${esc(t('submit'))}</button> <span id="create-result"></span>
     </form>`;
@@ -191,9 +204,13 @@ async function openCase(id) {
   for (const b of el.querySelectorAll('button[data-action]')) b.addEventListener('click', () => act(c, b.dataset.action, suggested));
 }
 
+// suggestedUnit reads the routing's suggested on-site unit (issue 12:
+// routing.unit, the unit id, with unit_distance_m).
 function suggestedUnit(c) {
-  const r = c.routing || {};
-  return r.suggested_unit || r.unit || (r.units && r.units[0]) || (r.patrols && r.patrols[0]) || null;
+  const r = c.routing || (c.incidents && c.incidents[0] && c.incidents[0].routing) || {};
+  if (typeof r.unit === 'string' && r.unit) return { id: r.unit, distance_m: r.unit_distance_m };
+  if (r.unit && r.unit.id) return r.unit;
+  return null;
 }
 
 async function act(c, action, suggested) {
@@ -205,7 +222,7 @@ async function act(c, action, suggested) {
   if (action === 'verify') body.ok = true;
   if (action === 'rework') { body.action = 'verify'; body.ok = false; }
   if (action === 'evaluate') body.satisfaction = 5;
-  if (action === 'void') body.reason = 'invalid';
+  if (action === 'void') { body.reason = 'invalid'; body.note = 'invalid (console)'; }
   const r = await api(`/cases/${encodeURIComponent(c.id)}/events`, { method: 'POST', body });
   if (!r.ok) { $('case-msg').textContent = (r.body && r.body.detail) || String(r.status); return; }
   await loadCases(c.id);

@@ -5,7 +5,7 @@
 import { TerraDraw, TerraDrawPolygonMode } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import {
-  api, feature, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, loadLabels, setLabelData, relabel,
+  api, feature, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, followGridLabels, loadLabels, setLabelData, relabel,
   esc, pct, empty, itemsCRS,
 } from './common.js';
 
@@ -35,6 +35,7 @@ let plansServed = false;
 let draw = null;
 
 map.on('load', async () => {
+  followGridLabels(map);
   labels = await labelsLoading;
   setLabelData(map, labels);
   map.once('idle', () => { window.griddIdleAt = performance.now(); detect(); });
