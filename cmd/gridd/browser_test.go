@@ -63,7 +63,14 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Logf("%d checks passed; first visit paint %d ms; new-visitor paints %v ms (best %d, median %d); screenshots in %s",
 		len(res.Checks), res.Console.FirstMeaningfulPaintMs, res.PaintsMs, res.PaintBestMs, res.PaintMedianMs, out)
-	if len(res.PaintsMs) == 0 || res.PaintBestMs <= 0 || res.PaintBestMs > paintBudgetMs {
+	switch {
+	case len(res.PaintsMs) == 0 || res.PaintBestMs <= 0:
+		t.Errorf("no first-paint figure: %v", res.PaintsMs)
+	case raceOn:
+		// The server answering the page is race-instrumented here; the
+		// budget is judged by the same test without -race.
+		t.Logf("first meaningful paint not judged under -race (best %d ms, budget %d ms)", res.PaintBestMs, paintBudgetMs)
+	case res.PaintBestMs > paintBudgetMs:
 		t.Errorf("first meaningful paint of / %d ms (best of %v), budget %d ms", res.PaintBestMs, res.PaintsMs, paintBudgetMs)
 	}
 	for _, name := range []string{"console.png", "planner.png", "console-en.png"} {
