@@ -539,7 +539,8 @@ func TestMainUsage(t *testing.T) {
 	if code := Main(context.Background(), []string{"-h"}, func(string) string { return "" }, &out, &errb); code != 0 || !strings.Contains(out.String(), "--addr") && !strings.Contains(out.String(), "-addr") {
 		t.Errorf("-h: exit %d, usage %q", code, out.String())
 	}
-	for _, args := range [][]string{{"--nope"}, {"--addr", "nonsense"}, {"extra"}, {"--log-level", "loud"}, {"--keys", "/does/not/exist"}} {
+	for _, args := range [][]string{{"--nope"}, {"--addr", "nonsense"}, {"extra"}, {"--log-level", "loud"}, {"--keys", "/does/not/exist"},
+		{"--basemap-crs", "bd09", "--basemap", "https://t.example/{z}/{x}/{y}.png"}, {"--basemap-crs", "mars"}, {"--basemap", "https://t.example/tile.png"}} {
 		errb.Reset()
 		code := Main(context.Background(), args, func(string) string { return "" }, &out, &errb)
 		if code != 2 || strings.Count(errb.String(), "\n") != 1 {
