@@ -100,6 +100,13 @@ export async function served(template) {
   return !!(await openapi)[template];
 }
 
+// hasCollection answers whether gridd lists an OGC API collection.
+let collections = null;
+export async function hasCollection(id) {
+  collections ||= api('/collections').then((r) => new Set(((r.ok && r.body && r.body.collections) || []).map((c) => c.id)));
+  return (await collections).has(id);
+}
+
 export async function feature(path, template = path.split('?')[0]) {
   if (!(await served(template))) return { served: false, status: 404 };
   if (!localStorage.getItem('gridd.key')) return { served: true, ok: false, status: 401, body: null };

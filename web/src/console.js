@@ -3,7 +3,7 @@
 // on the map, the case queue, creating and assigning incidents, moving
 // cases through their stages, KPIs and units live from the event stream.
 import {
-  api, feature, served, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, followGridLabels, loadLabels, setLabelData, relabel,
+  api, feature, served, hasCollection, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, followGridLabels, loadLabels, setLabelData, relabel,
   esc, pct, empty, toMap, mapCRS, stageName, actionName, maplibregl,
 } from './common.js';
 
@@ -15,6 +15,7 @@ const stageActions = {
   reported: ['file', 'void'], filed: ['dispatch', 'escalate', 'void'], dispatched: ['accept', 'escalate'],
   handling: ['arrive', 'resolve', 'escalate'], resolved: ['verify', 'rework'], closed: ['evaluate'],
 };
+const stageActionsAll = Object.fromEntries(Object.values(stageActions).flat().map((a) => [a, true]));
 const stageColor = {
   reported: '#e67e22', filed: '#f1c40f', dispatched: '#3498db', handling: '#2980b9', resolved: '#27ae60', closed: '#7f8c8d', evaluated: '#95a5a6', void: '#bdc3c7',
 };
@@ -177,8 +178,15 @@ async function loadCases(openId) {
       <span class="muted">${esc(c.grid_code || '')}</span>
       <span class="deadline">${c.overdue ? `<b class="od">${esc(t('overdue'))}</b> ` : ''}${esc(fmtTime(c.deadline))}</span></li>`).join('');
   for (const li of $('queue').querySelectorAll('li')) li.addEventListener('click', () => openCase(li.dataset.case));
+  // The case list may carry no places; the cases collection (OGC API
+  // Features, issue 12) has them as geometry.
+  let where = new Map();
+  if (!cases.some(caseLocation) && await hasCollection('cases')) {
+    const g = await api('/collections/cases/items?limit=10000');
+    if (g.ok && g.body && g.body.features) where = new Map(g.body.features.map((f) => [String(f.id ?? f.properties.id), f.geometry && f.geometry.coordinates]));
+  }
   map.getSource('cases').setData({ type: 'FeatureCollection', features: cases.map((c) => {
-    const at = caseLocation(c);
+    const at = caseLocation(c) || where.get(String(c.id));
     return at && { type: 'Feature', geometry: { type: 'Point', coordinates: toMap(at) }, properties: { id: c.id, stage: c.stage, priority: c.priority, overdue: !!c.overdue } };
   }).filter(Boolean) });
   if (openId) openCase(openId);
@@ -196,7 +204,12 @@ async function openCase(id) {
   if (!r.ok) { el.innerHTML = `<p class="warn">${esc((r.body && r.body.detail) || r.status)}</p>`; return; }
   const c = r.body;
   const suggested = suggestedUnit(c);
-  const acts = (stageActions[c.stage] || []).map((a) => `<button data-action="${a}">${esc(actionName(a))}</button>`).join(' ');
+  // The case says which actions it allows (allowed_actions); a verify can
+  // close it or send it back (rework).
+  const allowed = Array.isArray(c.allowed_actions)
+    ? c.allowed_actions.flatMap((a) => (a === 'verify' ? ['verify', 'rework'] : [a])).filter((a) => a in stageActionsAll)
+    : (stageActions[c.stage] || []);
+  const acts = allowed.map((a) => `<button data-action="${a}">${esc(actionName(a))}</button>`).join(' ');
   el.innerHTML = `<h4>#${esc(c.id)} · ${esc(stageName(c.stage))}</h4>
     <p>${esc(c.category || '')} · ${esc(c.grid_code || '')} ${c.deadline ? `· ${esc(t('deadline'))} ${esc(fmtTime(c.deadline))}` : ''} ${c.overdue ? `<b class="od">${esc(t('overdue'))}</b>` : ''}</p>
     ${suggested ? `<p>${esc(t('suggested'))}: <b id="suggested">${esc(suggested.callsign || suggested.name || suggested.id)}</b></p>` : ''}
