@@ -141,7 +141,6 @@ export const itemsCRS = gcj ? '&crs=' + encodeURIComponent(GCJ02URI) : '';
 export function baseStyle() {
   const sources = {
     streets: vt('streets'), communities: vt('communities'), grids: vt('grids'),
-    'street-labels': { type: 'geojson', data: empty() },
     'community-labels': { type: 'geojson', data: empty() },
     'grid-labels': { type: 'geojson', data: empty() },
   };
@@ -181,9 +180,6 @@ export function addDistrictLayers(map) {
   map.addLayer({ id: 'community-label', type: 'symbol', source: 'community-labels', minzoom: 12, maxzoom: 15.5,
     layout: { 'text-field': ['get', 'label'], 'text-font': ['sans-serif'], 'text-size': 12 },
     paint: { 'text-color': '#5b2f7a', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
-  map.addLayer({ id: 'street-label', type: 'symbol', source: 'street-labels', minzoom: 8, maxzoom: 13,
-    layout: { 'text-field': ['get', 'label'], 'text-font': ['sans-serif'], 'text-size': 15 },
-    paint: { 'text-color': '#8b1e12', 'text-halo-color': '#fff', 'text-halo-width': 2 } });
 }
 
 // followGridLabels keeps one label point per grid in view from zoom 14
@@ -234,8 +230,28 @@ export function setLabelData(map, labels) {
     type: 'Feature', geometry: { type: 'Point', coordinates: p.at },
     properties: { code: p.props.code, label: lang === 'en' ? p.props.name + '\n' + p.props.code : p.props.name },
   })) });
-  map.getSource('street-labels').setData(fc(labels.streets));
   map.getSource('community-labels').setData(fc(labels.communities));
+  setStreetLabels(map, labels.streets);
+}
+
+// Street names (15 of them, shown from the district view to z13) are HTML
+// markers: the browser's text, no glyph drawing for the first paint. The
+// many community and grid labels are MapLibre symbols.
+let streetMarkers = [];
+function setStreetLabels(map, streets) {
+  for (const m of streetMarkers) m.remove();
+  streetMarkers = streets.map((p) => {
+    const el = document.createElement('div');
+    el.className = 'street-label';
+    el.textContent = lang === 'en' ? p.props.name + ' ' + p.props.code : p.props.name;
+    return new maplibregl.Marker({ element: el }).setLngLat(p.at).addTo(map);
+  });
+  if (!map.griddStreetZoom) {
+    map.griddStreetZoom = true;
+    const show = () => map.getContainer().classList.toggle('hide-street-labels', map.getZoom() < 8 || map.getZoom() >= 13);
+    map.on('zoom', show);
+    show();
+  }
 }
 
 // labelPoint picks a point inside the largest polygon: the midpoint of the
