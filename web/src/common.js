@@ -174,6 +174,8 @@ export function addDistrictLayers(map) {
     paint: { 'line-color': '#7a4f9a', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.5, 15, 2] } });
   map.addLayer({ id: 'street-line', type: 'line', source: 'streets', 'source-layer': 'streets',
     paint: { 'line-color': '#b03a2e', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1, 15, 3.5] } });
+  map.addLayer({ id: 'grid-picked-line', type: 'line', source: 'grids', 'source-layer': 'grids', minzoom: 11,
+    paint: { 'line-color': '#111', 'line-width': ['case', ['boolean', ['feature-state', 'picked'], false], 2.5, 0] } });
   map.addLayer({ id: 'grid-label', type: 'symbol', source: 'grid-labels', minzoom: 14,
     layout: { 'text-field': gridLabelExpr(), 'text-font': ['sans-serif'], 'text-size': 11 },
     paint: { 'text-color': '#234', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } });

@@ -25,7 +25,7 @@ const map = newMap('map', (map) => {
     paint: { 'fill-color': '#5d8aa8', 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.35, 0.04] } });
   addDistrictLayers(map);
   map.addSource('picked', { type: 'geojson', data: empty() });
-  map.addLayer({ id: 'picked', type: 'circle', source: 'picked', paint: { 'circle-radius': 7, 'circle-color': '#000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'picked', type: 'circle', source: 'picked', paint: { 'circle-radius': 4, 'circle-color': '#000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
   map.addSource('cases', { type: 'geojson', data: empty() });
   map.addLayer({ id: 'cases', type: 'circle', source: 'cases', paint: {
     'circle-color': ['match', ['get', 'stage'], ...Object.entries(stageColor).flat(), '#e74c3c'],
