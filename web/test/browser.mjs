@@ -28,6 +28,7 @@ const browser = await chromium.launch({
 });
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  ctx.setDefaultTimeout(60000); // generous: under make test the machine is busy with the race suite
   // Nothing may come from the internet: every request must go to gridd.
   const foreign = [];
   await ctx.route('**/*', (route) => {
@@ -70,7 +71,7 @@ try {
     page.on('request', (r) => { if (r.url().includes('/tiles/')) { tiles++; tileURLs.push(r.url()); } });
     const t0 = Date.now();
     await page.goto(base + (view === 'console' ? '/' : '/planner'), { waitUntil: 'load' });
-    await page.waitForFunction(() => window.griddReady && window.griddIdleAt, null, { timeout: 30000 });
+    await page.waitForFunction(() => window.griddReady && window.griddIdleAt, null, { timeout: 90000 });
     const paint = await page.evaluate(() => window.griddIdleAt);
     result[view] = { firstMeaningfulPaintMs: Math.round(paint), wallMs: Date.now() - t0 };
     check(tiles > 0, `${view}: drew gridd's vector tiles`, { tiles });
@@ -82,8 +83,8 @@ try {
     const px = await page.evaluate(([lon, lat]) => { const p = window.griddMap.project([lon, lat]); const r = window.griddMap.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }, at);
     await page.mouse.click(px[0], px[1]);
     const sel = view === 'console' ? '#card-grid' : '.fig-grid';
-    await page.waitForSelector(sel, { timeout: 10000 });
-    await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent === w, [sel, want], { timeout: 10000 }).catch(() => {});
+    await page.waitForSelector(sel, { timeout: 30000 });
+    await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent === w, [sel, want], { timeout: 30000 }).catch(() => {});
     const got = await page.textContent(sel);
     check(got === want, `${view}: clicked point shows grid ${want}`, { got });
     result[view].gridShown = got;
@@ -127,7 +128,7 @@ try {
     const c = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const p = await c.newPage();
     await p.goto(base + '/');
-    await p.waitForFunction(() => window.griddIdleAt, null, { timeout: 30000 });
+    await p.waitForFunction(() => window.griddIdleAt, null, { timeout: 90000 });
     result.paintsMs.push(Math.round(await p.evaluate(() => window.griddIdleAt)));
     if (i === 0) result.paintMarks = await p.evaluate(() => window.griddMarks);
     await c.close();
