@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/internal/testenv"
 )
 
@@ -43,6 +44,10 @@ type browserResult struct {
 	Planner struct {
 		GridShown string `json:"gridShown"`
 	} `json:"planner"`
+	CaseFlow *struct {
+		ID   string `json:"id"`
+		Unit string `json:"unit"`
+	} `json:"caseFlow"`
 }
 
 // TestBrowser drives the map pages of a real gridd (Run, the embedded
@@ -118,10 +123,14 @@ func runBrowser(t *testing.T, args []string, basemapOrigin, out string) browserR
 		t.Skip("browser test in -short mode")
 	}
 	node, chromium, script := browserTools(t)
-	base := startGridd(t, append([]string{"--data", t.TempDir()}, args...), nil)
+	// The pages get an admin key (as a dispatcher types one into the
+	// header), so the parts behind roles are driven where gridd serves them.
+	const secret = "browser-test-admin-key"
+	base := startGridd(t, append([]string{"--data", t.TempDir()}, args...), map[string]string{"GRIDD_API_KEYS": api.HashKey(secret) + " admin browser-test"})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, script, base, out, chromium, basemapOrigin)
+	cmd.Env = append(os.Environ(), "GRIDD_TEST_KEY="+secret)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -138,6 +147,9 @@ func runBrowser(t *testing.T, args []string, basemapOrigin, out string) browserR
 	}
 	for _, s := range res.Skipped {
 		t.Logf("not tested, gridd does not serve it yet: %s", s)
+	}
+	if res.CaseFlow != nil {
+		t.Logf("incident created in the console, case %s dispatched to %s", res.CaseFlow.ID, res.CaseFlow.Unit)
 	}
 	return res
 }

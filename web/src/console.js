@@ -107,6 +107,11 @@ function renderCard(r) {
 // categories for the create form, from the Open311 service list (the
 // category table) when gridd serves it.
 let categories = [];
+function categoryName(code) {
+  const c = categories.find((x) => x.code === code);
+  return c ? c.name : code || '';
+}
+
 async function loadCategories() {
   if (!(await served('/open311/v2/services.json'))) return;
   const r = await api('/open311/v2/services.json');
@@ -174,7 +179,7 @@ async function loadCases(openId) {
   open.sort((a, b) => String(a.deadline || '9999').localeCompare(String(b.deadline || '9999')));
   $('queue').innerHTML = open.map((c) => `<li class="case ${c.overdue ? 'overdue' : ''}" data-case="${esc(c.id)}">
       <span class="dot" style="background:${stageColor[c.stage] || '#e74c3c'}"></span>
-      <b>#${esc(c.id)}</b> ${esc(c.category || '')} <span class="stage">${esc(stageName(c.stage))}</span>
+      <b>#${esc(c.id)}</b> ${esc(categoryName(c.category))} <span class="stage">${esc(stageName(c.stage))}</span>
       <span class="muted">${esc(c.grid_code || '')}</span>
       <span class="deadline">${c.overdue ? `<b class="od">${esc(t('overdue'))}</b> ` : ''}${esc(fmtTime(c.deadline))}</span></li>`).join('');
   for (const li of $('queue').querySelectorAll('li')) li.addEventListener('click', () => openCase(li.dataset.case));
@@ -211,7 +216,7 @@ async function openCase(id) {
     : (stageActions[c.stage] || []);
   const acts = allowed.map((a) => `<button data-action="${a}">${esc(actionName(a))}</button>`).join(' ');
   el.innerHTML = `<h4>#${esc(c.id)} · ${esc(stageName(c.stage))}</h4>
-    <p>${esc(c.category || '')} · ${esc(c.grid_code || '')} ${c.deadline ? `· ${esc(t('deadline'))} ${esc(fmtTime(c.deadline))}` : ''} ${c.overdue ? `<b class="od">${esc(t('overdue'))}</b>` : ''}</p>
+    <p>${esc(categoryName(c.category))} · ${esc(c.grid_code || '')} ${c.deadline ? `· ${esc(t('deadline'))} ${esc(fmtTime(c.deadline))}` : ''} ${c.overdue ? `<b class="od">${esc(t('overdue'))}</b>` : ''}</p>
     ${suggested ? `<p>${esc(t('suggested'))}: <b id="suggested">${esc(suggested.callsign || suggested.name || suggested.id)}</b></p>` : ''}
     <div class="actions">${acts}</div><p id="case-msg" class="warn"></p>`;
   for (const b of el.querySelectorAll('button[data-action]')) b.addEventListener('click', () => act(c, b.dataset.action, suggested));

@@ -12,6 +12,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [base, out, exe = '/usr/bin/chromium', basemapOrigin = ''] = process.argv.slice(2);
+// GRIDD_TEST_KEY: an API key (dispatcher or admin) the pages use, as a
+// dispatcher would type it into the header's field.
+const key = process.env.GRIDD_TEST_KEY || '';
 if (!base || !out) { console.error('usage: browser.mjs BASE_URL OUT_DIR [CHROMIUM]'); process.exit(2); }
 mkdirSync(out, { recursive: true });
 const result = { checks: [], skipped: [] };
@@ -29,6 +32,8 @@ const browser = await chromium.launch({
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
   ctx.setDefaultTimeout(60000); // generous: under make test the machine is busy with the race suite
+  if (key) await ctx.addInitScript((k) => localStorage.setItem('gridd.key', k), key);
+  const apiKeyed = async (path) => (await fetch(base + path, { headers: key ? { Authorization: 'Bearer ' + key } : {} })).json();
   // Nothing may come from the internet: every request must go to gridd.
   const foreign = [];
   await ctx.route('**/*', (route) => {
@@ -101,8 +106,10 @@ try {
       await page.click('#lang');
       await page.waitForFunction(() => document.documentElement.lang === 'zh-CN' && document.querySelector('#card th')?.textContent === '网格');
       await page.waitForFunction((w) => document.querySelector('#card-grid')?.textContent === w, want);
-      const feats = await page.evaluate(() => document.body.dataset.features || '');
-      for (const f of ['cases', 'incidents', 'units', 'kpis']) if (!feats.split(' ').includes(f)) result.skipped.push(`console ${f}: route not served`);
+      await page.waitForFunction(() => document.body.dataset.features !== undefined);
+      const feats = (await page.evaluate(() => document.body.dataset.features || '')).split(' ');
+      for (const f of ['cases', 'incidents', 'units', 'kpis']) if (!feats.includes(f)) result.skipped.push(`console ${f}: route not served`);
+      if (feats.includes('incidents') && feats.includes('cases') && key) await incidentFlow(page, apiKeyed, out);
     } else {
       const hh = await page.textContent('.fig-households');
       check(hh === String(loc.grid.households), 'planner: figures show the grid\'s households', { hh, want: loc.grid.households });
@@ -145,6 +152,39 @@ try {
 }
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);
+
+// incidentFlow creates an incident at the clicked point through the
+// locate card's form, sees its case on the map and in the queue, and
+// assigns the suggested unit (file, then dispatch): issue 16's "create and
+// assign an incident and see it on the map and in the queue".
+async function incidentFlow(page, apiKeyed, out) {
+  await page.waitForSelector('#create-form');
+  await page.fill('#create-form input[name=description]', 'browser test');
+  if (await page.$('#create-form input[name=category]')) {
+    const services = await apiKeyed('/open311/v2/services.json').catch(() => []);
+    await page.fill('#create-form input[name=category]', (services[0] && services[0].service_code) || 'env_litter');
+  }
+  await page.click('#create-form button[type=submit]');
+  await page.waitForFunction(() => /^#\d+/.test(document.querySelector('#create-result')?.textContent || ''));
+  await page.waitForSelector('#case h4');
+  const id = (await page.textContent('#case h4')).match(/#(\d+)/)[1];
+  await page.waitForSelector(`#queue li[data-case="${id}"]`);
+  const onMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.some((f) => String(f.properties.id) === i), id);
+  check(onMap, 'console: the new case is on the map', { id });
+  check(!!(await page.$('#suggested')), 'console: the case names a suggested unit', await page.textContent('#case'));
+  const suggested = await page.textContent('#suggested');
+  if (await page.$('#case button[data-action="file"]')) {
+    await page.click('#case button[data-action="file"]');
+    await page.waitForSelector('#case button[data-action="dispatch"]');
+  }
+  await page.click('#case button[data-action="dispatch"]');
+  await page.waitForFunction(() => /^#\d+ · (任务派遣|dispatched)$/.test(document.querySelector('#case h4')?.textContent || ''));
+  const c = await apiKeyed('/cases/' + id);
+  check(c.stage === 'dispatched' && c.unit === suggested, 'console: the case is dispatched to the suggested unit', { stage: c.stage, unit: c.unit, suggested });
+  await page.waitForFunction((i) => document.querySelector(`#queue li[data-case="${i}"] .stage`)?.textContent === '任务派遣', id);
+  await page.screenshot({ path: join(out, 'console-cases.png') });
+  result.caseFlow = { id, unit: c.unit };
+}
 
 function interior(g) {
   const poly = g.type === 'Polygon' ? g.coordinates : g.coordinates.reduce((a, b) => (b[0].length > a[0].length ? b : a));
