@@ -23,6 +23,7 @@ import (
 
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -54,6 +55,8 @@ type Config struct {
 	// Pages are the map pages (/, /planner, /static/); nil serves none
 	// and / answers the landing document to everyone.
 	Pages *Pages
+	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
+	Cases *cases.Service
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -178,6 +181,7 @@ func (s *Server) routes() *mux.Router {
 	get("/static/{path:.+}", s.asset)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
+	s.caseRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
