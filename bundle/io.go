@@ -61,6 +61,12 @@ func ReadFS(fsys fs.FS, dir string) (*Bundle, error) {
 			return
 		}
 		defer f.Close()
+		// A file that says it is too large is refused before reading it;
+		// streams without a size are cut off by the readers themselves.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > maxFile {
+			probs = append(probs, tooLarge(name, maxFile))
+			return
+		}
 		probs = append(probs, parse(f)...)
 	}
 	open(DistrictFile, func(r io.Reader) (l errs.List) { b.District, l = ReadDistrict(r); return })
@@ -77,16 +83,13 @@ func ReadFS(fsys fs.FS, dir string) (*Bundle, error) {
 	return &b, nil
 }
 
-// maxFile bounds what one bundle file may hold in memory.
-const maxFile = 512 << 20
-
 func readFC(file string, r io.Reader) (*geojson.FeatureCollection, errs.List) {
-	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
-	if err != nil {
-		return nil, errs.List{errs.E(errs.Invalid, file, "read: %v", err)}
+	data, e := readInput(file, r)
+	if e != nil {
+		return nil, errs.List{e}
 	}
-	if len(data) > maxFile {
-		return nil, errs.List{errs.E(errs.TooLarge, file, "larger than %d bytes", maxFile)}
+	if e := jsonSyntax(file, data); e != nil {
+		return nil, errs.List{e}
 	}
 	fc, err := geojson.UnmarshalFeatureCollection(data)
 	if err != nil {
@@ -338,7 +341,11 @@ func ReadFacilities(r io.Reader) ([]Facility, errs.List) {
 // csvRows reads a CSV with exactly the given header and calls row for each
 // record; the int passed is the 1-based line number for messages.
 func csvRows(file string, r io.Reader, header []string, row func(line int, rec []string) *errs.Error) errs.List {
-	cr := csv.NewReader(r)
+	data, e := readInput(file, r)
+	if e != nil {
+		return errs.List{e}
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = true
 	var probs errs.List
@@ -348,9 +355,6 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 			return errs.List{errs.E(errs.Invalid, file, "empty file, want header %s", strings.Join(header, ","))}
 		}
 		return errs.List{errs.E(errs.Invalid, file+":1", "bad header: %v", csvMsg(err))}
-	}
-	if len(hdr) > 0 {
-		hdr[0] = strings.TrimPrefix(hdr[0], "\ufeff") // tolerate a UTF-8 BOM from spreadsheets
 	}
 	if strings.Join(hdr, ",") != strings.Join(header, ",") {
 		return errs.List{errs.E(errs.Invalid, file+":1", "header is %q, want %q", strings.Join(hdr, ","), strings.Join(header, ","))}
@@ -366,6 +370,9 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
+				if pe.Err == csv.ErrQuote {
+					line = badQuoteLine(data, pe.StartLine, pe.Line)
+				}
 			}
 			probs = append(probs, errs.E(errs.Invalid, fmt.Sprintf("%s:%d", file, line), "%s", csvMsg(err)))
 			if len(probs) > 100 || !errors.As(err, &pe) || pe.Err != csv.ErrFieldCount {
