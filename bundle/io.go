@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // File names of a bundle folder.
@@ -115,14 +115,11 @@ func propString(f *geojson.Feature, key string) string {
 	}
 }
 
-// finitePoint checks a coordinate is a number within WGS84 ranges.
+// finitePoint checks a coordinate is a number within WGS84 ranges; the
+// error's text is the reason only (callers name the place).
 func finitePoint(p orb.Point) error {
-	lon, lat := p[0], p[1]
-	if math.IsNaN(lon) || math.IsNaN(lat) || math.IsInf(lon, 0) || math.IsInf(lat, 0) {
-		return fmt.Errorf("coordinate (%v, %v) is not finite", lon, lat)
-	}
-	if lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-		return fmt.Errorf("coordinate (%v, %v) is outside lon -180..180, lat -90..90", lon, lat)
+	if err := geo.CheckLonLat(p[0], p[1]); err != nil {
+		return errors.New(msgOf(err))
 	}
 	return nil
 }

@@ -351,22 +351,9 @@ func (d *Directory) outside(lon, lat float64) error {
 	return newOutsideError(lon, lat, "", bundle.CommunityCode(code), dist)
 }
 
-// checkPoint rejects non-finite and out-of-range WGS84 coordinates.
-func checkPoint(lon, lat float64) error {
-	if math.IsNaN(lon) || math.IsInf(lon, 0) {
-		return errs.E(errs.Invalid, "lon", "longitude is not a finite number")
-	}
-	if math.IsNaN(lat) || math.IsInf(lat, 0) {
-		return errs.E(errs.Invalid, "lat", "latitude is not a finite number")
-	}
-	if lon < -180 || lon > 180 {
-		return errs.E(errs.Invalid, "lon", "longitude %g out of range -180..180", lon)
-	}
-	if lat < -90 || lat > 90 {
-		return errs.E(errs.Invalid, "lat", "latitude %g out of range -90..90", lat)
-	}
-	return nil
-}
+// checkPoint rejects non-finite and out-of-range WGS84 coordinates
+// (errs.Invalid naming lon or lat).
+func checkPoint(lon, lat float64) error { return geo.CheckLonLat(lon, lat) }
 
 // SetUnit records a patrol's position and status. An unknown patrol id is
 // errs.NotFound; a bad position or status is errs.Invalid.

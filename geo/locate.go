@@ -184,11 +184,8 @@ func newPolygonIndex(areas []Area, cellsPerEdge, minCells float64) (*PolygonInde
 					return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, -1), "ring has %d points, need at least 4", len(ring))
 				}
 				for vi, p := range ring {
-					if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "coordinate is not finite")
-					}
-					if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "(%g, %g) is outside lon [-180,180], lat [-90,90]", p[0], p[1])
+					if err := CheckLonLat(p[0], p[1]); err != nil {
+						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "%s", errMsg(err))
 					}
 				}
 				n := len(ring)
