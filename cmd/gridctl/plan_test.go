@@ -168,3 +168,28 @@ func b0Code(t *testing.T) bundle.CommunityCode {
 	}
 	return b.Communities[0].Code
 }
+
+// TestReportSummaryHonest: shares are rounded down and deviations up, to
+// one decimal, so the summary never claims more than the report holds.
+func TestReportSummaryHonest(t *testing.T) {
+	for _, tc := range []struct {
+		within, nominal, maxDev float64
+		want                    []string
+	}{
+		{0.9986, 0.95, 10.96, []string{"99.8% within ±10% of community mean", "95.0% within ±15% of target", "max dev 11.0%"}},
+		{1, 1, 9.99, []string{"100.0% within", "100.0% within ±15%", "max dev 10.0%"}},
+		{0.29, 0.999999, 10.01, []string{"29.0% within", "99.9% within ±15%", "max dev 10.1%"}},
+		{0, 0, 0, []string{"0.0% within", "max dev 0.0%"}},
+	} {
+		raw, err := json.Marshal(gridplan.Report{WithinCommunityMeanShare: tc.within, WithinNominalShare: tc.nominal, MaxAbsDeviationPct: tc.maxDev, TolerancePct: 10, MedianPolsbyPopper: 0.61})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := reportSummary(raw)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%+v: %q lacks %q", tc, got, w)
+			}
+		}
+	}
+}
