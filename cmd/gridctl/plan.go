@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
 // cmdPlan partitions a bundle into grids and writes plan.geojson (and the
@@ -54,7 +55,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	p.Progress = planProgress(e.stderr)
-	plan, rep, err := gridplan.Partition(ctx, b, p)
+	plan, rep, err := partition.Plan(ctx, b, p)
 	if err != nil {
 		return err
 	}
