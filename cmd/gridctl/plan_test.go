@@ -182,7 +182,7 @@ func TestReportSummaryHonest(t *testing.T) {
 		{0.29, 0.999999, 10.01, []string{"29.0% within", "99.9% within ±15%", "max dev 10.1%"}},
 		{0, 0, 0, []string{"0.0% within", "max dev 0.0%"}},
 	} {
-		raw, err := json.Marshal(gridplan.Report{WithinCommunityMeanShare: tc.within, WithinNominalShare: tc.nominal, MaxAbsDeviationPct: tc.maxDev, TolerancePct: 10, MedianPolsbyPopper: 0.61})
+		raw, err := json.Marshal(partition.Report{WithinCommunityMeanShare: tc.within, WithinNominalShare: tc.nominal, MaxAbsDeviationPct: tc.maxDev, TolerancePct: 10, MedianPolsbyPopper: 0.61})
 		if err != nil {
 			t.Fatal(err)
 		}

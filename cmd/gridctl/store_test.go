@@ -80,7 +80,7 @@ func testStoreCommands(t *testing.T, vars map[string]string, data string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep gridplan.Report
+	var rep partition.Report
 	if err := json.Unmarshal(repData, &rep); err != nil {
 		t.Fatal(err)
 	}
