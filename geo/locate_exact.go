@@ -1,7 +1,5 @@
 package geo
 
-
-
 // The tie rule's perturbed predicates, on top of the exact orientation
 // test of predicates.go.
 
