@@ -52,6 +52,7 @@ func (e *entry) encoded(c *outCRS) ([]byte, error) {
 // numbers), with an id map and, for big point layers, a cell index.
 type layerCat struct {
 	layer   store.Layer
+	desc    *store.LayerDesc
 	entries []*entry
 	byID    map[string]*entry
 	props   map[string]bool // property names seen, the queryables
@@ -61,9 +62,13 @@ type layerCat struct {
 }
 
 func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
-	lc := &layerCat{layer: layer, byID: make(map[string]*entry, len(fs)), props: map[string]bool{}}
-	for _, p := range schemaProps[layer] {
-		lc.props[p] = true
+	d, ok := store.Describe(layer)
+	if !ok {
+		return nil, fmt.Errorf("layer %s is not described", layer)
+	}
+	lc := &layerCat{layer: layer, desc: d, byID: make(map[string]*entry, len(fs)), props: map[string]bool{}}
+	for _, p := range d.Props {
+		lc.props[p.Name] = true
 	}
 	lc.entries = make([]*entry, 0, len(fs))
 	for i := range fs {
@@ -151,10 +156,8 @@ func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
 				return false
 			}
 		}
-		if q.datetime != nil {
-			if t, ok := featureTime(e.f.Props); ok && !q.datetime.contains(t) {
-				return false
-			}
+		if q.datetime != nil && !q.datetime.matches(lc.desc, e.f.Props) {
+			return false
 		}
 		return true
 	}
@@ -207,33 +210,28 @@ func propString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// temporalProps are the properties datetime filters apply to, in order.
-var temporalProps = []string{"updated_at", "at", "created_at"}
-
-func featureTime(props map[string]any) (time.Time, bool) {
-	for _, k := range temporalProps {
-		switch v := props[k].(type) {
-		case time.Time:
-			return v, true
-		case string:
-			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-				return t, true
-			}
+// featureTime is a feature's value of its layer's temporal property; a
+// feature without one (a unit that never reported) has none.
+func featureTime(d *store.LayerDesc, props map[string]any) (time.Time, bool) {
+	if d.Temporal == "" {
+		return time.Time{}, false
+	}
+	switch v := props[d.Temporal].(type) {
+	case time.Time:
+		return v, true
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t, true
 		}
 	}
 	return time.Time{}, false
 }
 
-// schemaProps are the properties each layer is documented to have (the
-// bundle format), so that filters on them are accepted even on an empty
-// layer; properties the store adds are accepted too.
-var schemaProps = map[store.Layer][]string{
-	store.Streets:     {"code", "name"},
-	store.Communities: {"code", "name", "street_code", "kind"},
-	store.Grids:       {"code", "community_code", "street_code", "kind", "households", "target"},
-	store.Buildings:   {"id", "households", "address"},
-	store.Facilities:  {"kind", "code", "name", "street_code", "community_code"},
-	store.Patrols:     {"id", "callsign", "street_code", "status", "updated_at"},
+// matches reports whether a feature of layer d lies in the interval: only
+// features with a time do.
+func (iv *interval) matches(d *store.LayerDesc, props map[string]any) bool {
+	t, ok := featureTime(d, props)
+	return ok && iv.contains(t)
 }
 
 // catalogue is one immutable snapshot; the Server swaps whole snapshots.
@@ -249,12 +247,6 @@ type catalogue struct {
 	mu    sync.Mutex
 	plans map[gridplan.PlanID]*layerCat // other plans' grids, loaded on demand
 }
-
-// cachedLayers are served from memory; patrols move, so they are read from
-// the store on every request.
-var cachedLayers = []store.Layer{store.Streets, store.Communities, store.Grids, store.Buildings, store.Facilities}
-
-func isCached(l store.Layer) bool { return l != store.Patrols }
 
 // buildCatalogue reads every cached layer from the store.
 func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFunc) (*catalogue, error) {
@@ -275,9 +267,13 @@ func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFu
 	default:
 		c.plan, c.grids = p.ID, p.Grids
 	}
-	for _, l := range cachedLayers {
+	for _, d := range store.Descriptions {
+		if !d.Cached {
+			continue
+		}
+		l := d.Layer
 		var fs []store.Feature
-		if l != store.Grids || c.plan != 0 {
+		if !d.PlanVersioned || c.plan != 0 {
 			page, err := st.Features(ctx, store.Query{Layer: l, Plan: c.plan})
 			if err != nil && !errs.Is(err, errs.NotFound) {
 				return nil, fmt.Errorf("read layer %s: %w", l, err)
@@ -347,6 +343,7 @@ func (c *catalogue) planLayer(ctx context.Context, st store.Store, id gridplan.P
 
 // patrolPositions reads the patrols layer's features back into positions.
 func patrolPositions(fs []store.Feature) []store.PatrolPosition {
+	patrols, _ := store.Describe(store.Patrols)
 	out := make([]store.PatrolPosition, 0, len(fs))
 	for _, f := range fs {
 		p, ok := f.Geom.(orb.Point)
@@ -357,7 +354,7 @@ func patrolPositions(fs []store.Feature) []store.PatrolPosition {
 		if s, ok := f.Props["status"].(string); ok && s != "" {
 			pp.Status = store.PatrolStatus(s)
 		}
-		if t, ok := featureTime(f.Props); ok {
+		if t, ok := featureTime(patrols, f.Props); ok {
 			pp.At = t
 		}
 		out = append(out, pp)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -26,29 +25,11 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
-// collectionInfo describes a served collection. role is who may read its
-// features: live patrol positions are operational information for
-// dispatchers, the rest is public.
-type collectionInfo struct {
-	layer       store.Layer
-	title, desc string
-	roles       []access.Role // who may read; none: the public
-}
-
-var collectionInfos = []collectionInfo{
-	{store.Streets, "Streets", "Streets (街道) and special zones, each with its command sub-centre.", nil},
-	{store.Communities, "Communities", "Communities (社区) and villages (村) with their kind: urban, rural or virtual.", nil},
-	{store.Grids, "Grids", "Grids of the published plan (about 500 households urban, 300 rural); ?plan=ID serves another plan.", nil},
-	{store.Buildings, "Buildings", "Buildings with households and standard address.", nil},
-	{store.Facilities, "Facilities", "The district command centre, street sub-centres and community work stations.", nil},
-	{store.Patrols, "Patrols", "Joint patrol units at their last reported position and status (live; role dispatcher).", []access.Role{access.Dispatcher}},
-}
-
-func collectionByID(id string) (*collectionInfo, error) {
-	for i := range collectionInfos {
-		if string(collectionInfos[i].layer) == id {
-			return &collectionInfos[i], nil
-		}
+// collectionByID is the description of collection id; every collection
+// is a described store layer (store.Descriptions).
+func collectionByID(id string) (*store.LayerDesc, error) {
+	if d, ok := store.Describe(store.Layer(id)); ok {
+		return d, nil
 	}
 	return nil, errs.E(errs.NotFound, "collectionId", "there is no collection %q", clip(id, 60))
 }
@@ -95,23 +76,23 @@ func (s *Server) conformance(w http.ResponseWriter, r *http.Request) error {
 }
 
 // collectionDoc builds one collection's metadata.
-func (s *Server) collectionDoc(r *http.Request, c *catalogue, ci *collectionInfo) map[string]any {
+func (s *Server) collectionDoc(r *http.Request, c *catalogue, ci *store.LayerDesc) map[string]any {
 	b := baseURL(r)
-	id := string(ci.layer)
+	id := string(ci.Layer)
 	doc := map[string]any{
 		"id":          id,
-		"title":       ci.title,
-		"description": ci.desc,
+		"title":       ci.Title,
+		"description": ci.Description,
 		"itemType":    "feature",
 		"crs":         crsURIs(),
 		"storageCrs":  CRS84URI,
 		"links": []link{
-			{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: ci.title},
-			{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: ci.title + " as GeoJSON"},
-			{Href: b + "/tiles/" + id + ".json", Rel: "alternate", Type: mediaTileJSON, Title: ci.title + " as vector tiles (TileJSON)"},
+			{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: ci.Title},
+			{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: ci.Title + " as GeoJSON"},
+			{Href: b + "/tiles/" + id + ".json", Rel: "alternate", Type: mediaTileJSON, Title: ci.Title + " as vector tiles (TileJSON)"},
 		},
 	}
-	if lc, ok := c.layers[ci.layer]; ok && len(lc.entries) > 0 {
+	if lc, ok := c.layers[ci.Layer]; ok && len(lc.entries) > 0 {
 		e := lc.extent
 		doc["extent"] = map[string]any{"spatial": map[string]any{
 			"bbox": [][]float64{{e.Min[0], e.Min[1], e.Max[0], e.Max[1]}},
@@ -140,9 +121,13 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var cols []map[string]any
-	for i := range collectionInfos {
-		cols = append(cols, s.collectionDoc(r, c, &collectionInfos[i]))
+	// Each caller sees only the collections it may read.
+	who := s.principalOf(r)
+	cols := []map[string]any{}
+	for i := range store.Descriptions {
+		if d := &store.Descriptions[i]; who.Any(d.Readers...) {
+			cols = append(cols, s.collectionDoc(r, c, d))
+		}
 	}
 	b := baseURL(r)
 	return writeJSON(w, r, http.StatusOK, ct, map[string]any{
@@ -203,7 +188,7 @@ type parsedItems struct {
 
 // parseItems validates every query parameter of an items request: the
 // known ones and property filters; anything else is 400.
-func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedItems, error) {
+func parseItems(v url.Values, d *store.LayerDesc, props map[string]bool) (parsedItems, error) {
 	var p parsedItems
 	one := func(name string) (string, bool, error) {
 		vs, ok := v[name]
@@ -274,7 +259,7 @@ func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedI
 		if itemsParams[k] {
 			continue
 		}
-		if k == "plan" && layer == store.Grids {
+		if k == "plan" && d.PlanVersioned {
 			s, _, err := one("plan")
 			if err != nil {
 				return p, err
@@ -285,11 +270,16 @@ func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedI
 			continue
 		}
 		if !props[k] {
-			return p, errs.E(errs.Invalid, k, "unknown query parameter or property of %s; properties are %s", layer, strings.Join(sortedKeys(props), ", "))
+			return p, errs.E(errs.Invalid, k, "unknown query parameter or property of %s; properties are %s", d.Layer, strings.Join(sortedKeys(props), ", "))
 		}
 		s, _, err := one(k)
 		if err != nil {
 			return p, err
+		}
+		if dp, ok := d.Schema().Property(k); ok && dp.Int {
+			if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+				return p, errs.E(errs.Invalid, k, "%s is an integer property; %q is not an integer", k, clip(s, 40))
+			}
 		}
 		p.q.filters = append(p.q.filters, filter{name: k, value: s})
 	}
@@ -313,7 +303,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkAny(r, ci.roles...); err != nil {
+	if err := s.checkAny(r, ci.Readers...); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
@@ -326,16 +316,16 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	}
 	var lc *layerCat
 	props := map[string]bool{}
-	if isCached(ci.layer) {
-		lc = c.layers[ci.layer]
+	if ci.Cached {
+		lc = c.layers[ci.Layer]
 		props = lc.props
 	} else {
-		for _, p := range schemaProps[ci.layer] {
-			props[p] = true
+		for _, p := range ci.Props {
+			props[p.Name] = true
 		}
 	}
 	v := queryOf(r)
-	p, err := parseItems(v, ci.layer, props)
+	p, err := parseItems(v, ci, props)
 	if err != nil {
 		return err
 	}
@@ -387,8 +377,8 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 
 // liveItems serves a layer that is not cached (patrols) straight from the
 // store.
-func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectionInfo, p parsedItems, ct string) error {
-	q := store.Query{Layer: ci.layer, BBox: p.q.bbox, Limit: p.q.limit, Offset: p.q.offset}
+func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *store.LayerDesc, p parsedItems, ct string) error {
+	q := store.Query{Layer: ci.Layer, BBox: p.q.bbox, Limit: p.q.limit, Offset: p.q.offset}
 	if len(p.q.filters) > 0 {
 		q.Filters = map[string]string{}
 		for _, f := range p.q.filters {
@@ -406,7 +396,7 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectio
 			return err
 		}
 		for _, f := range pg.Features {
-			if t, ok := featureTime(f.Props); ok && !p.q.datetime.contains(t) {
+			if !p.q.datetime.matches(ci, f.Props) {
 				continue
 			}
 			if matched >= p.q.offset && len(features) < p.q.limit {
@@ -526,7 +516,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkAny(r, ci.roles...); err != nil {
+	if err := s.checkAny(r, ci.Readers...); err != nil {
 		return err
 	}
 	id := mux.Vars(r)["featureId"]
@@ -535,7 +525,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	allowed := []string{"crs", "f"}
-	if ci.layer == store.Grids {
+	if ci.PlanVersioned {
 		allowed = append(allowed, "plan")
 	}
 	if err := onlyParams(r, allowed...); err != nil {
@@ -551,8 +541,8 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var fb []byte
-	if isCached(ci.layer) {
-		lc := c.layers[ci.layer]
+	if ci.Cached {
+		lc := c.layers[ci.Layer]
 		if v.Has("plan") {
 			pid, err := gridplan.ParsePlanID(v.Get("plan"))
 			if err != nil {
@@ -564,16 +554,16 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		}
 		e, ok := lc.byID[id]
 		if !ok {
-			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.layer, clip(id, 60))
+			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
 		}
 		if fb, err = e.encoded(oc); err != nil {
 			return err
 		}
 	} else {
-		f, err := s.st.Feature(r.Context(), ci.layer, 0, id)
+		f, err := s.st.Feature(r.Context(), ci.Layer, 0, id)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
-				return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.layer, clip(id, 60))
+				return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
 			}
 			s.metrics.storeErrors.WithLabelValues("feature").Inc()
 			return err
@@ -588,7 +578,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	buf.WriteString(`,"links":[`)
 	writeLink(&buf, pageURL(r, -1), "self", mediaGeoJSON, "this feature")
 	buf.WriteByte(',')
-	writeLink(&buf, b+"/collections/"+string(ci.layer), "collection", mediaJSON, "the collection")
+	writeLink(&buf, b+"/collections/"+string(ci.Layer), "collection", mediaJSON, "the collection")
 	buf.WriteString("]}")
 	w.Header().Set("Content-Crs", oc.header())
 	return s.writeBody(w, r, ct, etagOf(buf.String(), ct), buf.Bytes()) // the body holds its links

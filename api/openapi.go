@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/gridd/gridd/store"
 )
 
 // The OpenAPI 3.0 definition is built once from Go values; a test checks
@@ -37,8 +39,8 @@ func pref(name string) obj { return ref("#/components/parameters/" + name) }
 
 func buildOpenAPI() obj {
 	collIDs := []string{}
-	for _, c := range collectionInfos {
-		collIDs = append(collIDs, string(c.layer))
+	for _, d := range store.Descriptions {
+		collIDs = append(collIDs, string(d.Layer))
 	}
 	strSchema := obj{"type": "string"}
 	numSchema := obj{"type": "number"}
