@@ -33,7 +33,7 @@ const (
 	unitSecret    = "unit-secret-1"
 )
 
-func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error) {
+func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error) {
 	units := geo.NewUnitIndex()
 	for _, p := range patrols {
 		st := geo.UnitAvailable
@@ -48,13 +48,7 @@ func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.Patrol
 	if err != nil {
 		return nil, err
 	}
-	return func(lon, lat float64, k int) (any, error) {
-		a, err := d.Locate(lon, lat, k)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}, nil
+	return d, nil
 }
 
 // newTestServer starts a Server over the memStore test double with an

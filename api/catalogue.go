@@ -34,13 +34,17 @@ type entry struct {
 	enc   [nEncodings]atomic.Pointer[[]byte]
 }
 
-// encoded returns the feature's GeoJSON in c. Two goroutines may race to
-// fill the cache; both produce identical bytes, so either wins.
-func (e *entry) encoded(c *outCRS) ([]byte, error) {
+// encoded returns the feature's GeoJSON in c at decimals; the default
+// precision's encodings are cached. Two goroutines may race to fill the
+// cache; both produce identical bytes, so either wins.
+func (e *entry) encoded(c *outCRS, decimals int) ([]byte, error) {
+	if decimals != defaultDecimals {
+		return appendFeature(nil, &e.f, c, decimals)
+	}
 	if p := e.enc[c.enc].Load(); p != nil {
 		return *p, nil
 	}
-	b, err := appendFeature(nil, &e.f, c)
+	b, err := appendFeature(nil, &e.f, c, decimals)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +95,7 @@ func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
 	for i, e := range lc.entries {
 		// Encoding the default CRS now both warms the cache and gives the
 		// content hash behind the ETags.
-		b, err := e.encoded(&supportedCRS[0])
+		b, err := e.encoded(&supportedCRS[0], defaultDecimals)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s feature %s: %w", layer, e.f.ID, err)
 		}
@@ -241,7 +245,7 @@ type catalogue struct {
 	bundle  *bundle.Bundle  // nil when the store is empty
 	grids   []gridplan.Grid
 	layers  map[store.Layer]*layerCat
-	locate  LocateFunc  // nil when no locator is configured or no data
+	locate  Locator     // nil when no locator is configured or no data
 	answers answerCache // encoded /locate answer segments of this snapshot
 
 	mu    sync.Mutex

@@ -176,12 +176,13 @@ func onlyParams(r *http.Request, allowed ...string) error {
 }
 
 // itemsParams are the parameters items takes besides property filters.
-var itemsParams = map[string]bool{"limit": true, "offset": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true, "f": true}
+var itemsParams = map[string]bool{"limit": true, "offset": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true, "f": true, "precision": true}
 
 // parsedItems is an items request after validation.
 type parsedItems struct {
-	q   itemsQuery
-	crs *outCRS
+	q        itemsQuery
+	crs      *outCRS
+	decimals int // coordinate precision
 	// plan is the requested plan for grids (0: published).
 	plan gridplan.PlanID
 }
@@ -246,6 +247,12 @@ func parseItems(v url.Values, d *store.LayerDesc, props map[string]bool) (parsed
 			return p, err
 		}
 		p.q.datetime = &iv
+	}
+	if s, ok, err = one("precision"); err != nil {
+		return p, err
+	}
+	if p.decimals, err = parsePrecision(s, ok); err != nil {
+		return p, err
 	}
 	if _, _, err = one("f"); err != nil {
 		return p, err
@@ -360,7 +367,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, err := e.encoded(p.crs)
+		b, err := e.encoded(p.crs, p.decimals)
 		if err != nil {
 			return err
 		}
@@ -417,7 +424,7 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *store.Lay
 			fb = append(fb, ',')
 		}
 		var err error
-		if fb, err = appendFeature(fb, &features[i], p.crs); err != nil {
+		if fb, err = appendFeature(fb, &features[i], p.crs, p.decimals); err != nil {
 			return err
 		}
 	}
@@ -524,7 +531,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	allowed := []string{"crs", "f"}
+	allowed := []string{"crs", "f", "precision"}
 	if ci.PlanVersioned {
 		allowed = append(allowed, "plan")
 	}
@@ -533,6 +540,10 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := queryOf(r)
 	oc, err := parseCRSParam("crs", v.Get("crs"), v.Has("crs"))
+	if err != nil {
+		return err
+	}
+	decimals, err := parsePrecision(v.Get("precision"), v.Has("precision"))
 	if err != nil {
 		return err
 	}
@@ -556,7 +567,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
 		}
-		if fb, err = e.encoded(oc); err != nil {
+		if fb, err = e.encoded(oc, decimals); err != nil {
 			return err
 		}
 	} else {
@@ -568,7 +579,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 			s.metrics.storeErrors.WithLabelValues("feature").Inc()
 			return err
 		}
-		if fb, err = appendFeature(nil, &f, oc); err != nil {
+		if fb, err = appendFeature(nil, &f, oc, decimals); err != nil {
 			return err
 		}
 	}

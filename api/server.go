@@ -23,20 +23,24 @@ import (
 
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
-// LocateFunc answers a point-location query (WGS84 lon/lat, k nearest
-// patrols) with a JSON-encodable answer, or an errs.NotFound error when the
-// point is outside the district (dispatch.Directory.Locate, adapted).
-type LocateFunc func(lon, lat float64, k int) (any, error)
+// Locator answers point-location queries: who is responsible at a WGS84
+// lon/lat, with the k nearest available patrols, or a
+// *dispatch.OutsideError (errs.NotFound) when the point is outside the
+// district. *dispatch.Directory is one.
+type Locator interface {
+	Locate(lon, lat float64, k int) (*dispatch.Answer, error)
+}
 
-// NewLocatorFunc builds a LocateFunc from the district, the published
-// plan's grids (nil when no plan is published) and the patrols' last
-// reported positions in the store; the catalogue calls it on every rebuild.
-type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error)
+// NewLocatorFunc builds a Locator from the district, the published plan's
+// grids (nil when no plan is published) and the patrols' last reported
+// positions in the store; the catalogue calls it on every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error)
 
 // Config configures a Server.
 type Config struct {

@@ -17,7 +17,7 @@ import (
 // newLocator builds /locate's directory for a catalogue snapshot: the
 // district, the published plan's grids and the patrols at their last
 // reported positions (home positions when the store has none).
-func newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.LocateFunc, error) {
+func newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.Locator, error) {
 	var units *geo.UnitIndex
 	if len(patrols) > 0 {
 		units = geo.NewUnitIndex()
@@ -31,13 +31,7 @@ func newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolP
 	if err != nil {
 		return nil, err
 	}
-	return func(lon, lat float64, k int) (any, error) {
-		a, err := d.Locate(lon, lat, k)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}, nil
+	return d, nil
 }
 
 func openPostGIS(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
