@@ -459,9 +459,11 @@ func writeCollectionHead(buf *bytes.Buffer, r *http.Request, ts time.Time, match
 		buf.WriteByte(',')
 		writeLink(buf, pageURL(r, q.offset+returned), "next", mediaGeoJSON, "next page")
 	}
-	if q.offset > 0 {
+	// Past the end, prev is the last page that has features (none when
+	// nothing matches), not another empty page.
+	if q.offset > 0 && matched > 0 {
 		buf.WriteByte(',')
-		writeLink(buf, pageURL(r, max(0, q.offset-q.limit)), "prev", mediaGeoJSON, "previous page")
+		writeLink(buf, pageURL(r, max(0, min(q.offset, matched)-q.limit)), "prev", mediaGeoJSON, "previous page")
 	}
 	buf.WriteString(`],"features":[`)
 }
@@ -527,6 +529,10 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := mux.Vars(r)["featureId"]
+	if !cleanText(id) {
+		// No layer's ids hold such bytes (and PostgreSQL rejects them).
+		return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(strconv.QuoteToASCII(id), 60))
+	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
 	if err != nil {
 		return err

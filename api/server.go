@@ -55,6 +55,10 @@ type Config struct {
 	PlanPoll time.Duration
 	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
+	// CORSOrigins are the origins browsers may read GET/HEAD routes from;
+	// "*" allows every origin, and nil means {"*"} (the data is public
+	// unless a route needs a key, and keys are sent explicitly).
+	CORSOrigins []string
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -123,6 +127,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Keys == nil {
 		cfg.Keys = &Keys{}
 	}
+	if cfg.CORSOrigins == nil {
+		cfg.CORSOrigins = []string{"*"}
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
 	s.router = s.routes()
 	s.static = s.staticRoutes()
@@ -139,16 +146,15 @@ func (s *Server) routes() *mux.Router {
 		return errs.E(errs.NotFound, "", "no resource at %s", clip(r.URL.Path, 120))
 	})
 	r.MethodNotAllowedHandler = s.adapt(func(w http.ResponseWriter, req *http.Request) error {
-		// RFC 9110 wants the allowed methods named in a 405.
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			probe := req.Clone(req.Context())
-			probe.Method = m
-			var match mux.RouteMatch
-			if r.Match(probe, &match) && match.MatchErr == nil {
-				allow = append(allow, m)
+		allow, vars := s.allowedMethods(req)
+		// A method on a collection that does not exist is about the
+		// collection, not the method: 404.
+		if id, ok := vars["collectionId"]; ok {
+			if _, err := collectionByID(id); err != nil {
+				return err
 			}
 		}
+		// RFC 9110 wants the allowed methods named in a 405.
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		return fmt.Errorf("%w: %s", errMethod, req.Method)
 	})
@@ -172,6 +178,25 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	r.Use(s.matched, s.authenticate)
 	return r
+}
+
+// allowedMethods are the methods some route serves at req's path, and the
+// path variables of the first such route.
+func (s *Server) allowedMethods(req *http.Request) ([]string, map[string]string) {
+	var allow []string
+	var vars map[string]string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+			if vars == nil {
+				vars = match.Vars
+			}
+		}
+	}
+	return allow, vars
 }
 
 // Handler returns the service's root handler.
@@ -292,9 +317,21 @@ func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, route: "unmatched"}
-		if r.ContentLength > s.cfg.MaxBodyBytes {
+		var queryErr error
+		if r.URL.RawQuery != "" {
+			queryErr = checkQuery(r.URL.RawQuery)
+		}
+		switch {
+		case r.ContentLength > s.cfg.MaxBodyBytes:
 			s.writeProblem(sw, r, errs.E(errs.TooLarge, "body", "request bodies are limited to %d bytes", s.cfg.MaxBodyBytes))
-		} else {
+		case queryErr != nil:
+			s.writeProblem(sw, r, queryErr)
+		case r.Method == http.MethodOptions:
+			sw.route = "OPTIONS"
+			methods, _ := s.allowedMethods(r)
+			s.options(sw, r, methods)
+		default:
+			s.cors(sw, r)
 			if r.Body != nil && r.Body != http.NoBody {
 				r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBodyBytes)
 			}
@@ -332,7 +369,7 @@ func (s *Server) matched(next http.Handler) http.Handler {
 		if sw, ok := w.(*statusWriter); ok {
 			if rt := mux.CurrentRoute(r); rt != nil {
 				if t, err := rt.GetPathTemplate(); err == nil {
-					sw.route = t
+					sw.route = routeLabel(t)
 				}
 			}
 		}
