@@ -40,6 +40,7 @@ type config struct {
 	logLevel    slog.Level
 	drain       time.Duration
 	planPoll    time.Duration
+	corsOrigins []string // nil: every origin
 }
 
 const usageText = `usage: gridd [flags]
@@ -72,6 +73,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 10*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	fs.DurationVar(&c.planPoll, "plan-poll", 10*time.Second, "how often to check whether the published plan changed")
+	cors := fs.String("cors-origins", getenv("GRIDD_CORS_ORIGINS"), "comma-separated origins browsers may read GET routes from (default *: any; GRIDD_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usageText)
@@ -89,6 +91,11 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("%w: --addr %q: want host:port or :port", errUsage, c.addr)
+	}
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.corsOrigins = append(c.corsOrigins, o)
+		}
 	}
 	if c.drain <= 0 || c.planPoll <= 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
@@ -121,7 +128,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: newLocator, PlanPoll: cfg.planPoll})
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: newLocator, PlanPoll: cfg.planPoll, CORSOrigins: cfg.corsOrigins})
 	if err != nil {
 		return err
 	}
