@@ -545,14 +545,14 @@ func TestETagAndGzip(t *testing.T) {
 	}
 }
 
-// TestBuildingsBBoxMatchesScan compares the cell index with a brute-force
+// TestBuildingsBBoxMatchesScan compares the indexed bbox query with a brute-force
 // scan of the store for many random boxes.
 func TestBuildingsBBoxMatchesScan(t *testing.T) {
 	s, st, _ := newTestServer(t)
 	c := s.cat.Load()
 	lc := c.layers["buildings"]
-	if lc.cells == nil {
-		t.Fatal("buildings have no cell index")
+	if lc.index == nil || lc.index.Len() != len(lc.entries) {
+		t.Fatal("buildings have no index")
 	}
 	seed := uint64(7)
 	t.Logf("seed %d", seed)

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/boxindex"
 	"github.com/gridd/gridd/store"
 )
 
@@ -53,7 +54,7 @@ func (e *entry) encoded(c *outCRS, decimals int) ([]byte, error) {
 }
 
 // layerCat is one layer's features, sorted by id (numerically when ids are
-// numbers), with an id map and, for big point layers, a cell index.
+// numbers), with an id map and a spatial index of their bounds.
 type layerCat struct {
 	layer   store.Layer
 	desc    *store.LayerDesc
@@ -61,8 +62,8 @@ type layerCat struct {
 	byID    map[string]*entry
 	props   map[string]bool // property names seen, the queryables
 	extent  orb.Bound
-	cells   *cellIndex
-	etag    string // content hash of the layer
+	index   *boxindex.Index // the entries' bounds, for bbox queries
+	etag    string          // content hash of the layer
 }
 
 func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
@@ -108,9 +109,7 @@ func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
 		}
 	}
 	lc.etag = hex.EncodeToString(h.Sum(nil))
-	if len(lc.entries) > 2000 {
-		lc.cells = newCellIndex(lc.extent, bounds)
-	}
+	lc.index = boxindex.New(bounds)
 	return lc, nil
 }
 
@@ -171,15 +170,13 @@ func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
 		}
 		matched++
 	}
-	if q.bbox != nil && lc.cells != nil {
-		if cand, ok := lc.cells.candidates(*q.bbox); ok {
-			for _, i := range cand {
-				if e := lc.entries[i]; match(e) {
-					take(e)
-				}
+	if q.bbox != nil {
+		for _, i := range lc.index.Search(*q.bbox, nil) {
+			if e := lc.entries[i]; match(e) {
+				take(e)
 			}
-			return page, matched
 		}
+		return page, matched
 	}
 	for _, e := range lc.entries {
 		if match(e) {

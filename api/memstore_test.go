@@ -263,7 +263,7 @@ func square(x0, y0, x1, y1 float64) orb.MultiPolygon {
 
 // testDistrict is a small synthetic district: 2 streets side by side,
 // each with 2 communities, each with 2 grids (top and bottom halves), a few
-// thousand buildings (enough to use the cell index), facilities and
+// thousand buildings (enough for the spatial index to matter), facilities and
 // patrols. Everything lies in 118.60..118.64 E, 32.00..32.02 N.
 func testDistrict(seed uint64) (*bundle.Bundle, []gridplan.Grid) {
 	rng := rand.New(rand.NewPCG(seed, 1))

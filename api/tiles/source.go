@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/boxindex"
 )
 
 // SourceOptions configure a Source.
@@ -34,7 +35,7 @@ type Source struct {
 	layer            Layer
 	version          string
 	minZoom, maxZoom int
-	idx              *gridIndex
+	idx              *boxindex.Index
 	prep             *prepared
 	cache            *Cache
 	flight           singleflight.Group
@@ -64,7 +65,7 @@ func NewSource(layer Layer, opt SourceOptions) (*Source, error) {
 		version: opt.Version,
 		minZoom: opt.MinZoom,
 		maxZoom: opt.MaxZoom,
-		idx:     newGridIndex(bounds),
+		idx:     boxindex.New(bounds),
 		cache:   opt.Cache,
 	}, nil
 }
@@ -79,7 +80,7 @@ func (s *Source) Version() string { return s.version }
 func (s *Source) ZoomRange() (minZoom, maxZoom int) { return s.minZoom, s.maxZoom }
 
 // Bound is the WGS84 bound of all features (empty for no features).
-func (s *Source) Bound() orb.Bound { return s.idx.bound }
+func (s *Source) Bound() orb.Bound { return s.idx.Bound() }
 
 // Len is the number of features.
 func (s *Source) Len() int { return len(s.layer.Features) }
@@ -118,7 +119,7 @@ func (s *Source) Tile(z, x, y int) ([]byte, error) {
 }
 
 func (s *Source) encode(t maptile.Tile) ([]byte, error) {
-	idx := s.idx.query(tileBound(t), nil)
+	idx := s.idx.Search(tileBound(t), nil)
 	ml, err := encodeLayer(t, &s.layer, idx, s.prep)
 	if err != nil || ml == nil {
 		return []byte{}, err

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/internal/boxindex"
 )
 
 // pukouBound is roughly Pukou district's bounding box.
@@ -496,12 +497,12 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 		}
 		bounds = append(bounds, orb.Bound{Min: p, Max: orb.Point{p[0] + s, p[1] + s*r.Float64()}})
 	}
-	ix := newGridIndex(bounds)
+	ix := boxindex.New(bounds)
 	for q := range 500 {
 		z := maptile.Zoom(8 + r.IntN(10))
 		tile := maptile.At(orb.Point{pukouBound.Min[0] - 0.05 + r.Float64()*0.45, pukouBound.Min[1] - 0.05 + r.Float64()*0.45}, z)
 		qb := tileBound(tile)
-		got := ix.query(qb, nil)
+		got := ix.Search(qb, nil)
 		var want []int
 		for i, b := range bounds {
 			if b.Intersects(qb) {
@@ -512,7 +513,7 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 			t.Fatalf("query %d (tile %v): got %d features, want %d", q, tile, len(got), len(want))
 		}
 	}
-	if got := newGridIndex(nil).query(pukouBound, nil); len(got) != 0 {
+	if got := boxindex.New(nil).Search(pukouBound, nil); len(got) != 0 {
 		t.Errorf("empty index returned %v", got)
 	}
 }
