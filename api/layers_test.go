@@ -240,3 +240,37 @@ func TestDatetimeNeverReported(t *testing.T) {
 		t.Errorf("without datetime: %d patrols, want all %d", n, len(st.b.Patrols))
 	}
 }
+
+// TestTileJSONMinZoomHonest: the TileJSON minzoom of each tiled layer is a
+// zoom that shows it; below it, tiles do not exist (404), not 204.
+func TestTileJSONMinZoomHonest(t *testing.T) {
+	_, st, ts := newTestServer(t)
+	for _, d := range store.Descriptions {
+		if !d.Tiled || !d.Cached {
+			continue
+		}
+		m := do(t, ts, "GET", "/tiles/"+string(d.Layer)+".json", nil).json(t)
+		minZ := int(m["minzoom"].(float64))
+		all, _ := st.all(d.Layer, 0)
+		largest, area := all[0], -1.0
+		for _, f := range all {
+			b := f.Geom.Bound()
+			if a := (b.Max[0] - b.Min[0]) * (b.Max[1] - b.Min[1]); a > area {
+				largest, area = f, a
+			}
+		}
+		tl := maptile.At(largest.Geom.Bound().Center(), maptile.Zoom(minZ))
+		if r := do(t, ts, "GET", fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", d.Layer, tl.Z, tl.X, tl.Y), nil); r.status != 200 {
+			t.Errorf("%s: tile at minzoom %d over its largest feature: %d", d.Layer, minZ, r.status)
+		}
+		if minZ > 0 {
+			tl = maptile.At(largest.Geom.Bound().Center(), maptile.Zoom(minZ-1))
+			if r := do(t, ts, "GET", fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", d.Layer, tl.Z, tl.X, tl.Y), nil); r.status != 404 {
+				t.Errorf("%s: tile below minzoom: %d", d.Layer, r.status)
+			}
+		}
+		if d.Geometry != "Point" && minZ == 0 {
+			t.Errorf("%s: areas of about 1 km visible at zoom 0?", d.Layer)
+		}
+	}
+}

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/store"
 )
 
@@ -38,9 +41,22 @@ func op(id, summary string, params []obj, ok obj, errCodes ...string) obj {
 func pref(name string) obj { return ref("#/components/parameters/" + name) }
 
 func buildOpenAPI() obj {
+	// Every collection's id, who may read it and its tile zooms come from
+	// the layer descriptions.
 	collIDs := []string{}
+	var restricted, zooms []string
 	for _, d := range store.Descriptions {
 		collIDs = append(collIDs, string(d.Layer))
+		if !d.Public() {
+			restricted = append(restricted, string(d.Layer)+": role "+access.Of(d.Readers...).String())
+		}
+		if d.Tiled {
+			zooms = append(zooms, fmt.Sprintf("%s %d..%d", d.Layer, d.MinZoom, d.MaxZoom))
+		}
+	}
+	roleNote := ""
+	if len(restricted) > 0 {
+		roleNote = " (" + strings.Join(restricted, "; ") + ")"
 	}
 	strSchema := obj{"type": "string"}
 	numSchema := obj{"type": "number"}
@@ -123,16 +139,16 @@ func buildOpenAPI() obj {
 				{"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
 					"description": "Property equality filters, e.g. community_code=320111001005 (grids), street_code=..., kind=urban. Unknown names are 400.",
 					"schema":      obj{"type": "object", "additionalProperties": strSchema}}},
-			geoJSONResp("A page of features (patrols: role dispatcher)", "FeatureCollection"), "304", "400", "401", "403", "404", "406", "503"),
+			geoJSONResp("A page of features"+roleNote, "FeatureCollection"), "304", "400", "401", "403", "404", "406", "503"),
 		"/collections/{collectionId}/items/{featureId}": op("getFeature", "One feature",
 			[]obj{pref("collectionId"), pref("featureId"), pref("crs"), pref("precision"), pref("plan"), pref("f")},
-			geoJSONResp("The feature (patrols: role dispatcher)", "Feature"), "304", "400", "401", "403", "404", "406", "503"),
+			geoJSONResp("The feature"+roleNote, "Feature"), "304", "400", "401", "403", "404", "406", "503"),
 		"/tiles/{collectionId}.json": op("getTileJSON", "TileJSON 3.0.0 of a collection's vector tiles", []obj{pref("collectionId"), pref("f")},
-			jsonResp("The TileJSON document", anyObj), "400", "404", "406", "503"),
+			jsonResp("The TileJSON document"+roleNote, anyObj), "400", "401", "403", "404", "406", "503"),
 		"/tiles/{collectionId}/{z}/{x}/{y}.mvt": op("getTile", "A Mapbox Vector Tile (one layer named after the collection)",
-			[]obj{pref("collectionId"), intPath("z", "zoom, 0..20 (buildings 12..20)"), intPath("x", "column"), intPath("y", "row"), pref("f")},
-			obj{"description": "The tile", "content": obj{mediaMVT: obj{"schema": obj{"type": "string", "format": "binary"}}}},
-			"204", "304", "400", "404", "406", "503"),
+			[]obj{pref("collectionId"), intPath("z", "zoom, at most: "+strings.Join(zooms, ", ")+"; TileJSON's minzoom is the first zoom at which the layer shows"), intPath("x", "column"), intPath("y", "row"), pref("f")},
+			obj{"description": "The tile" + roleNote, "content": obj{mediaMVT: obj{"schema": obj{"type": "string", "format": "binary"}}}},
+			"204", "304", "400", "401", "403", "404", "406", "503"),
 		"/locate": op("locate", "Who is responsible at a point",
 			[]obj{
 				{"name": "lon", "in": "query", "required": true, "schema": obj{"type": "number", "minimum": -180, "maximum": 180}},
@@ -155,7 +171,7 @@ func buildOpenAPI() obj {
 	}
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
-	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"} {
+	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/tiles/{collectionId}.json", "/tiles/{collectionId}/{z}/{x}/{y}.mvt"} {
 		paths[p].(obj)["get"].(obj)["security"] = optionalKey
 	}
 	return obj{

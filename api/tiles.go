@@ -54,7 +54,7 @@ func (tc *tileCache) source(c *catalogue, l store.Layer) (*tiles.Source, error) 
 	}
 	lc := c.layers[l]
 	layer := tileLayer(lc)
-	s, err := tiles.NewSource(layer, tiles.SourceOptions{Version: lc.etag, MinZoom: d.MinZoom, MaxZoom: d.MaxZoom, Cache: tc.cache})
+	s, err := tiles.NewSource(layer, tiles.SourceOptions{Version: lc.etag, MinZoom: d.MinZoom, MaxZoom: d.MaxZoom, Cache: tc.cache, VisibleMinZoom: true})
 	if err != nil {
 		return nil, err
 	}

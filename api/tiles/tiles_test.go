@@ -683,3 +683,48 @@ func visit(g orb.Geometry, fn func(orb.Point)) {
 		}
 	}
 }
+
+// TestVisibleMinZoom: a layer of small areas is empty at the lowest
+// zooms; with VisibleMinZoom the Source's range starts at the first zoom
+// that shows it, and every zoom below that was really empty.
+func TestVisibleMinZoom(t *testing.T) {
+	var feats []Feature
+	for i := range 40 { // 40 squares of about 100 m, away from Pukou
+		x, y := 113.0+0.003*float64(i%8), 23.0+0.003*float64(i/8)
+		feats = append(feats, Feature{Geometry: orb.Polygon{{{x, y}, {x + 0.001, y}, {x + 0.001, y + 0.001}, {x, y + 0.001}, {x, y}}}})
+	}
+	plain, err := NewSource(Layer{Name: "sq", Features: feats}, SourceOptions{MaxZoom: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vis, err := NewSource(Layer{Name: "sq", Features: feats}, SourceOptions{MaxZoom: 20, VisibleMinZoom: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	minZ, maxZ := vis.ZoomRange()
+	if minZ == 0 || maxZ != 20 {
+		t.Fatalf("range %d..%d: 100 m squares cannot show at zoom 0", minZ, maxZ)
+	}
+	c := orb.Point{113.0105, 23.0075}
+	for z := 0; z <= minZ; z++ {
+		tl := maptile.At(c, maptile.Zoom(z))
+		b, err := plain.Tile(z, int(tl.X), int(tl.Y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(b) > 0) != (z == minZ) {
+			t.Errorf("zoom %d: %d bytes, visible from %d", z, len(b), minZ)
+		}
+		if _, err := vis.Tile(z, int(tl.X), int(tl.Y)); (err == nil) != (z == minZ) {
+			t.Errorf("zoom %d served: %v", z, err)
+		}
+	}
+	// Points show at every zoom.
+	pts, err := NewSource(Layer{Name: "p", Features: []Feature{{Geometry: orb.Point{113, 23}}}}, SourceOptions{VisibleMinZoom: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minZ, _ := pts.ZoomRange(); minZ != 0 {
+		t.Errorf("points from zoom %d", minZ)
+	}
+}
