@@ -137,10 +137,14 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// collection is GET /collections/{collectionId}: one collection.
+// collection is GET /collections/{collectionId}: one collection, for
+// callers who may read it (as /collections lists it).
 func (s *Server) collection(w http.ResponseWriter, r *http.Request) error {
 	ci, err := collectionByID(mux.Vars(r)["collectionId"])
 	if err != nil {
+		return err
+	}
+	if err := s.checkAny(r, ci.Readers...); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaJSON)

@@ -133,7 +133,7 @@ func buildOpenAPI() obj {
 				"links": links, "crs": obj{"type": "array", "items": strSchema},
 				"collections": obj{"type": "array", "items": ref("#/components/schemas/Collection")}}}), "400", "406", "503"),
 		"/collections/{collectionId}": op("describeCollection", "One collection", []obj{pref("collectionId"), pref("f")},
-			jsonResp("The collection", ref("#/components/schemas/Collection")), "400", "404", "406", "503"),
+			jsonResp("The collection"+roleNote, ref("#/components/schemas/Collection")), "400", "401", "403", "404", "406", "503"),
 		"/collections/{collectionId}/items": op("getFeatures", "Features of a collection",
 			[]obj{pref("collectionId"), pref("limit"), pref("offset"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("precision"), pref("datetime"), pref("plan"), pref("f"),
 				{"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
@@ -171,7 +171,7 @@ func buildOpenAPI() obj {
 	}
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
-	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/tiles/{collectionId}.json", "/tiles/{collectionId}/{z}/{x}/{y}.mvt"} {
+	for _, p := range []string{"/collections", "/collections/{collectionId}", "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/tiles/{collectionId}.json", "/tiles/{collectionId}/{z}/{x}/{y}.mvt"} {
 		paths[p].(obj)["get"].(obj)["security"] = optionalKey
 	}
 	return obj{
