@@ -181,8 +181,10 @@ func seedStore(t *testing.T, st store.Store) {
 // the Pukou district itself and serve it.
 func TestEmbeddedStoreSeeds(t *testing.T) {
 	dir := t.TempDir()
-	base := startGridd(t, []string{"--data", dir}, nil)
+	const secret = "embedded-dispatcher"
+	base := startGridd(t, []string{"--data", dir}, map[string]string{"GRIDD_API_KEYS": api.HashKey(secret) + " dispatcher e2e"})
 	checkService(t, base)
+	checkBadInput(t, base, secret)
 	b, err := fixtures.LoadPukou()
 	if err != nil {
 		t.Fatal(err)
@@ -208,6 +210,7 @@ func TestPostGIS(t *testing.T) {
 	keys := api.HashKey(secret) + " dispatcher e2e"
 	base := startGridd(t, nil, map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": keys})
 	checkService(t, base)
+	checkBadInput(t, base, secret)
 	b, err := fixtures.LoadPukou()
 	if err != nil {
 		t.Fatal(err)
