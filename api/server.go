@@ -23,6 +23,7 @@ import (
 
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
@@ -59,6 +60,8 @@ type Config struct {
 	// "*" allows every origin, and nil means {"*"} (the data is public
 	// unless a route needs a key, and keys are sent explicitly).
 	CORSOrigins []string
+	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
+	Cases *cases.Service
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -176,6 +179,7 @@ func (s *Server) routes() *mux.Router {
 	get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
+	s.caseRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
