@@ -44,6 +44,7 @@ type config struct {
 	drain       time.Duration
 	planPoll    time.Duration
 	basemap     api.Basemap
+	corsOrigins []string      // nil: every origin
 	categories  string        // a category table CSV replacing the shipped one
 	clockStart  time.Time     // zero: the real clock
 	escalate    time.Duration // how often the escalation loop runs
@@ -84,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	fs.StringVar(&c.basemap.URL, "basemap", "", "raster basemap tile URL with {z}/{x}/{y} under the map pages (none: gridd's layers only)")
 	basemapCRS := fs.String("basemap-crs", "wgs84", "the basemap's coordinate system: wgs84, or gcj02 for Chinese basemaps (the pages then use gcj02 tiles)")
 	fs.StringVar(&c.basemap.Attribution, "basemap-attribution", "", "attribution shown for the basemap")
+	cors := fs.String("cors-origins", getenv("GRIDD_CORS_ORIGINS"), "comma-separated origins browsers may read GET routes from (default *: any; GRIDD_CORS_ORIGINS)")
 	fs.StringVar(&c.categories, "categories", "", "case category table (CSV) replacing the shipped one")
 	clock := fs.String("clock-start", "", "start the service's clock at this RFC 3339 time (drills and tests); it runs at real speed from there")
 	fs.DurationVar(&c.escalate, "escalate-every", 30*time.Second, "how often overdue cases are checked for escalation")
@@ -104,6 +106,11 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("%w: --addr %q: want host:port or :port", errUsage, c.addr)
+	}
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.corsOrigins = append(c.corsOrigins, o)
+		}
 	}
 	if *clock != "" {
 		t, err := time.Parse(time.RFC3339Nano, *clock)
@@ -157,7 +164,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, Pages: pages})
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages})
 	if err != nil {
 		return err
 	}
