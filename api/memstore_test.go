@@ -115,6 +115,30 @@ func (m *memStore) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 	return nil
 }
 
+// Import is the steps of an import in turn (the handler tests do not
+// exercise its atomicity; the store contract suite does).
+func (m *memStore) Import(ctx context.Context, req store.ImportRequest) (store.ImportResult, error) {
+	var res store.ImportResult
+	if req.Bundle != nil {
+		if err := m.ImportBundle(ctx, req.Bundle); err != nil {
+			return res, err
+		}
+	}
+	if req.Plan == nil {
+		return res, nil
+	}
+	id, err := m.CreatePlan(ctx, req.Plan)
+	if err != nil {
+		return res, err
+	}
+	res.Plan = id
+	if req.Publish {
+		res.Published = true
+		return res, m.PublishPlan(ctx, id)
+	}
+	return res, nil
+}
+
 func (m *memStore) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -292,24 +292,47 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, r, http.StatusOK, mediaJSON, map[string]string{"status": "ok"})
 }
 
-// readyz is GET /readyz: the store answers and the catalogue is built.
+// readyz is GET /readyz. Status codes are chosen for load balancers:
+//   - 503 (a problem) when gridd cannot serve: no catalogue built yet;
+//   - 200 {"status":"ready"} when the store answers and the catalogue is built;
+//   - 200 {"status":"degraded","store":"unreachable","reads":"serving from
+//     memory","writes":"failing"} when the store does not answer but the
+//     catalogue built earlier serves the read routes: keep routing reads
+//     here, expect writes to fail with 503 until the store is back.
+//
+// "grids" says whether a plan is published ("published", or "none" while
+// the district is served without grids).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.st.Ping(ctx); err != nil {
+	pingErr := s.st.Ping(ctx)
+	if pingErr != nil {
 		s.metrics.storeErrors.WithLabelValues("ping").Inc()
-		return errs.Wrap(errs.Unavailable, err, "the store is not reachable")
 	}
 	c, err := s.catalogue()
 	if err != nil {
+		if pingErr != nil {
+			return errs.Wrap(errs.Unavailable, pingErr, "the store is not reachable and no catalogue is built")
+		}
 		return err
 	}
-	return writeJSON(w, r, http.StatusOK, mediaJSON, map[string]any{
+	body := map[string]any{
 		"status":       "ready",
+		"store":        "reachable",
+		"reads":        "serving",
+		"writes":       "accepted",
 		"plan":         int64(c.plan),
+		"grids":        "published",
 		"catalogue_at": c.builtAt.Format(time.RFC3339),
 		"locator":      c.locate != nil,
-	})
+	}
+	if c.plan == 0 {
+		body["grids"] = "none: no plan is published"
+	}
+	if pingErr != nil {
+		body["status"], body["store"], body["reads"], body["writes"] = "degraded", "unreachable", "serving from memory", "failing"
+	}
+	return writeJSON(w, r, http.StatusOK, mediaJSON, body)
 }
 
 // reload is POST /admin/reload (role admin): rebuild the catalogue from

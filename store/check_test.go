@@ -12,7 +12,6 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
-	"github.com/gridd/gridd/gridplan"
 )
 
 // wantField checks err is an Invalid error on field (or nil when field is "").
@@ -34,45 +33,7 @@ func square() orb.MultiPolygon {
 	return orb.MultiPolygon{{{{118.6, 32.0}, {118.7, 32.0}, {118.7, 32.1}, {118.6, 32.0}}}}
 }
 
-func TestCheckPlan(t *testing.T) {
-	grid := func() gridplan.Grid {
-		return gridplan.Grid{Code: "320111001001001", Community: "320111001001", Street: "320111001",
-			Kind: bundle.Urban, Households: 480, Target: 500, Geom: square()}
-	}
-	plan := func(edit func(p *gridplan.Plan)) *gridplan.Plan {
-		p := &gridplan.Plan{Name: "p", Grids: []gridplan.Grid{grid()}}
-		edit(p)
-		return p
-	}
-	tests := []struct {
-		name  string
-		plan  *gridplan.Plan
-		field string
-	}{
-		{"ok", plan(func(*gridplan.Plan) {}), ""},
-		{"nil", nil, "plan"},
-		{"blank name", plan(func(p *gridplan.Plan) { p.Name = " " }), "name"},
-		{"negative parent", plan(func(p *gridplan.Plan) { p.Parent = -1 }), "parent"},
-		{"bad report", plan(func(p *gridplan.Plan) { p.Report = []byte("{") }), "report"},
-		{"bad code", plan(func(p *gridplan.Plan) { p.Grids[0].Code = "32011100100100" }), "grids[0].code"},
-		{"repeated code", plan(func(p *gridplan.Plan) { p.Grids = append(p.Grids, grid()) }), "grids[1].code"},
-		{"wrong community", plan(func(p *gridplan.Plan) { p.Grids[0].Community = "320111001002" }), "grids[0].community"},
-		{"wrong street", plan(func(p *gridplan.Plan) { p.Grids[0].Street = "320111002" }), "grids[0].street"},
-		{"unknown kind", plan(func(p *gridplan.Plan) { p.Grids[0].Kind = "suburban" }), "grids[0].kind"},
-		{"negative households", plan(func(p *gridplan.Plan) { p.Grids[0].Households = -1 }), "grids[0]"},
-		{"empty geometry", plan(func(p *gridplan.Plan) { p.Grids[0].Geom = nil }), "grids[0].geom"},
-		{"empty polygon", plan(func(p *gridplan.Plan) { p.Grids[0].Geom = orb.MultiPolygon{{}} }), "grids[0].geom"},
-		{"short ring", plan(func(p *gridplan.Plan) { p.Grids[0].Geom[0][0] = p.Grids[0].Geom[0][0][:3] }), "grids[0].geom"},
-		{"NaN vertex", plan(func(p *gridplan.Plan) { p.Grids[0].Geom[0][0][1][0] = math.NaN() }), "grids[0].geom"},
-		{"Inf vertex", plan(func(p *gridplan.Plan) { p.Grids[0].Geom[0][0][1][1] = math.Inf(1) }), "grids[0].geom"},
-		{"projected vertex", plan(func(p *gridplan.Plan) { p.Grids[0].Geom[0][0][1] = orb.Point{660000, 3540000} }), "grids[0].geom"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { wantField(t, CheckPlan(tc.plan), tc.field) })
-	}
-}
-
-func TestCheckPosition(t *testing.T) {
+func TestPatrolPositionValidate(t *testing.T) {
 	ok := PatrolPosition{ID: "P1", Loc: orb.Point{118.6, 32.0}, Status: Busy, At: time.Unix(1, 0)}
 	with := func(edit func(p *PatrolPosition)) PatrolPosition { p := ok; edit(&p); return p }
 	tests := []struct {
@@ -89,7 +50,7 @@ func TestCheckPosition(t *testing.T) {
 		{"no time", with(func(p *PatrolPosition) { p.At = time.Time{} }), "at"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { wantField(t, CheckPosition(tc.pos), tc.field) })
+		t.Run(tc.name, func(t *testing.T) { wantField(t, tc.pos.Validate(), tc.field) })
 	}
 }
 

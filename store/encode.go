@@ -23,10 +23,10 @@ type EncodedPlan struct {
 	Blobs  [][]byte
 }
 
-// EncodePlan checks p (CheckPlan) and encodes it with the backend's
+// EncodePlan checks p (gridplan.Plan.Check) and encodes it with the backend's
 // geometry encoder, before any transaction is opened.
 func EncodePlan(p *gridplan.Plan, encode func(orb.Geometry) ([]byte, error)) (EncodedPlan, error) {
-	if err := CheckPlan(p); err != nil {
+	if err := p.Check(); err != nil {
 		return EncodedPlan{}, err
 	}
 	params, err := json.Marshal(p.Params)

@@ -6,11 +6,13 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
 
@@ -77,27 +79,68 @@ type PatrolPosition struct {
 	At     time.Time
 }
 
-// Store is the whole storage contract.
-type Store interface {
-	gridplan.Store
+// Validate rejects a position report without an id or time, with a
+// location that is not a WGS84 lon/lat, or with an unknown status.
+func (p PatrolPosition) Validate() error {
+	switch {
+	case strings.TrimSpace(p.ID) == "":
+		return errs.E(errs.Invalid, "id", "a position report needs the patrol id")
+	case !lonLat(p.Loc):
+		return errs.E(errs.Invalid, "loc", "%v is not a WGS84 lon/lat", p.Loc)
+	case p.Status != Available && p.Status != Busy && p.Status != Offline:
+		return errs.E(errs.Invalid, "status", "unknown patrol status %q", p.Status)
+	case p.At.IsZero():
+		return errs.E(errs.Invalid, "at", "a position report needs its time")
+	}
+	return nil
+}
 
+// Bundles is the district's reference data. ImportBundle is Import with
+// only a bundle.
+type Bundles interface {
 	// ImportBundle replaces the district's reference data with b in one
 	// transaction. A bundle that fails bundle.Check is rejected with an
-	// Invalid error and leaves nothing behind.
+	// Invalid error and leaves nothing behind; so is a bundle that the
+	// published plan no longer fits (see Import).
 	ImportBundle(ctx context.Context, b *bundle.Bundle) error
 	// Bundle reads the district's reference data back (NotFound when none
 	// was imported).
 	Bundle(ctx context.Context) (*bundle.Bundle, error)
+}
+
+// Features serves layers as features.
+type Features interface {
 	// Features returns a page of one layer's features.
 	Features(ctx context.Context, q Query) (Page, error)
 	// Feature returns one feature by id (NotFound when absent).
 	Feature(ctx context.Context, layer Layer, plan gridplan.PlanID, id string) (Feature, error)
+}
+
+// PatrolPositions records patrol units' positions.
+type PatrolPositions interface {
 	// UpsertPatrolPosition records a position report; reports older than
 	// the stored one are kept in the history but do not move the unit,
-	// so replays are idempotent.
+	// so replays are idempotent. Invalid for a report that fails
+	// PatrolPosition.Validate, NotFound for an unknown unit.
 	UpsertPatrolPosition(ctx context.Context, p PatrolPosition) error
-	// Ping checks the store is reachable.
+}
+
+// Pinger checks a store is reachable.
+type Pinger interface {
+	// Ping checks the store answers (Unavailable when it does not).
 	Ping(ctx context.Context) error
+}
+
+// Store is the whole storage contract: one small interface per entity.
+// A new entity adds its interface here (in its own file where it is
+// defined) and its cases to store/storetest.
+type Store interface {
+	gridplan.Store
+	Bundles
+	Importer
+	Features
+	PatrolPositions
+	Pinger
 	// Close releases the store's resources.
 	Close() error
 }

@@ -72,8 +72,8 @@ func wantRun(t *testing.T, vars map[string]string, code int, want []string, args
 func testStoreCommands(t *testing.T, vars map[string]string, data string) {
 	bdir, plan, report, grids := storeFiles(t)
 	wantRun(t, vars, 0, []string{"no plans"}, "plans", "--data", data)
-	wantRun(t, vars, 0, []string{"read " + bdir + ": 2 streets, 6 communities, 240 buildings", "imported the district",
-		"stored plan 1 \"first\"", "published plan 1"},
+	wantRun(t, vars, 0, []string{"read " + bdir + ": 2 streets, 6 communities, 240 buildings", "imported into",
+		"stored plan 1 \"first\" and published it"},
 		"import", "--bundle", bdir, "--plan", plan, "--report", report, "--name", "first", "--publish", "--data", data)
 	wantRun(t, vars, 0, []string{"stored plan 2 \"plan\" as a draft"}, "import", "--bundle", bdir, "--plan", plan, "--data", data)
 	repData, err := os.ReadFile(report)

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
-	"github.com/gridd/gridd/store/gpkg"
+	"github.com/gridd/gridd/store/backend"
 	"github.com/gridd/gridd/web"
 )
 
@@ -45,6 +44,7 @@ type config struct {
 	planPoll    time.Duration
 	basemap     api.Basemap
 	corsOrigins []string      // nil: every origin
+	dbWait      time.Duration // how long to retry an unreachable PostgreSQL at start
 	categories  string        // a category table CSV replacing the shipped one
 	clockStart  time.Time     // zero: the real clock
 	escalate    time.Duration // how often the escalation loop runs
@@ -57,8 +57,11 @@ the map pages: the dispatcher console at / (for browsers) and the planner
 view at /planner (--basemap adds a raster basemap under them).
 
 Storage: PostGIS when DATABASE_URL is set, else an embedded GeoPackage at
-DIR/gridd.gpkg (--data). An empty store is seeded with the Pukou reference
-district and its published plan (disable with --seed=false).
+DIR/gridd.gpkg (--data). When PostgreSQL is down at start gridd retries
+with backoff, logging each try, for --db-wait. An empty store (no district,
+no plan) is seeded with the Pukou reference district and its published plan
+in one transaction (disable with --seed=false); a store with a district and
+no plan is served without grids, and /readyz says so.
 
 API keys: --keys FILE or GRIDD_API_KEYS, one "sha256hex roles name" per line
 (GRIDD_API_KEYS may separate entries with ';'). A key holds a set of roles,
@@ -86,6 +89,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	basemapCRS := fs.String("basemap-crs", "wgs84", "the basemap's coordinate system: wgs84, or gcj02 for Chinese basemaps (the pages then use gcj02 tiles)")
 	fs.StringVar(&c.basemap.Attribution, "basemap-attribution", "", "attribution shown for the basemap")
 	cors := fs.String("cors-origins", getenv("GRIDD_CORS_ORIGINS"), "comma-separated origins browsers may read GET routes from (default *: any; GRIDD_CORS_ORIGINS)")
+	fs.DurationVar(&c.dbWait, "db-wait", time.Minute, "how long to keep retrying when PostgreSQL is unreachable at start")
 	fs.StringVar(&c.categories, "categories", "", "case category table (CSV) replacing the shipped one")
 	clock := fs.String("clock-start", "", "start the service's clock at this RFC 3339 time (drills and tests); it runs at real speed from there")
 	fs.DurationVar(&c.escalate, "escalate-every", 30*time.Second, "how often overdue cases are checked for escalation")
@@ -119,7 +123,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		}
 		c.clockStart = t
 	}
-	if c.drain <= 0 || c.planPoll <= 0 || c.escalate <= 0 {
+	if c.drain <= 0 || c.planPoll <= 0 || c.escalate <= 0 || c.dbWait < 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
 	}
 	crs, err := geo.ParseCRS(*basemapCRS)
@@ -266,72 +270,82 @@ func loadKeys(cfg *config) (*api.Keys, error) {
 	return ks, nil
 }
 
-// openStore opens PostGIS when DATABASE_URL is set, else the embedded
-// GeoPackage.
+// openStore opens the store by backend.Open's rule, retrying while
+// PostgreSQL is unreachable for cfg.dbWait, logging each try.
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (store.Store, error) {
-	if cfg.databaseURL != "" {
-		return openPostGIS(ctx, cfg.databaseURL, log)
-	}
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	path := filepath.Join(cfg.dataDir, "gridd.gpkg")
-	db, err := gpkg.Open(ctx, path)
+	o, err := backend.OpenRetrying(ctx, cfg.databaseURL, cfg.dataDir, backend.Retry{
+		For: cfg.dbWait, First: 250 * time.Millisecond, Max: 5 * time.Second,
+		OnFail: func(try int, err error, wait time.Duration) {
+			log.Warn("store unreachable; retrying", "try", try, "retry_in", wait.String(), "deadline", cfg.dbWait.String(), "err", err.Error())
+		},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	log.Info("store", "kind", "gpkg", "path", path)
-	return db, nil
+	log.Info("store", "kind", o.Kind, "what", o.What)
+	return o.Store, nil
 }
 
-// seed imports the bundle in fsys (the Pukou fixtures) into an empty
-// store and, when no plan exists yet and fsys carries plan.geojson,
-// creates and publishes it.
+// seed imports the bundle in fsys (the Pukou fixtures) and its plan, if
+// fsys has one, published, in one transaction, into an empty store only: a
+// store that has a district or any plan is left as it is (one with a
+// district and no plan is served without grids).
 func seed(ctx context.Context, st store.Store, fsys fs.FS, log *slog.Logger) error {
-	if _, err := st.Bundle(ctx); errs.Is(err, errs.NotFound) {
-		start := time.Now()
-		b, err := bundle.ReadFS(fsys, ".")
-		if err != nil {
-			return fmt.Errorf("load the seed bundle: %w", err)
-		}
-		if err := st.ImportBundle(ctx, b); err != nil {
-			return fmt.Errorf("import the seed bundle: %w", err)
-		}
-		log.Info("imported the seed bundle", "district", b.District.Name, "streets", len(b.Streets), "communities", len(b.Communities),
-			"buildings", len(b.Buildings), "duration_ms", time.Since(start).Milliseconds())
-	} else if err != nil {
+	_, err := st.Bundle(ctx)
+	hasBundle := err == nil
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		return fmt.Errorf("read bundle: %w", err)
 	}
 	plans, err := st.Plans(ctx)
 	if err != nil {
 		return fmt.Errorf("list plans: %w", err)
 	}
-	if len(plans) > 0 {
+	if hasBundle || len(plans) > 0 {
+		if len(plans) == 0 {
+			log.Warn("the store has a district and no plan; serving it without grids (not seeding)")
+		}
 		return nil
 	}
+	start := time.Now()
+	b, err := bundle.ReadFS(fsys, ".")
+	if err != nil {
+		return fmt.Errorf("load the seed bundle: %w", err)
+	}
+	req := store.ImportRequest{Bundle: b}
+	if p, err := seedPlan(fsys); err != nil {
+		return err
+	} else if p != nil {
+		req.Plan, req.Publish = p, true
+	} else {
+		log.Warn("no plan in the fixtures yet; serving the district without grids")
+	}
+	res, err := st.Import(ctx, req)
+	if err != nil {
+		return fmt.Errorf("import the seed: %w", err)
+	}
+	log.Info("seeded the empty store", "district", b.District.Name, "streets", len(b.Streets), "communities", len(b.Communities),
+		"buildings", len(b.Buildings), "plan", int64(res.Plan), "published", res.Published, "warnings", len(res.Warnings),
+		"duration_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// seedPlan reads fsys's plan.geojson (and plan-report.json), nil when
+// there is none.
+func seedPlan(fsys fs.FS) (*gridplan.Plan, error) {
 	f, err := fsys.Open("plan.geojson")
 	if errors.Is(err, fs.ErrNotExist) {
-		log.Warn("no plan in the fixtures yet; serving the district without grids")
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	grids, err := gridplan.ReadGeoJSON(f)
 	if err != nil {
-		return fmt.Errorf("read the seed plan.geojson: %w", err)
+		return nil, fmt.Errorf("read the seed plan.geojson: %w", err)
 	}
 	p := &gridplan.Plan{Name: "reference plan (fixtures)", Params: gridplan.DefaultParams(), Grids: grids, Report: json.RawMessage(`{}`)}
 	if rep, err := fs.ReadFile(fsys, "plan-report.json"); err == nil && json.Valid(rep) {
 		p.Report = rep
 	}
-	id, err := st.CreatePlan(ctx, p)
-	if err != nil {
-		return fmt.Errorf("create plan: %w", err)
-	}
-	if err := st.PublishPlan(ctx, id); err != nil {
-		return fmt.Errorf("publish plan %d: %w", id, err)
-	}
-	log.Info("published the reference plan", "plan", int64(id), "grids", len(grids))
-	return nil
+	return p, nil
 }

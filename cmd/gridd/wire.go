@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"sync/atomic"
 
 	"github.com/gridd/gridd/api"
@@ -14,7 +12,6 @@ import (
 	"github.com/gridd/gridd/geocode"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
-	"github.com/gridd/gridd/store/postgis"
 )
 
 // district holds the directory and address index of the catalogue's
@@ -62,15 +59,6 @@ func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols 
 	dd.dir.Store(d)
 	dd.addrs.Store(geocode.New(b.Buildings))
 	return d, nil
-}
-
-func openPostGIS(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
-	db, err := postgis.Open(ctx, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open PostGIS (DATABASE_URL): %w", err)
-	}
-	log.Info("store", "kind", "postgis")
-	return db, nil
 }
 
 func unitStatus(s store.PatrolStatus) geo.UnitStatus {

@@ -11,87 +11,89 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
-// ImportBundle replaces the district's reference data with b in one
-// transaction: a bundle that fails bundle.Check changes nothing. Plans are
-// kept; the patrol position history goes with the patrols it belongs to.
+// ImportBundle replaces the district's reference data with b: Import with
+// only a bundle.
 func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
-	if err := store.CheckBundle(b); err != nil {
-		return err
-	}
+	_, err := db.Import(ctx, store.ImportRequest{Bundle: b})
+	return err
+}
+
+// replaceBundle swaps the stored reference data for b's inside tx. Plans
+// are kept; the patrol position history goes with the patrols it belongs
+// to.
+func replaceBundle(ctx context.Context, tx *sql.Tx, b *bundle.Bundle) error {
 	ge := store.NewGeomEncoder(encodeGeom)
 	enc := ge.Encode
-	return db.write(ctx, "bundle", func(tx *sql.Tx) error {
-		for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "communities", "streets", "district", "workers", "departments"} {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+	for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "communities", "streets", "district", "workers", "departments"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return err
+		}
+	}
+	ins := func(query string, n int, args func(i int) []any) error {
+		st, err := tx.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := 0; i < n; i++ {
+			if _, err := st.ExecContext(ctx, args(i)...); err != nil {
 				return err
 			}
 		}
-		ins := func(query string, n int, args func(i int) []any) error {
-			st, err := tx.PrepareContext(ctx, query)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			for i := 0; i < n; i++ {
-				if _, err := st.ExecContext(ctx, args(i)...); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		d := b.District
-		if err := ins(`INSERT INTO district (code, name, geom) VALUES (?, ?, ?)`, 1, func(int) []any {
-			return []any{string(d.Code), d.Name, enc(d.Geom)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO streets (code, name, geom) VALUES (?, ?, ?)`, len(b.Streets), func(i int) []any {
-			s := b.Streets[i]
-			return []any{string(s.Code), s.Name, enc(s.Geom)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO communities (code, name, street_code, kind, geom) VALUES (?, ?, ?, ?, ?)`, len(b.Communities), func(i int) []any {
-			c := b.Communities[i]
-			return []any{string(c.Code), c.Name, string(c.Street), string(c.Kind), enc(c.Geom)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO buildings (id, households, address, geom) VALUES (?, ?, ?, ?)`, len(b.Buildings), func(i int) []any {
-			x := b.Buildings[i]
-			return []any{x.ID, x.Households, x.Address, enc(x.Loc)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO facilities (code, kind, name, street_code, community_code, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Facilities), func(i int) []any {
-			x := b.Facilities[i]
-			return []any{x.Code, string(x.Kind), x.Name, string(x.Street), string(x.Community), enc(x.Loc)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO patrols (id, callsign, street_code, home_lon, home_lat, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Patrols), func(i int) []any {
-			x := b.Patrols[i]
-			return []any{x.ID, x.Callsign, string(x.Street), x.Loc[0], x.Loc[1], enc(x.Loc)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO workers (id, name, community_code) VALUES (?, ?, ?)`, len(b.Workers), func(i int) []any {
-			x := b.Workers[i]
-			return []any{x.ID, x.Name, string(x.Community)}
-		}); err != nil {
-			return err
-		}
-		if err := ins(`INSERT INTO departments (code, name) VALUES (?, ?)`, len(b.Departments), func(i int) []any {
-			x := b.Departments[i]
-			return []any{x.Code, x.Name}
-		}); err != nil {
-			return err
-		}
-		if err := ge.Err(); err != nil {
-			return err
-		}
-		return updateExtents(ctx, tx, "district", "streets", "communities", "buildings", "facilities", "patrols")
-	})
+		return nil
+	}
+	d := b.District
+	if err := ins(`INSERT INTO district (code, name, geom) VALUES (?, ?, ?)`, 1, func(int) []any {
+		return []any{string(d.Code), d.Name, enc(d.Geom)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO streets (code, name, geom) VALUES (?, ?, ?)`, len(b.Streets), func(i int) []any {
+		s := b.Streets[i]
+		return []any{string(s.Code), s.Name, enc(s.Geom)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO communities (code, name, street_code, kind, geom) VALUES (?, ?, ?, ?, ?)`, len(b.Communities), func(i int) []any {
+		c := b.Communities[i]
+		return []any{string(c.Code), c.Name, string(c.Street), string(c.Kind), enc(c.Geom)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO buildings (id, households, address, geom) VALUES (?, ?, ?, ?)`, len(b.Buildings), func(i int) []any {
+		x := b.Buildings[i]
+		return []any{x.ID, x.Households, x.Address, enc(x.Loc)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO facilities (code, kind, name, street_code, community_code, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Facilities), func(i int) []any {
+		x := b.Facilities[i]
+		return []any{x.Code, string(x.Kind), x.Name, string(x.Street), string(x.Community), enc(x.Loc)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO patrols (id, callsign, street_code, home_lon, home_lat, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Patrols), func(i int) []any {
+		x := b.Patrols[i]
+		return []any{x.ID, x.Callsign, string(x.Street), x.Loc[0], x.Loc[1], enc(x.Loc)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO workers (id, name, community_code) VALUES (?, ?, ?)`, len(b.Workers), func(i int) []any {
+		x := b.Workers[i]
+		return []any{x.ID, x.Name, string(x.Community)}
+	}); err != nil {
+		return err
+	}
+	if err := ins(`INSERT INTO departments (code, name) VALUES (?, ?)`, len(b.Departments), func(i int) []any {
+		x := b.Departments[i]
+		return []any{x.Code, x.Name}
+	}); err != nil {
+		return err
+	}
+	if err := ge.Err(); err != nil {
+		return err
+	}
+	return updateExtents(ctx, tx, "district", "streets", "communities", "buildings", "facilities", "patrols")
 }
 
 // updateExtents refreshes gpkg_contents' bounds and last_change for tables,
@@ -113,8 +115,21 @@ func updateExtents(ctx context.Context, tx *sql.Tx, tables ...string) error {
 
 // Bundle reads the district's reference data back, each list in id order.
 func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
+	var b *bundle.Bundle
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		b, err = readBundle(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// readBundle reads the reference data in tx (NotFound when none).
+func readBundle(ctx context.Context, tx *sql.Tx) (*bundle.Bundle, error) {
 	var b bundle.Bundle
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		var blob []byte
 		err := tx.QueryRowContext(ctx, `SELECT code, name, geom FROM district LIMIT 1`).Scan(&b.District.Code, &b.District.Name, &blob)
 		if err == sql.ErrNoRows {
@@ -198,7 +213,7 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 			b.Departments = append(b.Departments, x)
 			return err
 		})
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}

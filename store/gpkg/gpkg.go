@@ -42,6 +42,35 @@ type DB struct {
 	// afterCommit, when set, runs after a write transaction commits (the
 	// place for publishing change events).
 	afterCommit func(what string)
+	// importHook, when set, is called at the named steps of an import
+	// inside its transaction (tests kill the process there).
+	importHook func(step string)
+	// clock gives the times plans are created and published at
+	// (store.Now unless SetClock injected another).
+	clock func() time.Time
+}
+
+// SetClock injects the clock the store stamps plans with (tests; call
+// before use).
+func (db *DB) SetClock(now func() time.Time) { db.clock = now }
+
+// now is the store's clock at the precision both stores keep.
+func (db *DB) now() time.Time {
+	if db.clock == nil {
+		return store.Now()
+	}
+	return db.clock().UTC().Truncate(time.Microsecond)
+}
+
+// SetImportHook has f called at each named step of an import ("decided",
+// "bundle", "plan", "publish"), inside the transaction, before commit.
+// For crash tests; not safe to call while imports run.
+func (db *DB) SetImportHook(f func(step string)) { db.importHook = f }
+
+func (db *DB) hook(step string) {
+	if db.importHook != nil {
+		db.importHook(step)
+	}
 }
 
 // Open opens (creating if missing) the GeoPackage file at path and brings

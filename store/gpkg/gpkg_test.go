@@ -2,6 +2,7 @@ package gpkg
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -69,4 +70,17 @@ func TestPatrolHistory(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d history rows, want 2 (the replay collapses, the older report is kept)", n)
 	}
+}
+
+func TestMain(m *testing.M) {
+	storetest.KillChildMain(func(ctx context.Context, path string) (storetest.Hooked, error) { return Open(ctx, path) })
+	os.Exit(m.Run())
+}
+
+// TestImportKilledAtSteps: a process killed (SIGKILL) at each step of the
+// import transaction leaves the file holding the old state.
+func TestImportKilledAtSteps(t *testing.T) {
+	storetest.KillAtSteps(t, filepath.Join(t.TempDir(), "kill.gpkg"), func(ctx context.Context, path string) (storetest.Hooked, error) {
+		return Open(ctx, path)
+	})
 }

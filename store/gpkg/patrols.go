@@ -15,7 +15,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // of the same report is recorded once) and moves the unit unless the
 // stored position is newer.
 func (db *DB) UpsertPatrolPosition(ctx context.Context, p store.PatrolPosition) error {
-	if err := store.CheckPosition(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	blob, err := encodeGeom(p.Loc)

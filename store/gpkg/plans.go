@@ -5,54 +5,64 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
-// CreatePlan stores p as a new draft with its grids.
+// CreatePlan stores p as a new draft with its grids. It checks the plan's
+// own fields only: plans from outside enter through Import, which
+// validates them against the bundle.
 func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
 	e, err := store.EncodePlan(p, encodeGeom)
 	if err != nil {
 		return 0, err
 	}
 	var id gridplan.PlanID
-	err = db.write(ctx, "plan", func(tx *sql.Tx) error {
-		var parent any
-		if p.Parent != 0 {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plans WHERE id = ?`, int64(p.Parent)).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				return errs.E(errs.Invalid, "parent", "parent plan %d does not exist", p.Parent)
-			}
-			parent = int64(p.Parent)
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
-			VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
-			strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, fmtTime(store.Now())).Scan(&id)
-		if err != nil {
-			return err
-		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i, g := range p.Grids {
-			if _, err := st.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
-				return err
-			}
-		}
-		return updateExtents(ctx, tx, "plan_grids")
+	err = db.write(ctx, "plan", func(tx *sql.Tx) (err error) {
+		id, err = insertPlan(ctx, db.now(), tx, p, e)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return id, nil
+}
+
+// insertPlan inserts p as a draft in tx and returns its id.
+func insertPlan(ctx context.Context, now time.Time, tx *sql.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
+	var parent any
+	if p.Parent != 0 {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plans WHERE id = ?`, int64(p.Parent)).Scan(&n); err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, errs.E(errs.Invalid, "parent", "parent plan %d does not exist", p.Parent)
+		}
+		parent = int64(p.Parent)
+	}
+	var id gridplan.PlanID
+	err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
+		VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
+		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, fmtTime(now)).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	for i, g := range p.Grids {
+		if _, err := st.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
+			return 0, err
+		}
+	}
+	return id, updateExtents(ctx, tx, "plan_grids")
 }
 
 const planCols = `id, name, status, coalesce(parent, 0), params, report, created_at, published_at`
@@ -93,8 +103,21 @@ func (db *DB) PublishedPlan(ctx context.Context) (*gridplan.Plan, error) {
 }
 
 func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Plan, error) {
+	var p *gridplan.Plan
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		p, err = readPlan(ctx, tx, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// readPlan reads the plan query selects, with its grids, in tx.
+func readPlan(ctx context.Context, tx *sql.Tx, query string, args ...any) (*gridplan.Plan, error) {
 	var p gridplan.Plan
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		err := scanPlan(tx.QueryRowContext(ctx, query, args...), &p)
 		if err == sql.ErrNoRows {
 			if len(args) == 0 {
@@ -113,7 +136,7 @@ func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Pl
 		defer rows.Close()
 		p.Grids, err = store.ScanGrids(rows, decodeMulti)
 		return err
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -166,30 +189,26 @@ func planStatus(ctx context.Context, tx *sql.Tx, id gridplan.PlanID) (gridplan.S
 	return st, err
 }
 
-// PublishPlan makes a draft the published plan and archives the one
-// published before, in one transaction; it also refreshes the grids
-// feature table. Publishing the published plan again is a no-op; an
-// archived plan cannot be published (Conflict).
+// PublishPlan makes a draft or an archived plan (a rollback) the
+// published plan and archives the one published before, in one
+// transaction; it also refreshes the grids feature table. Publishing the
+// published plan again is a no-op.
 func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
-	return db.write(ctx, "publish", func(tx *sql.Tx) error {
-		st, err := planStatus(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		switch st {
-		case gridplan.Published:
-			return nil
-		case gridplan.Archived:
-			return errs.E(errs.Conflict, "plan", "plan %d is archived and cannot be published again (derive a new draft from it)", id)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(store.Now()), int64(id)); err != nil {
-			return err
-		}
-		return refreshGrids(ctx, tx)
-	})
+	return db.write(ctx, "publish", func(tx *sql.Tx) error { return publish(ctx, db.now(), tx, id) })
+}
+
+func publish(ctx context.Context, now time.Time, tx *sql.Tx, id gridplan.PlanID) error {
+	st, err := planStatus(ctx, tx, id)
+	if err != nil || st == gridplan.Published {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(now), int64(id)); err != nil {
+		return err
+	}
+	return refreshGrids(ctx, tx)
 }
 
 // refreshGrids copies the published plan's grids into the grids table.

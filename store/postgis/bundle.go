@@ -18,13 +18,28 @@ import (
 // PostGIS's binary input.
 func geomBytes(g orb.Geometry) ([]byte, error) { return ewkb.Marshal(g, 4326) }
 
-// ImportBundle replaces the district's reference data with b in one
-// transaction using COPY: a bundle that fails bundle.Check changes nothing.
-// Plans are kept; the patrol position history goes with the patrols.
+// ImportBundle replaces the district's reference data with b: Import with
+// only a bundle.
 func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
-	if err := store.CheckBundle(b); err != nil {
-		return err
-	}
+	_, err := db.Import(ctx, store.ImportRequest{Bundle: b})
+	return err
+}
+
+// bundleCopy is a checked bundle ready to be copied into its tables.
+type bundleCopy struct {
+	ge     *store.GeomEncoder
+	copies []tableCopy
+}
+
+type tableCopy struct {
+	table string
+	cols  []string
+	src   pgx.CopyFromSource
+}
+
+// newBundleCopy prepares b's rows; geometries are encoded as the rows
+// are read, their first error kept in ge.
+func newBundleCopy(b *bundle.Bundle) *bundleCopy {
 	ge := store.NewGeomEncoder(geomBytes)
 	enc := ge.Encode
 	rows := func(n int, row func(i int) []any) pgx.CopyFromSource {
@@ -33,11 +48,7 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 			return r, ge.Err()
 		})
 	}
-	copies := []struct {
-		table string
-		cols  []string
-		src   pgx.CopyFromSource
-	}{
+	return &bundleCopy{ge: ge, copies: []tableCopy{
 		{"district", []string{"code", "name", "geom"}, rows(1, func(int) []any {
 			return []any{string(b.District.Code), b.District.Name, enc(b.District.Geom)}
 		})},
@@ -70,27 +81,43 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 			x := b.Workers[i]
 			return []any{x.ID, x.Name, string(x.Community)}
 		})},
+	}}
+}
+
+// replace swaps the stored reference data for the bundle's inside tx.
+// Plans are kept; the patrol position history goes with the patrols.
+func (bc *bundleCopy) replace(ctx context.Context, tx pgx.Tx) error {
+	// DELETE, not TRUNCATE: readers keep seeing the old data until commit.
+	for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "workers", "departments", "communities", "streets", "district"} {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
+			return err
+		}
 	}
-	return db.write(ctx, "bundle", func(tx pgx.Tx) error {
-		// DELETE, not TRUNCATE: readers keep seeing the old data until commit.
-		for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "workers", "departments", "communities", "streets", "district"} {
-			if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
-				return err
-			}
+	for _, c := range bc.copies {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c.src); err != nil {
+			return err
 		}
-		for _, c := range copies {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c.src); err != nil {
-				return err
-			}
-		}
-		return ge.Err()
-	})
+	}
+	return bc.ge.Err()
 }
 
 // Bundle reads the district's reference data back, each list in id order.
 func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
+	var b *bundle.Bundle
+	err := db.read(ctx, func(tx pgx.Tx) (err error) {
+		b, err = readBundle(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// readBundle reads the reference data in tx (NotFound when none).
+func readBundle(ctx context.Context, tx pgx.Tx) (*bundle.Bundle, error) {
 	var b bundle.Bundle
-	err := db.read(ctx, func(tx pgx.Tx) error {
+	err := func() error {
 		var blob []byte
 		err := tx.QueryRow(ctx, `SELECT code, name, ST_AsBinary(geom) FROM district LIMIT 1`).Scan(&b.District.Code, &b.District.Name, &blob)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -161,7 +188,7 @@ func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 			}
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}

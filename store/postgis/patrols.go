@@ -13,7 +13,7 @@ import (
 // of the same report is recorded once) and moves the unit unless the
 // stored position is newer.
 func (db *DB) UpsertPatrolPosition(ctx context.Context, p store.PatrolPosition) error {
-	if err := store.CheckPosition(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	at := p.At.UTC().Truncate(1000) // microseconds, as stored

@@ -19,45 +19,54 @@ import (
 // partial unique index is the backstop.
 const planLock = 0x706c616e73
 
-// CreatePlan stores p as a new draft with its grids (COPY).
+// CreatePlan stores p as a new draft with its grids (COPY). It checks the
+// plan's own fields only: plans from outside enter through Import, which
+// validates them against the bundle.
 func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
 	e, err := store.EncodePlan(p, geomBytes)
 	if err != nil {
 		return 0, err
 	}
 	var id gridplan.PlanID
-	err = db.write(ctx, "plan", func(tx pgx.Tx) error {
-		var parent *int64
-		if p.Parent != 0 {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM plans WHERE id = $1)`, int64(p.Parent)).Scan(&exists); err != nil {
-				return err
-			}
-			if !exists {
-				return errs.E(errs.Invalid, "parent", "parent plan %d does not exist", p.Parent)
-			}
-			v := int64(p.Parent)
-			parent = &v
-		}
-		err := tx.QueryRow(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
-			VALUES ($1, 'draft', $2, $3::jsonb, $4::jsonb, $5) RETURNING id`,
-			strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, store.Now()).Scan(&id)
-		if err != nil {
-			return err
-		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"grids"},
-			[]string{"plan_id", "code", "community_code", "street_code", "kind", "households", "target", "geom"},
-			pgx.CopyFromSlice(len(p.Grids), func(i int) ([]any, error) {
-				g := p.Grids[i]
-				return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
-					int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
-			}))
+	err = db.write(ctx, "plan", func(tx pgx.Tx) (err error) {
+		id, err = insertPlan(ctx, db.now(), tx, p, e)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return id, nil
+}
+
+// insertPlan inserts p as a draft in tx and returns its id.
+func insertPlan(ctx context.Context, now time.Time, tx pgx.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
+	var parent *int64
+	if p.Parent != 0 {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM plans WHERE id = $1)`, int64(p.Parent)).Scan(&exists); err != nil {
+			return 0, err
+		}
+		if !exists {
+			return 0, errs.E(errs.Invalid, "parent", "parent plan %d does not exist", p.Parent)
+		}
+		v := int64(p.Parent)
+		parent = &v
+	}
+	var id gridplan.PlanID
+	err := tx.QueryRow(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
+		VALUES ($1, 'draft', $2, $3::jsonb, $4::jsonb, $5) RETURNING id`,
+		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, now).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"grids"},
+		[]string{"plan_id", "code", "community_code", "street_code", "kind", "households", "target", "geom"},
+		pgx.CopyFromSlice(len(p.Grids), func(i int) ([]any, error) {
+			g := p.Grids[i]
+			return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
+				int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
+		}))
+	return id, err
 }
 
 const planCols = `id, name, status, coalesce(parent, 0), params, report, created_at, published_at`
@@ -92,8 +101,21 @@ func (db *DB) PublishedPlan(ctx context.Context) (*gridplan.Plan, error) {
 }
 
 func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Plan, error) {
+	var p *gridplan.Plan
+	err := db.read(ctx, func(tx pgx.Tx) (err error) {
+		p, err = readPlan(ctx, tx, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// readPlan reads the plan query selects, with its grids, in tx.
+func readPlan(ctx context.Context, tx pgx.Tx, query string, args ...any) (*gridplan.Plan, error) {
 	var p gridplan.Plan
-	err := db.read(ctx, func(tx pgx.Tx) error {
+	err := func() error {
 		err := scanPlan(tx.QueryRow(ctx, query, args...), &p)
 		if errors.Is(err, pgx.ErrNoRows) {
 			if len(args) == 0 {
@@ -112,7 +134,7 @@ func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Pl
 		defer rows.Close()
 		p.Grids, err = store.ScanGrids(rows, decodeMulti)
 		return err
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -166,27 +188,23 @@ func lockPlan(ctx context.Context, tx pgx.Tx, id gridplan.PlanID) (gridplan.Stat
 	return st, err
 }
 
-// PublishPlan makes a draft the published plan and archives the one
-// published before, in one transaction. Publishing the published plan again
-// is a no-op; an archived plan cannot be published (Conflict).
+// PublishPlan makes a draft or an archived plan (a rollback) the
+// published plan and archives the one published before, in one
+// transaction. Publishing the published plan again is a no-op.
 func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
-	return db.write(ctx, "publish", func(tx pgx.Tx) error {
-		st, err := lockPlan(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		switch st {
-		case gridplan.Published:
-			return nil
-		case gridplan.Archived:
-			return errs.E(errs.Conflict, "plan", "plan %d is archived and cannot be published again (derive a new draft from it)", id)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE plans SET status = 'published', published_at = $2 WHERE id = $1`, int64(id), store.Now())
+	return db.write(ctx, "publish", func(tx pgx.Tx) error { return publish(ctx, db.now(), tx, id) })
+}
+
+func publish(ctx context.Context, now time.Time, tx pgx.Tx, id gridplan.PlanID) error {
+	st, err := lockPlan(ctx, tx, id)
+	if err != nil || st == gridplan.Published {
 		return err
-	})
+	}
+	if _, err := tx.Exec(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE plans SET status = 'published', published_at = $2 WHERE id = $1`, int64(id), now)
+	return err
 }
 
 // ArchivePlan archives a draft or the published plan (leaving no plan

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -149,4 +150,17 @@ func TestPatrolHistory(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d history rows, want 2 (the replay collapses, the older report is kept)", n)
 	}
+}
+
+func TestMain(m *testing.M) {
+	storetest.KillChildMain(func(ctx context.Context, dsn string) (storetest.Hooked, error) { return Open(ctx, dsn) })
+	os.Exit(m.Run())
+}
+
+// TestImportKilledAtSteps: a process killed (SIGKILL) at each step of the
+// import transaction leaves the database holding the old state.
+func TestImportKilledAtSteps(t *testing.T) {
+	storetest.KillAtSteps(t, testenv.PostGIS(t), func(ctx context.Context, dsn string) (storetest.Hooked, error) {
+		return Open(ctx, dsn)
+	})
 }

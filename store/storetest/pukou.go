@@ -42,16 +42,15 @@ func testPukou(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	mustImport(t, s, b)
-	id, err := s.CreatePlan(ctx, &gridplan.Plan{Name: "pukou", Params: gridplan.DefaultParams(), Grids: grids})
+	res, err := s.Import(ctx, store.ImportRequest{Bundle: b, Plan: &gridplan.Plan{Name: "pukou", Params: gridplan.DefaultParams(), Grids: grids}, Publish: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PublishPlan(ctx, id); err != nil {
-		t.Fatal(err)
+	if res.Plan == 0 || !res.Published {
+		t.Fatalf("Import result %+v, want a published plan", res)
 	}
 	took := time.Since(start)
-	t.Logf("Pukou bundle (%d buildings) + plan (%d grids) imported in %v", len(b.Buildings), len(grids), took)
+	t.Logf("Pukou bundle (%d buildings) + plan (%d grids) imported and validated in one transaction in %v", len(b.Buildings), len(grids), took)
 	if took > 10*time.Second && !raceEnabled {
 		t.Errorf("Pukou import took %v, the budget is 10 s", took)
 	}

@@ -42,6 +42,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, fresh(t)) })
 	t.Run("Cancellation", func(t *testing.T) { testCancellation(t, fresh(t)) })
 	t.Run("Pukou", func(t *testing.T) { testPukou(t, fresh(t)) })
+	t.Run("ImportOneTransaction", func(t *testing.T) { testImportOneTransaction(t, fresh(t)) })
+	t.Run("ImportValidatesPlan", func(t *testing.T) { testImportValidatesPlan(t, fresh(t)) })
+	t.Run("ImportRefusesMisfitBundle", func(t *testing.T) { testImportMisfitBundle(t, fresh(t)) })
+	t.Run("ConcurrentImports", func(t *testing.T) { testConcurrentImports(t, fresh(t)) })
+	t.Run("InjectedClock", func(t *testing.T) { testInjectedClock(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
 }
 
@@ -409,7 +414,23 @@ func testPlanLifecycle(t *testing.T, s store.Store) {
 	if old.Status != gridplan.Archived || old.PublishedAt.IsZero() {
 		t.Fatalf("the previously published plan is %s (published at %v), want archived with its publication time", old.Status, old.PublishedAt)
 	}
-	wantCode(t, "publishing an archived plan", s.PublishPlan(ctx, a), errs.Conflict)
+	// Rolling back: the previously published plan is published again,
+	// and B is archived; then B again.
+	if err := s.PublishPlan(ctx, a); err != nil {
+		t.Fatalf("publishing the previously published plan again (rollback): %v", err)
+	}
+	if pub, err := s.PublishedPlan(ctx); err != nil || pub.ID != a {
+		t.Fatalf("after the rollback: published %v, %v; want %d", pub, err, a)
+	}
+	if page, err := s.Features(ctx, store.Query{Layer: store.Grids}); err != nil || page.NumberMatched != len(pa.Grids) {
+		t.Fatalf("published grids after the rollback: %d, %v; want %d", page.NumberMatched, err, len(pa.Grids))
+	}
+	if pb, err := s.Plan(ctx, bid); err != nil || pb.Status != gridplan.Archived {
+		t.Fatalf("B after the rollback: %v, %v; want archived", pb, err)
+	}
+	if err := s.PublishPlan(ctx, bid); err != nil {
+		t.Fatal(err)
+	}
 
 	page, err = s.Features(ctx, store.Query{Layer: store.Grids})
 	if err != nil || page.NumberMatched != 3 {
@@ -463,7 +484,9 @@ func testPlanLifecycle(t *testing.T, s store.Store) {
 	if err := s.ArchivePlan(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, "publishing an archived draft", s.PublishPlan(ctx, c), errs.Conflict)
+	if err := s.PublishPlan(ctx, c); err != nil {
+		t.Fatalf("publishing an archived draft: %v", err)
+	}
 }
 
 func testPlanValidation(t *testing.T, s store.Store) {
