@@ -95,11 +95,12 @@ func TestParseAndMatch(t *testing.T) {
 		{`"odd name" = 'x'`, "Ash"},
 		{"S_INTERSECTS(geometry, POINT(10 10))", "Ash"},
 		{"S_INTERSECTS(geometry, BBOX(9, 9, 11, 11))", "Ash,birch"},
-		{"S_INTERSECTS(geometry, ENVELOPE(9, 11, 11, 9))", "Ash,birch"},
+		{"S_INTERSECTS(geometry, ENVELOPE(9, 9, 11, 11))", "Ash,birch"},
+		{"INTERSECTS(geometry, POINT(11 10))", "birch"},
 		{"S_INTERSECTS(BBOX(10.5, 9, 11, 11), geometry)", "birch"},
 		{"S_INTERSECTS(geometry, POLYGON((-6 2, -4 2, -4 4, -6 4, -6 2)))", "Cedar_1"},
-		{"S_INTERSECTS(geometry, POINT(2 2))", ""},                 // in the hole
-		{"S_INTERSECTS(geometry, POINT(1 2))", "Élan"},             // on the hole's edge
+		{"S_INTERSECTS(geometry, POINT(2 2))", ""},                  // in the hole
+		{"S_INTERSECTS(geometry, POINT(1 2))", "Élan"},              // on the hole's edge
 		{"S_INTERSECTS(geometry, LINESTRING(-1 2, 0.5 2))", "Élan"}, // crosses the shell
 		{"S_INTERSECTS(geometry, LINESTRING(1.5 1.5, 2.5 2.5))", ""},
 		{"S_INTERSECTS(geometry, POLYGON((1.5 1.5, 2.5 1.5, 2.5 2.5, 1.5 1.5)))", ""}, // inside the hole

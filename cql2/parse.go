@@ -181,7 +181,7 @@ func (p *parser) predicate() (Expr, error) {
 	if err := p.count(pos); err != nil {
 		return nil, err
 	}
-	if p.keyword("S_INTERSECTS") {
+	if p.keyword("S_INTERSECTS") || p.keyword("INTERSECTS") { // INTERSECTS: pg_featureserv's and ECQL's name
 		return p.intersects()
 	}
 	x, xt, err := p.operand()
@@ -227,7 +227,7 @@ func (p *parser) predicate() (Expr, error) {
 
 // keywords that cannot be property names without double quotes.
 var reserved = map[string]bool{"AND": true, "OR": true, "NOT": true, "IN": true, "BETWEEN": true,
-	"LIKE": true, "IS": true, "NULL": true, "TRUE": true, "FALSE": true, "S_INTERSECTS": true}
+	"LIKE": true, "IS": true, "NULL": true, "TRUE": true, "FALSE": true, "S_INTERSECTS": true, "INTERSECTS": true}
 
 // operand reads a property name or a literal and returns its type.
 func (p *parser) operand() (Operand, Type, error) {

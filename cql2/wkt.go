@@ -17,8 +17,9 @@ func isGeometryKeyword(word string) bool {
 }
 
 // geometry reads a WKT geometry literal in WGS84 lon/lat (2D), or
-// BBOX(west, south, east, north) / ENVELOPE(west, east, north, south),
-// which become an orb.Bound.
+// BBOX(west, south, east, north) or ENVELOPE with the same four numbers
+// (the name of early CQL2 drafts, which pg_featureserv reads in that
+// order), which become an orb.Bound.
 func (p *parser) geometry() (orb.Geometry, error) {
 	kw := strings.ToUpper(p.tok.text)
 	pos := p.tok.pos
@@ -163,8 +164,8 @@ func (p *parser) polygon(kw string) (orb.Polygon, error) {
 	return poly, err
 }
 
-// box reads BBOX(west, south, east, north) or the older
-// ENVELOPE(west, east, north, south).
+// box reads BBOX(west, south, east, north) or ENVELOPE(west, south, east,
+// north).
 func (p *parser) box(kw string, pos int) (orb.Geometry, error) {
 	var v []float64
 	err := p.list(kw, func() error {
@@ -182,9 +183,6 @@ func (p *parser) box(kw string, pos int) (orb.Geometry, error) {
 		return nil, errAt(pos, "%s takes 4 numbers, got %d", kw, len(v))
 	}
 	w, s, e, n := v[0], v[1], v[2], v[3]
-	if kw == "ENVELOPE" {
-		w, e, n, s = v[0], v[1], v[2], v[3]
-	}
 	if w < -180 || e > 180 || s < -90 || n > 90 || w > e || s > n {
 		return nil, errAt(pos, "%s: west %v south %v east %v north %v is not a WGS84 box (west ≤ east, south ≤ north)", kw, w, s, e, n)
 	}
