@@ -127,7 +127,7 @@ func buildOpenAPI() obj {
 			[]obj{pref("collectionId"), pref("featureId"), pref("crs"), pref("plan"), pref("f")},
 			geoJSONResp("The feature (patrols: role dispatcher)", "Feature"), "304", "400", "401", "403", "404", "406", "503"),
 		"/collections/{collectionId}/queryables": obj{"get": obj{"operationId": "getQueryables",
-			"summary": "The properties filter, sortby and properties may name, as JSON Schema (OGC API Features Part 3)",
+			"summary":    "The properties filter, sortby and properties may name, as JSON Schema (OGC API Features Part 3)",
 			"parameters": []obj{pref("collectionId"), pref("f")},
 			"responses": mergeObj(problemResponses("400", "401", "403", "404", "406"), obj{"200": obj{"description": "The queryables",
 				"content": obj{mediaSchemaJSON: obj{"schema": anyObj}, mediaJSON: obj{"schema": anyObj}}}})}},
