@@ -255,7 +255,27 @@ func (ix *PolygonIndex) Len() int { return len(ix.areas) }
 // Area returns the i-th area as given to NewPolygonIndex.
 func (ix *PolygonIndex) Area(i int) Area { return ix.areas[i] }
 
+// build makes the raster in phases: size it, list the edges touching each
+// cell, find which areas contain each cell's lower-left corner by a sweep
+// per row, and write each cell (uniform, or a mixed block), then the hot
+// layer.
 func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells float64) error {
+	ix.sizeRaster(minX, minY, maxX, maxY, cellsPerEdge, minCells)
+	counts, byCell := ix.edgesByCell()
+	rowEvents := ix.cornerEvents()
+	if err := ix.fillCells(counts, byCell, rowEvents); err != nil {
+		return err
+	}
+	// exact size: append's spare capacity would be a large index's slack
+	ix.mix = slices.Clone(ix.mix)
+	ix.buildHot()
+	return nil
+}
+
+// sizeRaster chooses the raster's columns and rows (about cellsPerEdge
+// cells an edge, at least minCells, square cells in metres) and sets the
+// cell boundaries.
+func (ix *PolygonIndex) sizeRaster(minX, minY, maxX, maxY, cellsPerEdge, minCells float64) {
 	ix.cosLat = math.Cos((minY + maxY) / 2 * math.Pi / 180)
 	w, h := maxX-minX, maxY-minY
 	wm, hm := w*ix.cosLat, h
@@ -291,11 +311,15 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 	ix.invDx, ix.invDy = 1/dx, 1/dy
 	ix.xs = bounds(minX, dx, nx, maxX)
 	ix.ys = bounds(minY, dy, ny, maxY)
+}
 
-	// 1. Which edges touch which closed cells.
+// edgesByCell lists which edges touch which closed cells, in CSR form: the
+// edges of cell c are byCell[counts[c]:counts[c+1]].
+func (ix *PolygonIndex) edgesByCell() (counts, byCell []int32) {
+	nx, ny := ix.nx, ix.ny
 	type pair struct{ cell, edge int32 }
 	var pairs []pair
-	counts := make([]int32, nx*ny+1)
+	counts = make([]int32, nx*ny+1)
 	for ei, e := range ix.edges {
 		cx0, cx1 := ix.colRange(math.Min(e.ax, e.bx), math.Max(e.ax, e.bx))
 		cy0, cy1 := ix.rowRange(math.Min(e.ay, e.by), math.Max(e.ay, e.by))
@@ -313,22 +337,28 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 	for c := 1; c <= nx*ny; c++ {
 		counts[c] += counts[c-1]
 	}
-	byCell := make([]int32, len(pairs))
+	byCell = make([]int32, len(pairs))
 	fill := append([]int32(nil), counts[:nx*ny]...)
 	for _, p := range pairs {
 		byCell[fill[p.cell]] = p.edge
 		fill[p.cell]++
 	}
-	pairs = nil
+	return counts, byCell
+}
 
-	// 2. Which areas contain each cell's lower-left corner (perturbed),
-	// row by row: an edge crossing the row line toggles the areas of all
-	// corners to its west.
-	type event struct {
-		j    int32 // corners with column < j lie west of the edge
-		area int32
-	}
-	rowEvents := make([][]event, ny)
+// cornerEvent says that the corners of a row with column < j lie west of
+// an edge of area, so crossing it toggles area.
+type cornerEvent struct {
+	j    int32
+	area int32
+}
+
+// cornerEvents finds, per row line, the edges crossing it (half-open in y,
+// the perturbed point's rule) and the first column whose corner is east
+// of each.
+func (ix *PolygonIndex) cornerEvents() [][]cornerEvent {
+	nx := ix.nx
+	rowEvents := make([][]cornerEvent, ix.ny)
 	for _, e := range ix.edges {
 		lo, hi := math.Min(e.ay, e.by), math.Max(e.ay, e.by)
 		if lo == hi {
@@ -347,13 +377,22 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 			// first column whose corner is right of the upward edge
 			j := sort.Search(nx, func(c int) bool { return sideP(lx, ly, hx, hy, ix.xs[c], y) < 0 })
 			if j > 0 {
-				rowEvents[r] = append(rowEvents[r], event{int32(j), e.area})
+				rowEvents[r] = append(rowEvents[r], cornerEvent{int32(j), e.area})
 				if e.area2 >= 0 {
-					rowEvents[r] = append(rowEvents[r], event{int32(j), e.area2})
+					rowEvents[r] = append(rowEvents[r], cornerEvent{int32(j), e.area2})
 				}
 			}
 		}
 	}
+	return rowEvents
+}
+
+// fillCells sweeps each row east to west, toggling the areas containing
+// the current corner at each event, and writes each cell: uniform (the
+// lowest area containing it, or outside) when no edge touches it, else a
+// mixed block.
+func (ix *PolygonIndex) fillCells(counts, byCell []int32, rowEvents [][]cornerEvent) error {
+	nx, ny := ix.nx, ix.ny
 	ix.cells = make([]int32, nx*ny)
 	var inside []int32 // sorted areas containing the current corner
 	toggle := func(a int32) {
@@ -385,52 +424,9 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 				}
 				continue
 			}
-			cand = append(cand[:0], inside...)
-			for _, ei := range es {
-				cand = append(cand, ix.edges[ei].area)
-				if a2 := ix.edges[ei].area2; a2 >= 0 {
-					cand = append(cand, a2)
-				}
-			}
-			sort.Slice(cand, func(a, b int) bool { return cand[a] < cand[b] })
-			cand = dedup(cand)
-			rx, ry := ix.xs[c], ix.ys[r]
+			cand = ix.candidates(cand[:0], inside, es)
 			o := len(ix.mix)
-			if len(cand) > 64 || len(es) >= 1<<24 {
-				// Over-full: no edges stored, Locate tests the candidates'
-				// whole areas (slow but exact; only heavily overlapping
-				// input gets there).
-				ix.mix = append(ix.mix, uint64(len(cand))<<8|overFull)
-				for _, a := range cand {
-					ix.mix = append(ix.mix, uint64(a))
-				}
-			} else {
-				var base uint64
-				for b, a := range cand {
-					if contains32(inside, a) {
-						base |= 1 << uint(b)
-					}
-				}
-				ix.mix = append(ix.mix, uint64(len(es))<<8|uint64(len(cand)), base)
-				for k := 0; k < len(cand); k += 2 {
-					w := uint64(uint32(cand[k]))
-					if k+1 < len(cand) {
-						w |= uint64(uint32(cand[k+1])) << 32
-					}
-					ix.mix = append(ix.mix, w)
-				}
-				slot := func(a int32) uint8 {
-					if a < 0 {
-						return 0
-					}
-					return uint8(sort.Search(len(cand), func(i int) bool { return cand[i] >= a }))
-				}
-				for _, ei := range es {
-					e := &ix.edges[ei]
-					ix.mix = append(ix.mix, math.Float64bits(e.ax), math.Float64bits(e.ay), math.Float64bits(e.bx), math.Float64bits(e.by),
-						packMeta(slot(e.area), slot(e.area2), e.area2 >= 0, sideP(e.ax, e.ay, e.bx, e.by, rx, ry)))
-				}
-			}
+			ix.writeBlock(cand, inside, es, ix.xs[c], ix.ys[r])
 			if len(ix.mix) > math.MaxInt32 {
 				return errs.E(errs.TooLarge, "areas", "index tables exceed %d words", math.MaxInt32)
 			}
@@ -438,10 +434,61 @@ func (ix *PolygonIndex) build(minX, minY, maxX, maxY, cellsPerEdge, minCells flo
 			ix.nMixed++
 		}
 	}
-	// exact size: append's spare capacity would be a large index's slack
-	ix.mix = slices.Clone(ix.mix)
-	ix.buildHot()
 	return nil
+}
+
+// candidates appends to dst, sorted and distinct, the areas containing the
+// corner and the areas of the cell's edges.
+func (ix *PolygonIndex) candidates(dst, inside, es []int32) []int32 {
+	dst = append(dst, inside...)
+	for _, ei := range es {
+		dst = append(dst, ix.edges[ei].area)
+		if a2 := ix.edges[ei].area2; a2 >= 0 {
+			dst = append(dst, a2)
+		}
+	}
+	sort.Slice(dst, func(a, b int) bool { return dst[a] < dst[b] })
+	return dedup(dst)
+}
+
+// writeBlock appends a mixed cell's block (layout above mixBlock) for the
+// candidates cand, the areas inside at the corner (rx, ry) and the edges es.
+func (ix *PolygonIndex) writeBlock(cand, inside, es []int32, rx, ry float64) {
+	if len(cand) > 64 || len(es) >= 1<<24 {
+		// Over-full: no edges stored, Locate tests the candidates' whole
+		// areas (slow but exact; only heavily overlapping input gets
+		// there).
+		ix.mix = append(ix.mix, uint64(len(cand))<<8|overFull)
+		for _, a := range cand {
+			ix.mix = append(ix.mix, uint64(a))
+		}
+		return
+	}
+	var base uint64
+	for b, a := range cand {
+		if contains32(inside, a) {
+			base |= 1 << uint(b)
+		}
+	}
+	ix.mix = append(ix.mix, uint64(len(es))<<8|uint64(len(cand)), base)
+	for k := 0; k < len(cand); k += 2 {
+		w := uint64(uint32(cand[k]))
+		if k+1 < len(cand) {
+			w |= uint64(uint32(cand[k+1])) << 32
+		}
+		ix.mix = append(ix.mix, w)
+	}
+	slot := func(a int32) uint8 {
+		if a < 0 {
+			return 0
+		}
+		return uint8(sort.Search(len(cand), func(i int) bool { return cand[i] >= a }))
+	}
+	for _, ei := range es {
+		e := &ix.edges[ei]
+		ix.mix = append(ix.mix, math.Float64bits(e.ax), math.Float64bits(e.ay), math.Float64bits(e.bx), math.Float64bits(e.by),
+			packMeta(slot(e.area), slot(e.area2), e.area2 >= 0, sideP(e.ax, e.ay, e.bx, e.by, rx, ry)))
+	}
 }
 
 func dedup(s []int32) []int32 {

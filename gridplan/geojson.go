@@ -28,7 +28,7 @@ func WriteGeoJSON(w io.Writer, grids []Grid) error {
 	var buf bytes.Buffer
 	buf.WriteString("{\"type\":\"FeatureCollection\",\"features\":[\n")
 	for i, g := range grids {
-		if err := checkAreal(g.Geom); err != nil {
+		if err := CheckAreal(g.Geom); err != nil {
 			return errs.E(errs.Invalid, fmt.Sprintf("grids[%d]", i), "grid %s: %v", g.Code, err)
 		}
 		var geom orb.Geometry = g.Geom
@@ -194,7 +194,7 @@ func readFeature(i int, raw json.RawMessage) (Grid, errs.List) {
 		bad("geometry is a %s, want Polygon or MultiPolygon", x.GeoJSONType())
 	}
 	if g.Geom != nil {
-		if err := checkAreal(g.Geom); err != nil {
+		if err := CheckAreal(g.Geom); err != nil {
 			bad("%v", err)
 		}
 	}
@@ -208,9 +208,9 @@ func msgOf(err error) string {
 	return err.Error()
 }
 
-// checkAreal checks a multipolygon is non-empty, every ring closed with at
+// CheckAreal checks a multipolygon is non-empty, every ring closed with at
 // least 4 positions and every coordinate finite and within WGS84 ranges.
-func checkAreal(mp orb.MultiPolygon) error {
+func CheckAreal(mp orb.MultiPolygon) error {
 	if len(mp) == 0 {
 		return fmt.Errorf("geometry is empty")
 	}

@@ -1,5 +1,10 @@
 package gridplan
 
+import (
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+)
+
 // Params steer Partition. The zero value is not useful; start from
 // DefaultParams.
 type Params struct {
@@ -23,4 +28,24 @@ type Params struct {
 // urban communities, 300 in rural villages, ±10%.
 func DefaultParams() Params {
 	return Params{UrbanTarget: 500, RuralTarget: 300, TolerancePct: 10, Seed: 1}
+}
+
+// Validate reports targets that are not positive and a tolerance outside
+// (0, 100) percent, as errs.Invalid naming "params".
+func (p Params) Validate() error {
+	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 {
+		return errs.E(errs.Invalid, "params", "targets must be positive, got urban %d rural %d", p.UrbanTarget, p.RuralTarget)
+	}
+	if !(p.TolerancePct > 0 && p.TolerancePct < 100) {
+		return errs.E(errs.Invalid, "params", "tolerance_pct must be in (0, 100), got %v", p.TolerancePct)
+	}
+	return nil
+}
+
+// Target is the nominal households a grid in a community of kind k.
+func (p Params) Target(k bundle.Kind) int {
+	if k == bundle.Rural {
+		return p.RuralTarget
+	}
+	return p.UrbanTarget
 }

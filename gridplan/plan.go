@@ -1,6 +1,7 @@
 // Package gridplan holds the grid plan domain: plans of grids that tile a
 // district's communities, their lifecycle (draft, published, archived), the
-// partitioner that makes them and the storage interface plans need.
+// plan file format and the storage interface plans need. The partitioner
+// that makes plans is the sub-package gridplan/partition.
 // It imports no HTTP and no SQL.
 package gridplan
 

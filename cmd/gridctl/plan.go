@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
 // cmdPlan partitions a bundle into grids and writes plan.geojson (and the
@@ -50,7 +51,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	p.Progress = planProgress(e.stderr)
-	plan, rep, err := gridplan.Partition(ctx, b, p)
+	plan, rep, err := partition.Plan(ctx, b, p)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
 // smallBundle writes three Pukou communities with their buildings: enough
@@ -64,7 +65,7 @@ func TestPlanCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r gridplan.Report
+	var r partition.Report
 	if err := json.Unmarshal(data, &r); err != nil || r.Grids != len(grids) {
 		t.Errorf("report: %v, %d grids (plan has %d)", err, r.Grids, len(grids))
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
 // cmdPlans lists the stored plans with their status and report summary.
@@ -66,7 +67,7 @@ func reportSummary(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return "-"
 	}
-	var r gridplan.Report
+	var r partition.Report
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return "(unreadable report)"
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 	"github.com/gridd/gridd/internal/testenv"
 	"github.com/gridd/gridd/store/gpkg"
 	"github.com/gridd/gridd/store/storetest"
@@ -43,7 +44,7 @@ func storeFiles(t *testing.T) (bundleDir, planFile, reportFile string, grids []g
 	if err := os.WriteFile(planFile, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	report, _ := json.Marshal(gridplan.Report{Grids: len(grids), TolerancePct: 10, WithinCommunityMeanShare: 0.97, WithinNominalShare: 0.5, MedianPolsbyPopper: 0.61})
+	report, _ := json.Marshal(partition.Report{Grids: len(grids), TolerancePct: 10, WithinCommunityMeanShare: 0.97, WithinNominalShare: 0.5, MedianPolsbyPopper: 0.61})
 	reportFile = filepath.Join(dir, "plan-report.json")
 	if err := os.WriteFile(reportFile, report, 0o644); err != nil {
 		t.Fatal(err)

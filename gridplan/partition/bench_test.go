@@ -1,4 +1,4 @@
-package gridplan_test
+package partition_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
 // BenchmarkPartitionPukou is the whole Pukou partition (125 communities,
@@ -18,7 +19,7 @@ func BenchmarkPartitionPukou(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := gridplan.Partition(context.Background(), bd, gridplan.DefaultParams()); err != nil {
+		if _, _, err := partition.Plan(context.Background(), bd, gridplan.DefaultParams()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -41,7 +42,7 @@ func BenchmarkPartitionScale(b *testing.B) {
 			b.ReportAllocs()
 			grids := 0
 			for b.Loop() {
-				plan, _, err := gridplan.Partition(context.Background(), sb, gridplan.DefaultParams())
+				plan, _, err := partition.Plan(context.Background(), sb, gridplan.DefaultParams())
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package gridplan
+package partition
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
 )
 
 // GridReport is one grid's line of a Report.
@@ -71,7 +72,7 @@ type Report struct {
 // nominalPct is the band around the nominal target.
 const nominalPct = 15
 
-func newReport(b *bundle.Bundle, grids []Grid, own map[bundle.GridCode]bool, p Params, unplaced int, took time.Duration) *Report {
+func newReport(b *bundle.Bundle, grids []gridplan.Grid, own map[bundle.GridCode]bool, p gridplan.Params, unplaced int, took time.Duration) *Report {
 	r := &Report{Grids: len(grids), Communities: len(b.Communities), UnplacedBuildings: unplaced,
 		TolerancePct: p.TolerancePct, Seconds: took.Seconds()}
 	type agg struct{ h, k int }

@@ -1,4 +1,4 @@
-package gridplan_test
+package partition_test
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package gridplan
+package partition
 
 import (
 	"math"
@@ -92,8 +92,76 @@ func (g *graph) split(rng *rand.Rand, nodes []int32, k int, mean float64, label 
 }
 
 // bestCut returns, for each of nodes, whether it goes to the side meant for
-// k1 grids. Both sides are connected in the graph.
+// k1 grids. Both sides are connected in the graph. Its phases: load the
+// region, then per random spanning tree grow it, time it, weigh its
+// subtrees and score its best-balanced edges, keeping the best few cuts;
+// finally pick the best kept cut that encloses nothing.
 func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool {
+	r := g.loadRegion(nodes, k1, k2)
+	defer r.release()
+	for tr := 0; tr < trees; tr++ {
+		root, ok := r.growTree(rng)
+		if !ok {
+			// The region is not connected (callers pass connected
+			// regions); skip the tree.
+			continue
+		}
+		r.eulerTimes(root)
+		r.subtreeWeights()
+		for ci, c := range r.balancedEdges(root) {
+			if ci > 0 && c.dev > splitEps {
+				break
+			}
+			r.keep(r.score(c), c)
+		}
+	}
+	return r.pickSide()
+}
+
+// cutRegion is bestCut's working state for one region: its nodes, their
+// local adjacency and the current spanning tree, all in scratch arrays of
+// the graph reused across calls.
+type cutRegion struct {
+	g      *graph
+	nodes  []int32
+	n      int
+	st     int32 // g.mark stamp of the region's nodes
+	mean   float64
+	t1, t2 float64 // the two sides' targets
+	sqrtN  float64
+
+	touches []bool // node touches the region's outside (or has a virtual link)
+	nTouch  int
+	off     []int32 // local adjacency in CSR form: nbr[off[i]:off[i+1]]
+	nbr     []int32
+
+	parent, order, coff, child, next, tin, tout, stack []int32
+	frontier                                           []fedge
+	sub                                                []float64
+
+	best [3]keptCut // the best few cuts over all trees, best first
+}
+
+// keptCut is a cut kept for the final enclave test: the subtree rooted at
+// root goes to the k1 side when toK1, with its tree's Euler times.
+type keptCut struct {
+	score     float64
+	root      int32
+	toK1      bool
+	tin, tout []int32
+}
+
+// cutCand is a tree edge (the one above v) and its balance deviation.
+type cutCand struct {
+	v    int32
+	dev  float64
+	toK1 bool
+}
+
+// loadRegion marks nodes as the region, sums the targets, finds the nodes
+// touching the region's outside (a side touching none would be an enclave
+// of the other) and builds the local adjacency.
+func (g *graph) loadRegion(nodes []int32, k1, k2 int) *cutRegion {
 	n := len(nodes)
 	g.stamp++
 	st := g.stamp
@@ -103,32 +171,29 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 		g.loc[v] = int32(i)
 		W += g.w[v]
 	}
-	mean := float64(W) / float64(k1+k2)
-	t1, t2 := mean*float64(k1), mean*float64(k2)
-	// Nodes touching the region's outside: a side touching none would be an
-	// enclave of the other.
 	sc := &g.scr
 	sc.grow(n)
-	touches := sc.touches[:n]
-	clear(touches)
-	nTouch := 0
+	r := &cutRegion{g: g, nodes: nodes, n: n, st: st, sqrtN: math.Sqrt(float64(n))}
+	r.mean = float64(W) / float64(k1+k2)
+	r.t1, r.t2 = r.mean*float64(k1), r.mean*float64(k2)
+	r.touches = sc.touches[:n]
+	clear(r.touches)
 	for i, v := range nodes {
 		for _, u := range g.cyc[v] {
 			if u < 0 || g.mark[u] != st {
-				touches[i] = true
+				r.touches[i] = true
 				break
 			}
 		}
 		if g.virt[v] {
-			touches[i] = true
+			r.touches[i] = true
 		}
-		if touches[i] {
-			nTouch++
+		if r.touches[i] {
+			r.nTouch++
 		}
 	}
-	// Local adjacency in CSR form.
-	off := sc.off[:n+1]
-	off[0] = 0
+	r.off = sc.off[:n+1]
+	r.off[0] = 0
 	nbr := sc.nbr[:0]
 	for i, v := range nodes {
 		for _, u := range g.adj[v] {
@@ -136,199 +201,208 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 				nbr = append(nbr, g.loc[u])
 			}
 		}
-		off[i+1] = int32(len(nbr))
+		r.off[i+1] = int32(len(nbr))
 	}
-	sc.nbr = nbr
-	parent := sc.parent[:n]
-	order := sc.order[:0]
-	coff := sc.coff[:n+1]
-	child := sc.child[:n]
-	next := sc.next[:n]
-	tin := sc.tin[:n]
-	tout := sc.tout[:n]
-	sub := sc.sub[:n]
-	stack := sc.stack[:0]
-	frontier := sc.frontier[:0]
-	defer func() { sc.order, sc.stack, sc.frontier = order, stack, frontier }()
-	inSub := func(x, root int32) bool { return tin[x] >= tin[root] && tin[x] < tout[root] }
+	sc.nbr, r.nbr = nbr, nbr
+	r.parent, r.order, r.coff = sc.parent[:n], sc.order[:0], sc.coff[:n+1]
+	r.child, r.next, r.tin, r.tout = sc.child[:n], sc.next[:n], sc.tin[:n], sc.tout[:n]
+	r.sub, r.stack, r.frontier = sc.sub[:n], sc.stack[:0], sc.frontier[:0]
+	for i := range r.best {
+		r.best[i] = keptCut{score: math.Inf(1), root: -1, tin: sc.keptTin[i][:0], tout: sc.keptTout[i][:0]}
+	}
+	return r
+}
 
-	// The best few cuts over all trees, with their trees' Euler times; the
-	// enclave test (a ring walk) runs on them at the end, best first.
-	type kept struct {
-		score     float64
-		root      int32
-		toK1      bool
-		tin, tout []int32
+// release hands the buffers that grew back to the graph's scratch.
+func (r *cutRegion) release() {
+	sc := &r.g.scr
+	sc.order, sc.stack, sc.frontier = r.order, r.stack, r.frontier
+	for i := range r.best {
+		sc.keptTin[i], sc.keptTout[i] = r.best[i].tin, r.best[i].tout
 	}
-	var best [3]kept
-	for i := range best {
-		best[i] = kept{score: math.Inf(1), root: -1, tin: sc.keptTin[i][:0], tout: sc.keptTout[i][:0]}
+}
+
+// growTree grows a random spanning tree from a random node by adding a
+// uniformly chosen frontier edge at each step (random Prim): linear time,
+// and its subtrees are compact blobs, which is what a grid should be. It
+// reports false when the tree does not span the region.
+func (r *cutRegion) growTree(rng *rand.Rand) (root int32, ok bool) {
+	parent, off, nbr := r.parent, r.off, r.nbr
+	for i := range parent {
+		parent[i] = -2
 	}
-	defer func() {
-		for i := range best {
-			sc.keptTin[i], sc.keptTout[i] = best[i].tin, best[i].tout
-		}
-	}()
-	type cand struct {
-		v    int32
-		dev  float64
-		toK1 bool
+	order := r.order[:0]
+	frontier := r.frontier[:0]
+	r0 := int32(rng.IntN(r.n))
+	parent[r0] = -1
+	order = append(order, r0)
+	for e := off[r0]; e < off[r0+1]; e++ {
+		frontier = append(frontier, fedge{r0, nbr[e]})
 	}
-	sqrtN := math.Sqrt(float64(n))
-	for tr := 0; tr < trees; tr++ {
-		// A random spanning tree grown from a random node by adding a
-		// uniformly chosen frontier edge at each step (random Prim): linear
-		// time, and its subtrees are compact blobs, which is what a
-		// grid should be.
-		for i := range parent {
-			parent[i] = -2
-		}
-		order = order[:0]
-		frontier = frontier[:0]
-		r0 := int32(rng.IntN(n))
-		parent[r0] = -1
-		order = append(order, r0)
-		for e := off[r0]; e < off[r0+1]; e++ {
-			frontier = append(frontier, fedge{r0, nbr[e]})
-		}
-		for len(frontier) > 0 {
-			i := rng.IntN(len(frontier))
-			fe := frontier[i]
-			frontier[i] = frontier[len(frontier)-1]
-			frontier = frontier[:len(frontier)-1]
-			if parent[fe.to] != -2 {
-				continue
-			}
-			parent[fe.to] = fe.from
-			order = append(order, fe.to)
-			for e := off[fe.to]; e < off[fe.to+1]; e++ {
-				if parent[nbr[e]] == -2 {
-					frontier = append(frontier, fedge{fe.to, nbr[e]})
-				}
-			}
-		}
-		if len(order) != n {
-			// The region is not connected (callers pass connected
-			// regions); skip the tree.
+	for len(frontier) > 0 {
+		i := rng.IntN(len(frontier))
+		fe := frontier[i]
+		frontier[i] = frontier[len(frontier)-1]
+		frontier = frontier[:len(frontier)-1]
+		if parent[fe.to] != -2 {
 			continue
 		}
-		// Children in CSR form, then an iterative DFS for Euler times.
-		for i := range coff {
-			coff[i] = 0
-		}
-		for _, x := range order[1:] {
-			coff[parent[x]+1]++
-		}
-		for i := 0; i < n; i++ {
-			coff[i+1] += coff[i]
-		}
-		copy(next, coff[:n])
-		for _, x := range order[1:] {
-			p := parent[x]
-			child[next[p]] = x
-			next[p]++
-		}
-		copy(next, coff[:n])
-		clock := int32(0)
-		stack = append(stack[:0], r0)
-		tin[r0] = clock
-		clock++
-		for len(stack) > 0 {
-			x := stack[len(stack)-1]
-			if next[x] < coff[x+1] {
-				y := child[next[x]]
-				next[x]++
-				tin[y] = clock
-				clock++
-				stack = append(stack, y)
-				continue
-			}
-			tout[x] = clock
-			stack = stack[:len(stack)-1]
-		}
-		// Subtree weights in reverse growth order (children after parents).
-		for i := n - 1; i >= 0; i-- {
-			x := order[i]
-			sub[x] = float64(g.w[nodes[x]])
-			for c := coff[x]; c < coff[x+1]; c++ {
-				sub[x] += sub[child[c]]
-			}
-		}
-		// The four best-balanced cuts of this tree.
-		var top [4]cand
-		nt := 0
-		for x := int32(0); x < int32(n); x++ {
-			if x == r0 {
-				continue
-			}
-			s := sub[x]
-			d1, d2 := math.Abs(s-t1), math.Abs(s-t2)
-			c := cand{x, d1 / mean, true}
-			if d2 < d1 {
-				c = cand{x, d2 / mean, false}
-			}
-			if nt == len(top) && c.dev >= top[nt-1].dev {
-				continue
-			}
-			if nt < len(top) {
-				nt++
-			}
-			i := nt - 1
-			for i > 0 && top[i-1].dev > c.dev {
-				top[i] = top[i-1]
-				i--
-			}
-			top[i] = c
-		}
-		cands := top[:nt]
-		for ci := 0; ci < len(cands) && ci < 4; ci++ {
-			c := cands[ci]
-			if ci > 0 && c.dev > splitEps {
-				break
-			}
-			root := c.v
-			cut := 0
-			touchIn := 0
-			for i := 0; i < n; i++ {
-				if !inSub(int32(i), root) {
-					continue
-				}
-				if touches[i] {
-					touchIn++
-				}
-				for _, u := range g.adj[nodes[i]] {
-					if g.mark[u] == st && !inSub(g.loc[u], root) {
-						cut++
-					}
-				}
-			}
-			score := 8*math.Max(c.dev, splitEps/2) + float64(cut)/sqrtN
-			if c.dev > splitEps {
-				score += 100 * c.dev
-			}
-			if touchIn == 0 || touchIn == nTouch {
-				score += 50 // one side would enclose the other
-			}
-			if score < best[len(best)-1].score {
-				// Insert, recycling the dropped entry's buffers.
-				last := best[len(best)-1]
-				e := kept{score, root, c.toK1, append(last.tin[:0], tin...), append(last.tout[:0], tout...)}
-				i := len(best) - 1
-				for i > 0 && best[i-1].score > score {
-					best[i] = best[i-1]
-					i--
-				}
-				best[i] = e
+		parent[fe.to] = fe.from
+		order = append(order, fe.to)
+		for e := off[fe.to]; e < off[fe.to+1]; e++ {
+			if parent[nbr[e]] == -2 {
+				frontier = append(frontier, fedge{fe.to, nbr[e]})
 			}
 		}
 	}
+	r.order, r.frontier = order, frontier
+	return r0, len(order) == r.n
+}
+
+// eulerTimes lists the tree's children in CSR form, then gives each node
+// its entry and exit times by an iterative DFS: x is in the subtree of y
+// exactly when tin[y] <= tin[x] < tout[y].
+func (r *cutRegion) eulerTimes(root int32) {
+	n, coff, next, child, parent := r.n, r.coff, r.next, r.child, r.parent
+	for i := range coff {
+		coff[i] = 0
+	}
+	for _, x := range r.order[1:] {
+		coff[parent[x]+1]++
+	}
+	for i := 0; i < n; i++ {
+		coff[i+1] += coff[i]
+	}
+	copy(next, coff[:n])
+	for _, x := range r.order[1:] {
+		p := parent[x]
+		child[next[p]] = x
+		next[p]++
+	}
+	copy(next, coff[:n])
+	clock := int32(0)
+	stack := append(r.stack[:0], root)
+	r.tin[root] = clock
+	clock++
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		if next[x] < coff[x+1] {
+			y := child[next[x]]
+			next[x]++
+			r.tin[y] = clock
+			clock++
+			stack = append(stack, y)
+			continue
+		}
+		r.tout[x] = clock
+		stack = stack[:len(stack)-1]
+	}
+	r.stack = stack
+}
+
+// subtreeWeights sums households per subtree in reverse growth order
+// (children after parents).
+func (r *cutRegion) subtreeWeights() {
+	for i := r.n - 1; i >= 0; i-- {
+		x := r.order[i]
+		r.sub[x] = float64(r.g.w[r.nodes[x]])
+		for c := r.coff[x]; c < r.coff[x+1]; c++ {
+			r.sub[x] += r.sub[r.child[c]]
+		}
+	}
+}
+
+// balancedEdges returns the tree's four best-balanced cuts, best first.
+func (r *cutRegion) balancedEdges(root int32) []cutCand {
+	var top [4]cutCand
+	nt := 0
+	for x := int32(0); x < int32(r.n); x++ {
+		if x == root {
+			continue
+		}
+		s := r.sub[x]
+		d1, d2 := math.Abs(s-r.t1), math.Abs(s-r.t2)
+		c := cutCand{x, d1 / r.mean, true}
+		if d2 < d1 {
+			c = cutCand{x, d2 / r.mean, false}
+		}
+		if nt == len(top) && c.dev >= top[nt-1].dev {
+			continue
+		}
+		if nt < len(top) {
+			nt++
+		}
+		i := nt - 1
+		for i > 0 && top[i-1].dev > c.dev {
+			top[i] = top[i-1]
+			i--
+		}
+		top[i] = c
+	}
+	return top[:nt]
+}
+
+// inSub reports whether local node x is in the current tree's subtree at
+// root.
+func (r *cutRegion) inSub(x, root int32) bool {
+	return r.tin[x] >= r.tin[root] && r.tin[x] < r.tout[root]
+}
+
+// score rates a cut: balance first (within splitEps is nearly free), then
+// cut length over √n (compactness); a side that touches no outside of the
+// region would be enclosed by the other and is penalised by 50.
+func (r *cutRegion) score(c cutCand) float64 {
+	g, root := r.g, c.v
+	cut, touchIn := 0, 0
+	for i := 0; i < r.n; i++ {
+		if !r.inSub(int32(i), root) {
+			continue
+		}
+		if r.touches[i] {
+			touchIn++
+		}
+		for _, u := range g.adj[r.nodes[i]] {
+			if g.mark[u] == r.st && !r.inSub(g.loc[u], root) {
+				cut++
+			}
+		}
+	}
+	score := 8*math.Max(c.dev, splitEps/2) + float64(cut)/r.sqrtN
+	if c.dev > splitEps {
+		score += 100 * c.dev
+	}
+	if touchIn == 0 || touchIn == r.nTouch {
+		score += 50 // one side would enclose the other
+	}
+	return score
+}
+
+// keep inserts the cut among the best kept ones when it scores better than
+// the last, recycling the dropped entry's buffers for its tree's times.
+func (r *cutRegion) keep(score float64, c cutCand) {
+	last := r.best[len(r.best)-1]
+	if score >= last.score {
+		return
+	}
+	e := keptCut{score, c.v, c.toK1, append(last.tin[:0], r.tin...), append(last.tout[:0], r.tout...)}
+	i := len(r.best) - 1
+	for i > 0 && r.best[i-1].score > score {
+		r.best[i] = r.best[i-1]
+		i--
+	}
+	r.best[i] = e
+}
+
+// pickSide takes the best kept cut whose sides enclose nothing (the ring
+// walk runs only on these few) and marks the k1 side.
+func (r *cutRegion) pickSide() []bool {
 	pick := -1
-	for i := range best {
-		if best[i].root < 0 {
+	for i := range r.best {
+		if r.best[i].root < 0 {
 			break
 		}
-		b := &best[i]
-		if b.score < 50 && !g.cutEncloses(nodes, st, func(x int32) bool { return b.tin[x] >= b.tin[b.root] && b.tin[x] < b.tout[b.root] }) {
+		b := &r.best[i]
+		if b.score < 50 && !r.g.cutEncloses(r.nodes, r.st, func(x int32) bool { return b.tin[x] >= b.tin[b.root] && b.tin[x] < b.tout[b.root] }) {
 			pick = i
 			break
 		}
@@ -336,16 +410,16 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 	if pick < 0 {
 		pick = 0 // every kept cut encloses: take the best anyway; fixEnclaves repairs it
 	}
-	bestRoot, bestToK1, bestTree, bestTout := best[pick].root, best[pick].toK1, best[pick].tin, best[pick].tout
-	side := make([]bool, n)
-	if bestRoot < 0 {
+	b := &r.best[pick]
+	side := make([]bool, r.n)
+	if b.root < 0 {
 		// No tree spanned the region: give everything to the k1 side's
 		// sibling; never happens for connected regions.
 		return side
 	}
-	for i := 0; i < n; i++ {
-		in := bestTree[i] >= bestTree[bestRoot] && bestTree[i] < bestTout[bestRoot]
-		side[i] = in == bestToK1
+	for i := 0; i < r.n; i++ {
+		in := b.tin[i] >= b.tin[b.root] && b.tin[i] < b.tout[b.root]
+		side[i] = in == b.toK1
 	}
 	return side
 }

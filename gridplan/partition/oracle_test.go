@@ -1,4 +1,4 @@
-package gridplan_test
+package partition_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 	"github.com/gridd/gridd/internal/testenv"
 )
 
@@ -41,7 +42,7 @@ func geomJSON(t *testing.T, mp orb.MultiPolygon) string {
 // checks tiling, containment, overlaps, contiguity, enclaves, households
 // per grid and the balance and compactness figures of rep; the median
 // Polsby-Popper must reach minPP.
-func checkWithPostGIS(t *testing.T, b *bundle.Bundle, grids []gridplan.Grid, rep *gridplan.Report, minPP float64) {
+func checkWithPostGIS(t *testing.T, b *bundle.Bundle, grids []gridplan.Grid, rep *partition.Report, minPP float64) {
 	t.Helper()
 	dsn := testenv.PostGIS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -1,4 +1,4 @@
-package gridplan
+package partition
 
 import (
 	"math"

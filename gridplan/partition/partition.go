@@ -1,4 +1,4 @@
-package gridplan
+package partition
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -32,34 +33,17 @@ const starts = 2
 // public API.
 func GridCount(h, target int) int { return bundle.GridCount(h, target) }
 
-func (p Params) check() error {
-	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 {
-		return errs.E(errs.Invalid, "params", "targets must be positive, got urban %d rural %d", p.UrbanTarget, p.RuralTarget)
-	}
-	if !(p.TolerancePct > 0 && p.TolerancePct < 100) {
-		return errs.E(errs.Invalid, "params", "tolerance_pct must be in (0, 100), got %v", p.TolerancePct)
-	}
-	return nil
-}
-
-func (p Params) target(k bundle.Kind) int {
-	if k == bundle.Rural {
-		return p.RuralTarget
-	}
-	return p.UrbanTarget
-}
-
 // commJob is one community's planning input.
 type commJob struct {
 	comm      *bundle.Community
 	buildings []int // indices into b.Buildings
-	locked    []Grid
-	previous  []Grid
+	locked    []gridplan.Grid
+	previous  []gridplan.Grid
 }
 
 // commResult is one community's grids.
 type commResult struct {
-	grids []Grid
+	grids []gridplan.Grid
 	own   []bool // grid made for one building too big for a grid
 }
 
@@ -76,12 +60,12 @@ func tooBig(h, target int, tolPct float64) bool {
 // planned in parallel on GOMAXPROCS workers. Locked grids are kept as they
 // are; with Previous set, a community whose previous grids are given starts
 // from them, which keeps most households in their grid.
-func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report, error) {
+func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.Plan, *Report, error) {
 	start := time.Now()
 	if b == nil {
 		return nil, nil, errs.E(errs.Invalid, "bundle", "is nil")
 	}
-	if err := p.check(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, nil, err
 	}
 	if len(b.Communities) == 0 {
@@ -95,7 +79,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 		if _, dup := byCode[c.Code]; dup {
 			return nil, nil, errs.E(errs.Invalid, "bundle", "community %s appears twice", c.Code)
 		}
-		if err := checkAreal(c.Geom); err != nil {
+		if err := gridplan.CheckAreal(c.Geom); err != nil {
 			return nil, nil, errs.E(errs.Invalid, "community "+string(c.Code), "%v", err)
 		}
 		byCode[c.Code] = i
@@ -104,18 +88,18 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 	}
 	for _, grp := range []struct {
 		name  string
-		grids []Grid
-		put   func(j *commJob, g Grid)
+		grids []gridplan.Grid
+		put   func(j *commJob, g gridplan.Grid)
 	}{
-		{"locked", p.Locked, func(j *commJob, g Grid) { j.locked = append(j.locked, g) }},
-		{"previous", p.Previous, func(j *commJob, g Grid) { j.previous = append(j.previous, g) }},
+		{"locked", p.Locked, func(j *commJob, g gridplan.Grid) { j.locked = append(j.locked, g) }},
+		{"previous", p.Previous, func(j *commJob, g gridplan.Grid) { j.previous = append(j.previous, g) }},
 	} {
 		for gi, g := range grp.grids {
 			i, ok := byCode[g.Community]
 			if !ok {
 				return nil, nil, errs.E(errs.Invalid, fmt.Sprintf("%s[%d]", grp.name, gi), "grid %s names unknown community %s", g.Code, g.Community)
 			}
-			if err := checkAreal(g.Geom); err != nil {
+			if err := gridplan.CheckAreal(g.Geom); err != nil {
 				return nil, nil, errs.E(errs.Invalid, fmt.Sprintf("%s[%d]", grp.name, gi), "grid %s: %v", g.Code, err)
 			}
 			grp.put(&jobs[i], g)
@@ -172,7 +156,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 		}
 		return nil, nil, err
 	}
-	plan := &Plan{Status: Draft, Params: p}
+	plan := &gridplan.Plan{Status: gridplan.Draft, Params: p}
 	own := map[bundle.GridCode]bool{}
 	for _, r := range results {
 		plan.Grids = append(plan.Grids, r.grids...)
@@ -195,7 +179,7 @@ func Partition(ctx context.Context, b *bundle.Bundle, p Params) (*Plan, *Report,
 // safePlan plans one community; a panic (a bug on an unforeseen shape)
 // becomes an Internal error naming the community instead of taking the
 // caller's process down.
-func safePlan(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) (res commResult, err error) {
+func safePlan(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan.Params) (res commResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errs.Wrap(errs.Internal, fmt.Errorf("panic: %v", r), "partition failed")
@@ -210,59 +194,106 @@ func communitySeed(seed int64, c bundle.CommunityCode) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
 }
 
-func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) (commResult, error) {
+// planCommunity plans one community in phases: set the locked grids aside,
+// count households (one grid when k is 1), build the cell graph with its
+// weights and pinned big buildings, label the cells (warm from a previous
+// plan or cold by bisection), remove enclaves, draw the grids' shapes and
+// number them.
+func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan.Params) (commResult, error) {
 	c := j.comm
-	target := p.target(c.Kind)
-	mk := func(geom orb.MultiPolygon) Grid {
-		return Grid{Community: c.Code, Street: c.Street, Kind: c.Kind, Target: target, Geom: geom}
+	target := p.Target(c.Kind)
+	mk := func(geom orb.MultiPolygon) gridplan.Grid {
+		return gridplan.Grid{Community: c.Code, Street: c.Street, Kind: c.Kind, Target: target, Geom: geom}
 	}
-	region := c.Geom
-	buildings := j.buildings
-	var out []Grid
-	if len(j.locked) > 0 {
-		// The locked grids keep their shape and code; the rest of the
-		// community is planned around them.
-		var lockedGeom orb.MultiPolygon
-		for _, g := range j.locked {
-			lockedGeom = append(lockedGeom, g.Geom...)
-			// Shape and code are kept; households are the bundle's now.
-			g.Households = 0
-			bd := g.Geom.Bound()
-			for _, bi := range buildings {
-				if bl := b.Buildings[bi]; bd.Contains(bl.Loc) && planar.MultiPolygonContains(g.Geom, bl.Loc) {
-					g.Households += bl.Households
-				}
-			}
-			out = append(out, g)
-		}
-		rest, err := sfgeom.Difference(region, lockedGeom)
-		if err != nil {
-			return commResult{}, err
-		}
-		region = dropSlivers(rest)
-		kept := buildings[:0:0]
+	out, region, buildings, err := setLockedAside(b, j)
+	if err != nil {
+		return commResult{}, err
+	}
+	if len(region) == 0 {
+		return finish(b, c, out, j.locked, buildings)
+	}
+	H, big := households(b, buildings, target, p.TolerancePct)
+	k := GridCount(H, target)
+	if H == 0 || k == 1 && !big {
+		return finish(b, c, append(out, mk(region)), j.locked, buildings)
+	}
+	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct)
+	s := newSplitPlan(g, H, pins, target)
+	if s.kRest+len(pins) == 1 {
+		return finish(b, c, append(out, mk(region)), j.locked, buildings)
+	}
+	if err := ctx.Err(); err != nil {
+		return commResult{}, err
+	}
+	rng := communitySeed(p.Seed, c.Code)
+	var label []int32
+	var keep []bundle.GridCode // codes to keep, per part, from a previous plan
+	if len(j.previous) > 0 && len(pins) == 0 {
+		label, keep = s.warm(rng, t, j.previous, p.TolerancePct)
+	} else {
+		label = s.cold(rng)
+	}
+	owner := t.fixEnclaves(rng, g, label, s.k, func() { g.localSearch(rng, label, s.k, s.mean, s.lambda, 40, len(j.previous) > 0) })
+	geoms, err := gridGeoms(t, owner, s.k, region)
+	if err != nil {
+		return commResult{}, err
+	}
+	if len(region) == 1 {
+		geoms = repairParts(geoms, buildings, b)
+	}
+	return finishFresh(b, c, out, j.locked, buildings, geoms, g.fixed, keep, mk)
+}
+
+// setLockedAside returns the locked grids (shape and code kept, households
+// recounted from the bundle), the rest of the community to plan and the
+// buildings in it. Without locked grids that is the whole community.
+func setLockedAside(b *bundle.Bundle, j *commJob) (out []gridplan.Grid, region orb.MultiPolygon, buildings []int, err error) {
+	region, buildings = j.comm.Geom, j.buildings
+	if len(j.locked) == 0 {
+		return nil, region, buildings, nil
+	}
+	var lockedGeom orb.MultiPolygon
+	for _, g := range j.locked {
+		lockedGeom = append(lockedGeom, g.Geom...)
+		g.Households = 0
+		bd := g.Geom.Bound()
 		for _, bi := range buildings {
-			if !planar.MultiPolygonContains(lockedGeom, b.Buildings[bi].Loc) {
-				kept = append(kept, bi)
+			if bl := b.Buildings[bi]; bd.Contains(bl.Loc) && planar.MultiPolygonContains(g.Geom, bl.Loc) {
+				g.Households += bl.Households
 			}
 		}
-		buildings = kept
-		if len(region) == 0 {
-			return finish(b, c, out, j.locked, buildings)
+		out = append(out, g)
+	}
+	rest, err := sfgeom.Difference(region, lockedGeom)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	kept := buildings[:0:0]
+	for _, bi := range buildings {
+		if !planar.MultiPolygonContains(lockedGeom, b.Buildings[bi].Loc) {
+			kept = append(kept, bi)
 		}
 	}
-	H, big := 0, false
+	return out, dropSlivers(rest), kept, nil
+}
+
+// households sums the buildings' households and says whether one of them
+// is too big for a grid.
+func households(b *bundle.Bundle, buildings []int, target int, tolPct float64) (h int, big bool) {
 	for _, bi := range buildings {
-		H += b.Buildings[bi].Households
-		if tooBig(b.Buildings[bi].Households, target, p.TolerancePct) {
+		h += b.Buildings[bi].Households
+		if tooBig(b.Buildings[bi].Households, target, tolPct) {
 			big = true
 		}
 	}
-	k := GridCount(H, target)
-	if H == 0 || k == 1 && !big {
-		out = append(out, mk(region))
-		return finish(b, c, out, j.locked, buildings)
-	}
+	return h, big
+}
+
+// cellGraph builds the community's cell table and graph at the resolution
+// k grids call for, weighs each node by its buildings' households and pins
+// the nodes holding a building too big for a grid (each its own grid),
+// returned in node order.
+func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, k, target int, tolPct float64) (*cellTable, *graph, []int32) {
 	res := cellRes(c.Kind, geo.AreaM2(region), k)
 	pts := make([]orb.Point, len(buildings))
 	for i, bi := range buildings {
@@ -270,120 +301,137 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 	}
 	t := buildCells(region, res, pts)
 	g := newGraph(t)
-	var pins []int32 // nodes holding a building too big for a grid: each its own grid
+	var pins []int32
 	for _, bi := range buildings {
 		bl := b.Buildings[bi]
 		v := t.cells[t.index[cellOf(bl.Loc, res)]].node
 		g.w[v] += bl.Households
-		if tooBig(bl.Households, target, p.TolerancePct) && !g.pinned[v] {
+		if tooBig(bl.Households, target, tolPct) && !g.pinned[v] {
 			g.pinned[v] = true
 			pins = append(pins, v)
 		}
 	}
 	slices.Sort(pins)
+	return t, g, pins
+}
+
+// splitPlan is how a community's graph is to be cut: k parts, of which the
+// last len(pins) are one pinned big building each (fixed), the first kRest
+// share the other households at mean each, with compactness weight lambda.
+// k is at most the graph's nodes.
+type splitPlan struct {
+	g      *graph
+	pins   []int32
+	k      int
+	kRest  int
+	mean   float64
+	lambda float64
+}
+
+func newSplitPlan(g *graph, H int, pins []int32, target int) *splitPlan {
 	hPins := 0
 	for _, v := range pins {
 		hPins += g.w[v]
 	}
-	kRest := 0
+	s := &splitPlan{g: g, pins: pins}
 	if H > hPins {
-		kRest = GridCount(H-hPins, target)
+		s.kRest = GridCount(H-hPins, target)
 	}
-	k = kRest + len(pins)
-	if k == 1 {
-		out = append(out, mk(region))
-		return finish(b, c, out, j.locked, buildings)
+	s.k = s.kRest + len(pins)
+	if s.k > g.n {
+		s.k = g.n
 	}
-	if k > g.n {
-		k = g.n
-	}
-	if err := ctx.Err(); err != nil {
-		return commResult{}, err
-	}
-	rng := communitySeed(p.Seed, c.Code)
-	g.fixed = make([]bool, k)
-	for i := kRest; i < k; i++ {
+	g.fixed = make([]bool, max(s.k, 0))
+	for i := s.kRest; i < s.k; i++ {
 		g.fixed[i] = true
 	}
-	mean := float64(H) / float64(k)
-	if kRest > 0 {
-		mean = float64(H-hPins) / float64(kRest)
+	s.mean = float64(H) / float64(s.k)
+	if s.kRest > 0 {
+		s.mean = float64(H-hPins) / float64(s.kRest)
 	}
 	// A grid's perimeter in cells grows with the square root of its cells;
 	// the compactness weight per cut edge is scaled so that it balances a
 	// few percent of deviation.
-	lambda := 0.04 / math.Sqrt(float64(g.n)/float64(k))
+	s.lambda = 0.04 / math.Sqrt(float64(g.n)/float64(s.k))
+	return s
+}
+
+// warm starts from the previous plan's grids and moves only cells that
+// improve balance; grids still out of tolerance get re-split with a
+// neighbour, so only those pairs' households move. It returns the labels
+// and, per part, the previous code to keep.
+func (s *splitPlan) warm(rng *rand.Rand, t *cellTable, prev []gridplan.Grid, tolPct float64) ([]int32, []bundle.GridCode) {
+	g, k := s.g, s.k
+	label, keep := g.warmLabels(rng, t, prev, k, s.mean)
+	g.localSearch(rng, label, k, s.mean, s.lambda, 60, true)
+	if g.worstDev(label, k, s.mean) > 0.8*tolPct/100 {
+		g.recom(rng, label, k, s.mean, s.lambda, k)
+		g.localSearch(rng, label, k, s.mean, s.lambda, 60, true)
+	}
+	return label, keep
+}
+
+// cold plans afresh: per start, recursive bisection of the unpinned nodes
+// (or, with only pinned grids, the pins grown over the rest), local search,
+// ReCom and local search again; the start of least objective wins, and each
+// pinned grid is opened to its host's border.
+func (s *splitPlan) cold(rng *rand.Rand) []int32 {
+	g, k := s.g, s.k
+	var rest []int32
+	for v := 0; v < g.n; v++ {
+		if !g.pinned[v] {
+			rest = append(rest, int32(v))
+		}
+	}
 	var label []int32
-	var keep []bundle.GridCode // codes to keep, per part, from a previous plan
-	if len(j.previous) > 0 && len(pins) == 0 {
-		label, keep = g.warmLabels(rng, t, j.previous, k, mean)
-		g.localSearch(rng, label, k, mean, lambda, 60, true)
-		// Grids still out of tolerance get re-split with a neighbour;
-		// only those pairs' households move.
-		if g.worstDev(label, k, mean) > 0.8*p.TolerancePct/100 {
-			g.recom(rng, label, k, mean, lambda, k)
-			g.localSearch(rng, label, k, mean, lambda, 60, true)
+	bestF := math.Inf(1)
+	for range starts {
+		l := make([]int32, g.n)
+		if s.kRest > 0 {
+			next := int32(0)
+			g.split(rng, rest, s.kRest, s.mean, l, &next)
 		}
-	} else {
-		var rest []int32
-		for v := 0; v < g.n; v++ {
-			if !g.pinned[v] {
-				rest = append(rest, int32(v))
-			}
+		for i, v := range s.pins {
+			l[v] = int32(s.kRest + i)
 		}
-		bestF := math.Inf(1)
-		for s := 0; s < starts; s++ {
-			l := make([]int32, g.n)
-			if kRest > 0 {
-				next := int32(0)
-				g.split(rng, rest, kRest, mean, l, &next)
+		if s.kRest == 0 {
+			for _, v := range rest {
+				l[v] = -1
 			}
-			for i, v := range pins {
-				l[v] = int32(kRest + i)
-			}
-			if kRest == 0 {
-				for _, v := range rest {
-					l[v] = -1
-				}
-				g.fillUnlabelled(l)
-			}
-			g.localSearch(rng, l, k, mean, lambda, 40, false)
-			g.recom(rng, l, k, mean, lambda, k)
-			g.localSearch(rng, l, k, mean, lambda, 40, false)
-			if f := g.objective(l, k, mean, lambda); f < bestF {
-				bestF, label = f, l
-			}
+			g.fillUnlabelled(l)
 		}
-		for _, v := range pins {
-			g.openPin(v, label)
+		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		g.recom(rng, l, k, s.mean, s.lambda, k)
+		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
+			bestF, label = f, l
 		}
 	}
-	warm := len(j.previous) > 0
-	owner := t.fixEnclaves(rng, g, label, k, func() { g.localSearch(rng, label, k, mean, lambda, 40, warm) })
-	geoms, err := gridGeoms(t, owner, k, region)
-	if err != nil {
-		return commResult{}, err
+	for _, v := range s.pins {
+		g.openPin(v, label)
 	}
-	if len(region) == 1 {
-		geoms = repairParts(geoms, buildings, b)
-	}
-	var fresh []Grid
+	return label
+}
+
+// finishFresh turns the parts' shapes into grids after the locked ones
+// (keeping previous codes where given), finishes the community and marks
+// the grids made for one big building.
+func finishFresh(b *bundle.Bundle, c *bundle.Community, out, locked []gridplan.Grid, buildings []int, geoms []orb.MultiPolygon, fixed []bool, keep []bundle.GridCode, mk func(orb.MultiPolygon) gridplan.Grid) (commResult, error) {
 	var own []int // indices into out of the grids made for one big building
-	for part := 0; part < k; part++ {
-		if len(geoms[part]) == 0 {
+	for part, geom := range geoms {
+		if len(geom) == 0 {
 			continue
 		}
-		gr := mk(geoms[part])
-		if g.fixed[part] {
-			own = append(own, len(out)+len(fresh))
+		gr := mk(geom)
+		if fixed[part] {
+			own = append(own, len(out))
 		}
 		if keep != nil {
 			gr.Code = keep[part]
 		}
-		fresh = append(fresh, gr)
+		out = append(out, gr)
 	}
-	out = append(out, fresh...)
-	cr, err := finish(b, c, out, j.locked, buildings)
+	cr, err := finish(b, c, out, locked, buildings)
 	if err == nil && len(own) > 0 {
 		cr.own = make([]bool, len(cr.grids))
 		for _, i := range own {
@@ -395,7 +443,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p Params) 
 
 // finish numbers new grids, counts households and returns the community's
 // grids.
-func finish(b *bundle.Bundle, c *bundle.Community, grids []Grid, locked []Grid, buildings []int) (commResult, error) {
+func finish(b *bundle.Bundle, c *bundle.Community, grids []gridplan.Grid, locked []gridplan.Grid, buildings []int) (commResult, error) {
 	if err := numberGrids(c, grids); err != nil {
 		return commResult{}, err
 	}
@@ -432,7 +480,7 @@ func finish(b *bundle.Bundle, c *bundle.Community, grids []Grid, locked []Grid, 
 // current row; rows are read north to south and each row west to east.
 // Grids that already have a code (locked, or kept from a previous plan)
 // keep it.
-func numberGrids(c *bundle.Community, grids []Grid) error {
+func numberGrids(c *bundle.Community, grids []gridplan.Grid) error {
 	used := map[int]bool{}
 	var todo []int
 	for i, g := range grids {
@@ -588,7 +636,7 @@ func (g *graph) linkComponents() {
 // warmLabels starts from a previous plan: a node goes to the previous grid
 // holding its centre; parts are made connected, then split or merged until
 // there are k. It returns the codes the parts keep ("" for new parts).
-func (g *graph) warmLabels(rng *rand.Rand, t *cellTable, prev []Grid, k int, mean float64) ([]int32, []bundle.GridCode) {
+func (g *graph) warmLabels(rng *rand.Rand, t *cellTable, prev []gridplan.Grid, k int, mean float64) ([]int32, []bundle.GridCode) {
 	label := make([]int32, g.n)
 	bounds := make([]orb.Bound, len(prev))
 	for i := range prev {

@@ -1,4 +1,4 @@
-package gridplan_test
+package partition_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
 func TestGridCount(t *testing.T) {
@@ -40,7 +41,7 @@ func TestGridCount(t *testing.T) {
 		{500, 0, 1},
 	}
 	for _, c := range cases {
-		if got := gridplan.GridCount(c.h, c.target); got != c.want {
+		if got := partition.GridCount(c.h, c.target); got != c.want {
 			t.Errorf("GridCount(%d, %d) = %d, want %d", c.h, c.target, got, c.want)
 		}
 	}
@@ -53,7 +54,7 @@ var pukouResult = sync.OnceValues(func() (*pukouRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, rep, err := gridplan.Partition(context.Background(), b, gridplan.DefaultParams())
+	plan, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ var pukouResult = sync.OnceValues(func() (*pukouRun, error) {
 type pukouRun struct {
 	b    *bundle.Bundle
 	plan *gridplan.Plan
-	rep  *gridplan.Report
+	rep  *partition.Report
 }
 
 func pukou(t *testing.T) *pukouRun {
@@ -106,7 +107,7 @@ func TestPartitionTwoIslandsPostGIS(t *testing.T) {
 	const seed = 3
 	t.Logf("bundle seed %d", seed)
 	b := genBundle(seed)
-	plan, rep, err := gridplan.Partition(context.Background(), b, gridplan.DefaultParams())
+	plan, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestPartitionTwoIslandsPostGIS(t *testing.T) {
 			if c.Kind == bundle.Rural {
 				target = gridplan.DefaultParams().RuralTarget
 			}
-			want += gridplan.GridCount(hh[c.Code], target)
+			want += partition.GridCount(hh[c.Code], target)
 		}
 		if per[c.Code] != want {
 			t.Errorf("community %s (%s, %d households): %d grids, want %d", c.Code, c.Kind, hh[c.Code], per[c.Code], want)
@@ -288,7 +289,7 @@ func TestPartitionStable(t *testing.T) {
 	b2 := grown(r.b, seed)
 	p := gridplan.DefaultParams()
 	p.Previous = r.plan.Grids
-	plan2, rep2, err := gridplan.Partition(context.Background(), b2, p)
+	plan2, rep2, err := partition.Plan(context.Background(), b2, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,12 +356,12 @@ func planBytes(t *testing.T, grids []gridplan.Grid) []byte {
 func TestPartitionDeterministic(t *testing.T) {
 	b := genBundle(1)
 	p := gridplan.DefaultParams()
-	a, _, err := gridplan.Partition(context.Background(), b, p)
+	a, _, err := partition.Plan(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	prev := runtime.GOMAXPROCS(1)
-	a1, _, err := gridplan.Partition(context.Background(), b, p)
+	a1, _, err := partition.Plan(context.Background(), b, p)
 	runtime.GOMAXPROCS(prev)
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +370,7 @@ func TestPartitionDeterministic(t *testing.T) {
 		t.Error("same seed, different plan with GOMAXPROCS=1")
 	}
 	p.Seed = 2
-	c, _, err := gridplan.Partition(context.Background(), b, p)
+	c, _, err := partition.Plan(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestPartitionDeterministic(t *testing.T) {
 // their community is still tiled (PostGIS checks the tiling).
 func TestPartitionLocked(t *testing.T) {
 	b := genBundle(2)
-	plan, _, err := gridplan.Partition(context.Background(), b, gridplan.DefaultParams())
+	plan, _, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +396,7 @@ func TestPartitionLocked(t *testing.T) {
 	p := gridplan.DefaultParams()
 	p.Seed = 9
 	p.Locked = locked
-	plan2, rep2, err := gridplan.Partition(context.Background(), b, p)
+	plan2, rep2, err := partition.Plan(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +444,7 @@ func TestPartitionRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			plan, rep, err := gridplan.Partition(context.Background(), c.b, c.p)
+			plan, rep, err := partition.Plan(context.Background(), c.b, c.p)
 			if !errs.Is(err, errs.Invalid) || !bytes.Contains([]byte(err.Error()), []byte(c.want)) {
 				t.Fatalf("err = %v, want Invalid mentioning %q", err, c.want)
 			}
@@ -457,7 +458,7 @@ func TestPartitionRejects(t *testing.T) {
 func TestPartitionCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _, err := gridplan.Partition(ctx, genBundle(1), gridplan.DefaultParams())
+	_, _, err := partition.Plan(ctx, genBundle(1), gridplan.DefaultParams())
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

@@ -1,4 +1,4 @@
-package gridplan_test
+package partition_test
 
 import (
 	"context"
@@ -8,9 +8,10 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
 )
 
-func ExamplePartition() {
+func ExamplePlan() {
 	// One urban community of about 2 × 1.7 km with 60 buildings of 35
 	// households: 2,100 households make 4 grids of 525 (5 of 420 would be
 	// further from the 500 target).
@@ -23,7 +24,7 @@ func ExamplePartition() {
 		b.Buildings = append(b.Buildings, bundle.Building{ID: int64(i + 1), Households: 35,
 			Loc: orb.Point{118.7015 + 0.0017*float64(i%10), 32.1015 + 0.0022*float64(i/10)}})
 	}
-	plan, rep, err := gridplan.Partition(context.Background(), b, gridplan.DefaultParams())
+	plan, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
 	if err != nil {
 		fmt.Println(err)
 		return
