@@ -243,7 +243,7 @@ func (s *Server) queryablesDoc(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkRole(r, ci.role); err != nil {
+	if err := s.checkAny(r, ci.roles...); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaSchemaJSON, mediaJSON)
