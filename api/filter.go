@@ -85,7 +85,7 @@ func parseFilterParams(v url.Values, l store.Layer, q *itemsQuery) error {
 	}
 	if s, ok, err := one("filter-lang"); err != nil {
 		return err
-	} else if ok && s != "cql2-text" {
+	} else if ok && s != "cql2-text" && s != "cql-text" { // cql-text: the draft's name, which GDAL 3.6 sends
 		return errs.E(errs.Invalid, "filter-lang", "%q is not served; filters are cql2-text", clip(s, 40))
 	}
 	if s, ok, err := one("filter-crs"); err != nil {
@@ -258,7 +258,9 @@ func (s *Server) queryablesDoc(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	props := map[string]any{}
-	for name, t := range schema {
+	var legacy []map[string]string // the draft's list, which GDAL up to 3.6 reads
+	for _, name := range append(queryableNames(schema), store.GeometryProperty) {
+		t := schema[name]
 		p := map[string]any{"title": name}
 		switch t {
 		case cql2.Geometry:
@@ -274,6 +276,9 @@ func (s *Server) queryablesDoc(w http.ResponseWriter, r *http.Request) error {
 			p["type"] = "string"
 		}
 		props[name] = p
+		if t != cql2.Geometry {
+			legacy = append(legacy, map[string]string{"id": name, "type": p["type"].(string)})
+		}
 	}
 	id := string(ci.layer)
 	return writeJSON(w, r, http.StatusOK, ct, map[string]any{
@@ -283,5 +288,6 @@ func (s *Server) queryablesDoc(w http.ResponseWriter, r *http.Request) error {
 		"title":                ci.title,
 		"properties":           props,
 		"additionalProperties": false,
+		"queryables":           legacy,
 	})
 }

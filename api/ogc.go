@@ -110,6 +110,7 @@ func (s *Server) collectionDoc(r *http.Request, c *catalogue, ci *collectionInfo
 			{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: ci.title},
 			{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: ci.title + " as GeoJSON"},
 			{Href: b + "/collections/" + id + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchemaJSON, Title: "What filter, sortby and properties may name"},
+			{Href: b + "/collections/" + id + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "The queryables (the draft's relation, which GDAL up to 3.6 follows)"},
 			{Href: b + "/tiles/" + id + ".json", Rel: "alternate", Type: mediaTileJSON, Title: ci.title + " as vector tiles (TileJSON)"},
 		},
 	}
