@@ -24,7 +24,7 @@ func BenchmarkMatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	props := map[string]any{"name": "Ash", "kind": "bore", "depth": int64(40), "potable": true}
+	props := map[string]any{"name": "Cedar", "kind": "bore", "depth": int64(40), "potable": true}
 	g := orb.Point{10, 10}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -37,7 +37,7 @@ func BenchmarkMatch(b *testing.B) {
 // BenchmarkParseMatch1000 parses once and evaluates 1,000 features, a
 // page-sized request on a memory-served layer.
 func BenchmarkParseMatch1000(b *testing.B) {
-	props := map[string]any{"name": "Ash", "kind": "bore", "depth": int64(40), "potable": true}
+	props := map[string]any{"name": "Cedar", "kind": "bore", "depth": int64(40), "potable": true}
 	b.ReportAllocs()
 	for b.Loop() {
 		e, err := Parse(benchFilter, schema)

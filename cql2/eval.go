@@ -263,20 +263,21 @@ func compileLike(pat string, pos int) ([]likeTok, error) {
 // a '%' remembers where to resume, so the cost is O(len(s)·len(toks)) at
 // worst.
 func likeMatch(toks []likeTok, s string) bool {
-	rs := []rune(s)
-	ti, si := 0, 0
+	ti, si := 0, 0 // token index, byte offset in s
 	star, mark := -1, 0
-	for si < len(rs) {
+	for si < len(s) {
+		r, n := utf8.DecodeRuneInString(s[si:])
 		switch {
 		case ti < len(toks) && toks[ti].kind == '%':
 			star, mark = ti, si
 			ti++
-		case ti < len(toks) && (toks[ti].kind == '_' || toks[ti].r == rs[si]):
+		case ti < len(toks) && (toks[ti].kind == '_' || (toks[ti].kind == 'c' && toks[ti].r == r)):
 			ti++
-			si++
+			si += n
 		case star >= 0:
 			ti = star + 1
-			mark++
+			_, m := utf8.DecodeRuneInString(s[mark:])
+			mark += m
 			si = mark
 		default:
 			return false
