@@ -6,17 +6,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
-
-	"github.com/paulmach/orb"
 )
 
-// Features returns a page of one layer's features in id order. The R-tree
-// narrows a bbox query to candidates; each candidate's geometry is then
-// tested exactly, so the answer matches PostGIS's ST_Intersects.
+// Features returns a page of one layer's features in sort-key then id
+// order. The R-tree narrows a bbox query or a CQL2 S_INTERSECTS to
+// candidates; each candidate is then tested exactly (geometry and whole
+// filter), so the answer matches PostGIS's.
 func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 	d, err := store.CheckQuery(q)
 	if err != nil {

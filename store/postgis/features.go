@@ -18,7 +18,8 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
-// Features returns a page of one layer's features in id order. A bbox uses
+// Features returns a page of one layer's features in sort-key then id
+// order; a CQL2 filter becomes part of the WHERE clause. A bbox uses
 // the GiST index (&&) and then ST_Intersects; numberMatched counts the
 // whole match in the same snapshot.
 func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
