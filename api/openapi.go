@@ -157,6 +157,7 @@ func buildOpenAPI() obj {
 			"responses": mergeObj(problemResponses("401", "403", "413", "503"), obj{"200": jsonResp("Rebuilt", anyObj)}),
 		}},
 	}
+	addCasePaths(paths, jsonResp)
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
 	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"} {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -51,6 +52,8 @@ type Config struct {
 	PlanPoll time.Duration
 	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
+	Cases *cases.Service
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -167,6 +170,7 @@ func (s *Server) routes() *mux.Router {
 	get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
+	s.caseRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }

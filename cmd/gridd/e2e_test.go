@@ -57,7 +57,7 @@ func (s *syncBuffer) String() string {
 
 // startGridd runs gridd in-process on 127.0.0.1:0 and returns its base
 // URL; the server is shut down (and must exit cleanly) when the test ends.
-func startGridd(t *testing.T, args []string, env map[string]string) string {
+func startGridd(t testing.TB, args []string, env map[string]string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
