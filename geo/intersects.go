@@ -10,8 +10,8 @@ import (
 // S_INTERSECTS, planar in lon/lat. It decides on the two geometries' parts:
 // a point of one lying in, on or at the other; an edge of one crossing or
 // touching an edge of the other; or a line or area of one lying wholly in
-// an area of the other. Rectangles (orb.Bound) are areas. It uses the same
-// orientation and on-segment predicates as validation.
+
+
 func Intersects(a, b orb.Geometry) bool {
 	if a == nil || b == nil || !a.Bound().Intersects(b.Bound()) {
 		return false
@@ -110,7 +110,7 @@ func pointsTouch(a, b *geomParts) bool {
 			}
 		}
 		for _, e := range b.edges {
-			if valOrient(e[0], e[1], pt) == 0 && valOnSegment(e[0], e[1], pt) {
+			if onSegmentPt(e[0], e[1], pt) {
 				return true
 			}
 		}
