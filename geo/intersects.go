@@ -10,8 +10,9 @@ import (
 // S_INTERSECTS, planar in lon/lat. It decides on the two geometries' parts:
 // a point of one lying in, on or at the other; an edge of one crossing or
 // touching an edge of the other; or a line or area of one lying wholly in
-
-
+// an area of the other. Rectangles (orb.Bound) are areas. Points on edges
+// use the predicate kernel's onSegmentPt, edge pairs validation's
+// segment-contact test.
 func Intersects(a, b orb.Geometry) bool {
 	if a == nil || b == nil || !a.Bound().Intersects(b.Bound()) {
 		return false
