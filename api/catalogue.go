@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
@@ -134,13 +135,16 @@ type itemsQuery struct {
 	bbox     *orb.Bound
 	filters  []filter
 	datetime *interval
+	filter   cql2.Expr       // CQL2 filter, nil for none
+	sortBy   []store.SortKey // before the id order
+	props    []string        // properties to return; nil for all
 	limit    int
 	offset   int
 }
 
 // query returns the page of entries matching q and how many match in all.
 func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
-	simple := q.bbox == nil && len(q.filters) == 0 && q.datetime == nil
+	simple := q.bbox == nil && len(q.filters) == 0 && q.datetime == nil && q.filter == nil && q.sortBy == nil
 	if simple {
 		// The common GIS-client case: a plain page, no allocation but the
 		// result slice header.
@@ -162,13 +166,26 @@ func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
 		if q.datetime != nil && !q.datetime.matches(lc.desc, e.f.Props) {
 			return false
 		}
-		return true
+		return q.filter == nil || cql2.Match(q.filter, e.f.Props, e.f.Geom)
 	}
+	var sorted []*entry // every match, when sort keys reorder them before paging
 	take := func(e *entry) {
+		if q.sortBy != nil {
+			sorted = append(sorted, e)
+			return
+		}
 		if matched >= q.offset && len(page) < q.limit {
 			page = append(page, e)
 		}
 		matched++
+	}
+	if q.sortBy != nil {
+		defer func() {
+			sortEntries(sorted, q.sortBy)
+			matched = len(sorted)
+			lo := min(q.offset, matched)
+			page = sorted[lo:min(lo+q.limit, matched)]
+		}()
 	}
 	if q.bbox != nil {
 		for _, i := range lc.index.Search(*q.bbox, nil) {

@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
@@ -226,6 +227,7 @@ func (m *memStore) Features(ctx context.Context, q store.Query) (store.Page, err
 		return store.Page{}, err
 	}
 	var page store.Page
+	var matches []*entry
 	for _, f := range fs {
 		if q.BBox != nil && !geo.IntersectsBound(f.Geom, *q.BBox) {
 			continue
@@ -236,10 +238,18 @@ func (m *memStore) Features(ctx context.Context, q store.Query) (store.Page, err
 				ok = false
 			}
 		}
-		if !ok {
+		if !ok || (q.Filter != nil && !cql2.Match(q.Filter, f.Props, f.Geom)) {
 			continue
 		}
+		matches = append(matches, &entry{f: f})
+	}
+	sortEntries(matches, q.SortBy)
+	for _, e := range matches {
 		if page.NumberMatched >= q.Offset && (q.Limit == 0 || len(page.Features) < q.Limit) {
+			f := e.f
+			if q.Properties != nil {
+				f = selectProps(&f, q.Properties)
+			}
 			page.Features = append(page.Features, f)
 		}
 		page.NumberMatched++

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,7 +73,7 @@ func (s *Server) conformance(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r, "f"); err != nil {
 		return err
 	}
-	return writeJSON(w, r, http.StatusOK, ct, map[string]any{"conformsTo": conformanceClasses})
+	return writeJSON(w, r, http.StatusOK, ct, map[string]any{"conformsTo": append(slices.Clip(conformanceClasses), filterConformance...)})
 }
 
 // collectionDoc builds one collection's metadata.
@@ -89,6 +90,8 @@ func (s *Server) collectionDoc(r *http.Request, c *catalogue, ci *store.LayerDes
 		"links": []link{
 			{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: ci.Title},
 			{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: ci.Title + " as GeoJSON"},
+			{Href: b + "/collections/" + id + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchemaJSON, Title: "What filter, sortby and properties may name"},
+			{Href: b + "/collections/" + id + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "The queryables (the draft's relation, which GDAL up to 3.6 follows)"},
 			{Href: b + "/tiles/" + id + ".json", Rel: "alternate", Type: mediaTileJSON, Title: ci.Title + " as vector tiles (TileJSON)"},
 		},
 	}
@@ -180,7 +183,8 @@ func onlyParams(r *http.Request, allowed ...string) error {
 }
 
 // itemsParams are the parameters items takes besides property filters.
-var itemsParams = map[string]bool{"limit": true, "offset": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true, "f": true, "precision": true}
+var itemsParams = map[string]bool{"limit": true, "offset": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true, "f": true, "precision": true,
+	"filter": true, "filter-lang": true, "filter-crs": true, "sortby": true, "properties": true}
 
 // parsedItems is an items request after validation.
 type parsedItems struct {
@@ -259,6 +263,9 @@ func parseItems(v url.Values, d *store.LayerDesc, props map[string]bool) (parsed
 		return p, err
 	}
 	if _, _, err = one("f"); err != nil {
+		return p, err
+	}
+	if err := parseFilterParams(v, d.Layer, &p.q); err != nil {
 		return p, err
 	}
 	names := make([]string, 0, len(v))
@@ -371,6 +378,16 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
+		if p.q.props != nil {
+			// A property selection is encoded per request, not cached.
+			f := selectProps(&e.f, p.q.props)
+			b, err := appendFeature(buf.AvailableBuffer(), &f, p.crs, p.decimals)
+			if err != nil {
+				return err
+			}
+			buf.Write(b)
+			continue
+		}
 		b, err := e.encoded(p.crs, p.decimals)
 		if err != nil {
 			return err
@@ -389,7 +406,8 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 // liveItems serves a layer that is not cached (patrols) straight from the
 // store.
 func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *store.LayerDesc, p parsedItems, ct string) error {
-	q := store.Query{Layer: ci.Layer, BBox: p.q.bbox, Limit: p.q.limit, Offset: p.q.offset}
+	q := store.Query{Layer: ci.Layer, BBox: p.q.bbox, Limit: p.q.limit, Offset: p.q.offset,
+		Filter: p.q.filter, SortBy: p.q.sortBy, Properties: p.q.props}
 	if len(p.q.filters) > 0 {
 		q.Filters = map[string]string{}
 		for _, f := range p.q.filters {

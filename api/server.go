@@ -184,6 +184,7 @@ func (s *Server) routes() *mux.Router {
 	get("/api", s.openAPI)
 	get("/collections", s.collections)
 	get("/collections/{collectionId}", s.collection)
+	get("/collections/{collectionId}/queryables", s.queryablesDoc)
 	get("/tiles/{collectionId}.json", s.tileJSON)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)

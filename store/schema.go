@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
@@ -80,6 +81,64 @@ func (s LayerSchema) noProperty(name string) error {
 		names[i] = p.Name
 	}
 	return errs.E(errs.Invalid, "filter."+name, "layer %s has no property %q (filterable: %s)", s.Layer, name, strings.Join(names, ", "))
+}
+
+// GeometryProperty is the name filters give a layer's geometry.
+const GeometryProperty = "geometry"
+
+// Queryables are the properties a CQL2 filter may use on the layer, with
+// their types, and its geometry as GeometryProperty.
+func (s LayerSchema) Queryables() cql2.Schema {
+	q := cql2.Schema{GeometryProperty: cql2.Geometry}
+	for _, p := range s.Props {
+		q[p.Name] = cql2.String
+		if p.Int {
+			q[p.Name] = cql2.Integer
+		}
+	}
+	return q
+}
+
+// Select returns the schema reading only the properties in names, the id
+// and the properties q's filter uses (which the stores that check a
+// filter in memory need); Trim then drops what was not asked for.
+func (s LayerSchema) Select(q Query) LayerSchema {
+	if q.Properties == nil {
+		return s
+	}
+	keep := map[string]bool{s.ID: true}
+	for _, n := range q.Properties {
+		keep[n] = true
+	}
+	if q.Filter != nil {
+		for _, n := range cql2.Props(q.Filter) {
+			keep[n] = true
+		}
+	}
+	out := s
+	out.Props = nil
+	for _, p := range s.Props {
+		if keep[p.Name] {
+			out.Props = append(out.Props, p)
+		}
+	}
+	return out
+}
+
+// Trim removes from f the properties q did not ask for.
+func Trim(f *Feature, q Query) {
+	if q.Properties == nil {
+		return
+	}
+	keep := make(map[string]bool, len(q.Properties))
+	for _, n := range q.Properties {
+		keep[n] = true
+	}
+	for k := range f.Props {
+		if !keep[k] {
+			delete(f.Props, k)
+		}
+	}
 }
 
 // FilterArg converts filter value v for property name into the value the

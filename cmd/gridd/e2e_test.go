@@ -461,6 +461,9 @@ func testGDAL(t *testing.T, db store.Store, args []string, env map[string]string
 			}
 		}
 	})
+	t.Run("ogrinfo -where becomes a CQL2 filter", func(t *testing.T) {
+		testGDALWhere(t, run, ogrinfo, src, plan.Grids)
+	})
 	t.Run("MVT driver reads a zoom-14 tile", func(t *testing.T) {
 		g := plan.Grids[len(plan.Grids)/2]
 		c, _ := planarCentroid(g.Geom)
