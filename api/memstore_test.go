@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
@@ -210,12 +211,16 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 	case store.Patrols:
 		for _, p := range b.Patrols {
 			pos, ok := m.patrols[p.ID]
-			if !ok {
-				pos = store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if !ok { // never reported: at home, no time, as in the real stores
+				pos = store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available}
+			}
+			var at any
+			if !pos.At.IsZero() {
+				at = pos.At.UTC().Format(time.RFC3339)
 			}
 			out = append(out, store.Feature{ID: p.ID, Geom: pos.Loc, Props: map[string]any{
 				"id": p.ID, "callsign": p.Callsign, "street_code": string(p.Street), "status": string(pos.Status),
-				"updated_at": pos.At.UTC().Format(time.RFC3339)}})
+				"updated_at": at}})
 		}
 	default:
 		return nil, errs.E(errs.Invalid, "layer", "unknown layer %q", layer)
@@ -236,6 +241,7 @@ func (m *memStore) Features(ctx context.Context, q store.Query) (store.Page, err
 		return store.Page{}, err
 	}
 	var page store.Page
+	var matches []*entry
 	for _, f := range fs {
 		if q.BBox != nil && !geo.IntersectsBound(f.Geom, *q.BBox) {
 			continue
@@ -246,10 +252,18 @@ func (m *memStore) Features(ctx context.Context, q store.Query) (store.Page, err
 				ok = false
 			}
 		}
-		if !ok {
+		if !ok || (q.Filter != nil && !cql2.Match(q.Filter, f.Props, f.Geom)) {
 			continue
 		}
+		matches = append(matches, &entry{f: f})
+	}
+	sortEntries(matches, q.SortBy)
+	for _, e := range matches {
 		if page.NumberMatched >= q.Offset && (q.Limit == 0 || len(page.Features) < q.Limit) {
+			f := e.f
+			if q.Properties != nil {
+				f = selectProps(&f, q.Properties)
+			}
 			page.Features = append(page.Features, f)
 		}
 		page.NumberMatched++
@@ -297,7 +311,7 @@ func square(x0, y0, x1, y1 float64) orb.MultiPolygon {
 
 // testDistrict is a small synthetic district: 2 streets side by side,
 // each with 2 communities, each with 2 grids (top and bottom halves), a few
-// thousand buildings (enough to use the cell index), facilities and
+// thousand buildings (enough for the spatial index to matter), facilities and
 // patrols. Everything lies in 118.60..118.64 E, 32.00..32.02 N.
 func testDistrict(seed uint64) (*bundle.Bundle, []gridplan.Grid) {
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -348,6 +362,9 @@ func newTestStore(seed uint64) *memStore {
 		draft = append(draft, gridplan.Grid{Code: bundle.GridCode(string(c.Code) + "001"), Community: c.Code, Street: c.Street, Kind: c.Kind, Households: 800, Target: 500, Geom: c.Geom})
 	}
 	_, _ = m.CreatePlan(ctx, &gridplan.Plan{Name: "draft", Grids: draft})
+	for _, p := range b.Patrols {
+		_ = m.UpsertPatrolPosition(ctx, store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	}
 	return m
 }
 

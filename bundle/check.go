@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/boxindex"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -321,13 +322,14 @@ func (c *checker) buildings() {
 			cs = append(cs, cand{cm.Geom.Bound(), cm.Geom})
 		}
 	}
-	// A coarse grid over the communities' boxes so that each building tests
-	// only the few communities near it.
-	idx := newBoxGrid(len(cs))
+	// An index of the communities' boxes, so that each building tests only
+	// the few communities whose box holds it.
+	boxes := make([]orb.Bound, len(cs))
 	for i := range cs {
-		idx.add(cs[i].b)
+		boxes[i] = cs[i].b
 	}
-	idx.build()
+	idx := boxindex.New(boxes)
+	var near []int
 	seen := make(map[int64]int, len(c.b.Buildings))
 	for i, bl := range c.b.Buildings {
 		w := line(BuildingsFile, i)
@@ -350,8 +352,9 @@ func (c *checker) buildings() {
 			continue
 		}
 		in := false
-		for _, k := range idx.at(bl.Loc) {
-			if cs[k].b.Contains(bl.Loc) && planar.MultiPolygonContains(cs[k].g, bl.Loc) {
+		near = idx.Search(bl.Loc.Bound(), near[:0])
+		for _, k := range near {
+			if planar.MultiPolygonContains(cs[k].g, bl.Loc) {
 				in = true
 				break
 			}
@@ -475,59 +478,6 @@ func (c *checker) departments() {
 			c.add(w, "code %s: name is empty", d.Code)
 		}
 	}
-}
-
-// boxGrid is a uniform grid of cells listing the boxes that touch them.
-type boxGrid struct {
-	boxes  []orb.Bound
-	all    orb.Bound
-	n      int
-	cells  [][]int
-	dx, dy float64
-}
-
-func newBoxGrid(hint int) *boxGrid { return &boxGrid{boxes: make([]orb.Bound, 0, hint)} }
-
-func (g *boxGrid) add(b orb.Bound) { g.boxes = append(g.boxes, b) }
-
-func (g *boxGrid) build() {
-	if len(g.boxes) == 0 {
-		return
-	}
-	g.all = g.boxes[0]
-	for _, b := range g.boxes[1:] {
-		g.all = g.all.Union(b)
-	}
-	g.n = 32
-	g.dx = (g.all.Max[0] - g.all.Min[0]) / float64(g.n)
-	g.dy = (g.all.Max[1] - g.all.Min[1]) / float64(g.n)
-	if g.dx <= 0 || g.dy <= 0 {
-		g.n = 1
-		g.dx, g.dy = 1, 1
-	}
-	g.cells = make([][]int, g.n*g.n)
-	for i, b := range g.boxes {
-		x0, y0 := g.cell(b.Min)
-		x1, y1 := g.cell(b.Max)
-		for y := y0; y <= y1; y++ {
-			for x := x0; x <= x1; x++ {
-				g.cells[y*g.n+x] = append(g.cells[y*g.n+x], i)
-			}
-		}
-	}
-}
-
-func (g *boxGrid) cell(p orb.Point) (int, int) {
-	clamp := func(v int) int { return max(0, min(g.n-1, v)) }
-	return clamp(int((p[0] - g.all.Min[0]) / g.dx)), clamp(int((p[1] - g.all.Min[1]) / g.dy))
-}
-
-func (g *boxGrid) at(p orb.Point) []int {
-	if g.cells == nil || !g.all.Contains(p) {
-		return nil
-	}
-	x, y := g.cell(p)
-	return g.cells[y*g.n+x]
 }
 
 // finite describes what is wrong with a point's coordinates, "" if nothing.

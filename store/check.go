@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 )
 
@@ -37,8 +38,9 @@ func CheckBundle(b *bundle.Bundle) error {
 }
 
 // CheckQuery rejects a query on an unknown layer, with a negative limit,
-// offset or plan, a bbox that is not a WGS84 box, or a filter on a
-// property the layer does not have. It returns the layer's schema.
+// offset or plan, a bbox that is not a WGS84 box, or a filter, sort key
+// or property selection naming a property the layer does not have. It
+// returns the layer's schema.
 func CheckQuery(q Query) (LayerSchema, error) {
 	s, err := Schema(q.Layer)
 	if err != nil {
@@ -60,7 +62,38 @@ func CheckQuery(q Query) (LayerSchema, error) {
 			return s, s.noProperty(k)
 		}
 	}
-	return s, nil
+	return s, checkQueryProps(s, q)
+}
+
+// checkQueryProps checks the names in q's CQL2 filter, sort keys and
+// property selection against s: the stores put only schema names in SQL.
+func checkQueryProps(s LayerSchema, q Query) error {
+	known := s.Queryables()
+	check := func(field, name string, geomOK bool) error {
+		t, ok := known[name]
+		if !ok || (t == cql2.Geometry && !geomOK) {
+			return errs.E(errs.Invalid, field, "layer %s has no property %q", s.Layer, name)
+		}
+		return nil
+	}
+	if q.Filter != nil {
+		for _, n := range cql2.Props(q.Filter) {
+			if err := check("filter", n, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range q.SortBy {
+		if err := check("sortby", k.Prop, false); err != nil {
+			return err
+		}
+	}
+	for _, n := range q.Properties {
+		if err := check("properties", n, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Now is the stores' clock, truncated to the precision both stores keep

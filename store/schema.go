@@ -9,44 +9,52 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
 
 // Property is a property of a feature layer. Filters compare with
-// equality; an integer property parses the filter value.
+// equality; an integer property parses the filter value. A DateTime
+// property is RFC 3339 UTC text (NULL when unknown).
 type Property struct {
-	Name string
-	Int  bool
+	Name     string
+	Int      bool
+	DateTime bool
+}
+
+// Type is the property's JSON Schema type ("integer" or "string"); Format
+// is its JSON Schema format ("date-time" or "").
+func (p Property) Type() string {
+	if p.Int {
+		return "integer"
+	}
+	return "string"
+}
+
+// Format is the property's JSON Schema string format, "" for none.
+func (p Property) Format() string {
+	if p.DateTime {
+		return "date-time"
+	}
+	return ""
 }
 
 // LayerSchema is what every backend returns for a layer: the property that
 // is the feature id and the properties in the order they are read. It is
-// one table for all backends so that they return the same features; each
-// backend adds only how it reads a property (its table and SQL).
+// derived from the layer's description (Descriptions) for all backends so
+// that they return the same features; each backend adds only how it reads
+// a property (its table and SQL).
 type LayerSchema struct {
 	Layer Layer
 	ID    string // the property that is the feature id
 	Props []Property
 }
 
-func str(name string) Property   { return Property{Name: name} }
-func integ(name string) Property { return Property{Name: name, Int: true} }
-
-var schemas = map[Layer]LayerSchema{
-	Streets:     {Streets, "code", []Property{str("code"), str("name")}},
-	Communities: {Communities, "code", []Property{str("code"), str("name"), str("street_code"), str("kind")}},
-	Grids: {Grids, "code", []Property{str("code"), integ("plan_id"), str("community_code"),
-		str("street_code"), str("kind"), integ("households"), integ("target")}},
-	Buildings:  {Buildings, "id", []Property{integ("id"), integ("households"), str("address")}},
-	Facilities: {Facilities, "code", []Property{str("code"), str("kind"), str("name"), str("street_code"), str("community_code")}},
-	Patrols:    {Patrols, "id", []Property{str("id"), str("callsign"), str("street_code"), str("status"), str("updated_at")}},
-}
-
 // Schema returns layer l's schema, or an Invalid error naming the known
 // layers.
 func Schema(l Layer) (LayerSchema, error) {
-	s, ok := schemas[l]
+	d, ok := Describe(l)
 	if !ok {
 		names := make([]string, len(Layers))
 		for i, l := range Layers {
@@ -54,7 +62,7 @@ func Schema(l Layer) (LayerSchema, error) {
 		}
 		return LayerSchema{}, errs.E(errs.Invalid, "layer", "unknown layer %q (known: %s)", l, strings.Join(names, ", "))
 	}
-	return s, nil
+	return d.Schema(), nil
 }
 
 // Property returns the layer's property called name.
@@ -73,6 +81,64 @@ func (s LayerSchema) noProperty(name string) error {
 		names[i] = p.Name
 	}
 	return errs.E(errs.Invalid, "filter."+name, "layer %s has no property %q (filterable: %s)", s.Layer, name, strings.Join(names, ", "))
+}
+
+// GeometryProperty is the name filters give a layer's geometry.
+const GeometryProperty = "geometry"
+
+// Queryables are the properties a CQL2 filter may use on the layer, with
+// their types, and its geometry as GeometryProperty.
+func (s LayerSchema) Queryables() cql2.Schema {
+	q := cql2.Schema{GeometryProperty: cql2.Geometry}
+	for _, p := range s.Props {
+		q[p.Name] = cql2.String
+		if p.Int {
+			q[p.Name] = cql2.Integer
+		}
+	}
+	return q
+}
+
+// Select returns the schema reading only the properties in names, the id
+// and the properties q's filter uses (which the stores that check a
+// filter in memory need); Trim then drops what was not asked for.
+func (s LayerSchema) Select(q Query) LayerSchema {
+	if q.Properties == nil {
+		return s
+	}
+	keep := map[string]bool{s.ID: true}
+	for _, n := range q.Properties {
+		keep[n] = true
+	}
+	if q.Filter != nil {
+		for _, n := range cql2.Props(q.Filter) {
+			keep[n] = true
+		}
+	}
+	out := s
+	out.Props = nil
+	for _, p := range s.Props {
+		if keep[p.Name] {
+			out.Props = append(out.Props, p)
+		}
+	}
+	return out
+}
+
+// Trim removes from f the properties q did not ask for.
+func Trim(f *Feature, q Query) {
+	if q.Properties == nil {
+		return
+	}
+	keep := make(map[string]bool, len(q.Properties))
+	for _, n := range q.Properties {
+		keep[n] = true
+	}
+	for k := range f.Props {
+		if !keep[k] {
+			delete(f.Props, k)
+		}
+	}
 }
 
 // FilterArg converts filter value v for property name into the value the

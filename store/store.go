@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
@@ -28,8 +29,14 @@ const (
 	Patrols     Layer = "patrols"
 )
 
-// Layers lists the feature layers in a stable order.
-var Layers = []Layer{Streets, Communities, Grids, Buildings, Facilities, Patrols}
+// Layers lists the feature layers in a stable order: Descriptions' order.
+var Layers = func() []Layer {
+	out := make([]Layer, len(Descriptions))
+	for i, d := range Descriptions {
+		out[i] = d.Layer
+	}
+	return out
+}()
 
 // Query selects features of one layer.
 type Query struct {
@@ -38,8 +45,24 @@ type Query struct {
 	BBox  *orb.Bound      // features whose geometry intersects it (WGS84)
 	// Filters are property equality filters, e.g. {"community_code": "320111001005"}.
 	Filters map[string]string
-	Limit   int // 0 means no limit
-	Offset  int
+	// Filter is a CQL2 filter parsed against the layer's Queryables; nil
+	// selects every feature.
+	Filter cql2.Expr
+	// SortBy orders the features before paging (after it, the id).
+	SortBy []SortKey
+	// Properties, when not nil, are the only properties returned
+	// (Feature.ID is always set).
+	Properties []string
+	Limit      int // 0 means no limit
+	Offset     int
+}
+
+// SortKey orders by one property, ascending unless Desc. NULLs sort
+// after every value ascending and before them descending, as PostgreSQL
+// orders by default; strings order bytewise.
+type SortKey struct {
+	Prop string
+	Desc bool
 }
 
 // Feature is one feature of a layer; ID is its stable id within the layer

@@ -21,9 +21,11 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/backend"
+	"github.com/gridd/gridd/web"
 )
 
 // errUsage marks a command-line mistake (exit 2).
@@ -40,6 +42,8 @@ type config struct {
 	logLevel    slog.Level
 	drain       time.Duration
 	planPoll    time.Duration
+	basemap     api.Basemap
+	corsOrigins []string      // nil: every origin
 	dbWait      time.Duration // how long to retry an unreachable PostgreSQL at start
 	categories  string        // a category table CSV replacing the shipped one
 	clockStart  time.Time     // zero: the real clock
@@ -48,7 +52,9 @@ type config struct {
 
 const usageText = `usage: gridd [flags]
 
-Serves the district as OGC API - Features, vector tiles and /locate.
+Serves the district as OGC API - Features, vector tiles and /locate, and
+the map pages: the dispatcher console at / (for browsers) and the planner
+view at /planner (--basemap adds a raster basemap under them).
 
 Storage: PostGIS when DATABASE_URL is set, else an embedded GeoPackage at
 DIR/gridd.gpkg (--data). When PostgreSQL is down at start gridd retries
@@ -79,6 +85,10 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 10*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	fs.DurationVar(&c.planPoll, "plan-poll", 10*time.Second, "how often to check whether the published plan changed")
+	fs.StringVar(&c.basemap.URL, "basemap", "", "raster basemap tile URL with {z}/{x}/{y} under the map pages (none: gridd's layers only)")
+	basemapCRS := fs.String("basemap-crs", "wgs84", "the basemap's coordinate system: wgs84, or gcj02 for Chinese basemaps (the pages then use gcj02 tiles)")
+	fs.StringVar(&c.basemap.Attribution, "basemap-attribution", "", "attribution shown for the basemap")
+	cors := fs.String("cors-origins", getenv("GRIDD_CORS_ORIGINS"), "comma-separated origins browsers may read GET routes from (default *: any; GRIDD_CORS_ORIGINS)")
 	fs.DurationVar(&c.dbWait, "db-wait", time.Minute, "how long to keep retrying when PostgreSQL is unreachable at start")
 	fs.StringVar(&c.categories, "categories", "", "case category table (CSV) replacing the shipped one")
 	clock := fs.String("clock-start", "", "start the service's clock at this RFC 3339 time (drills and tests); it runs at real speed from there")
@@ -101,6 +111,11 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("%w: --addr %q: want host:port or :port", errUsage, c.addr)
 	}
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.corsOrigins = append(c.corsOrigins, o)
+		}
+	}
 	if *clock != "" {
 		t, err := time.Parse(time.RFC3339Nano, *clock)
 		if err != nil {
@@ -110,6 +125,14 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	}
 	if c.drain <= 0 || c.planPoll <= 0 || c.escalate <= 0 || c.dbWait < 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
+	}
+	crs, err := geo.ParseCRS(*basemapCRS)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --basemap-crs %q: want wgs84 or gcj02", errUsage, *basemapCRS)
+	}
+	c.basemap.CRS = crs
+	if err := c.basemap.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return c, nil
 }
@@ -139,12 +162,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
+	pages := &api.Pages{Assets: web.Dist(), Basemap: cfg.basemap}
 	dist := &district{}
 	svc, err := caseService(cfg, st, dist)
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc})
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages})
 	if err != nil {
 		return err
 	}

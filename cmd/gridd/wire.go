@@ -42,7 +42,7 @@ func (d *district) Addresses() cases.Geocoder {
 // district, the published plan's grids and the patrols at their last
 // reported positions (home positions when the store has none). The case
 // service gets the same directory and an address index of the buildings.
-func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.LocateFunc, error) {
+func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.Locator, error) {
 	var units *geo.UnitIndex
 	if len(patrols) > 0 {
 		units = geo.NewUnitIndex()
@@ -58,13 +58,7 @@ func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols 
 	}
 	dd.dir.Store(d)
 	dd.addrs.Store(geocode.New(b.Buildings))
-	return func(lon, lat float64, k int) (any, error) {
-		a, err := d.Locate(lon, lat, k)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}, nil
+	return d, nil
 }
 
 func unitStatus(s store.PatrolStatus) geo.UnitStatus {

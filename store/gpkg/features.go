@@ -6,14 +6,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
-// Features returns a page of one layer's features in id order. The R-tree
-// narrows a bbox query to candidates; each candidate's geometry is then
-// tested exactly, so the answer matches PostGIS's ST_Intersects.
+// Features returns a page of one layer's features in sort-key then id
+// order. The R-tree narrows a bbox query or a CQL2 S_INTERSECTS to
+// candidates; each candidate is then tested exactly (geometry and whole
+// filter), so the answer matches PostGIS's.
 func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 	d, err := store.CheckQuery(q)
 	if err != nil {
@@ -45,8 +49,15 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 			where = append(where, "t."+k+" = ?")
 			args = append(args, v)
 		}
+		exact := true // whether SQL alone decides, with no check in memory
+		if q.Filter != nil {
+			cond, ok := cql2.SQL(q.Filter, dialect(table, &args))
+			where = append(where, cond)
+			exact = ok
+		}
 		from := table + " t"
 		if b := q.BBox; b != nil {
+			exact = false
 			from += " JOIN rtree_" + table + "_geom r ON r.id = t.fid"
 			where = append(where, "r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
 			args = append(args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
@@ -55,12 +66,13 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		if len(where) > 0 {
 			cond = " WHERE " + strings.Join(where, " AND ")
 		}
-		cols := make([]string, len(d.Props))
-		for i, c := range d.Props {
+		sel := d.Select(q)
+		cols := make([]string, len(sel.Props))
+		for i, c := range sel.Props {
 			cols[i] = "t." + c.Name
 		}
-		query := "SELECT " + strings.Join(cols, ", ") + ", t.geom FROM " + from + cond + " ORDER BY t." + d.ID
-		if q.BBox == nil {
+		query := "SELECT " + strings.Join(cols, ", ") + ", t.geom FROM " + from + cond + " ORDER BY " + orderBy(d, q.SortBy)
+		if exact {
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+from+cond, args...).Scan(&page.NumberMatched); err != nil {
 				return err
 			}
@@ -77,12 +89,15 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			f, err := store.ScanFeature[sql.NullString, sql.NullInt64](d, rows.Scan, decodeGeom)
+			f, err := store.ScanFeature[sql.NullString, sql.NullInt64](sel, rows.Scan, decodeGeom)
 			if err != nil {
 				return err
 			}
-			if q.BBox != nil {
-				if !geo.IntersectsBound(f.Geom, *q.BBox) {
+			if !exact {
+				if q.BBox != nil && !geo.IntersectsBound(f.Geom, *q.BBox) {
+					continue
+				}
+				if q.Filter != nil && !cql2.Match(q.Filter, f.Props, f.Geom) {
 					continue
 				}
 				page.NumberMatched++
@@ -90,6 +105,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 					continue
 				}
 			}
+			store.Trim(&f, q)
 			page.Features = append(page.Features, f)
 		}
 		return rows.Err()
@@ -98,6 +114,45 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		return store.Page{}, err
 	}
 	return page, nil
+}
+
+// dialect is how CQL2 filters read as SQLite: ? parameters appended to
+// args, the columns of the layer's schema, GLOB for LIKE (SQLite's LIKE
+// ignores case) and, for S_INTERSECTS, the R-tree's bounding-box test,
+// which only narrows: Features then checks each row with cql2.Match.
+func dialect(table string, args *[]any) cql2.Dialect {
+	return cql2.Dialect{
+		Param: func(v any) string {
+			*args = append(*args, v)
+			return "?"
+		},
+		Column: func(name string) string {
+			if name == store.GeometryProperty {
+				return "t.geom"
+			}
+			return "t." + name
+		},
+		Glob: true,
+		Intersects: func(_ string, g orb.Geometry) (string, bool) {
+			b := g.Bound()
+			*args = append(*args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
+			return "t.fid IN (SELECT id FROM rtree_" + table + "_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)", false
+		},
+	}
+}
+
+// orderBy is the ORDER BY list: the sort keys (NULLs last ascending and
+// first descending, as PostgreSQL orders), then the id.
+func orderBy(d store.LayerSchema, keys []store.SortKey) string {
+	var parts []string
+	for _, k := range keys {
+		if k.Desc {
+			parts = append(parts, "t."+k.Prop+" DESC NULLS FIRST")
+		} else {
+			parts = append(parts, "t."+k.Prop+" ASC NULLS LAST")
+		}
+	}
+	return strings.Join(append(parts, "t."+d.ID), ", ")
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the

@@ -9,14 +9,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
-// Features returns a page of one layer's features in id order. A bbox uses
+// Features returns a page of one layer's features in sort-key then id
+// order; a CQL2 filter becomes part of the WHERE clause. A bbox uses
 // the GiST index (&&) and then ST_Intersects; numberMatched counts the
 // whole match in the same snapshot.
 func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
@@ -59,6 +62,10 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 			}
 			where = append(where, expr(k)+" = "+arg(v))
 		}
+		if q.Filter != nil {
+			cond, _ := cql2.SQL(q.Filter, dialect(d.Layer, arg)) // exact: PostGIS tests geometries itself
+			where = append(where, cond)
+		}
 		if b := q.BBox; b != nil {
 			env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, 4326)", arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1]))
 			g := "t." + geomColumn(d.Layer)
@@ -73,11 +80,12 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 			return err
 		}
 		page.NumberMatched = int(n)
-		cols := make([]string, len(d.Props))
-		for i, c := range d.Props {
+		sel := d.Select(q)
+		cols := make([]string, len(sel.Props))
+		for i, c := range sel.Props {
 			cols[i] = expr(c.Name)
 		}
-		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + geomColumn(d.Layer) + ") FROM " + from + cond + " ORDER BY t." + d.ID
+		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + geomColumn(d.Layer) + ") FROM " + from + cond + " ORDER BY " + orderBy(d, q.SortBy)
 		if q.Limit > 0 {
 			query += " LIMIT " + arg(int64(q.Limit))
 		}
@@ -90,10 +98,11 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			f, err := store.ScanFeature[pgtype.Text, pgtype.Int8](d, rows.Scan, wkb.Unmarshal)
+			f, err := store.ScanFeature[pgtype.Text, pgtype.Int8](sel, rows.Scan, wkb.Unmarshal)
 			if err != nil {
 				return err
 			}
+			store.Trim(&f, q)
 			page.Features = append(page.Features, f)
 		}
 		return rows.Err()
@@ -102,6 +111,56 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		return store.Page{}, err
 	}
 	return page, nil
+}
+
+// dialect is how CQL2 filters read as PostgreSQL: typed bound parameters
+// (a bare $n beside another parameter has no type), the columns of the
+// layer's schema, bytewise string order and ST_Intersects with the WKT as
+// a parameter (exact, and it uses the GiST index).
+func dialect(l store.Layer, arg func(any) string) cql2.Dialect {
+	return cql2.Dialect{
+		Param: func(v any) string {
+			switch v.(type) {
+			case int64:
+				return arg(v) + "::int8"
+			case float64:
+				return arg(v) + "::float8"
+			case bool:
+				return arg(v) + "::boolean"
+			}
+			return arg(v) + "::text"
+		},
+		Column: func(name string) string {
+			if name == store.GeometryProperty {
+				return "t." + geomColumn(l)
+			}
+			return expr(name)
+		},
+		Collate: ` COLLATE "C"`,
+		Intersects: func(col string, g orb.Geometry) (string, bool) {
+			return "ST_Intersects(" + col + ", ST_GeomFromText(" + arg(cql2.WKT(g)) + ", 4326))", true
+		},
+	}
+}
+
+// orderBy is the ORDER BY list: the sort keys (strings bytewise, NULLs
+// last ascending and first descending, PostgreSQL's default), then the id.
+func orderBy(d store.LayerSchema, keys []store.SortKey) string {
+	var parts []string
+	for _, k := range keys {
+		p, _ := d.Property(k.Prop) // CheckQuery checked the name
+		s := expr(p.Name)
+		if !p.Int {
+			s += ` COLLATE "C"`
+		}
+		if k.Desc {
+			s += " DESC NULLS FIRST"
+		} else {
+			s += " ASC NULLS LAST"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(append(parts, "t."+d.ID), ", ")
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("PlanLifecycle", func(t *testing.T) { testPlanLifecycle(t, fresh(t)) })
 	t.Run("PlanValidation", func(t *testing.T) { testPlanValidation(t, fresh(t)) })
 	t.Run("Features", func(t *testing.T) { testFeatures(t, fresh(t)) })
+	t.Run("Query", func(t *testing.T) { testQuery(t, fresh(t)) })
 	t.Run("PatrolUpserts", func(t *testing.T) { testPatrolUpserts(t, fresh(t)) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, fresh(t)) })
 	t.Run("Cancellation", func(t *testing.T) { testCancellation(t, fresh(t)) })
