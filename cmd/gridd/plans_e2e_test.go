@@ -17,7 +17,10 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/testenv"
+	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/gpkg"
+	"github.com/gridd/gridd/store/postgis"
 	"github.com/gridd/gridd/store/storetest"
 )
 
@@ -101,26 +104,64 @@ func findingGrids(r reply) map[string]string {
 	return out
 }
 
-// TestPlannerEmbedded: draft, a refused upload that changes nothing, a
-// good upload, diff, publish (the locator swaps), rollback and the role
-// checks, on the embedded store over a district of the test's own.
-func TestPlannerEmbedded(t *testing.T) {
-	dir, b := smallDistrictStore(t)
+// plannerStore fills st with storetest's district (seed 7, not Pukou),
+// plan 1 (one grid a community, published) and plan 2 (a draft whose
+// third grid's households disagree with the buildings).
+func plannerStore(t *testing.T, st store.Store) (*bundle.Bundle, []gridplan.Grid, []gridplan.Grid) {
+	t.Helper()
+	ctx := context.Background()
+	b := storetest.SmallBundle(7)
+	if err := st.ImportBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
 	grids := storetest.CommunityGrids(b)
-	// Plan 2: a draft whose figures disagree with the buildings.
-	db, err := gpkg.Open(context.Background(), filepath.Join(dir, "gridd.gpkg"))
+	id, err := st.CreatePlan(ctx, &gridplan.Plan{Name: "one grid a community", Params: gridplan.DefaultParams(), Grids: grids})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PublishPlan(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	spoiled := append([]gridplan.Grid(nil), grids...)
 	spoiled[2].Households += 5
-	if _, err := db.CreatePlan(context.Background(), &gridplan.Plan{Name: "spoiled", Parent: 1, Grids: spoiled}); err != nil {
+	if _, err := st.CreatePlan(ctx, &gridplan.Plan{Name: "spoiled", Parent: 1, Grids: spoiled}); err != nil {
 		t.Fatal(err)
 	}
+	return b, grids, spoiled
+}
+
+// TestPlannerEmbedded runs the planner loop on the embedded store.
+func TestPlannerEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	db, err := gpkg.Open(context.Background(), filepath.Join(dir, "gridd.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, grids, spoiled := plannerStore(t, db)
 	db.Close()
 	k := newCaseKeys(b.Patrols[0].ID, b.Patrols[1].ID, "DEPT-WA")
 	base := startGridd(t, []string{"--data", dir, "--seed=false"}, map[string]string{"GRIDD_API_KEYS": k.lines})
+	plannerLoop(t, base, k, b, grids, spoiled)
+}
 
+// TestPlannerPostGIS runs the planner loop on PostGIS.
+func TestPlannerPostGIS(t *testing.T) {
+	dsn := testenv.PostGIS(t)
+	db, err := postgis.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, grids, spoiled := plannerStore(t, db)
+	db.Close()
+	k := newCaseKeys(b.Patrols[0].ID, b.Patrols[1].ID, "DEPT-WA")
+	base := startGridd(t, []string{"--seed=false"}, map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": k.lines})
+	plannerLoop(t, base, k, b, grids, spoiled)
+}
+
+// plannerLoop: draft, a refused upload that changes nothing, a good
+// upload, diff, publish (the locator swaps), rollback, a plan failing
+// validation refused, and the role checks.
+func plannerLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids, spoiled []gridplan.Grid) {
 	// Roles: the public and a dispatcher neither read nor publish plans.
 	want(t, "public GET /plans", call(t, "GET", base+"/plans", "", nil), 401)
 	want(t, "dispatcher GET /plans", call(t, "GET", base+"/plans", k.dispatcher, nil), 403)
