@@ -1,6 +1,7 @@
 package gridplan_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -100,4 +101,11 @@ func TestDiff(t *testing.T) {
 	if d, _ := gridplan.Diff(a, a, b, nil); d.Impact.OpenCasesMoved != nil {
 		t.Error("open cases counted though none were given")
 	}
+}
+
+func ExampleDiff() {
+	b := &bundle.Bundle{Buildings: []bundle.Building{{ID: 1, Loc: at(0.6, 0.5), Households: 20}, {ID: 2, Loc: at(0.2, 0.5), Households: 9}}}
+	d, _ := gridplan.Diff(diffPlan(1, 0, 0.5, 1), diffPlan(2, 0, 0.7, 1), b, nil)
+	fmt.Println(len(d.Added), len(d.Removed), len(d.Changed), d.Impact.HouseholdsMoved)
+	// Output: 0 0 2 20
 }
