@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -278,7 +280,8 @@ func (e *listProblem) ProblemExtra() map[string]any {
 
 // planDiff is GET /plans/{a}/diff/{b}: the grids added, removed and
 // changed from plan a to plan b and the impact of the switch
-// (gridplan.Diff over the stored bundle). Open cases are not counted yet.
+// (gridplan.Diff over the stored bundle and, when the case service is
+// there, the open cases).
 func (s *Server) planDiff(w http.ResponseWriter, r *http.Request) error {
 	aID, err := planID(r, "a")
 	if err != nil {
@@ -300,9 +303,41 @@ func (s *Server) planDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := gridplan.Diff(a, b, bu, nil)
+	open, err := s.openCasePoints(r)
+	if err != nil {
+		return err
+	}
+	d, err := gridplan.Diff(a, b, bu, open)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, r, http.StatusOK, mediaJSON, d)
+}
+
+// openStages are the stages of a case not yet closed.
+var openStages = []cases.Stage{cases.Reported, cases.Filed, cases.Dispatched, cases.Handling, cases.Resolved}
+
+// openCasePoints lists the open cases' locations, nil without a case
+// service.
+func (s *Server) openCasePoints(r *http.Request) ([]gridplan.Point, error) {
+	if s.cfg.Cases == nil {
+		return nil, nil
+	}
+	const page = 1000
+	out := []gridplan.Point{}
+	for _, st := range openStages {
+		for off := 0; ; off += page {
+			cs, _, err := s.cfg.Cases.Store.Cases(r.Context(), cases.CaseFilter{Stage: st, Limit: page, Offset: off})
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cs {
+				out = append(out, gridplan.Point{ID: strconv.FormatInt(int64(c.ID), 10), Loc: c.Loc})
+			}
+			if len(cs) < page {
+				break
+			}
+		}
+	}
+	return out, nil
 }

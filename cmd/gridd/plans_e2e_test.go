@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/internal/testenv"
 	"github.com/gridd/gridd/store"
@@ -221,12 +223,27 @@ func plannerLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids,
 			eastBuilding = bl.Loc
 		}
 	}
+	// Two open cases: one in the east half (it changes grid), one in the west.
+	var westBuilding orb.Point
+	for _, bl := range b.Buildings {
+		if planar.MultiPolygonContains(next[0].Geom, bl.Loc) {
+			westBuilding = bl.Loc
+		}
+	}
+	for i, p := range []orb.Point{eastBuilding, westBuilding} {
+		p := p
+		want(t, "incident", call(t, "POST", base+"/incidents", k.intakeA,
+			incidentBody(cases.Hotline, fmt.Sprintf("plan-%d", i), "oth_other", &p, "", time.Now().Add(-time.Minute))), 201)
+	}
 	r = want(t, "diff", call(t, "GET", fmt.Sprintf("%s/plans/1/diff/%d", base, draft), k.planner, nil), 200)
 	imp, _ := r.m["impact"].(map[string]any)
 	added, _ := r.m["added"].([]any)
 	changed, _ := r.m["changed"].([]any)
 	if len(added) != 1 || len(changed) != 1 || imp == nil || int(imp["households_moved"].(float64)) != east.Households || east.Households == 0 {
 		t.Fatalf("diff: want 1 added, 1 changed, %d households moved: %s", east.Households, r.body)
+	}
+	if n, _ := imp["open_cases_moved"].(float64); n != 1 {
+		t.Fatalf("diff: want 1 open case moved: %s", r.body)
 	}
 
 	// Publish: the locator swaps to the draft at once.
