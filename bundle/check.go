@@ -5,7 +5,6 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/gridd/gridd/errs"
@@ -311,23 +310,20 @@ func (c *checker) reportParts(field string, parts []orb.Polygon, one func(float6
 }
 
 func (c *checker) buildings() {
-	type cand struct {
-		b orb.Bound
-		g orb.MultiPolygon
-	}
-	var cs []cand
+	// Which community holds a building is decided as the planner and
+	// /locate decide it: geo.PolygonIndex and its tie rule (a point on the
+	// closed union of the communities is in one of them).
+	var areas []geo.Area
 	for i, cm := range c.b.Communities {
 		if c.validComm[i] {
-			cs = append(cs, cand{cm.Geom.Bound(), cm.Geom})
+			areas = append(areas, geo.Area{Code: string(cm.Code), Geom: cm.Geom})
 		}
 	}
-	// A coarse grid over the communities' boxes so that each building tests
-	// only the few communities near it.
-	idx := newBoxGrid(len(cs))
-	for i := range cs {
-		idx.add(cs[i].b)
+	idx, err := geo.NewPolygonIndex(areas)
+	if err != nil {
+		c.add(CommunitiesFile, "cannot index the communities to place the buildings: %v", err)
+		idx = nil
 	}
-	idx.build()
 	seen := make(map[int64]int, len(c.b.Buildings))
 	for i, bl := range c.b.Buildings {
 		w := line(BuildingsFile, i)
@@ -349,14 +345,10 @@ func (c *checker) buildings() {
 			c.add(w, "id %d: %s", bl.ID, err)
 			continue
 		}
-		in := false
-		for _, k := range idx.at(bl.Loc) {
-			if cs[k].b.Contains(bl.Loc) && planar.MultiPolygonContains(cs[k].g, bl.Loc) {
-				in = true
-				break
-			}
+		if idx == nil || len(areas) == 0 {
+			continue
 		}
-		if !in && len(cs) > 0 {
+		if _, in := idx.Locate(bl.Loc[0], bl.Loc[1]); !in {
 			c.add(w, "id %d at (%.7f, %.7f) is outside every community", bl.ID, bl.Loc[0], bl.Loc[1])
 		}
 	}
@@ -475,59 +467,6 @@ func (c *checker) departments() {
 			c.add(w, "code %s: name is empty", d.Code)
 		}
 	}
-}
-
-// boxGrid is a uniform grid of cells listing the boxes that touch them.
-type boxGrid struct {
-	boxes  []orb.Bound
-	all    orb.Bound
-	n      int
-	cells  [][]int
-	dx, dy float64
-}
-
-func newBoxGrid(hint int) *boxGrid { return &boxGrid{boxes: make([]orb.Bound, 0, hint)} }
-
-func (g *boxGrid) add(b orb.Bound) { g.boxes = append(g.boxes, b) }
-
-func (g *boxGrid) build() {
-	if len(g.boxes) == 0 {
-		return
-	}
-	g.all = g.boxes[0]
-	for _, b := range g.boxes[1:] {
-		g.all = g.all.Union(b)
-	}
-	g.n = 32
-	g.dx = (g.all.Max[0] - g.all.Min[0]) / float64(g.n)
-	g.dy = (g.all.Max[1] - g.all.Min[1]) / float64(g.n)
-	if g.dx <= 0 || g.dy <= 0 {
-		g.n = 1
-		g.dx, g.dy = 1, 1
-	}
-	g.cells = make([][]int, g.n*g.n)
-	for i, b := range g.boxes {
-		x0, y0 := g.cell(b.Min)
-		x1, y1 := g.cell(b.Max)
-		for y := y0; y <= y1; y++ {
-			for x := x0; x <= x1; x++ {
-				g.cells[y*g.n+x] = append(g.cells[y*g.n+x], i)
-			}
-		}
-	}
-}
-
-func (g *boxGrid) cell(p orb.Point) (int, int) {
-	clamp := func(v int) int { return max(0, min(g.n-1, v)) }
-	return clamp(int((p[0] - g.all.Min[0]) / g.dx)), clamp(int((p[1] - g.all.Min[1]) / g.dy))
-}
-
-func (g *boxGrid) at(p orb.Point) []int {
-	if g.cells == nil || !g.all.Contains(p) {
-		return nil
-	}
-	x, y := g.cell(p)
-	return g.cells[y*g.n+x]
 }
 
 // finite describes what is wrong with a point's coordinates, "" if nothing.
