@@ -29,6 +29,8 @@ const (
 	adminSecret   = "admin-secret-1"
 	plannerSecret = "planner-secret-1"
 	publicSecret  = "public-secret-1"
+	dispSecret    = "dispatcher-secret-1"
+	unitSecret    = "unit-secret-1"
 )
 
 func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error) {
@@ -60,7 +62,8 @@ func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.Patrol
 func newTestServer(t testing.TB) (*Server, *memStore, *httptest.Server) {
 	t.Helper()
 	st := newTestStore(1)
-	keys, err := ParseKeys(strings.NewReader(HashKey(adminSecret)+" admin ops\n"+HashKey(plannerSecret)+" planner alice\n"+HashKey(publicSecret)+" public kiosk\n"), "test")
+	keys, err := ParseKeys(strings.NewReader(HashKey(adminSecret)+" admin ops\n"+HashKey(plannerSecret)+" planner alice\n"+HashKey(publicSecret)+" public kiosk\n"+
+		HashKey(dispSecret)+" dispatcher centre\n"+HashKey(unitSecret)+" unit,intake unit=P1 patrol one\n"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,23 +317,27 @@ func TestRoutes(t *testing.T) {
 		{name: "missing plan", path: "/collections/grids/items?plan=99", status: 404, field: "plan"},
 		{name: "bad plan", path: "/collections/grids/items?plan=x", status: 400, field: "plan"},
 		{name: "plan on another layer", path: "/collections/streets/items?plan=1", status: 400, field: "plan"},
-		{name: "datetime bad", path: "/collections/patrols/items?datetime=yesterday", hdr: bearer(plannerSecret), status: 400, field: "datetime"},
+		{name: "datetime bad", path: "/collections/patrols/items?datetime=yesterday", hdr: bearer(dispSecret), status: 400, field: "datetime"},
 		{name: "patrols need a key", path: "/collections/patrols/items", status: 401, field: "Authorization"},
 		{name: "patrols need dispatcher", path: "/collections/patrols/items", hdr: bearer(publicSecret), status: 403, field: "Authorization"},
+		{name: "patrols not for planners", path: "/collections/patrols/items", hdr: bearer(plannerSecret), status: 403, field: "Authorization"},
+		{name: "patrols not for units", path: "/collections/patrols/items/P1", hdr: bearer(unitSecret), status: 403, field: "Authorization"},
+		{name: "patrols for admin", path: "/collections/patrols/items/P1", hdr: bearer(adminSecret), status: 200},
+		{name: "reload dispatcher", method: "POST", path: "/admin/reload", hdr: bearer(dispSecret), status: 403, field: "Authorization"},
 		{name: "public key reads grids", path: "/collections/grids/items?limit=1", hdr: bearer(publicSecret), status: 200},
 		{name: "patrol feature needs a key", path: "/collections/patrols/items/P1", status: 401, field: "Authorization"},
-		{name: "patrols live", path: "/collections/patrols/items", hdr: bearer(plannerSecret), status: 200, check: func(t *testing.T, r resp) {
+		{name: "patrols live", path: "/collections/patrols/items", hdr: bearer(dispSecret), status: 200, check: func(t *testing.T, r resp) {
 			m := r.json(t)
 			if m["numberMatched"].(float64) != 2 {
 				t.Errorf("matched %v", m["numberMatched"])
 			}
 		}},
-		{name: "patrols datetime excludes", path: "/collections/patrols/items?datetime=2026-02-01T00:00:00Z/..", hdr: bearer(plannerSecret), status: 200, check: func(t *testing.T, r resp) {
+		{name: "patrols datetime excludes", path: "/collections/patrols/items?datetime=2026-02-01T00:00:00Z/..", hdr: bearer(dispSecret), status: 200, check: func(t *testing.T, r resp) {
 			if n := len(features(t, r.json(t))); n != 0 {
 				t.Errorf("%d patrols updated after Feb", n)
 			}
 		}},
-		{name: "patrols datetime includes", path: "/collections/patrols/items?datetime=../2026-02-01T00:00:00Z", hdr: bearer(plannerSecret), status: 200, check: func(t *testing.T, r resp) {
+		{name: "patrols datetime includes", path: "/collections/patrols/items?datetime=../2026-02-01T00:00:00Z", hdr: bearer(dispSecret), status: 200, check: func(t *testing.T, r resp) {
 			if n := len(features(t, r.json(t))); n != 2 {
 				t.Errorf("%d patrols", n)
 			}
@@ -346,8 +353,8 @@ func TestRoutes(t *testing.T) {
 		}},
 		{name: "feature of other plan", path: "/collections/grids/items/320111001001001?plan=2", status: 200},
 		{name: "feature missing", path: "/collections/grids/items/999", status: 404, field: "featureId"},
-		{name: "patrol feature", path: "/collections/patrols/items/P1", hdr: bearer(plannerSecret), status: 200},
-		{name: "patrol feature missing", path: "/collections/patrols/items/P9", hdr: bearer(plannerSecret), status: 404, field: "featureId"},
+		{name: "patrol feature", path: "/collections/patrols/items/P1", hdr: bearer(dispSecret), status: 200},
+		{name: "patrol feature missing", path: "/collections/patrols/items/P9", hdr: bearer(dispSecret), status: 404, field: "featureId"},
 		{name: "building feature", path: "/collections/buildings/items/17", status: 200},
 		{name: "accept html only", path: "/collections/grids/items", hdr: map[string]string{"Accept": "text/html"}, status: 406, field: "Accept"},
 		{name: "accept q=0", path: "/collections/grids/items", hdr: map[string]string{"Accept": "application/geo+json;q=0, application/json;q=0, */*;q=0.1"}, status: 406},

@@ -10,39 +10,14 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/errs"
 )
-
-// Role is what an API key may do. Roles are ordered: each includes the
-// ones below it.
-type Role string
-
-const (
-	RolePublic     Role = "public"     // read public layers, submit incidents; no key needed
-	RoleDispatcher Role = "dispatcher" // work incidents and patrols
-	RolePlanner    Role = "planner"    // draft and publish plans
-	RoleAdmin      Role = "admin"      // operate the service
-)
-
-var roleRank = map[Role]int{RolePublic: 0, RoleDispatcher: 1, RolePlanner: 2, RoleAdmin: 3}
-
-// ParseRole reads a role name.
-func ParseRole(s string) (Role, error) {
-	r := Role(strings.ToLower(strings.TrimSpace(s)))
-	if _, ok := roleRank[r]; !ok {
-		return "", errs.E(errs.Invalid, "role", "%q is not a role; want public, dispatcher, planner or admin", clip(s, 40))
-	}
-	return r, nil
-}
-
-// Includes reports whether r has at least the rights of need.
-func (r Role) Includes(need Role) bool { return roleRank[r] >= roleRank[need] }
 
 // key is one configured API key: only the SHA-256 of the secret is held.
 type key struct {
 	hash [sha256.Size]byte
-	role Role
-	name string
+	who  access.Principal
 }
 
 // Keys is the set of configured API keys. The zero value has none.
@@ -53,10 +28,14 @@ type Keys struct {
 // Len returns the number of keys.
 func (k *Keys) Len() int { return len(k.keys) }
 
-// ParseKeys reads key lines "sha256hex role name": the hex SHA-256 of the
-// secret, its role, and a name for logs. Blank lines and lines starting
-// with # are skipped; source names the input in errors. Lines may also be
-// separated by ';' so that one environment variable can hold several.
+// ParseKeys reads key lines "sha256hex roles name": the hex SHA-256 of the
+// secret, its roles comma-separated (intake, unit, department, dispatcher,
+// planner, admin; "public" for none), and a name for logs. A key with the
+// unit role names its unit with a "unit=ID" word, one with the department
+// role its department with "department=CODE", anywhere after the roles.
+// Blank lines and lines starting with # are skipped; source names the
+// input in errors. Lines may also be separated by ';' so that one
+// environment variable can hold several.
 func ParseKeys(r io.Reader, source string) (*Keys, error) {
 	ks := &Keys{}
 	sc := bufio.NewScanner(r)
@@ -68,21 +47,10 @@ func ParseKeys(r io.Reader, source string) (*Keys, error) {
 			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
-			f := strings.Fields(line)
-			where := fmt.Sprintf("%s:%d", source, n)
-			if len(f) < 2 {
-				return nil, errs.E(errs.Invalid, where, "want \"sha256hex role [name]\"")
-			}
-			h, err := hex.DecodeString(f[0])
-			if err != nil || len(h) != sha256.Size {
-				return nil, errs.E(errs.Invalid, where, "the key must be given as the 64-digit hex SHA-256 of the secret, not the secret itself")
-			}
-			role, err := ParseRole(f[1])
+			k, err := parseKeyLine(line)
 			if err != nil {
-				return nil, errs.E(errs.Invalid, where, "%s", err.(*errs.Error).Msg)
+				return nil, errs.E(errs.Invalid, fmt.Sprintf("%s:%d", source, n), "%s", err.Msg)
 			}
-			k := key{role: role, name: strings.Join(f[2:], " ")}
-			copy(k.hash[:], h)
 			ks.keys = append(ks.keys, k)
 		}
 	}
@@ -90,6 +58,47 @@ func ParseKeys(r io.Reader, source string) (*Keys, error) {
 		return nil, errs.Wrap(errs.Invalid, err, "reading "+source)
 	}
 	return ks, nil
+}
+
+// parseKeyLine reads one non-blank key line.
+func parseKeyLine(line string) (key, *errs.Error) {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return key{}, errs.E(errs.Invalid, "", "want \"sha256hex roles [unit=ID|department=CODE] [name]\"")
+	}
+	h, err := hex.DecodeString(f[0])
+	if err != nil || len(h) != sha256.Size {
+		return key{}, errs.E(errs.Invalid, "", "the key must be given as the 64-digit hex SHA-256 of the secret, not the secret itself")
+	}
+	roles, err := access.ParseRoles(f[1])
+	if err != nil {
+		return key{}, errs.E(errs.Invalid, "", "%s", err.(*errs.Error).Msg)
+	}
+	k := key{who: access.Principal{Roles: roles}}
+	copy(k.hash[:], h)
+	var name []string
+	for _, w := range f[2:] {
+		attr, val, isAttr := strings.Cut(w, "=")
+		var dst *string
+		switch {
+		case isAttr && attr == "unit":
+			dst = &k.who.Unit
+		case isAttr && attr == "department":
+			dst = &k.who.Department
+		default:
+			name = append(name, w)
+			continue
+		}
+		if val == "" || *dst != "" {
+			return key{}, errs.E(errs.Invalid, "", "%s= must be given once, with a value", attr)
+		}
+		*dst = val
+	}
+	k.who.Name = strings.Join(name, " ")
+	if err := k.who.Validate(); err != nil {
+		return key{}, errs.E(errs.Invalid, "", "%s", err.(*errs.Error).Msg)
+	}
+	return k, nil
 }
 
 // HashKey returns the hex SHA-256 of a secret, the form key files hold.
@@ -151,44 +160,49 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// requireRole wraps h so that callers below role get 401 (no key) or 403
-// (a key with too small a role).
-func (s *Server) requireRole(role Role, h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.checkRole(r, role); err != nil {
-			return err
+// requireAny wraps a handler so that only callers holding one of roles
+// (or admin) reach it: others get 401 without a key, 403 with one.
+func (s *Server) requireAny(roles ...access.Role) func(handlerFunc) handlerFunc {
+	return func(h handlerFunc) handlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			if err := s.checkAny(r, roles...); err != nil {
+				return err
+			}
+			return h(w, r)
 		}
-		return h(w, r)
 	}
 }
 
-// roleOf is the caller's role: public without a key, else the key's
-// (authenticate has already refused keys that match nothing).
-func (s *Server) roleOf(r *http.Request) Role {
+// principalOf is who the request acts as: the public without a key, else
+// the key's principal (authenticate has already refused keys that match
+// nothing).
+func (s *Server) principalOf(r *http.Request) access.Principal {
 	secret, present := credential(r)
 	if !present {
-		return RolePublic
+		return access.Principal{}
 	}
 	if k, ok := s.keys.lookup(secret); ok {
-		return k.role
+		return k.who
 	}
-	return RolePublic
+	return access.Principal{}
 }
 
-// checkRole is requireRole's test, for handlers whose role depends on the
-// resource (a collection).
-func (s *Server) checkRole(r *http.Request, role Role) error {
-	if role == RolePublic {
+// checkAny is requireAny's test, for handlers whose roles depend on the
+// resource (a collection): nil when the caller holds one of roles or
+// admin, or when roles is empty (public).
+func (s *Server) checkAny(r *http.Request, roles ...access.Role) error {
+	if len(roles) == 0 {
 		return nil
 	}
-	have := s.roleOf(r)
-	if have.Includes(role) {
+	p := s.principalOf(r)
+	if p.Any(roles...) {
 		return nil
 	}
+	need := access.Of(roles...).String()
 	if _, present := credential(r); !present {
-		return errs.E(errs.Unauthorized, "Authorization", "this resource needs the %s role; send an API key", role)
+		return errs.E(errs.Unauthorized, "Authorization", "this resource needs one of the roles %s; send an API key", need)
 	}
-	return errs.E(errs.Forbidden, "Authorization", "this resource needs the %s role; the key has %s", role, have)
+	return errs.E(errs.Forbidden, "Authorization", "this resource needs one of the roles %s; the key has %s", need, p.Roles)
 }
 
 // headerValue is Header.Get for a key already in canonical form.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -31,16 +32,16 @@ var conformanceClasses = []string{
 type collectionInfo struct {
 	layer       store.Layer
 	title, desc string
-	role        Role
+	roles       []access.Role // who may read; none: the public
 }
 
 var collectionInfos = []collectionInfo{
-	{store.Streets, "Streets", "Streets (街道) and special zones, each with its command sub-centre.", RolePublic},
-	{store.Communities, "Communities", "Communities (社区) and villages (村) with their kind: urban, rural or virtual.", RolePublic},
-	{store.Grids, "Grids", "Grids of the published plan (about 500 households urban, 300 rural); ?plan=ID serves another plan.", RolePublic},
-	{store.Buildings, "Buildings", "Buildings with households and standard address.", RolePublic},
-	{store.Facilities, "Facilities", "The district command centre, street sub-centres and community work stations.", RolePublic},
-	{store.Patrols, "Patrols", "Joint patrol units at their last reported position and status (live; role dispatcher).", RoleDispatcher},
+	{store.Streets, "Streets", "Streets (街道) and special zones, each with its command sub-centre.", nil},
+	{store.Communities, "Communities", "Communities (社区) and villages (村) with their kind: urban, rural or virtual.", nil},
+	{store.Grids, "Grids", "Grids of the published plan (about 500 households urban, 300 rural); ?plan=ID serves another plan.", nil},
+	{store.Buildings, "Buildings", "Buildings with households and standard address.", nil},
+	{store.Facilities, "Facilities", "The district command centre, street sub-centres and community work stations.", nil},
+	{store.Patrols, "Patrols", "Joint patrol units at their last reported position and status (live; role dispatcher).", []access.Role{access.Dispatcher}},
 }
 
 func collectionByID(id string) (*collectionInfo, error) {
@@ -312,7 +313,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkRole(r, ci.role); err != nil {
+	if err := s.checkAny(r, ci.roles...); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
@@ -525,7 +526,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkRole(r, ci.role); err != nil {
+	if err := s.checkAny(r, ci.roles...); err != nil {
 		return err
 	}
 	id := mux.Vars(r)["featureId"]

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
 )
@@ -111,8 +112,22 @@ func TestParseKeys(t *testing.T) {
 	if err != nil || ks.Len() != 2 {
 		t.Fatalf("%v %d", err, ks.Len())
 	}
-	if k, ok := ks.lookup("s1"); !ok || k.role != RoleAdmin || k.name != "ops team" {
+	if k, ok := ks.lookup("s1"); !ok || k.who.Roles != access.Of(access.Admin) || k.who.Name != "ops team" {
 		t.Errorf("s1: %v %v", k, ok)
+	}
+	multi := HashKey("u") + " unit,intake unit=P7 patrol seven\n" + HashKey("d") + " department department=320111-urban city works\n" + HashKey("k") + " public kiosk"
+	ks, err = ParseKeys(strings.NewReader(multi), "keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for secret, want := range map[string]access.Principal{
+		"u": {Name: "patrol seven", Roles: access.Of(access.Unit, access.Intake), Unit: "P7"},
+		"d": {Name: "city works", Roles: access.Of(access.Department), Department: "320111-urban"},
+		"k": {Name: "kiosk"},
+	} {
+		if k, ok := ks.lookup(secret); !ok || k.who != want {
+			t.Errorf("%s: %+v, want %+v", secret, k.who, want)
+		}
 	}
 	if _, ok := ks.lookup("s3"); ok {
 		t.Error("unknown secret accepted")
@@ -121,13 +136,12 @@ func TestParseKeys(t *testing.T) {
 	if err != nil || semi.Len() != 2 {
 		t.Fatalf("semicolons: %v", err)
 	}
-	for _, bad := range []string{"s1 admin", HashKey("x") + " root", HashKey("x"), "zz" + HashKey("x")[2:] + " admin"} {
+	h := HashKey("x")
+	for _, bad := range []string{"s1 admin", h + " root", h, "zz" + h[2:] + " admin", h + " admin,root",
+		h + " unit", h + " dispatcher unit=P1", h + " unit unit=P1 unit=P2", h + " unit unit=", h + " department", h + " planner department=x"} {
 		if _, err := ParseKeys(strings.NewReader(bad), "keys"); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%q accepted: %v", bad, err)
 		}
-	}
-	if !RoleAdmin.Includes(RolePlanner) || RoleDispatcher.Includes(RolePlanner) || !RolePublic.Includes(RolePublic) {
-		t.Error("role order")
 	}
 }
 
@@ -301,6 +315,7 @@ func FuzzParseKeys(f *testing.F) {
 	f.Add(HashKey("x") + " admin name")
 	f.Add("# c\n;;" + HashKey("y") + " planner")
 	f.Add("zz admin")
+	f.Add(HashKey("z") + " unit,department unit=P1 department=d n")
 	f.Fuzz(func(t *testing.T, s string) {
 		ks, err := ParseKeys(strings.NewReader(s), "fuzz")
 		if err != nil {
@@ -310,8 +325,8 @@ func FuzzParseKeys(f *testing.F) {
 			return
 		}
 		for _, k := range ks.keys {
-			if _, ok := roleRank[k.role]; !ok {
-				t.Fatalf("role %q", k.role)
+			if err := k.who.Validate(); err != nil {
+				t.Fatalf("%+v: %v", k.who, err)
 			}
 		}
 	})

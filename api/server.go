@@ -21,6 +21,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
@@ -164,7 +165,7 @@ func (s *Server) routes() *mux.Router {
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/admin/reload", s.adapt(s.requireRole(RoleAdmin, s.reload))).Methods(http.MethodPost)
+	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
@@ -317,7 +318,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("route", sw.route), slog.Int("status", status),
 			slog.Int("bytes", sw.bytes), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-			slog.String("role", string(s.roleOf(r))), slog.String("remote", r.RemoteAddr))
+			slog.String("roles", s.principalOf(r).Roles.String()), slog.String("remote", r.RemoteAddr))
 	})
 }
 

@@ -75,6 +75,10 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
+log "go mod tidy -diff"
+if ! tidy=$(go mod tidy -diff 2>&1); then
+  echo "go.mod/go.sum are not tidy (run go mod tidy):"; echo "$tidy"; exit 1
+fi
 log "go vet ./..."
 go vet ./...
 log "go test -race ./..."

@@ -50,9 +50,13 @@ Storage: PostGIS when DATABASE_URL is set, else an embedded GeoPackage at
 DIR/gridd.gpkg (--data). An empty store is seeded with the Pukou reference
 district and its published plan (disable with --seed=false).
 
-API keys: --keys FILE or GRIDD_API_KEYS, one "sha256hex role name" per line
-(GRIDD_API_KEYS may separate entries with ';'); roles are public,
-dispatcher, planner, admin. Requests without a key are public.
+API keys: --keys FILE or GRIDD_API_KEYS, one "sha256hex roles name" per line
+(GRIDD_API_KEYS may separate entries with ';'). A key holds a set of roles,
+comma-separated: intake, unit, department, dispatcher, planner, admin (admin
+holds every right; "public" grants none). A unit key names its unit with
+unit=ID, a department key its department with department=CODE, e.g.
+  9f86d0...  unit,intake unit=P12  patrol 12
+Requests without a key are public.
 
 Flags:
 `
@@ -63,7 +67,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.addr, "addr", ":8080", "listen address")
 	fs.StringVar(&c.dataDir, "data", "./data", "directory of the embedded GeoPackage store (ignored when DATABASE_URL is set)")
-	fs.StringVar(&c.keysFile, "keys", "", "file of API keys (\"sha256hex role name\" lines)")
+	fs.StringVar(&c.keysFile, "keys", "", "file of API keys (\"sha256hex roles name\" lines)")
 	fs.BoolVar(&c.seed, "seed", true, "import the Pukou reference district and plan into an empty store")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 10*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
