@@ -324,32 +324,32 @@ func (c *checker) buildings() {
 		c.add(CommunitiesFile, "cannot index the communities to place the buildings: %v", err)
 		idx = nil
 	}
-	seen := make(map[int64]int, len(c.b.Buildings))
+	seen := make(map[BuildingID]int, len(c.b.Buildings))
 	for i, bl := range c.b.Buildings {
 		w := line(BuildingsFile, i)
 		if j, dup := seen[bl.ID]; dup {
-			c.add(w, "duplicate id %d (also line %d)", bl.ID, j+2)
+			c.add(w, "duplicate id %q (also line %d)", bl.ID, j+2)
 		} else {
 			seen[bl.ID] = i
 		}
-		if bl.ID <= 0 {
-			c.add(w, "id %d is not positive", bl.ID)
+		if err := bl.ID.Validate(); err != nil {
+			c.add(w, "id %q: %s", bl.ID, msgOf(err))
 		}
 		if bl.Households < 1 {
-			c.add(w, "id %d: households %d, want at least 1", bl.ID, bl.Households)
+			c.add(w, "id %s: households %d, want at least 1", bl.ID, bl.Households)
 		}
 		if bl.Address == "" {
-			c.add(w, "id %d: address is empty", bl.ID)
+			c.add(w, "id %s: address is empty", bl.ID)
 		}
 		if err := finite(bl.Loc); err != "" {
-			c.add(w, "id %d: %s", bl.ID, err)
+			c.add(w, "id %s: %s", bl.ID, err)
 			continue
 		}
 		if idx == nil || len(areas) == 0 {
 			continue
 		}
 		if _, in := idx.Locate(bl.Loc[0], bl.Loc[1]); !in {
-			c.add(w, "id %d at (%.7f, %.7f) is outside every community", bl.ID, bl.Loc[0], bl.Loc[1])
+			c.add(w, "id %s at (%.7f, %.7f) is outside every community", bl.ID, bl.Loc[0], bl.Loc[1])
 		}
 	}
 }

@@ -42,7 +42,7 @@ func edgeBundle(seed int64) *bundle.Bundle {
 	}
 	id := int64(1)
 	add := func(p orb.Point, h int) {
-		b.Buildings = append(b.Buildings, bundle.Building{ID: id, Loc: p, Households: h, Address: fmt.Sprintf("Edge Road %d", id)})
+		b.Buildings = append(b.Buildings, bundle.Building{ID: bundle.BuildingID(fmt.Sprintf("E%07d", id)), Loc: p, Households: h, Address: fmt.Sprintf("Edge Road %d", id)})
 		id++
 	}
 	// Inside: about 1,400 households a community (three grids).
@@ -85,10 +85,10 @@ func locatedCounts(t *testing.T, b *bundle.Bundle, grids []gridplan.Grid) map[bu
 	for _, bl := range b.Buildings {
 		a, err := d.Locate(bl.Loc[0], bl.Loc[1], 0)
 		if err != nil {
-			t.Fatalf("building %d at %v: %v", bl.ID, bl.Loc, err)
+			t.Fatalf("building %s at %v: %v", bl.ID, bl.Loc, err)
 		}
 		if a.Grid == nil {
-			t.Fatalf("building %d at %v: /locate finds no grid", bl.ID, bl.Loc)
+			t.Fatalf("building %s at %v: /locate finds no grid", bl.ID, bl.Loc)
 		}
 		got[a.Grid.Code] += bl.Households
 	}
@@ -164,7 +164,7 @@ func TestMembershipOneRule(t *testing.T) {
 	id := int64(len(b.Buildings) + 1)
 	onGrid := 0
 	for _, p := range gridVertices(plan.Grids) {
-		b2.Buildings = append(b2.Buildings, bundle.Building{ID: id, Loc: p, Households: 1 + int(id%5), Address: fmt.Sprintf("Vertex Road %d", id)})
+		b2.Buildings = append(b2.Buildings, bundle.Building{ID: bundle.BuildingID(fmt.Sprintf("V%07d", id)), Loc: p, Households: 1 + int(id%5), Address: fmt.Sprintf("Vertex Road %d", id)})
 		id++
 		onGrid++
 	}

@@ -51,7 +51,7 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 		})},
 		{"buildings", []string{"id", "households", "address", "geom"}, rows(len(b.Buildings), func(i int) []any {
 			x := b.Buildings[i]
-			return []any{x.ID, int32(x.Households), x.Address, enc(x.Loc)}
+			return []any{string(x.ID), int32(x.Households), x.Address, enc(x.Loc)}
 		})},
 		{"facilities", []string{"code", "kind", "name", "street_code", "community_code", "geom"}, rows(len(b.Facilities), func(i int) []any {
 			x := b.Facilities[i]

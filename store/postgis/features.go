@@ -77,7 +77,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		for i, c := range d.Props {
 			cols[i] = expr(c.Name)
 		}
-		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + geomColumn(d.Layer) + ") FROM " + from + cond + " ORDER BY t." + d.ID
+		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + geomColumn(d.Layer) + ") FROM " + from + cond + " ORDER BY " + idOrder("t."+d.ID)
 		if q.Limit > 0 {
 			query += " LIMIT " + arg(int64(q.Limit))
 		}
@@ -108,4 +108,12 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 // published one).
 func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.PlanID, id string) (store.Feature, error) {
 	return store.FeatureByID(ctx, db.Features, layer, plan, id)
+}
+
+// idOrder is the ORDER BY list for a text id column: ids of digits only
+// numerically (by length, then bytes), before all other ids, bytewise, as
+// store.IDLess. Migration 030 indexes these expressions for buildings.
+func idOrder(col string) string {
+	digits := col + " ~ '^[0-9]+$'"
+	return "(NOT " + digits + "), (CASE WHEN " + digits + " THEN length(" + col + ") ELSE 0 END), " + col + ` COLLATE "C"`
 }
