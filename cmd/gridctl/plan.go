@@ -46,7 +46,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 || !(p.TolerancePct > 0 && p.TolerancePct < 100) {
 		return fmt.Errorf("%w: --urban and --rural must be positive and --tolerance in (0, 100)", errUsage)
 	}
-	b, err := bundle.Read(*dir)
+	b, err := bundle.ReadForPlan(*dir) // the service's files (facilities, patrols, ...) are optional here
 	if err != nil {
 		return err
 	}
