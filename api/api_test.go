@@ -33,7 +33,7 @@ const (
 	unitSecret    = "unit-secret-1"
 )
 
-func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error) {
+func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error) {
 	units := geo.NewUnitIndex()
 	for _, p := range patrols {
 		st := geo.UnitAvailable
@@ -48,13 +48,7 @@ func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.Patrol
 	if err != nil {
 		return nil, err
 	}
-	return func(lon, lat float64, k int) (any, error) {
-		a, err := d.Locate(lon, lat, k)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}, nil
+	return d, nil
 }
 
 // newTestServer starts a Server over the memStore test double with an
@@ -172,9 +166,16 @@ func TestRoutes(t *testing.T) {
 		{name: "openapi", path: "/api", status: 200, ctype: mediaOpenAPI},
 		{name: "openapi as json", path: "/api?f=json", status: 200, ctype: mediaJSON},
 		{name: "collections", path: "/collections", status: 200, ctype: mediaJSON, check: func(t *testing.T, r resp) {
+			// The public is listed only what it may read (patrols are not).
 			cols := r.json(t)["collections"].([]any)
-			if len(cols) != 6 {
-				t.Errorf("%d collections, want 6", len(cols))
+			public := 0
+			for _, d := range store.Descriptions {
+				if d.Public() {
+					public++
+				}
+			}
+			if len(cols) != public || public == len(store.Descriptions) {
+				t.Errorf("%d collections listed to the public, %d of %d described are public", len(cols), public, len(store.Descriptions))
 			}
 		}},
 		{name: "collection", path: "/collections/grids", status: 200, ctype: mediaJSON, check: func(t *testing.T, r resp) {
@@ -425,7 +426,13 @@ func TestRoutes(t *testing.T) {
 			}
 		}},
 		{name: "tilejson unknown", path: "/tiles/roads.json", status: 404},
-		{name: "tile no tiles for patrols", path: "/tiles/patrols/14/1/1.mvt", status: 404},
+		{name: "patrol tiles need a key", path: "/tiles/patrols/14/1/1.mvt", status: 401, field: "Authorization"},
+		{name: "patrol tiles not for planners", path: "/tiles/patrols/14/1/1.mvt", hdr: bearer(plannerSecret), status: 403, field: "Authorization"},
+		{name: "patrol tile empty", path: "/tiles/patrols/14/1/1.mvt", hdr: bearer(dispSecret), status: 204},
+		{name: "patrol tile below its zooms", path: "/tiles/patrols/3/1/1.mvt", hdr: bearer(dispSecret), status: 404},
+		{name: "patrol TileJSON needs a key", path: "/tiles/patrols.json", status: 401, field: "Authorization"},
+		{name: "integer filter not an integer", path: "/collections/buildings/items?households=abc", status: 400, field: "households"},
+		{name: "integer filter on grids", path: "/collections/grids/items?households=4x", status: 400, field: "households"},
 		{name: "tile zoom too deep", path: "/tiles/grids/25/1/1.mvt", status: 404},
 		{name: "tile outside pyramid", path: "/tiles/grids/2/9/1.mvt", status: 404},
 		{name: "tile buildings too shallow", path: "/tiles/buildings/5/26/12.mvt", status: 404},
@@ -538,14 +545,14 @@ func TestETagAndGzip(t *testing.T) {
 	}
 }
 
-// TestBuildingsBBoxMatchesScan compares the cell index with a brute-force
+// TestBuildingsBBoxMatchesScan compares the indexed bbox query with a brute-force
 // scan of the store for many random boxes.
 func TestBuildingsBBoxMatchesScan(t *testing.T) {
 	s, st, _ := newTestServer(t)
 	c := s.cat.Load()
 	lc := c.layers["buildings"]
-	if lc.cells == nil {
-		t.Fatal("buildings have no cell index")
+	if lc.index == nil || lc.index.Len() != len(lc.entries) {
+		t.Fatal("buildings have no index")
 	}
 	seed := uint64(7)
 	t.Logf("seed %d", seed)

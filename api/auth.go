@@ -147,7 +147,7 @@ func credential(r *http.Request) (string, bool) {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, present := credential(r)
-		if !present {
+		if !present || probePaths[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/gridd/gridd/api/tiles"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 )
 
@@ -77,7 +79,11 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) WriteHeader(s int)           { w.status = s }
 func (w *discardWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
 
-func serve(b *testing.B, h http.Handler, urls []string) {
+func serve(b *testing.B, h http.Handler, urls []string) { serveWant(b, h, urls, 200) }
+
+// serveWant is serve where every answer must have status want (204 is
+// accepted for 200, an empty tile).
+func serveWant(b *testing.B, h http.Handler, urls []string, want int) {
 	b.ReportAllocs()
 	var i atomic.Uint64
 	var bytes atomic.Int64
@@ -96,7 +102,7 @@ func serve(b *testing.B, h http.Handler, urls []string) {
 			clear(w.h)
 			w.status, w.n = 0, 0
 			h.ServeHTTP(w, r)
-			if w.status != 0 && w.status != 200 && w.status != 204 {
+			if st := cmp.Or(w.status, 200); st != want && !(want == 200 && st == 204) {
 				b.Fatalf("%s: status %d", u, w.status)
 			}
 			bytes.Add(int64(w.n))
@@ -123,6 +129,22 @@ func BenchmarkLocateVsBaseline(b *testing.B) {
 	s, bd, _ := pukouServer(b)
 	b.Run("baseline", func(b *testing.B) { serve(b, baseline.Handler(), locateURLs(bd, "/")) })
 	b.Run("locate", func(b *testing.B) { serve(b, s.Handler(), locateURLs(bd, "/locate")) })
+	b.Run("locate outside", func(b *testing.B) { serveWant(b, s.Handler(), outsideURLs(bd), 404) })
+}
+
+// outsideURLs are /locate points outside Pukou: each work station moved
+// 0.5° west (off the district, which spans about 0.42° east-west) and 2°
+// south-west (far away); issue 11 wants them at most 1.5× an inside one.
+func outsideURLs(bd *bundle.Bundle) []string {
+	var urls []string
+	for _, f := range bd.Facilities {
+		if f.Kind == bundle.Workstation {
+			for _, d := range [][2]float64{{-0.5, 0}, {-2, -2}} {
+				urls = append(urls, "/locate?lon="+strconv.FormatFloat(f.Loc[0]+d[0], 'f', 6, 64)+"&lat="+strconv.FormatFloat(f.Loc[1]+d[1], 'f', 6, 64))
+			}
+		}
+	}
+	return urls
 }
 
 // BenchmarkItems is /collections/grids/items?limit=1000 (all grids of the
@@ -155,7 +177,7 @@ func BenchmarkTileZ14(b *testing.B) {
 	b.Run("encode-uncached", func(b *testing.B) {
 		// The same tiles encoded every time (no tile cache, no HTTP):
 		// what a first visit to a tile costs.
-		src, err := tiles.NewSource(tileLayer(s.cat.Load().layers["grids"]), tiles.SourceOptions{MaxZoom: 20})
+		src, err := tiles.NewSource(tileLayer(s.cat.Load().layers["grids"], geo.WGS84), tiles.SourceOptions{MaxZoom: 20})
 		if err != nil {
 			b.Fatal(err)
 		}

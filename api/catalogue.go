@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/boxindex"
 	"github.com/gridd/gridd/store"
 )
 
@@ -34,13 +35,17 @@ type entry struct {
 	enc   [nEncodings]atomic.Pointer[[]byte]
 }
 
-// encoded returns the feature's GeoJSON in c. Two goroutines may race to
-// fill the cache; both produce identical bytes, so either wins.
-func (e *entry) encoded(c *outCRS) ([]byte, error) {
+// encoded returns the feature's GeoJSON in c at decimals; the default
+// precision's encodings are cached. Two goroutines may race to fill the
+// cache; both produce identical bytes, so either wins.
+func (e *entry) encoded(c *outCRS, decimals int) ([]byte, error) {
+	if decimals != defaultDecimals {
+		return appendFeature(nil, &e.f, c, decimals)
+	}
 	if p := e.enc[c.enc].Load(); p != nil {
 		return *p, nil
 	}
-	b, err := appendFeature(nil, &e.f, c)
+	b, err := appendFeature(nil, &e.f, c, decimals)
 	if err != nil {
 		return nil, err
 	}
@@ -49,21 +54,26 @@ func (e *entry) encoded(c *outCRS) ([]byte, error) {
 }
 
 // layerCat is one layer's features, sorted by id (numerically when ids are
-// numbers), with an id map and, for big point layers, a cell index.
+// numbers), with an id map and a spatial index of their bounds.
 type layerCat struct {
 	layer   store.Layer
+	desc    *store.LayerDesc
 	entries []*entry
 	byID    map[string]*entry
 	props   map[string]bool // property names seen, the queryables
 	extent  orb.Bound
-	cells   *cellIndex
-	etag    string // content hash of the layer
+	index   *boxindex.Index // the entries' bounds, for bbox queries
+	etag    string          // content hash of the layer
 }
 
 func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
-	lc := &layerCat{layer: layer, byID: make(map[string]*entry, len(fs)), props: map[string]bool{}}
-	for _, p := range schemaProps[layer] {
-		lc.props[p] = true
+	d, ok := store.Describe(layer)
+	if !ok {
+		return nil, fmt.Errorf("layer %s is not described", layer)
+	}
+	lc := &layerCat{layer: layer, desc: d, byID: make(map[string]*entry, len(fs)), props: map[string]bool{}}
+	for _, p := range d.Props {
+		lc.props[p.Name] = true
 	}
 	lc.entries = make([]*entry, 0, len(fs))
 	for i := range fs {
@@ -86,7 +96,7 @@ func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
 	for i, e := range lc.entries {
 		// Encoding the default CRS now both warms the cache and gives the
 		// content hash behind the ETags.
-		b, err := e.encoded(&supportedCRS[0])
+		b, err := e.encoded(&supportedCRS[0], defaultDecimals)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s feature %s: %w", layer, e.f.ID, err)
 		}
@@ -99,9 +109,7 @@ func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
 		}
 	}
 	lc.etag = hex.EncodeToString(h.Sum(nil))
-	if len(lc.entries) > 2000 {
-		lc.cells = newCellIndex(lc.extent, bounds)
-	}
+	lc.index = boxindex.New(bounds)
 	return lc, nil
 }
 
@@ -138,10 +146,8 @@ func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
 				return false
 			}
 		}
-		if q.datetime != nil {
-			if t, ok := featureTime(e.f.Props); ok && !q.datetime.contains(t) {
-				return false
-			}
+		if q.datetime != nil && !q.datetime.matches(lc.desc, e.f.Props) {
+			return false
 		}
 		return true
 	}
@@ -151,15 +157,13 @@ func (lc *layerCat) query(q itemsQuery) (page []*entry, matched int) {
 		}
 		matched++
 	}
-	if q.bbox != nil && lc.cells != nil {
-		if cand, ok := lc.cells.candidates(*q.bbox); ok {
-			for _, i := range cand {
-				if e := lc.entries[i]; match(e) {
-					take(e)
-				}
+	if q.bbox != nil {
+		for _, i := range lc.index.Search(*q.bbox, nil) {
+			if e := lc.entries[i]; match(e) {
+				take(e)
 			}
-			return page, matched
 		}
+		return page, matched
 	}
 	for _, e := range lc.entries {
 		if match(e) {
@@ -194,33 +198,28 @@ func propString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// temporalProps are the properties datetime filters apply to, in order.
-var temporalProps = []string{"updated_at", "at", "created_at"}
-
-func featureTime(props map[string]any) (time.Time, bool) {
-	for _, k := range temporalProps {
-		switch v := props[k].(type) {
-		case time.Time:
-			return v, true
-		case string:
-			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-				return t, true
-			}
+// featureTime is a feature's value of its layer's temporal property; a
+// feature without one (a unit that never reported) has none.
+func featureTime(d *store.LayerDesc, props map[string]any) (time.Time, bool) {
+	if d.Temporal == "" {
+		return time.Time{}, false
+	}
+	switch v := props[d.Temporal].(type) {
+	case time.Time:
+		return v, true
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t, true
 		}
 	}
 	return time.Time{}, false
 }
 
-// schemaProps are the properties each layer is documented to have (the
-// bundle format), so that filters on them are accepted even on an empty
-// layer; properties the store adds are accepted too.
-var schemaProps = map[store.Layer][]string{
-	store.Streets:     {"code", "name"},
-	store.Communities: {"code", "name", "street_code", "kind"},
-	store.Grids:       {"code", "community_code", "street_code", "kind", "households", "target"},
-	store.Buildings:   {"id", "households", "address"},
-	store.Facilities:  {"kind", "code", "name", "street_code", "community_code"},
-	store.Patrols:     {"id", "callsign", "street_code", "status", "updated_at"},
+// matches reports whether a feature of layer d lies in the interval: only
+// features with a time do.
+func (iv *interval) matches(d *store.LayerDesc, props map[string]any) bool {
+	t, ok := featureTime(d, props)
+	return ok && iv.contains(t)
 }
 
 // catalogue is one immutable snapshot; the Server swaps whole snapshots.
@@ -230,18 +229,12 @@ type catalogue struct {
 	bundle  *bundle.Bundle  // nil when the store is empty
 	grids   []gridplan.Grid
 	layers  map[store.Layer]*layerCat
-	locate  LocateFunc  // nil when no locator is configured or no data
+	locate  Locator     // nil when no locator is configured or no data
 	answers answerCache // encoded /locate answer segments of this snapshot
 
 	mu    sync.Mutex
 	plans map[gridplan.PlanID]*layerCat // other plans' grids, loaded on demand
 }
-
-// cachedLayers are served from memory; patrols move, so they are read from
-// the store on every request.
-var cachedLayers = []store.Layer{store.Streets, store.Communities, store.Grids, store.Buildings, store.Facilities}
-
-func isCached(l store.Layer) bool { return l != store.Patrols }
 
 // buildCatalogue reads every cached layer from the store.
 func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFunc) (*catalogue, error) {
@@ -262,9 +255,13 @@ func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFu
 	default:
 		c.plan, c.grids = p.ID, p.Grids
 	}
-	for _, l := range cachedLayers {
+	for _, d := range store.Descriptions {
+		if !d.Cached {
+			continue
+		}
+		l := d.Layer
 		var fs []store.Feature
-		if l != store.Grids || c.plan != 0 {
+		if !d.PlanVersioned || c.plan != 0 {
 			page, err := st.Features(ctx, store.Query{Layer: l, Plan: c.plan})
 			if err != nil && !errs.Is(err, errs.NotFound) {
 				return nil, fmt.Errorf("read layer %s: %w", l, err)
@@ -334,6 +331,7 @@ func (c *catalogue) planLayer(ctx context.Context, st store.Store, id gridplan.P
 
 // patrolPositions reads the patrols layer's features back into positions.
 func patrolPositions(fs []store.Feature) []store.PatrolPosition {
+	patrols, _ := store.Describe(store.Patrols)
 	out := make([]store.PatrolPosition, 0, len(fs))
 	for _, f := range fs {
 		p, ok := f.Geom.(orb.Point)
@@ -344,7 +342,7 @@ func patrolPositions(fs []store.Feature) []store.PatrolPosition {
 		if s, ok := f.Props["status"].(string); ok && s != "" {
 			pp.Status = store.PatrolStatus(s)
 		}
-		if t, ok := featureTime(f.Props); ok {
+		if t, ok := featureTime(patrols, f.Props); ok {
 			pp.At = t
 		}
 		out = append(out, pp)

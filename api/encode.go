@@ -14,42 +14,57 @@ import (
 // A hand-written GeoJSON writer: it appends to a byte slice with no
 // reflection and applies the output CRS (offset and axis order) on the way.
 //
-// Coordinates in CRS84, EPSG:4326 and EPSG:4490 are the stored values,
-// written as the shortest decimal that round-trips, so a GIS client that
-// copies features gets exactly the stored geometry (areas equal to the
-// store's). GCJ-02 coordinates are computed by an offset formula whose
-// inverse is only good to about 1 cm, so they are rounded to
-// 7 decimals (1e-7° ≈ 1 cm) instead of carrying 17 digits of
-// noise.
-const gcjScale = 1e7 // 7 decimals
+// Every CRS is written at one documented precision: defaultDecimals (7
+// decimals of a degree, about 1 cm), the precision of the GCJ-02 offset
+// formula's inverse and far finer than any survey the district holds. A
+// caller that wants more asks for it with ?precision= (up to maxDecimals);
+// numbers are written as the shortest decimal of the rounded value.
+const (
+	defaultDecimals = 7
+	maxDecimals     = 15
+)
 
-func appendCoord(dst []byte, v float64, round bool) []byte {
-	if round {
-		if r := math.Round(v*gcjScale) / gcjScale; !math.IsInf(r, 0) && !math.IsNaN(r) {
-			v = r
-		}
+// pow10 are the scales of 0..maxDecimals decimals.
+var pow10 = func() [maxDecimals + 1]float64 {
+	var p [maxDecimals + 1]float64
+	p[0] = 1
+	for i := 1; i <= maxDecimals; i++ {
+		p[i] = p[i-1] * 10
 	}
-	return strconv.AppendFloat(dst, v, 'f', -1, 64)
+	return p
+}()
+
+// roundCoord rounds v to decimals (0..maxDecimals); a value the scaling
+// would overflow is kept as it is.
+func roundCoord(v float64, decimals int) float64 {
+	scale := pow10[decimals]
+	if r := math.Round(v*scale) / scale; !math.IsInf(r, 0) && !math.IsNaN(r) {
+		return r
+	}
+	return v
+}
+
+func appendCoord(dst []byte, v float64, decimals int) []byte {
+	return strconv.AppendFloat(dst, roundCoord(v, decimals), 'f', -1, 64)
 }
 
 type pointWriter struct {
-	crs *outCRS
+	crs      *outCRS
+	decimals int
 }
 
 func (pw pointWriter) point(dst []byte, p orb.Point) []byte {
-	round := false
 	if pw.crs.geo != geo.WGS84 && pw.crs.geo != geo.CGCS2000 {
 		p = geo.FromWGS84(pw.crs.geo, p)
-		round = true
 	}
 	x, y := p[0], p[1]
 	if pw.crs.latFirst {
 		x, y = y, x
 	}
 	dst = append(dst, '[')
-	dst = appendCoord(dst, x, round)
+	dst = appendCoord(dst, x, pw.decimals)
 	dst = append(dst, ',')
-	dst = appendCoord(dst, y, round)
+	dst = appendCoord(dst, y, pw.decimals)
 	return append(dst, ']')
 }
 
@@ -76,8 +91,8 @@ func (pw pointWriter) rings(dst []byte, rs []orb.Ring) []byte {
 }
 
 // appendGeometry writes g as a GeoJSON geometry object (null for nil).
-func appendGeometry(dst []byte, g orb.Geometry, c *outCRS) []byte {
-	pw := pointWriter{crs: c}
+func appendGeometry(dst []byte, g orb.Geometry, c *outCRS, decimals int) []byte {
+	pw := pointWriter{crs: c, decimals: decimals}
 	switch g := g.(type) {
 	case nil:
 		return append(dst, "null"...)
@@ -122,26 +137,26 @@ func appendGeometry(dst []byte, g orb.Geometry, c *outCRS) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendGeometry(dst, x, c)
+			dst = appendGeometry(dst, x, c, decimals)
 		}
 		return append(dst, ']', '}')
 	case orb.Bound:
-		return appendGeometry(dst, g.ToPolygon(), c)
+		return appendGeometry(dst, g.ToPolygon(), c, decimals)
 	default:
 		return append(dst, "null"...)
 	}
 	return append(dst, '}')
 }
 
-// appendFeature writes f as a GeoJSON Feature without links. Properties
-// are written by encoding/json (sorted keys, so the bytes are stable and
-// ETags do not flap).
-func appendFeature(dst []byte, f *store.Feature, c *outCRS) ([]byte, error) {
+// appendFeature writes f as a GeoJSON Feature without links, coordinates
+// in c at decimals. Properties are written by encoding/json (sorted keys,
+// so the bytes are stable and ETags do not flap).
+func appendFeature(dst []byte, f *store.Feature, c *outCRS, decimals int) ([]byte, error) {
 	dst = append(dst, `{"type":"Feature","id":`...)
 	id, _ := json.Marshal(f.ID)
 	dst = append(dst, id...)
 	dst = append(dst, `,"geometry":`...)
-	dst = appendGeometry(dst, f.Geom, c)
+	dst = appendGeometry(dst, f.Geom, c, decimals)
 	dst = append(dst, `,"properties":`...)
 	props := f.Props
 	if props == nil {

@@ -69,7 +69,7 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Unavailable, "", "point location is not available: no district is loaded")
 	}
 	wp := geo.ToWGS84(crs, p)
-	ans, err := c.locate(wp[0], wp[1], k)
+	a, err := c.locate.Locate(wp[0], wp[1], k)
 	if err != nil {
 		var out *dispatch.OutsideError
 		if errors.As(err, &out) {
@@ -84,20 +84,39 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.metrics.locateInside.Inc()
-	if a, ok := ans.(*dispatch.Answer); ok {
-		buf := bufPool.Get().(*bytes.Buffer)
-		defer bufPool.Put(buf)
-		buf.Reset()
-		if appendAnswer(buf, a, &c.answers) {
-			h := w.Header()
-			h["Content-Type"] = []string{ct} // canonical keys: skip Set's canonicalisation on the hot path
-			h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
-			w.WriteHeader(http.StatusOK)
-			if r.Method != http.MethodHead {
-				_, _ = w.Write(buf.Bytes())
-			}
-			return nil
+	// The answer echoes the WGS84 point it located (the input converted
+	// from crs), at the service's coordinate precision.
+	pt := echoPoint{Lon: roundCoord(wp[0], defaultDecimals), Lat: roundCoord(wp[1], defaultDecimals)}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if appendAnswer(buf, a, &c.answers) {
+		buf.Truncate(buf.Len() - 2) // "}\n"
+		buf.WriteString(`,"point":{"lon":`)
+		buf.WriteString(strconv.FormatFloat(pt.Lon, 'f', -1, 64))
+		buf.WriteString(`,"lat":`)
+		buf.WriteString(strconv.FormatFloat(pt.Lat, 'f', -1, 64))
+		buf.WriteString("}}\n")
+		h := w.Header()
+		h["Content-Type"] = []string{ct} // canonical keys: skip Set's canonicalisation on the hot path
+		h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(buf.Bytes())
 		}
+		return nil
 	}
-	return writeJSON(w, r, http.StatusOK, ct, ans)
+	return writeJSON(w, r, http.StatusOK, ct, locateAnswer{Answer: a, Point: pt})
+}
+
+// echoPoint is the WGS84 point /locate located.
+type echoPoint struct {
+	Lon float64 `json:"lon"`
+	Lat float64 `json:"lat"`
+}
+
+// locateAnswer is /locate's body: the directory's answer and the point.
+type locateAnswer struct {
+	*dispatch.Answer
+	Point echoPoint `json:"point"`
 }

@@ -172,12 +172,16 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 	case store.Patrols:
 		for _, p := range b.Patrols {
 			pos, ok := m.patrols[p.ID]
-			if !ok {
-				pos = store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if !ok { // never reported: at home, no time, as in the real stores
+				pos = store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available}
+			}
+			var at any
+			if !pos.At.IsZero() {
+				at = pos.At.UTC().Format(time.RFC3339)
 			}
 			out = append(out, store.Feature{ID: p.ID, Geom: pos.Loc, Props: map[string]any{
 				"id": p.ID, "callsign": p.Callsign, "street_code": string(p.Street), "status": string(pos.Status),
-				"updated_at": pos.At.UTC().Format(time.RFC3339)}})
+				"updated_at": at}})
 		}
 	default:
 		return nil, errs.E(errs.Invalid, "layer", "unknown layer %q", layer)
@@ -259,7 +263,7 @@ func square(x0, y0, x1, y1 float64) orb.MultiPolygon {
 
 // testDistrict is a small synthetic district: 2 streets side by side,
 // each with 2 communities, each with 2 grids (top and bottom halves), a few
-// thousand buildings (enough to use the cell index), facilities and
+// thousand buildings (enough for the spatial index to matter), facilities and
 // patrols. Everything lies in 118.60..118.64 E, 32.00..32.02 N.
 func testDistrict(seed uint64) (*bundle.Bundle, []gridplan.Grid) {
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -310,6 +314,9 @@ func newTestStore(seed uint64) *memStore {
 		draft = append(draft, gridplan.Grid{Code: bundle.GridCode(string(c.Code) + "001"), Community: c.Code, Street: c.Street, Kind: c.Kind, Households: 800, Target: 500, Geom: c.Geom})
 	}
 	_, _ = m.CreatePlan(ctx, &gridplan.Plan{Name: "draft", Grids: draft})
+	for _, p := range b.Patrols {
+		_ = m.UpsertPatrolPosition(ctx, store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	}
 	return m
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -26,29 +25,11 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
-// collectionInfo describes a served collection. role is who may read its
-// features: live patrol positions are operational information for
-// dispatchers, the rest is public.
-type collectionInfo struct {
-	layer       store.Layer
-	title, desc string
-	roles       []access.Role // who may read; none: the public
-}
-
-var collectionInfos = []collectionInfo{
-	{store.Streets, "Streets", "Streets (街道) and special zones, each with its command sub-centre.", nil},
-	{store.Communities, "Communities", "Communities (社区) and villages (村) with their kind: urban, rural or virtual.", nil},
-	{store.Grids, "Grids", "Grids of the published plan (about 500 households urban, 300 rural); ?plan=ID serves another plan.", nil},
-	{store.Buildings, "Buildings", "Buildings with households and standard address.", nil},
-	{store.Facilities, "Facilities", "The district command centre, street sub-centres and community work stations.", nil},
-	{store.Patrols, "Patrols", "Joint patrol units at their last reported position and status (live; role dispatcher).", []access.Role{access.Dispatcher}},
-}
-
-func collectionByID(id string) (*collectionInfo, error) {
-	for i := range collectionInfos {
-		if string(collectionInfos[i].layer) == id {
-			return &collectionInfos[i], nil
-		}
+// collectionByID is the description of collection id; every collection
+// is a described store layer (store.Descriptions).
+func collectionByID(id string) (*store.LayerDesc, error) {
+	if d, ok := store.Describe(store.Layer(id)); ok {
+		return d, nil
 	}
 	return nil, errs.E(errs.NotFound, "collectionId", "there is no collection %q", clip(id, 60))
 }
@@ -95,23 +76,23 @@ func (s *Server) conformance(w http.ResponseWriter, r *http.Request) error {
 }
 
 // collectionDoc builds one collection's metadata.
-func (s *Server) collectionDoc(r *http.Request, c *catalogue, ci *collectionInfo) map[string]any {
+func (s *Server) collectionDoc(r *http.Request, c *catalogue, ci *store.LayerDesc) map[string]any {
 	b := baseURL(r)
-	id := string(ci.layer)
+	id := string(ci.Layer)
 	doc := map[string]any{
 		"id":          id,
-		"title":       ci.title,
-		"description": ci.desc,
+		"title":       ci.Title,
+		"description": ci.Description,
 		"itemType":    "feature",
 		"crs":         crsURIs(),
 		"storageCrs":  CRS84URI,
 		"links": []link{
-			{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: ci.title},
-			{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: ci.title + " as GeoJSON"},
-			{Href: b + "/tiles/" + id + ".json", Rel: "alternate", Type: mediaTileJSON, Title: ci.title + " as vector tiles (TileJSON)"},
+			{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: ci.Title},
+			{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: ci.Title + " as GeoJSON"},
+			{Href: b + "/tiles/" + id + ".json", Rel: "alternate", Type: mediaTileJSON, Title: ci.Title + " as vector tiles (TileJSON)"},
 		},
 	}
-	if lc, ok := c.layers[ci.layer]; ok && len(lc.entries) > 0 {
+	if lc, ok := c.layers[ci.Layer]; ok && len(lc.entries) > 0 {
 		e := lc.extent
 		doc["extent"] = map[string]any{"spatial": map[string]any{
 			"bbox": [][]float64{{e.Min[0], e.Min[1], e.Max[0], e.Max[1]}},
@@ -140,9 +121,13 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var cols []map[string]any
-	for i := range collectionInfos {
-		cols = append(cols, s.collectionDoc(r, c, &collectionInfos[i]))
+	// Each caller sees only the collections it may read.
+	who := s.principalOf(r)
+	cols := []map[string]any{}
+	for i := range store.Descriptions {
+		if d := &store.Descriptions[i]; who.Any(d.Readers...) {
+			cols = append(cols, s.collectionDoc(r, c, d))
+		}
 	}
 	b := baseURL(r)
 	return writeJSON(w, r, http.StatusOK, ct, map[string]any{
@@ -152,10 +137,14 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// collection is GET /collections/{collectionId}: one collection.
+// collection is GET /collections/{collectionId}: one collection, for
+// callers who may read it (as /collections lists it).
 func (s *Server) collection(w http.ResponseWriter, r *http.Request) error {
 	ci, err := collectionByID(mux.Vars(r)["collectionId"])
 	if err != nil {
+		return err
+	}
+	if err := s.checkAny(r, ci.Readers...); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaJSON)
@@ -191,19 +180,20 @@ func onlyParams(r *http.Request, allowed ...string) error {
 }
 
 // itemsParams are the parameters items takes besides property filters.
-var itemsParams = map[string]bool{"limit": true, "offset": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true, "f": true}
+var itemsParams = map[string]bool{"limit": true, "offset": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true, "f": true, "precision": true}
 
 // parsedItems is an items request after validation.
 type parsedItems struct {
-	q   itemsQuery
-	crs *outCRS
+	q        itemsQuery
+	crs      *outCRS
+	decimals int // coordinate precision
 	// plan is the requested plan for grids (0: published).
 	plan gridplan.PlanID
 }
 
 // parseItems validates every query parameter of an items request: the
 // known ones and property filters; anything else is 400.
-func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedItems, error) {
+func parseItems(v url.Values, d *store.LayerDesc, props map[string]bool) (parsedItems, error) {
 	var p parsedItems
 	one := func(name string) (string, bool, error) {
 		vs, ok := v[name]
@@ -262,6 +252,12 @@ func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedI
 		}
 		p.q.datetime = &iv
 	}
+	if s, ok, err = one("precision"); err != nil {
+		return p, err
+	}
+	if p.decimals, err = parsePrecision(s, ok); err != nil {
+		return p, err
+	}
 	if _, _, err = one("f"); err != nil {
 		return p, err
 	}
@@ -274,7 +270,7 @@ func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedI
 		if itemsParams[k] {
 			continue
 		}
-		if k == "plan" && layer == store.Grids {
+		if k == "plan" && d.PlanVersioned {
 			s, _, err := one("plan")
 			if err != nil {
 				return p, err
@@ -285,11 +281,16 @@ func parseItems(v url.Values, layer store.Layer, props map[string]bool) (parsedI
 			continue
 		}
 		if !props[k] {
-			return p, errs.E(errs.Invalid, k, "unknown query parameter or property of %s; properties are %s", layer, strings.Join(sortedKeys(props), ", "))
+			return p, errs.E(errs.Invalid, k, "unknown query parameter or property of %s; properties are %s", d.Layer, strings.Join(sortedKeys(props), ", "))
 		}
 		s, _, err := one(k)
 		if err != nil {
 			return p, err
+		}
+		if dp, ok := d.Schema().Property(k); ok && dp.Int {
+			if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+				return p, errs.E(errs.Invalid, k, "%s is an integer property; %q is not an integer", k, clip(s, 40))
+			}
 		}
 		p.q.filters = append(p.q.filters, filter{name: k, value: s})
 	}
@@ -313,7 +314,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkAny(r, ci.roles...); err != nil {
+	if err := s.checkAny(r, ci.Readers...); err != nil {
 		return err
 	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
@@ -326,16 +327,16 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	}
 	var lc *layerCat
 	props := map[string]bool{}
-	if isCached(ci.layer) {
-		lc = c.layers[ci.layer]
+	if ci.Cached {
+		lc = c.layers[ci.Layer]
 		props = lc.props
 	} else {
-		for _, p := range schemaProps[ci.layer] {
-			props[p] = true
+		for _, p := range ci.Props {
+			props[p.Name] = true
 		}
 	}
 	v := queryOf(r)
-	p, err := parseItems(v, ci.layer, props)
+	p, err := parseItems(v, ci, props)
 	if err != nil {
 		return err
 	}
@@ -370,7 +371,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, err := e.encoded(p.crs)
+		b, err := e.encoded(p.crs, p.decimals)
 		if err != nil {
 			return err
 		}
@@ -387,8 +388,8 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 
 // liveItems serves a layer that is not cached (patrols) straight from the
 // store.
-func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectionInfo, p parsedItems, ct string) error {
-	q := store.Query{Layer: ci.layer, BBox: p.q.bbox, Limit: p.q.limit, Offset: p.q.offset}
+func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *store.LayerDesc, p parsedItems, ct string) error {
+	q := store.Query{Layer: ci.Layer, BBox: p.q.bbox, Limit: p.q.limit, Offset: p.q.offset}
 	if len(p.q.filters) > 0 {
 		q.Filters = map[string]string{}
 		for _, f := range p.q.filters {
@@ -406,7 +407,7 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectio
 			return err
 		}
 		for _, f := range pg.Features {
-			if t, ok := featureTime(f.Props); ok && !p.q.datetime.contains(t) {
+			if !p.q.datetime.matches(ci, f.Props) {
 				continue
 			}
 			if matched >= p.q.offset && len(features) < p.q.limit {
@@ -427,7 +428,7 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *collectio
 			fb = append(fb, ',')
 		}
 		var err error
-		if fb, err = appendFeature(fb, &features[i], p.crs); err != nil {
+		if fb, err = appendFeature(fb, &features[i], p.crs, p.decimals); err != nil {
 			return err
 		}
 	}
@@ -462,9 +463,11 @@ func writeCollectionHead(buf *bytes.Buffer, r *http.Request, ts time.Time, match
 		buf.WriteByte(',')
 		writeLink(buf, pageURL(r, q.offset+returned), "next", mediaGeoJSON, "next page")
 	}
-	if q.offset > 0 {
+	// Past the end, prev is the last page that has features (none when
+	// nothing matches), not another empty page.
+	if q.offset > 0 && matched > 0 {
 		buf.WriteByte(',')
-		writeLink(buf, pageURL(r, max(0, q.offset-q.limit)), "prev", mediaGeoJSON, "previous page")
+		writeLink(buf, pageURL(r, max(0, min(q.offset, matched)-q.limit)), "prev", mediaGeoJSON, "previous page")
 	}
 	buf.WriteString(`],"features":[`)
 }
@@ -526,16 +529,20 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkAny(r, ci.roles...); err != nil {
+	if err := s.checkAny(r, ci.Readers...); err != nil {
 		return err
 	}
 	id := mux.Vars(r)["featureId"]
+	if !cleanText(id) {
+		// No layer's ids hold such bytes (and PostgreSQL rejects them).
+		return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(strconv.QuoteToASCII(id), 60))
+	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
 	if err != nil {
 		return err
 	}
-	allowed := []string{"crs", "f"}
-	if ci.layer == store.Grids {
+	allowed := []string{"crs", "f", "precision"}
+	if ci.PlanVersioned {
 		allowed = append(allowed, "plan")
 	}
 	if err := onlyParams(r, allowed...); err != nil {
@@ -546,13 +553,17 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	decimals, err := parsePrecision(v.Get("precision"), v.Has("precision"))
+	if err != nil {
+		return err
+	}
 	c, err := s.catalogue()
 	if err != nil {
 		return err
 	}
 	var fb []byte
-	if isCached(ci.layer) {
-		lc := c.layers[ci.layer]
+	if ci.Cached {
+		lc := c.layers[ci.Layer]
 		if v.Has("plan") {
 			pid, err := gridplan.ParsePlanID(v.Get("plan"))
 			if err != nil {
@@ -564,21 +575,21 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		}
 		e, ok := lc.byID[id]
 		if !ok {
-			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.layer, clip(id, 60))
+			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
 		}
-		if fb, err = e.encoded(oc); err != nil {
+		if fb, err = e.encoded(oc, decimals); err != nil {
 			return err
 		}
 	} else {
-		f, err := s.st.Feature(r.Context(), ci.layer, 0, id)
+		f, err := s.st.Feature(r.Context(), ci.Layer, 0, id)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
-				return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.layer, clip(id, 60))
+				return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
 			}
 			s.metrics.storeErrors.WithLabelValues("feature").Inc()
 			return err
 		}
-		if fb, err = appendFeature(nil, &f, oc); err != nil {
+		if fb, err = appendFeature(nil, &f, oc, decimals); err != nil {
 			return err
 		}
 	}
@@ -588,7 +599,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	buf.WriteString(`,"links":[`)
 	writeLink(&buf, pageURL(r, -1), "self", mediaGeoJSON, "this feature")
 	buf.WriteByte(',')
-	writeLink(&buf, b+"/collections/"+string(ci.layer), "collection", mediaJSON, "the collection")
+	writeLink(&buf, b+"/collections/"+string(ci.Layer), "collection", mediaJSON, "the collection")
 	buf.WriteString("]}")
 	w.Header().Set("Content-Crs", oc.header())
 	return s.writeBody(w, r, ct, etagOf(buf.String(), ct), buf.Bytes()) // the body holds its links

@@ -1,7 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
+
+	"github.com/gridd/gridd/access"
+	"github.com/gridd/gridd/store"
 )
 
 // The OpenAPI 3.0 definition is built once from Go values; a test checks
@@ -36,9 +41,22 @@ func op(id, summary string, params []obj, ok obj, errCodes ...string) obj {
 func pref(name string) obj { return ref("#/components/parameters/" + name) }
 
 func buildOpenAPI() obj {
+	// Every collection's id, who may read it and its tile zooms come from
+	// the layer descriptions.
 	collIDs := []string{}
-	for _, c := range collectionInfos {
-		collIDs = append(collIDs, string(c.layer))
+	var restricted, zooms []string
+	for _, d := range store.Descriptions {
+		collIDs = append(collIDs, string(d.Layer))
+		if !d.Public() {
+			restricted = append(restricted, string(d.Layer)+": role "+access.Of(d.Readers...).String())
+		}
+		if d.Tiled {
+			zooms = append(zooms, fmt.Sprintf("%s %d..%d", d.Layer, d.MinZoom, d.MaxZoom))
+		}
+	}
+	roleNote := ""
+	if len(restricted) > 0 {
+		roleNote = " (" + strings.Join(restricted, "; ") + ")"
 	}
 	strSchema := obj{"type": "string"}
 	numSchema := obj{"type": "number"}
@@ -102,7 +120,7 @@ func buildOpenAPI() obj {
 	anyObj := obj{"type": "object", "additionalProperties": true}
 
 	paths := obj{
-		"/": op("getLandingPage", "Landing page", []obj{pref("f")},
+		"/": op("getLandingPage", "Landing page (JSON); a browser preferring text/html, or f=html, gets the dispatcher console page", []obj{pref("f")},
 			jsonResp("The landing page", obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": strSchema, "description": strSchema, "links": links}}), "400", "406"),
 		"/conformance": op("getConformanceDeclaration", "Conformance classes implemented", []obj{pref("f")},
 			jsonResp("The conformance classes", obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{"conformsTo": obj{"type": "array", "items": strSchema}}}), "400", "406"),
@@ -115,32 +133,39 @@ func buildOpenAPI() obj {
 				"links": links, "crs": obj{"type": "array", "items": strSchema},
 				"collections": obj{"type": "array", "items": ref("#/components/schemas/Collection")}}}), "400", "406", "503"),
 		"/collections/{collectionId}": op("describeCollection", "One collection", []obj{pref("collectionId"), pref("f")},
-			jsonResp("The collection", ref("#/components/schemas/Collection")), "400", "404", "406", "503"),
+			jsonResp("The collection"+roleNote, ref("#/components/schemas/Collection")), "400", "401", "403", "404", "406", "503"),
 		"/collections/{collectionId}/items": op("getFeatures", "Features of a collection",
-			[]obj{pref("collectionId"), pref("limit"), pref("offset"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("datetime"), pref("plan"), pref("f"),
+			[]obj{pref("collectionId"), pref("limit"), pref("offset"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("precision"), pref("datetime"), pref("plan"), pref("f"),
 				{"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
 					"description": "Property equality filters, e.g. community_code=320111001005 (grids), street_code=..., kind=urban. Unknown names are 400.",
 					"schema":      obj{"type": "object", "additionalProperties": strSchema}}},
-			geoJSONResp("A page of features (patrols: role dispatcher)", "FeatureCollection"), "304", "400", "401", "403", "404", "406", "503"),
+			geoJSONResp("A page of features"+roleNote, "FeatureCollection"), "304", "400", "401", "403", "404", "406", "503"),
 		"/collections/{collectionId}/items/{featureId}": op("getFeature", "One feature",
-			[]obj{pref("collectionId"), pref("featureId"), pref("crs"), pref("plan"), pref("f")},
-			geoJSONResp("The feature (patrols: role dispatcher)", "Feature"), "304", "400", "401", "403", "404", "406", "503"),
-		"/tiles/{collectionId}.json": op("getTileJSON", "TileJSON 3.0.0 of a collection's vector tiles", []obj{pref("collectionId"), pref("f")},
-			jsonResp("The TileJSON document", anyObj), "400", "404", "406", "503"),
+			[]obj{pref("collectionId"), pref("featureId"), pref("crs"), pref("precision"), pref("plan"), pref("f")},
+			geoJSONResp("The feature"+roleNote, "Feature"), "304", "400", "401", "403", "404", "406", "503"),
+		"/tiles/{collectionId}.json": op("getTileJSON", "TileJSON 3.0.0 of a collection's vector tiles", []obj{pref("collectionId"), {"name": "crs", "in": "query", "required": false, "description": "gcj02 shifts the geometry for Chinese basemaps (default wgs84)",
+			"schema": obj{"type": "string", "default": "wgs84", "enum": []string{"wgs84", "gcj02"}}}, pref("f")},
+			jsonResp("The TileJSON document"+roleNote, anyObj), "400", "401", "403", "404", "406", "503"),
 		"/tiles/{collectionId}/{z}/{x}/{y}.mvt": op("getTile", "A Mapbox Vector Tile (one layer named after the collection)",
-			[]obj{pref("collectionId"), intPath("z", "zoom, 0..20 (buildings 12..20)"), intPath("x", "column"), intPath("y", "row"), pref("f")},
-			obj{"description": "The tile", "content": obj{mediaMVT: obj{"schema": obj{"type": "string", "format": "binary"}}}},
-			"204", "304", "400", "404", "406", "503"),
+			[]obj{pref("collectionId"), intPath("z", "zoom, at most: "+strings.Join(zooms, ", ")+"; TileJSON's minzoom is the first zoom at which the layer shows"), intPath("x", "column"), intPath("y", "row"), {"name": "crs", "in": "query", "required": false, "description": "gcj02 shifts the geometry for Chinese basemaps (default wgs84)",
+				"schema": obj{"type": "string", "default": "wgs84", "enum": []string{"wgs84", "gcj02"}}}, pref("f")},
+			obj{"description": "The tile" + roleNote, "content": obj{mediaMVT: obj{"schema": obj{"type": "string", "format": "binary"}}}},
+			"204", "304", "400", "401", "403", "404", "406", "503"),
 		"/locate": op("locate", "Who is responsible at a point",
 			[]obj{
 				{"name": "lon", "in": "query", "required": true, "schema": obj{"type": "number", "minimum": -180, "maximum": 180}},
 				{"name": "lat", "in": "query", "required": true, "schema": obj{"type": "number", "minimum": -90, "maximum": 90}},
-				{"name": "crs", "in": "query", "required": false, "description": "the coordinate system of lon/lat (default wgs84)",
-					"schema": obj{"type": "string", "default": "wgs84", "enum": []string{"wgs84", "cgcs2000", "gcj02", "bd09"}}},
+				{"name": "crs", "in": "query", "required": false, "description": "the coordinate system of lon/lat (default wgs84); the answer's point is the WGS84 point located",
+					"schema": obj{"type": "string", "default": "wgs84", "enum": locateCRSNames()}},
 				{"name": "k", "in": "query", "required": false, "description": "how many nearest available patrols",
 					"schema": obj{"type": "integer", "minimum": 0, "maximum": maxK, "default": 3}},
 				pref("f")},
 			jsonResp("Street, community, grid, sub-centre, work station, workers and nearest patrols", anyObj), "400", "404", "406", "503"),
+		"/planner": op("getPlanner", "The planner view (an HTML page)", nil,
+			obj{"description": "The page", "content": obj{"text/html": obj{"schema": strSchema}}}, "404"),
+		"/static/{path}": op("getStaticAsset", "A built asset of the map pages (scripts, styles, LICENSES.txt)",
+			[]obj{{"name": "path", "in": "path", "required": true, "schema": strSchema}},
+			obj{"description": "The asset", "content": obj{"*/*": obj{"schema": obj{"type": "string", "format": "binary"}}}}, "304", "404"),
 		"/healthz": op("healthz", "Liveness: the process is up", nil, jsonResp("Up", anyObj)),
 		"/readyz":  op("readyz", "Readiness: the store answers and the catalogue is built", nil, jsonResp("Ready", anyObj), "503"),
 		"/metrics": op("metrics", "Prometheus metrics", nil,
@@ -151,9 +176,10 @@ func buildOpenAPI() obj {
 			"responses": mergeObj(problemResponses("401", "403", "413", "503"), obj{"200": jsonResp("Rebuilt", anyObj)}),
 		}},
 	}
+	addCasePaths(paths, jsonResp)
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
-	for _, p := range []string{"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"} {
+	for _, p := range []string{"/collections", "/collections/{collectionId}", "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/tiles/{collectionId}.json", "/tiles/{collectionId}/{z}/{x}/{y}.mvt"} {
 		paths[p].(obj)["get"].(obj)["security"] = optionalKey
 	}
 	return obj{
@@ -189,6 +215,9 @@ func buildOpenAPI() obj {
 					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": numSchema}},
 				"bbox-crs": obj{"name": "bbox-crs", "in": "query", "required": false, "schema": obj{"type": "string", "format": "uri", "enum": crsURIs(), "default": CRS84URI}},
 				"crs":      obj{"name": "crs", "in": "query", "required": false, "schema": obj{"type": "string", "format": "uri", "enum": crsURIs(), "default": CRS84URI}},
+				"precision": obj{"name": "precision", "in": "query", "required": false,
+					"description": "decimals of output coordinates in every crs; the default 7 is about 1 cm",
+					"schema":      obj{"type": "integer", "minimum": 0, "maximum": maxDecimals, "default": defaultDecimals}},
 				"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "an RFC 3339 instant or interval (start/end, either may be ..); applied to updated_at where features have it",
 					"schema":      strSchema},

@@ -105,16 +105,49 @@ func parseK(s string, present bool) (int, error) {
 	return n, nil
 }
 
-// parseLocateCRS reads /locate's crs: a short name (wgs84, cgcs2000, gcj02,
-// bd09, EPSG:4326...) or one of the OGC URIs gridd serves.
+// locateCRS are the coordinate systems /locate takes, by every name it
+// takes (case-sensitive): the short names, their EPSG codes and the OGC
+// URIs the collections serve. The OpenAPI enum lists exactly these.
+var locateCRS = func() []struct {
+	name string
+	crs  geo.CRS
+} {
+	out := []struct {
+		name string
+		crs  geo.CRS
+	}{
+		{"wgs84", geo.WGS84}, {"cgcs2000", geo.CGCS2000}, {"gcj02", geo.GCJ02}, {"bd09", geo.BD09},
+		{"CRS84", geo.WGS84}, {"EPSG:4326", geo.WGS84}, {"EPSG:4490", geo.CGCS2000},
+	}
+	for _, c := range supportedCRS {
+		out = append(out, struct {
+			name string
+			crs  geo.CRS
+		}{c.URI, c.geo})
+	}
+	return out
+}()
+
+func locateCRSNames() []string {
+	out := make([]string, len(locateCRS))
+	for i, c := range locateCRS {
+		out[i] = c.name
+	}
+	return out
+}
+
+// parseLocateCRS reads /locate's crs, one of locateCRS's names; absent is
+// WGS84.
 func parseLocateCRS(s string, present bool) (geo.CRS, error) {
 	if !present {
 		return geo.WGS84, nil
 	}
-	if c, ok := crsByURI(s); ok {
-		return c.geo, nil
+	for _, c := range locateCRS {
+		if c.name == s {
+			return c.crs, nil
+		}
 	}
-	return geo.ParseCRS(s)
+	return "", errs.E(errs.Invalid, "crs", "%q is not a coordinate system /locate takes; use one of %s", clip(s, 80), strings.Join(locateCRSNames(), ", "))
 }
 
 // parseCRSParam reads the OGC crs (output) parameter: one of the URIs in
@@ -247,4 +280,17 @@ func parseDatetime(s string) (interval, error) {
 		return interval{}, errs.E(errs.Invalid, "datetime", "the interval ends before it starts")
 	}
 	return iv, nil
+}
+
+// parsePrecision reads the precision parameter: decimals of coordinates,
+// defaultDecimals when absent, at most maxDecimals.
+func parsePrecision(s string, present bool) (int, error) {
+	if !present {
+		return defaultDecimals, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > maxDecimals {
+		return 0, errs.E(errs.Invalid, "precision", "%q is not a number of decimals 0..%d (default %d, about 1 cm)", clip(s, 20), maxDecimals, defaultDecimals)
+	}
+	return n, nil
 }

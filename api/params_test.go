@@ -293,7 +293,8 @@ func FuzzParseItems(f *testing.F) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.URL.RawQuery = q
 		props := map[string]bool{"community_code": true}
-		p, err := parseItems(r.URL.Query(), store.Grids, props)
+		grids, _ := store.Describe(store.Grids)
+		p, err := parseItems(r.URL.Query(), grids, props)
 		if err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				t.Fatal(err)

@@ -23,20 +23,25 @@ import (
 
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
-// LocateFunc answers a point-location query (WGS84 lon/lat, k nearest
-// patrols) with a JSON-encodable answer, or an errs.NotFound error when the
-// point is outside the district (dispatch.Directory.Locate, adapted).
-type LocateFunc func(lon, lat float64, k int) (any, error)
+// Locator answers point-location queries: who is responsible at a WGS84
+// lon/lat, with the k nearest available patrols, or a
+// *dispatch.OutsideError (errs.NotFound) when the point is outside the
+// district. *dispatch.Directory is one.
+type Locator interface {
+	Locate(lon, lat float64, k int) (*dispatch.Answer, error)
+}
 
-// NewLocatorFunc builds a LocateFunc from the district, the published
-// plan's grids (nil when no plan is published) and the patrols' last
-// reported positions in the store; the catalogue calls it on every rebuild.
-type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (LocateFunc, error)
+// NewLocatorFunc builds a Locator from the district, the published plan's
+// grids (nil when no plan is published) and the patrols' last reported
+// positions in the store; the catalogue calls it on every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error)
 
 // Config configures a Server.
 type Config struct {
@@ -51,6 +56,15 @@ type Config struct {
 	PlanPoll time.Duration
 	// MaxBodyBytes limits request bodies (413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Pages are the map pages (/, /planner, /static/); nil serves none
+	// and / answers the landing document to everyone.
+	Pages *Pages
+	// CORSOrigins are the origins browsers may read GET/HEAD routes from;
+	// "*" allows every origin, and nil means {"*"} (the data is public
+	// unless a route needs a key, and keys are sent explicitly).
+	CORSOrigins []string
+	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
+	Cases *cases.Service
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -74,6 +88,8 @@ type Server struct {
 	openapiDoc  map[string]any
 
 	static map[string]staticRoute
+
+	pageSet pageSet
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -119,6 +135,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Keys == nil {
 		cfg.Keys = &Keys{}
 	}
+	if cfg.Pages != nil {
+		if err := cfg.Pages.Basemap.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.CORSOrigins == nil {
+		cfg.CORSOrigins = []string{"*"}
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
 	s.router = s.routes()
 	s.static = s.staticRoutes()
@@ -135,16 +159,15 @@ func (s *Server) routes() *mux.Router {
 		return errs.E(errs.NotFound, "", "no resource at %s", clip(r.URL.Path, 120))
 	})
 	r.MethodNotAllowedHandler = s.adapt(func(w http.ResponseWriter, req *http.Request) error {
-		// RFC 9110 wants the allowed methods named in a 405.
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			probe := req.Clone(req.Context())
-			probe.Method = m
-			var match mux.RouteMatch
-			if r.Match(probe, &match) && match.MatchErr == nil {
-				allow = append(allow, m)
+		allow, vars := s.allowedMethods(req)
+		// A method on a collection that does not exist is about the
+		// collection, not the method: 404.
+		if id, ok := vars["collectionId"]; ok {
+			if _, err := collectionByID(id); err != nil {
+				return err
 			}
 		}
+		// RFC 9110 wants the allowed methods named in a 405.
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		return fmt.Errorf("%w: %s", errMethod, req.Method)
 	})
@@ -156,7 +179,7 @@ func (s *Server) routes() *mux.Router {
 	get("/collections/{collectionId}/items", s.items)
 	get("/tiles/{collectionId}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile)
 	get("/collections/{collectionId}/items/{featureId}", s.feature)
-	get("/", s.landing)
+	get("/", s.root)
 	get("/conformance", s.conformance)
 	get("/api", s.openAPI)
 	get("/collections", s.collections)
@@ -164,10 +187,32 @@ func (s *Server) routes() *mux.Router {
 	get("/tiles/{collectionId}.json", s.tileJSON)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
+	get("/planner", s.planner)
+	get("/static/{path:.+}", s.asset)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
+	s.caseRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
+}
+
+// allowedMethods are the methods some route serves at req's path, and the
+// path variables of the first such route.
+func (s *Server) allowedMethods(req *http.Request) ([]string, map[string]string) {
+	var allow []string
+	var vars map[string]string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+			if vars == nil {
+				vars = match.Vars
+			}
+		}
+	}
+	return allow, vars
 }
 
 // Handler returns the service's root handler.
@@ -288,9 +333,21 @@ func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, route: "unmatched"}
-		if r.ContentLength > s.cfg.MaxBodyBytes {
+		var queryErr error
+		if r.URL.RawQuery != "" {
+			queryErr = checkQuery(r.URL.RawQuery)
+		}
+		switch {
+		case r.ContentLength > s.cfg.MaxBodyBytes:
 			s.writeProblem(sw, r, errs.E(errs.TooLarge, "body", "request bodies are limited to %d bytes", s.cfg.MaxBodyBytes))
-		} else {
+		case queryErr != nil:
+			s.writeProblem(sw, r, queryErr)
+		case r.Method == http.MethodOptions:
+			sw.route = "OPTIONS"
+			methods, _ := s.allowedMethods(r)
+			s.options(sw, r, methods)
+		default:
+			s.cors(sw, r)
 			if r.Body != nil && r.Body != http.NoBody {
 				r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBodyBytes)
 			}
@@ -328,7 +385,7 @@ func (s *Server) matched(next http.Handler) http.Handler {
 		if sw, ok := w.(*statusWriter); ok {
 			if rt := mux.CurrentRoute(r); rt != nil {
 				if t, err := rt.GetPathTemplate(); err == nil {
-					sw.route = t
+					sw.route = routeLabel(t)
 				}
 			}
 		}

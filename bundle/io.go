@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // File names of a bundle folder.
@@ -61,6 +61,12 @@ func ReadFS(fsys fs.FS, dir string) (*Bundle, error) {
 			return
 		}
 		defer f.Close()
+		// A file that says it is too large is refused before reading it;
+		// streams without a size are cut off by the readers themselves.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > maxFile {
+			probs = append(probs, tooLarge(name, maxFile))
+			return
+		}
 		probs = append(probs, parse(f)...)
 	}
 	open(DistrictFile, func(r io.Reader) (l errs.List) { b.District, l = ReadDistrict(r); return })
@@ -77,16 +83,13 @@ func ReadFS(fsys fs.FS, dir string) (*Bundle, error) {
 	return &b, nil
 }
 
-// maxFile bounds what one bundle file may hold in memory.
-const maxFile = 512 << 20
-
 func readFC(file string, r io.Reader) (*geojson.FeatureCollection, errs.List) {
-	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
-	if err != nil {
-		return nil, errs.List{errs.E(errs.Invalid, file, "read: %v", err)}
+	data, e := readInput(file, r)
+	if e != nil {
+		return nil, errs.List{e}
 	}
-	if len(data) > maxFile {
-		return nil, errs.List{errs.E(errs.TooLarge, file, "larger than %d bytes", maxFile)}
+	if e := jsonSyntax(file, data); e != nil {
+		return nil, errs.List{e}
 	}
 	fc, err := geojson.UnmarshalFeatureCollection(data)
 	if err != nil {
@@ -112,14 +115,11 @@ func propString(f *geojson.Feature, key string) string {
 	}
 }
 
-// finitePoint checks a coordinate is a number within WGS84 ranges.
+// finitePoint checks a coordinate is a number within WGS84 ranges; the
+// error's text is the reason only (callers name the place).
 func finitePoint(p orb.Point) error {
-	lon, lat := p[0], p[1]
-	if math.IsNaN(lon) || math.IsNaN(lat) || math.IsInf(lon, 0) || math.IsInf(lat, 0) {
-		return fmt.Errorf("coordinate (%v, %v) is not finite", lon, lat)
-	}
-	if lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-		return fmt.Errorf("coordinate (%v, %v) is outside lon -180..180, lat -90..90", lon, lat)
+	if err := geo.CheckLonLat(p[0], p[1]); err != nil {
+		return errors.New(msgOf(err))
 	}
 	return nil
 }
@@ -338,7 +338,11 @@ func ReadFacilities(r io.Reader) ([]Facility, errs.List) {
 // csvRows reads a CSV with exactly the given header and calls row for each
 // record; the int passed is the 1-based line number for messages.
 func csvRows(file string, r io.Reader, header []string, row func(line int, rec []string) *errs.Error) errs.List {
-	cr := csv.NewReader(r)
+	data, e := readInput(file, r)
+	if e != nil {
+		return errs.List{e}
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = true
 	var probs errs.List
@@ -348,9 +352,6 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 			return errs.List{errs.E(errs.Invalid, file, "empty file, want header %s", strings.Join(header, ","))}
 		}
 		return errs.List{errs.E(errs.Invalid, file+":1", "bad header: %v", csvMsg(err))}
-	}
-	if len(hdr) > 0 {
-		hdr[0] = strings.TrimPrefix(hdr[0], "\ufeff") // tolerate a UTF-8 BOM from spreadsheets
 	}
 	if strings.Join(hdr, ",") != strings.Join(header, ",") {
 		return errs.List{errs.E(errs.Invalid, file+":1", "header is %q, want %q", strings.Join(hdr, ","), strings.Join(header, ","))}
@@ -366,6 +367,9 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
+				if pe.Err == csv.ErrQuote {
+					line = badQuoteLine(data, pe.StartLine, pe.Line)
+				}
 			}
 			probs = append(probs, errs.E(errs.Invalid, fmt.Sprintf("%s:%d", file, line), "%s", csvMsg(err)))
 			if len(probs) > 100 || !errors.As(err, &pe) || pe.Err != csv.ErrFieldCount {

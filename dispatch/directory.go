@@ -31,8 +31,11 @@ type Directory struct {
 	loc   *geo.Locator
 	units *geo.UnitIndex
 	// near finds the nearest grid (or community without a plan) for
-	// points outside the district.
-	near *geo.PolygonIndex
+	// points outside the district, from an index of their boundaries, so
+	// that an outside answer costs about what an inside one does; nearOf
+	// is the layer it indexes (the same area order), for the codes.
+	near   *geo.BoundaryIndex
+	nearOf *geo.PolygonIndex
 
 	communities map[string]*communityInfo
 	grids       map[string]*gridInfo
@@ -229,8 +232,12 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 			d.byGrid = append(d.byGrid, d.grids[gi.Area(i).Code])
 		}
 	}
-	if d.near = d.loc.Grids(); d.near == nil {
-		d.near = d.loc.Communities()
+	nearAreas := gridAreas
+	if d.nearOf = d.loc.Grids(); d.nearOf == nil {
+		d.nearOf, nearAreas = d.loc.Communities(), commAreas
+	}
+	if d.near, err = geo.NewBoundaryIndex(nearAreas); err != nil {
+		return nil, err
 	}
 
 	if units == nil {
@@ -344,29 +351,16 @@ func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 
 func (d *Directory) outside(lon, lat float64) error {
 	i, dist := d.near.Nearest(lon, lat)
-	code := d.near.Area(i).Code
+	code := d.nearOf.Area(i).Code
 	if g := d.grids[code]; g != nil {
 		return newOutsideError(lon, lat, g.ref.Code, g.community.ref.Code, dist)
 	}
 	return newOutsideError(lon, lat, "", bundle.CommunityCode(code), dist)
 }
 
-// checkPoint rejects non-finite and out-of-range WGS84 coordinates.
-func checkPoint(lon, lat float64) error {
-	if math.IsNaN(lon) || math.IsInf(lon, 0) {
-		return errs.E(errs.Invalid, "lon", "longitude is not a finite number")
-	}
-	if math.IsNaN(lat) || math.IsInf(lat, 0) {
-		return errs.E(errs.Invalid, "lat", "latitude is not a finite number")
-	}
-	if lon < -180 || lon > 180 {
-		return errs.E(errs.Invalid, "lon", "longitude %g out of range -180..180", lon)
-	}
-	if lat < -90 || lat > 90 {
-		return errs.E(errs.Invalid, "lat", "latitude %g out of range -90..90", lat)
-	}
-	return nil
-}
+// checkPoint rejects non-finite and out-of-range WGS84 coordinates
+// (errs.Invalid naming lon or lat).
+func checkPoint(lon, lat float64) error { return geo.CheckLonLat(lon, lat) }
 
 // SetUnit records a patrol's position and status. An unknown patrol id is
 // errs.NotFound; a bad position or status is errs.Invalid.

@@ -411,3 +411,39 @@ func TestNewDirectoryRejects(t *testing.T) {
 		t.Errorf("nil bundle: %v", err)
 	}
 }
+
+// TestOutsideAnswersUnchanged: for points outside the district the
+// boundary index names the same nearest grid at the same distance as the
+// raster search it replaced (PolygonIndex.Nearest), with and without a
+// plan, near the district and far away.
+func TestOutsideAnswersUnchanged(t *testing.T) {
+	bun, grids := pukou(t)
+	for name, gs := range map[string][]gridplan.Grid{"plan": grids, "no plan": nil} {
+		t.Run(name, func(t *testing.T) {
+			d, err := NewDirectory(bun, gs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, nearOut, farOut := outsideAndInside(t, d, bun)
+			n := 0
+			for _, p := range append(nearOut[:500], farOut[:100]...) {
+				_, err := d.Locate(p[0], p[1], 0)
+				var oe *OutsideError
+				if !errors.As(err, &oe) {
+					t.Fatalf("%v: %v, want an OutsideError", p, err)
+				}
+				i, dist := d.nearOf.Nearest(p[0], p[1])
+				code := d.nearOf.Area(i).Code
+				got := string(oe.NearestGrid)
+				if len(gs) == 0 {
+					got = string(oe.NearestCommunity)
+				}
+				if got != code || oe.DistanceM != dist {
+					t.Fatalf("%v: nearest %s at %v m, the raster search says %s at %v m", p, got, oe.DistanceM, code, dist)
+				}
+				n++
+			}
+			t.Logf("%d outside points agree", n)
+		})
+	}
+}

@@ -145,15 +145,11 @@ func (ix *PolygonIndex) mixBlock(o uint32) (nc int, base uint64, cands, es []uin
 }
 
 // cellsPerEdge sets the raster resolution for layers too large for
-// minRasterCells to matter. 4 cells per distinct edge keep most cells
-// uniform and mixed cells short: 37% of cells mixed, with 1.8 edges each,
-// on the 72,000-quad tiling; 12% with 3.6 on the Pukou plan tiled 10×10
-// (its H3-cell boundaries have many short edges). Fewer, fuller cells
-// shrink the hot layer but cost
-// more arithmetic per lookup than the memory saves; more cells cost memory
-// for nothing. BenchmarkLocate on the 72,000-grid tiling with this
-// constant set to 0.5, 1, 2, 4 and 8 took 65–110, 59–82, 39–47, 30–33 and 35–57 ns; the
-// index at 8 holds 163 MB against 115 MB at 4.
+// minRasterCells to matter: enough cells per distinct edge to keep most
+// cells uniform and mixed cells short. Fewer, fuller cells shrink the hot
+// layer but cost more arithmetic per lookup than the memory saves; more
+// cells cost memory for nothing. The measurements behind the value are in
+// geo/README.md ("Sizing constants").
 const cellsPerEdge = 4
 
 // minRasterCells is the raster size below which cells cost nothing worth
@@ -184,11 +180,8 @@ func newPolygonIndex(areas []Area, cellsPerEdge, minCells float64) (*PolygonInde
 					return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, -1), "ring has %d points, need at least 4", len(ring))
 				}
 				for vi, p := range ring {
-					if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "coordinate is not finite")
-					}
-					if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "(%g, %g) is outside lon [-180,180], lat [-90,90]", p[0], p[1])
+					if err := CheckLonLat(p[0], p[1]); err != nil {
+						return nil, errs.E(errs.Invalid, areaField(i, a.Code, pi, ri, vi), "%s", errMsg(err))
 					}
 				}
 				n := len(ring)

@@ -11,13 +11,12 @@ import (
 // The hot layer of a PolygonIndex: what a lookup reads on its fast path.
 //
 // Once an index outgrows the caches, a lookup costs what its memory loads
-// wait for, not what it computes. On the reference machine (a 2-core VM)
-// a random dependent load costs ~20 ns within 4–12 MB and 37–175 ns beyond
-// 16 MB (internal/memlat), and a 72,000-grid index holds 88 MB of exact
-// blocks. So a lookup reads a compact copy of each
-// mixed cell, a fifth of the exact block's size (24.6 MB in all at 72,000
-// grids, against 88 MB), and the exact block (cold memory) only when the
-// copy cannot vouch for the answer: 0.4% of random lookups there.
+// wait for, not what it computes, and a province-sized index's exact
+// blocks are far larger than the caches. So a lookup reads a compact copy
+// of each mixed cell, a fifth of the exact block's size, and the exact
+// block (cold memory) only when the copy cannot vouch for the answer, a
+// small fraction of random lookups. The figures are in geo/README.md
+// ("Sizing constants").
 //
 // # Compact cells
 //
@@ -264,8 +263,8 @@ func b2u(b bool) uint64 {
 
 // locateGroup is how many points LocateAll fetches before answering: with
 // the cell loads in a loop of their own, enough are in flight to hide most
-// of a memory load's latency. BenchmarkLocateAll on the 71,900-grid plan
-// with this constant set to 16, 32, 64 and 128: 20–27, 16–18, 15–19 and 15–17 ns a point.
+// of a memory load's latency (measurements in geo/README.md, "Sizing
+// constants").
 const locateGroup = 64
 
 // LocateAll appends to dst the area index of each point (-1 when no area

@@ -92,11 +92,9 @@ func (ix *UnitIndex) Upsert(id string, lon, lat float64, st UnitStatus) error {
 	if id == "" {
 		return errs.E(errs.Invalid, "id", "unit id is empty")
 	}
-	if !(lon >= -180 && lon <= 180) {
-		return errs.E(errs.Invalid, "lon", "unit %s: longitude %v is not in [-180, 180]", id, lon)
-	}
-	if !(lat >= -90 && lat <= 90) {
-		return errs.E(errs.Invalid, "lat", "unit %s: latitude %v is not in [-90, 90]", id, lat)
+	if err := CheckLonLat(lon, lat); err != nil {
+		e, _ := errs.As(err)
+		return errs.E(errs.Invalid, e.Field, "unit %s: %s", id, e.Msg)
 	}
 	if st < UnitAvailable || st > UnitOffline {
 		return errs.E(errs.Invalid, "status", "unit %s: unknown status %d", id, st)
@@ -178,7 +176,7 @@ func (ix *UnitIndex) Len() int {
 // and must not call back into the index's update methods. It returns nil
 // for k ≤ 0 or non-finite coordinates.
 func (ix *UnitIndex) Nearest(lon, lat float64, k int, keep func(id string, st UnitStatus) bool) []Neighbor {
-	if k <= 0 || !(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90) {
+	if k <= 0 || CheckLonLat(lon, lat) != nil {
 		return nil
 	}
 	qx, qy, qz := unitVec(lon, lat)

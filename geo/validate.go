@@ -79,12 +79,8 @@ func newValEdge(a, b orb.Point, part, ring, i, v int) valEdge {
 // each, its index in the original ring.
 func valCleanRing(poly, ri int, r orb.Ring) ([]orb.Point, []int, error) {
 	for vi, pt := range r {
-		lon, lat := pt[0], pt[1]
-		if math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0) {
-			return nil, nil, valInvalid(poly, ri, vi, "coordinate is not finite (%v, %v)", lon, lat)
-		}
-		if lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-			return nil, nil, valInvalid(poly, ri, vi, "coordinate (%v, %v) is outside lon [-180, 180] / lat [-90, 90]", lon, lat)
+		if err := CheckLonLat(pt[0], pt[1]); err != nil {
+			return nil, nil, valInvalid(poly, ri, vi, "%s", errMsg(err))
 		}
 	}
 	if len(r) < 4 {
@@ -113,7 +109,7 @@ func valCleanRing(poly, ri int, r orb.Ring) ([]orb.Point, []int, error) {
 	m := len(pts) - 1
 	for k := range m {
 		prev, v, next := pts[(k+m-1)%m], pts[k], pts[k+1]
-		if valOrient(prev, v, next) == 0 && (prev[0]-v[0])*(next[0]-v[0])+(prev[1]-v[1])*(next[1]-v[1]) > 0 {
+		if orientPt(prev, v, next) == 0 && (prev[0]-v[0])*(next[0]-v[0])+(prev[1]-v[1])*(next[1]-v[1]) > 0 {
 			return nil, nil, valInvalid(poly, ri, idx[k], "ring doubles back on itself (spike at this vertex)")
 		}
 	}
@@ -134,18 +130,11 @@ func valCollinear(pts []orb.Point) bool {
 		return true
 	}
 	for _, p := range pts {
-		if math.Abs(valOrient(a, far, p))/best > 1e-9 {
+		if math.Abs(orientDetPt(a, far, p))/best > 1e-9 {
 			return false
 		}
 	}
 	return true
-}
-
-// valOrient is twice the signed area of triangle abc: > 0 when c is left of
-// a→b. It is computed relative to a so that lon/lat magnitudes (~100) do
-// not cost precision; an exactly shared vertex gives exactly 0.
-func valOrient(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
 }
 
 type valContact uint8
@@ -157,25 +146,9 @@ const (
 	valOverlapping            // collinear and share a stretch of positive length
 )
 
-func valSign(x float64) int {
-	switch {
-	case x > 0:
-		return 1
-	case x < 0:
-		return -1
-	}
-	return 0
-}
-
-// valOnSegment reports whether c, known collinear with a–b, lies within it.
-func valOnSegment(a, b, c orb.Point) bool {
-	return math.Min(a[0], b[0]) <= c[0] && c[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= c[1] && c[1] <= math.Max(a[1], b[1])
-}
-
 func valSegContact(p1, p2, q1, q2 orb.Point) valContact {
-	d1, d2 := valSign(valOrient(q1, q2, p1)), valSign(valOrient(q1, q2, p2))
-	d3, d4 := valSign(valOrient(p1, p2, q1)), valSign(valOrient(p1, p2, q2))
+	d1, d2 := orientPt(q1, q2, p1), orientPt(q1, q2, p2)
+	d3, d4 := orientPt(p1, p2, q1), orientPt(p1, p2, q2)
 	if d1*d2 < 0 && d3*d4 < 0 {
 		return valCrossing
 	}
@@ -195,8 +168,7 @@ func valSegContact(p1, p2, q1, q2 orb.Point) valContact {
 		}
 		return valNoContact
 	}
-	if (d1 == 0 && valOnSegment(q1, q2, p1)) || (d2 == 0 && valOnSegment(q1, q2, p2)) ||
-		(d3 == 0 && valOnSegment(p1, p2, q1)) || (d4 == 0 && valOnSegment(p1, p2, q2)) {
+	if onSegmentPt(q1, q2, p1) || onSegmentPt(q1, q2, p2) || onSegmentPt(p1, p2, q1) || onSegmentPt(p1, p2, q2) {
 		return valTouching
 	}
 	return valNoContact
@@ -451,7 +423,7 @@ func valPointInRing(pt orb.Point, ring []orb.Point) int {
 		a, b := ring[i], ring[i+1]
 		if pt[0] >= math.Min(a[0], b[0])-tol && pt[0] <= math.Max(a[0], b[0])+tol &&
 			pt[1] >= math.Min(a[1], b[1])-tol && pt[1] <= math.Max(a[1], b[1])+tol &&
-			math.Abs(valOrient(a, b, pt)) <= tol*math.Hypot(b[0]-a[0], b[1]-a[1]) {
+			math.Abs(orientDetPt(a, b, pt)) <= tol*math.Hypot(b[0]-a[0], b[1]-a[1]) {
 			return 0
 		}
 		if (a[1] > pt[1]) != (b[1] > pt[1]) {
@@ -471,11 +443,11 @@ func valPointInRing(pt orb.Point, ring []orb.Point) int {
 // endpoint more than valBoundaryTolDeg from the other segment's line.
 func valCrossesBy(p1, p2, q1, q2 orb.Point) bool {
 	side := func(a, b, c orb.Point) int {
-		o := valOrient(a, b, c)
+		o := orientDetPt(a, b, c)
 		if math.Abs(o) <= valBoundaryTolDeg*math.Hypot(b[0]-a[0], b[1]-a[1]) {
 			return 0
 		}
-		return valSign(o)
+		return sgn(o)
 	}
 	return side(q1, q2, p1)*side(q1, q2, p2) < 0 && side(p1, p2, q1)*side(p1, p2, q2) < 0
 }

@@ -257,7 +257,7 @@ func valBruteValid(r orb.Ring) bool {
 	}
 	area := 0.0
 	for i := range n {
-		area += valOrient(pts[0], pts[i], pts[i+1])
+		area += orientDetPt(pts[0], pts[i], pts[i+1])
 	}
 	if area == 0 {
 		return false // integer lattice: zero area is exact

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // maxPlanFile bounds what ReadGeoJSON holds in memory.
@@ -226,12 +227,9 @@ func CheckAreal(mp orb.MultiPolygon) error {
 				return fmt.Errorf("polygon %d ring %d is not closed", pi, ri)
 			}
 			for vi, p := range ring {
-				lon, lat := p[0], p[1]
-				if math.IsNaN(lon) || math.IsNaN(lat) || math.IsInf(lon, 0) || math.IsInf(lat, 0) {
-					return fmt.Errorf("polygon %d ring %d vertex %d: coordinate (%v, %v) is not finite", pi, ri, vi, lon, lat)
-				}
-				if lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-					return fmt.Errorf("polygon %d ring %d vertex %d: coordinate (%v, %v) is outside lon -180..180, lat -90..90", pi, ri, vi, lon, lat)
+				if err := geo.CheckLonLat(p[0], p[1]); err != nil {
+					e, _ := errs.As(err)
+					return fmt.Errorf("polygon %d ring %d vertex %d: %s", pi, ri, vi, e.Msg)
 				}
 			}
 		}

@@ -64,8 +64,13 @@ done
 grids=$("$tmp/loadtest" get "http://$HOST:$GPORT/collections/grids/items?limit=1" | sed -E 's/.*"numberMatched":([0-9]+).*/\1/')
 echo "    published plan: $grids grids"
 
-# A point in Jiangpu street and the zoom-14 tile around it.
+# A point in Jiangpu street and the zoom-14 tile around it; a point just
+# outside the district (west of it, in Anhui) and one far away (Shanghai):
+# /locate answers those with the nearest grid, which must not cost much
+# more than an inside answer (issue 11: at most 1.5x).
 LON=118.62; LAT=32.06
+OUT_LON=118.30; OUT_LAT=31.95
+FAR_LON=121.47; FAR_LAT=31.23
 read -r TX TY < <(awk -v lon=$LON -v lat=$LAT 'BEGIN{pi=atan2(0,-1); n=2^14; x=int((lon+180)/360*n); r=lat*pi/180; y=int((1-log(sin(r)/cos(r)+1/cos(r))/pi)/2*n); print x, y}')
 
 rps() { sed -nE 's/^Requests\/sec:[[:space:]]+([0-9.]+).*/\1/p'; }
@@ -94,12 +99,16 @@ echo "==> wrk -t$THREADS -c$CONNS -d$DUR --latency (loopback; load generator on 
 # The machine is shared and noisy: baseline and /locate alternate for
 # ROUNDS rounds and are compared on their totals, so both see the same load.
 ROUNDS=${ROUNDS:-3}
-bsum=0; lsum=0
+bsum=0; lsum=0; osum=0; fsum=0
 for r in $(seq 1 "$ROUNDS"); do
   run_wrk "baseline#$r" "$BPID" "$CONNS" "http://$HOST:$BPORT/?lon=$LON&lat=$LAT"
   run_wrk "locate#$r" "$GPID" "$CONNS" "http://$HOST:$GPORT/locate?lon=$LON&lat=$LAT"
+  run_wrk "locate-outside#$r" "$GPID" "$CONNS" "http://$HOST:$GPORT/locate?lon=$OUT_LON&lat=$OUT_LAT"
+  run_wrk "locate-far#$r" "$GPID" "$CONNS" "http://$HOST:$GPORT/locate?lon=$FAR_LON&lat=$FAR_LAT"
   bsum=$(awk -v a="$bsum" -v b="$(rps <"$tmp/baseline#$r.wrk")" 'BEGIN{print a+b}')
   lsum=$(awk -v a="$lsum" -v b="$(rps <"$tmp/locate#$r.wrk")" 'BEGIN{print a+b}')
+  osum=$(awk -v a="$osum" -v b="$(rps <"$tmp/locate-outside#$r.wrk")" 'BEGIN{print a+b}')
+  fsum=$(awk -v a="$fsum" -v b="$(rps <"$tmp/locate-far#$r.wrk")" 'BEGIN{print a+b}')
 done
 run_wrk items-grids-1000 "$GPID" 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000"
 run_wrk items-grids-1000-gzip "$GPID" 8 "http://$HOST:$GPORT/collections/grids/items?limit=1000" -H "Accept-Encoding: gzip"
@@ -109,6 +118,10 @@ ratio=$(awk -v a="$lsum" -v b="$bsum" 'BEGIN{printf "%.0f", 100*a/b}')
 half=$(awk -v a="$lsum" -v n="$ROUNDS" 'BEGIN{printf "%d", a/n/2}')
 printf '    mean baseline %.0f req/s, mean /locate %.0f req/s: /locate = %s%% of the baseline (target >= 75%%)\n' \
   "$(awk -v a="$bsum" -v n="$ROUNDS" 'BEGIN{print a/n}')" "$(awk -v a="$lsum" -v n="$ROUNDS" 'BEGIN{print a/n}')" "$ratio"
+
+printf '    /locate inside / just outside / far outside: %.0f / %.0f / %.0f req/s: an outside answer costs %.2fx / %.2fx an inside one (target <= 1.5x)\n' \
+  "$(awk -v a="$lsum" -v n="$ROUNDS" 'BEGIN{print a/n}')" "$(awk -v a="$osum" -v n="$ROUNDS" 'BEGIN{print a/n}')" "$(awk -v a="$fsum" -v n="$ROUNDS" 'BEGIN{print a/n}')" \
+  "$(awk -v a="$lsum" -v b="$osum" 'BEGIN{print a/b}')" "$(awk -v a="$lsum" -v b="$fsum" 'BEGIN{print a/b}')"
 
 echo "==> /locate at half its peak rate ($half req/s, open-loop Go client, 10s)"
 timeout 60 "$tmp/loadtest" rate -url "http://$HOST:$GPORT/locate?lon=$LON&lat=$LAT" -rps "$half" -duration 10s -conns 64

@@ -14,39 +14,46 @@ import (
 )
 
 // Property is a property of a feature layer. Filters compare with
-// equality; an integer property parses the filter value.
+// equality; an integer property parses the filter value. A DateTime
+// property is RFC 3339 UTC text (NULL when unknown).
 type Property struct {
-	Name string
-	Int  bool
+	Name     string
+	Int      bool
+	DateTime bool
+}
+
+// Type is the property's JSON Schema type ("integer" or "string"); Format
+// is its JSON Schema format ("date-time" or "").
+func (p Property) Type() string {
+	if p.Int {
+		return "integer"
+	}
+	return "string"
+}
+
+// Format is the property's JSON Schema string format, "" for none.
+func (p Property) Format() string {
+	if p.DateTime {
+		return "date-time"
+	}
+	return ""
 }
 
 // LayerSchema is what every backend returns for a layer: the property that
 // is the feature id and the properties in the order they are read. It is
-// one table for all backends so that they return the same features; each
-// backend adds only how it reads a property (its table and SQL).
+// derived from the layer's description (Descriptions) for all backends so
+// that they return the same features; each backend adds only how it reads
+// a property (its table and SQL).
 type LayerSchema struct {
 	Layer Layer
 	ID    string // the property that is the feature id
 	Props []Property
 }
 
-func str(name string) Property   { return Property{Name: name} }
-func integ(name string) Property { return Property{Name: name, Int: true} }
-
-var schemas = map[Layer]LayerSchema{
-	Streets:     {Streets, "code", []Property{str("code"), str("name")}},
-	Communities: {Communities, "code", []Property{str("code"), str("name"), str("street_code"), str("kind")}},
-	Grids: {Grids, "code", []Property{str("code"), integ("plan_id"), str("community_code"),
-		str("street_code"), str("kind"), integ("households"), integ("target")}},
-	Buildings:  {Buildings, "id", []Property{str("id"), integ("households"), str("address")}},
-	Facilities: {Facilities, "code", []Property{str("code"), str("kind"), str("name"), str("street_code"), str("community_code")}},
-	Patrols:    {Patrols, "id", []Property{str("id"), str("callsign"), str("street_code"), str("status"), str("updated_at")}},
-}
-
 // Schema returns layer l's schema, or an Invalid error naming the known
 // layers.
 func Schema(l Layer) (LayerSchema, error) {
-	s, ok := schemas[l]
+	d, ok := Describe(l)
 	if !ok {
 		names := make([]string, len(Layers))
 		for i, l := range Layers {
@@ -54,7 +61,7 @@ func Schema(l Layer) (LayerSchema, error) {
 		}
 		return LayerSchema{}, errs.E(errs.Invalid, "layer", "unknown layer %q (known: %s)", l, strings.Join(names, ", "))
 	}
-	return s, nil
+	return d.Schema(), nil
 }
 
 // Property returns the layer's property called name.

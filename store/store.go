@@ -26,8 +26,14 @@ const (
 	Patrols     Layer = "patrols"
 )
 
-// Layers lists the feature layers in a stable order.
-var Layers = []Layer{Streets, Communities, Grids, Buildings, Facilities, Patrols}
+// Layers lists the feature layers in a stable order: Descriptions' order.
+var Layers = func() []Layer {
+	out := make([]Layer, len(Descriptions))
+	for i, d := range Descriptions {
+		out[i] = d.Layer
+	}
+	return out
+}()
 
 // Query selects features of one layer.
 type Query struct {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/boxindex"
 )
 
 // SourceOptions configure a Source.
@@ -25,6 +26,12 @@ type SourceOptions struct {
 	MinZoom, MaxZoom int
 	// Cache, when set, keeps encoded tiles; it may be shared by Sources.
 	Cache *Cache
+	// VisibleMinZoom raises MinZoom to the first zoom at which the layer
+	// shows: the first whose tile over the largest feature holds anything
+	// (polygons smaller than about a pixel are dropped, so a layer of
+	// small areas is empty at the lowest zooms). ZoomRange and TileJSON
+	// then promise no empty zooms.
+	VisibleMinZoom bool
 }
 
 // Source serves the tiles of one layer: its features, a spatial index to
@@ -34,7 +41,7 @@ type Source struct {
 	layer            Layer
 	version          string
 	minZoom, maxZoom int
-	idx              *gridIndex
+	idx              *boxindex.Index
 	prep             *prepared
 	cache            *Cache
 	flight           singleflight.Group
@@ -58,15 +65,47 @@ func NewSource(layer Layer, opt SourceOptions) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{
+	s := &Source{
 		prep:    prep,
 		layer:   layer,
 		version: opt.Version,
 		minZoom: opt.MinZoom,
 		maxZoom: opt.MaxZoom,
-		idx:     newGridIndex(bounds),
+		idx:     boxindex.New(bounds),
 		cache:   opt.Cache,
-	}, nil
+	}
+	if opt.VisibleMinZoom {
+		if s.minZoom, err = s.visibleMinZoom(bounds); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// visibleMinZoom is the first zoom from minZoom whose tile over the
+// centre of the largest feature (by bound area) is not empty; maxZoom when
+// none is, or when there are no features.
+func (s *Source) visibleMinZoom(bounds []orb.Bound) (int, error) {
+	largest, area := -1, -1.0
+	for i, b := range bounds {
+		if a := (b.Max[0] - b.Min[0]) * (b.Max[1] - b.Min[1]); a > area {
+			largest, area = i, a
+		}
+	}
+	if largest < 0 {
+		return s.minZoom, nil
+	}
+	c := bounds[largest].Center()
+	for z := s.minZoom; z < s.maxZoom; z++ {
+		b, err := s.Tile(z, int(maptile.At(c, maptile.Zoom(z)).X), int(maptile.At(c, maptile.Zoom(z)).Y))
+		if err != nil {
+			return 0, err
+		}
+		if len(b) > 0 {
+			return z, nil
+		}
+	}
+	return s.maxZoom, nil
 }
 
 // Name is the layer name.
@@ -79,7 +118,7 @@ func (s *Source) Version() string { return s.version }
 func (s *Source) ZoomRange() (minZoom, maxZoom int) { return s.minZoom, s.maxZoom }
 
 // Bound is the WGS84 bound of all features (empty for no features).
-func (s *Source) Bound() orb.Bound { return s.idx.bound }
+func (s *Source) Bound() orb.Bound { return s.idx.Bound() }
 
 // Len is the number of features.
 func (s *Source) Len() int { return len(s.layer.Features) }
@@ -118,7 +157,7 @@ func (s *Source) Tile(z, x, y int) ([]byte, error) {
 }
 
 func (s *Source) encode(t maptile.Tile) ([]byte, error) {
-	idx := s.idx.query(tileBound(t), nil)
+	idx := s.idx.Search(tileBound(t), nil)
 	ml, err := encodeLayer(t, &s.layer, idx, s.prep)
 	if err != nil || ml == nil {
 		return []byte{}, err

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/internal/boxindex"
 )
 
 // pukouBound is roughly Pukou district's bounding box.
@@ -496,12 +497,12 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 		}
 		bounds = append(bounds, orb.Bound{Min: p, Max: orb.Point{p[0] + s, p[1] + s*r.Float64()}})
 	}
-	ix := newGridIndex(bounds)
+	ix := boxindex.New(bounds)
 	for q := range 500 {
 		z := maptile.Zoom(8 + r.IntN(10))
 		tile := maptile.At(orb.Point{pukouBound.Min[0] - 0.05 + r.Float64()*0.45, pukouBound.Min[1] - 0.05 + r.Float64()*0.45}, z)
 		qb := tileBound(tile)
-		got := ix.query(qb, nil)
+		got := ix.Search(qb, nil)
 		var want []int
 		for i, b := range bounds {
 			if b.Intersects(qb) {
@@ -512,7 +513,7 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 			t.Fatalf("query %d (tile %v): got %d features, want %d", q, tile, len(got), len(want))
 		}
 	}
-	if got := newGridIndex(nil).query(pukouBound, nil); len(got) != 0 {
+	if got := boxindex.New(nil).Search(pukouBound, nil); len(got) != 0 {
 		t.Errorf("empty index returned %v", got)
 	}
 }
@@ -680,5 +681,50 @@ func visit(g orb.Geometry, fn func(orb.Point)) {
 		for _, p := range g {
 			visit(p, fn)
 		}
+	}
+}
+
+// TestVisibleMinZoom: a layer of small areas is empty at the lowest
+// zooms; with VisibleMinZoom the Source's range starts at the first zoom
+// that shows it, and every zoom below that was really empty.
+func TestVisibleMinZoom(t *testing.T) {
+	var feats []Feature
+	for i := range 40 { // 40 squares of about 100 m, away from Pukou
+		x, y := 113.0+0.003*float64(i%8), 23.0+0.003*float64(i/8)
+		feats = append(feats, Feature{Geometry: orb.Polygon{{{x, y}, {x + 0.001, y}, {x + 0.001, y + 0.001}, {x, y + 0.001}, {x, y}}}})
+	}
+	plain, err := NewSource(Layer{Name: "sq", Features: feats}, SourceOptions{MaxZoom: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vis, err := NewSource(Layer{Name: "sq", Features: feats}, SourceOptions{MaxZoom: 20, VisibleMinZoom: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	minZ, maxZ := vis.ZoomRange()
+	if minZ == 0 || maxZ != 20 {
+		t.Fatalf("range %d..%d: 100 m squares cannot show at zoom 0", minZ, maxZ)
+	}
+	c := orb.Point{113.0105, 23.0075}
+	for z := 0; z <= minZ; z++ {
+		tl := maptile.At(c, maptile.Zoom(z))
+		b, err := plain.Tile(z, int(tl.X), int(tl.Y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(b) > 0) != (z == minZ) {
+			t.Errorf("zoom %d: %d bytes, visible from %d", z, len(b), minZ)
+		}
+		if _, err := vis.Tile(z, int(tl.X), int(tl.Y)); (err == nil) != (z == minZ) {
+			t.Errorf("zoom %d served: %v", z, err)
+		}
+	}
+	// Points show at every zoom.
+	pts, err := NewSource(Layer{Name: "p", Features: []Feature{{Geometry: orb.Point{113, 23}}}}, SourceOptions{VisibleMinZoom: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minZ, _ := pts.ZoomRange(); minZ != 0 {
+		t.Errorf("points from zoom %d", minZ)
 	}
 }

@@ -219,12 +219,10 @@ func parsePointsCSV(r io.Reader, name string) ([]csvPoint, error) {
 		case errLat != nil:
 			nbad++
 			bad(line, "lat %q is not a number", rec[2])
-		case !(lon >= -180 && lon <= 180):
+		case geo.CheckLonLat(lon, lat) != nil:
 			nbad++
-			bad(line, "lon %v is not in [-180, 180]", lon)
-		case !(lat >= -90 && lat <= 90):
-			nbad++
-			bad(line, "lat %v is not in [-90, 90]", lat)
+			e, _ := errs.As(geo.CheckLonLat(lon, lat))
+			bad(line, "%s: %s", e.Field, e.Msg)
 		default:
 			pts = append(pts, csvPoint{strings.Clone(id), lon, lat})
 		}

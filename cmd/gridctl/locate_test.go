@@ -74,7 +74,7 @@ func TestLocateCommand(t *testing.T) {
 		{name: "header only", args: []string{"locate", "--plan", plan}, in: "id,lon,lat\n", code: 0, out: "id,street_code,community_code,grid_code\n"},
 		{name: "bad rows listed, nothing written", args: []string{"locate", "--plan", plan},
 			in:   "id,lon,lat\na,118.02,32.05\nb,x,32\nc,118,NaN\nd,118\n,118,32\ne,200,32\nf,118,-91\n",
-			code: 1, errParts: []string{"stdin:3: lon \"x\" is not a number", "stdin:4: lat NaN is not in [-90, 90]", "stdin:5: has 2 fields", "stdin:6: id is empty", "stdin:7: lon 200", "stdin:8: lat -91", "6 problem(s)"}},
+			code: 1, errParts: []string{"stdin:3: lon \"x\" is not a number", "stdin:4: lat: coordinate (118, NaN) is not finite", "stdin:5: has 2 fields", "stdin:6: id is empty", "stdin:7: lon: coordinate (200, 32)", "stdin:8: lat: coordinate (118, -91)", "6 problem(s)"}},
 		{name: "bad header", args: []string{"locate", "--plan", plan}, in: "id,lat,lon\n", code: 1, errParts: []string{"stdin:1: header is \"id,lat,lon\""}},
 		{name: "empty input", args: []string{"locate", "--plan", plan}, in: "", code: 1, errParts: []string{"empty input"}},
 		{name: "bad quote", args: []string{"locate", "--plan", plan}, in: "id,lon,lat\n\"a,118,32\n", code: 1, errParts: []string{"stdin:2"}},

@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
 		"locate":   {"street, community and grid of CSV points (locate --plan plan.geojson < in.csv > out.csv)", cmdLocate},
 		"plan":     {"partition a bundle into grids (plan --bundle DIR --out plan.geojson)", cmdPlan},
+		"cases":    {"list cases, show one, export a period as GeoJSON or CSV (cases list|show ID|export)", cmdCases},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/partition"
 )
@@ -48,6 +49,9 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	}
 	b, err := bundle.ReadForPlan(*dir) // the service's files (facilities, patrols, ...) are optional here
 	if err != nil {
+		return err
+	}
+	if err := planInputProblems(e.stderr, *dir, b); err != nil {
 		return err
 	}
 	p.Progress = planProgress(e.stderr)
@@ -115,4 +119,35 @@ func planWriteFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// planInputProblems runs bundle.Check and refuses the bundle when a
+// problem is in one of the two files the planner reads, communities and
+// buildings: an invalid or overlapping community ring, a duplicate or
+// malformed community, a building outside every community, a duplicate
+// building or one without households. Each makes the plan wrong (grids
+// over a broken ring, households counted twice or nowhere), so every such
+// problem is printed, as `gridctl bundle check` prints it, and nothing is
+// planned. Problems elsewhere (streets that leave a gap, a missing work
+// station) do not change the grids and are left to bundle check.
+func planInputProblems(w io.Writer, dir string, b *bundle.Bundle) error {
+	var blocking errs.List
+	for _, p := range bundle.Check(b) {
+		// A community without its workstation is a service problem
+		// (facilities are optional for a plan), not a planning one.
+		if strings.Contains(p.Msg, "no workstation in "+bundle.FacilitiesFile) {
+			continue
+		}
+		if strings.HasPrefix(p.Field, bundle.CommunitiesFile) || strings.HasPrefix(p.Field, bundle.BuildingsFile) {
+			blocking = append(blocking, p)
+		}
+	}
+	if len(blocking) == 0 {
+		return nil
+	}
+	for _, p := range blocking {
+		fmt.Fprintf(w, "%s: %s\n", p.Field, p.Msg)
+	}
+	return errs.E(errs.Invalid, dir, "%d problem(s) in %s or %s would make the plan wrong; not planned (gridctl bundle check %s lists every problem)",
+		len(blocking), bundle.CommunitiesFile, bundle.BuildingsFile, dir)
 }

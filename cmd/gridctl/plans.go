@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"text/tabwriter"
 	"time"
 
@@ -71,8 +72,23 @@ func reportSummary(raw json.RawMessage) string {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return "(unreadable report)"
 	}
-	return fmt.Sprintf("%.0f%% within ±%.0f%% of community mean, %.0f%% within ±15%% of target, max dev %.0f%%, median PP %.2f",
-		100*r.WithinCommunityMeanShare, r.TolerancePct, 100*r.WithinNominalShare, r.MaxAbsDeviationPct, r.MedianPolsbyPopper)
+	return fmt.Sprintf("%s%% within ±%g%% of community mean, %s%% within ±15%% of target, max dev %s%%, median PP %.2f",
+		sharePct(r.WithinCommunityMeanShare), r.TolerancePct, sharePct(r.WithinNominalShare), boundPct(r.MaxAbsDeviationPct), r.MedianPolsbyPopper)
+}
+
+// sharePct writes a share as a percentage with one decimal, rounded down,
+// so that a figure is never better than the truth: 99.86 % of grids within
+// the tolerance is "99.8", never "100" beside a maximum deviation that
+// says otherwise. (The 1e-9 absorbs float noise such as 0.29·1000 =
+// 289.99999999999997.)
+func sharePct(share float64) string {
+	return fmt.Sprintf("%.1f", math.Floor(1000*share+1e-9)/10)
+}
+
+// boundPct writes a deviation with one decimal, rounded up: 10.04 % is
+// "10.1", not "10.0", which would read as within a ±10 % tolerance.
+func boundPct(pct float64) string {
+	return fmt.Sprintf("%.1f", math.Max(math.Ceil(10*pct-1e-9)/10, 0))
 }
 
 // planJSON is one plan in `gridctl plans --json`.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,15 @@ func testStoreCommands(t *testing.T, vars map[string]string, data string) {
 		"stored plan 1 \"first\"", "published plan 1"},
 		"import", "--bundle", bdir, "--plan", plan, "--report", report, "--name", "first", "--publish", "--data", data)
 	wantRun(t, vars, 0, []string{"stored plan 2 \"plan\" as a draft"}, "import", "--bundle", bdir, "--plan", plan, "--data", data)
-	out := wantRun(t, vars, 0, []string{"97% within ±10% of community mean", "median PP 0.61"}, "plans", "--data", data)
+	repData, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep partition.Report
+	if err := json.Unmarshal(repData, &rep); err != nil {
+		t.Fatal(err)
+	}
+	out := wantRun(t, vars, 0, []string{sharePct(rep.WithinCommunityMeanShare) + "% within ±10% of community mean", fmt.Sprintf("median PP %.2f", rep.MedianPolsbyPopper)}, "plans", "--data", data)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "2 ") || !strings.Contains(lines[1], "draft") ||
 		!strings.HasPrefix(lines[2], "1 ") || !strings.Contains(lines[2], "published") {

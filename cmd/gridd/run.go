@@ -19,11 +19,14 @@ import (
 
 	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/gpkg"
+	"github.com/gridd/gridd/web"
 )
 
 // errUsage marks a command-line mistake (exit 2).
@@ -40,11 +43,18 @@ type config struct {
 	logLevel    slog.Level
 	drain       time.Duration
 	planPoll    time.Duration
+	basemap     api.Basemap
+	corsOrigins []string      // nil: every origin
+	categories  string        // a category table CSV replacing the shipped one
+	clockStart  time.Time     // zero: the real clock
+	escalate    time.Duration // how often the escalation loop runs
 }
 
 const usageText = `usage: gridd [flags]
 
-Serves the district as OGC API - Features, vector tiles and /locate.
+Serves the district as OGC API - Features, vector tiles and /locate, and
+the map pages: the dispatcher console at / (for browsers) and the planner
+view at /planner (--basemap adds a raster basemap under them).
 
 Storage: PostGIS when DATABASE_URL is set, else an embedded GeoPackage at
 DIR/gridd.gpkg (--data). An empty store is seeded with the Pukou reference
@@ -72,6 +82,13 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 10*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	fs.DurationVar(&c.planPoll, "plan-poll", 10*time.Second, "how often to check whether the published plan changed")
+	fs.StringVar(&c.basemap.URL, "basemap", "", "raster basemap tile URL with {z}/{x}/{y} under the map pages (none: gridd's layers only)")
+	basemapCRS := fs.String("basemap-crs", "wgs84", "the basemap's coordinate system: wgs84, or gcj02 for Chinese basemaps (the pages then use gcj02 tiles)")
+	fs.StringVar(&c.basemap.Attribution, "basemap-attribution", "", "attribution shown for the basemap")
+	cors := fs.String("cors-origins", getenv("GRIDD_CORS_ORIGINS"), "comma-separated origins browsers may read GET routes from (default *: any; GRIDD_CORS_ORIGINS)")
+	fs.StringVar(&c.categories, "categories", "", "case category table (CSV) replacing the shipped one")
+	clock := fs.String("clock-start", "", "start the service's clock at this RFC 3339 time (drills and tests); it runs at real speed from there")
+	fs.DurationVar(&c.escalate, "escalate-every", 30*time.Second, "how often overdue cases are checked for escalation")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usageText)
@@ -90,8 +107,28 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("%w: --addr %q: want host:port or :port", errUsage, c.addr)
 	}
-	if c.drain <= 0 || c.planPoll <= 0 {
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.corsOrigins = append(c.corsOrigins, o)
+		}
+	}
+	if *clock != "" {
+		t, err := time.Parse(time.RFC3339Nano, *clock)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --clock-start %q: want an RFC 3339 time", errUsage, *clock)
+		}
+		c.clockStart = t
+	}
+	if c.drain <= 0 || c.planPoll <= 0 || c.escalate <= 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
+	}
+	crs, err := geo.ParseCRS(*basemapCRS)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --basemap-crs %q: want wgs84 or gcj02", errUsage, *basemapCRS)
+	}
+	c.basemap.CRS = crs
+	if err := c.basemap.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return c, nil
 }
@@ -121,7 +158,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: newLocator, PlanPoll: cfg.planPoll})
+	pages := &api.Pages{Assets: web.Dist(), Basemap: cfg.basemap}
+	dist := &district{}
+	svc, err := caseService(cfg, st, dist)
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages})
 	if err != nil {
 		return err
 	}
@@ -144,6 +187,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
+	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -167,6 +211,33 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// caseService builds the case loop over st with the configured category
+// table and clock.
+func caseService(cfg *config, st store.Store, dist *district) (*cases.Service, error) {
+	cs, ok := st.(cases.Store)
+	if !ok {
+		return nil, fmt.Errorf("the %T store keeps no cases", st)
+	}
+	cats, err := cases.DefaultCategories()
+	if cfg.categories != "" {
+		f, ferr := os.Open(cfg.categories)
+		if ferr != nil {
+			return nil, fmt.Errorf("%w: --categories: %v", errUsage, ferr)
+		}
+		defer f.Close()
+		cats, err = cases.ReadCategories(f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("category table: %w", err)
+	}
+	now := time.Now
+	if !cfg.clockStart.IsZero() {
+		began := time.Now()
+		now = func() time.Time { return cfg.clockStart.Add(time.Since(began)) }
+	}
+	return &cases.Service{Store: cs, Categories: cats, Now: now, Directory: dist.Directory, Addresses: dist.Addresses}, nil
 }
 
 func loadKeys(cfg *config) (*api.Keys, error) {

@@ -4,20 +4,48 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/geocode"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/postgis"
 )
 
+// district holds the directory and address index of the catalogue's
+// current snapshot, for the case service (which routes and geocodes with
+// the same data /locate answers from).
+type district struct {
+	dir   atomic.Pointer[dispatch.Directory]
+	addrs atomic.Pointer[geocode.Index]
+}
+
+// Directory is the current directory, nil before the first build.
+func (d *district) Directory() cases.Locator {
+	if x := d.dir.Load(); x != nil {
+		return x
+	}
+	return nil
+}
+
+// Addresses is the current address index, nil before the first build.
+func (d *district) Addresses() cases.Geocoder {
+	if x := d.addrs.Load(); x != nil {
+		return x
+	}
+	return nil
+}
+
 // newLocator builds /locate's directory for a catalogue snapshot: the
 // district, the published plan's grids and the patrols at their last
-// reported positions (home positions when the store has none).
-func newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.LocateFunc, error) {
+// reported positions (home positions when the store has none). The case
+// service gets the same directory and an address index of the buildings.
+func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.Locator, error) {
 	var units *geo.UnitIndex
 	if len(patrols) > 0 {
 		units = geo.NewUnitIndex()
@@ -31,13 +59,9 @@ func newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolP
 	if err != nil {
 		return nil, err
 	}
-	return func(lon, lat float64, k int) (any, error) {
-		a, err := d.Locate(lon, lat, k)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}, nil
+	dd.dir.Store(d)
+	dd.addrs.Store(geocode.New(b.Buildings))
+	return d, nil
 }
 
 func openPostGIS(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {

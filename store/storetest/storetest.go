@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, fresh(t)) })
 	t.Run("Cancellation", func(t *testing.T) { testCancellation(t, fresh(t)) })
 	t.Run("Pukou", func(t *testing.T) { testPukou(t, fresh(t)) })
+	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
+)
+
+// CaseTx is the SQL the case flows need, run inside one write transaction.
+// Each backend implements it in its dialect; the flows themselves (intake,
+// duplicate linking, transitions) are written once, below, so the two
+// stores cannot drift apart.
+type CaseTx interface {
+	// InsertIncident stores in unless (Channel, ExternalID) is stored;
+	// it returns the id and whether it inserted. Concurrent inserts of
+	// one key must leave one row and return its id to every caller.
+	InsertIncident(ctx context.Context, in *cases.Incident) (cases.IncidentID, bool, error)
+	Incident(ctx context.Context, id cases.IncidentID) (cases.Incident, error)
+	// Lock serialises the flows that take the same keys (the area of a
+	// duplicate check, a unit's assignment) across connections and
+	// replicas until the transaction ends. Keys are taken in sorted order,
+	// so two flows cannot deadlock.
+	Lock(ctx context.Context, keys ...string) error
+	// OpenCasesNear lists open cases of category reported at or after
+	// since whose location lies within radiusM of p (a superset is fine:
+	// the flow checks the distance again).
+	OpenCasesNear(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]cases.Case, error)
+	InsertCase(ctx context.Context, c *cases.Case) (cases.CaseID, error)
+	// CaseForUpdate reads a case, locking it against concurrent changes.
+	CaseForUpdate(ctx context.Context, id cases.CaseID) (cases.Case, error)
+	UpdateCase(ctx context.Context, c *cases.Case) error
+	// AppendEvent stores ev as the case's next event and returns its seq.
+	AppendEvent(ctx context.Context, ev *cases.Event) (int, error)
+	SetIncidentCase(ctx context.Context, id cases.IncidentID, c cases.CaseID, duplicate bool) error
+	SetIncidentLocation(ctx context.Context, id cases.IncidentID, loc cases.Location) error
+	// UnitHolder returns the case other than except that holds unit (a
+	// HoldsUnit stage), if any.
+	UnitHolder(ctx context.Context, unit string, except cases.CaseID) (cases.CaseID, bool, error)
+}
+
+// IntakeFlow is Store.Intake inside tx: store the incident or find the
+// stored one; a new located incident is attached to a case.
+func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
+	id, created, err := tx.InsertIncident(ctx, in)
+	if err != nil {
+		return cases.Incident{}, false, err
+	}
+	if created && in.Located {
+		stored := *in
+		stored.ID = id
+		if err := attach(ctx, tx, &stored, cat, now); err != nil {
+			return cases.Incident{}, false, err
+		}
+	}
+	got, err := tx.Incident(ctx, id)
+	return got, created, err
+}
+
+// attach links a located incident to an open duplicate case, or opens a
+// case for it, with the event that records either.
+func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
+	if err := tx.Lock(ctx, duplicateKeys(cat.Code, in.Loc)...); err != nil {
+		return err
+	}
+	if dup, ok, err := findDuplicate(ctx, tx, in, cat); err != nil {
+		return err
+	} else if ok {
+		ev := cases.LinkEvent(&dup, in.ID, now)
+		if _, err := tx.AppendEvent(ctx, &ev); err != nil {
+			return err
+		}
+		return tx.SetIncidentCase(ctx, in.ID, dup.ID, true)
+	}
+	return openCase(ctx, tx, in, cat, now)
+}
+
+// duplicateCellDeg is the side of the lock cells of the duplicate check:
+// about 110 m north-south, more than DuplicateRadiusM, so every case that
+// can be a duplicate of a point lies in its cell or the 8 around it.
+const duplicateCellDeg = 0.001
+
+// duplicateKeys are the lock keys of a duplicate check of category at p:
+// its cell and the 8 neighbours. Two reports that could be duplicates of
+// one another share a key and are serialised; reports far apart are not.
+func duplicateKeys(category string, p orb.Point) []string {
+	cx, cy := int64(math.Floor(p[0]/duplicateCellDeg)), int64(math.Floor(p[1]/duplicateCellDeg))
+	keys := make([]string, 0, 9)
+	for dx := int64(-1); dx <= 1; dx++ {
+		for dy := int64(-1); dy <= 1; dy++ {
+			keys = append(keys, "dup:"+category+":"+strconv.FormatInt(cx+dx, 10)+":"+strconv.FormatInt(cy+dy, 10))
+		}
+	}
+	return keys
+}
+
+func openCase(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
+	c, ev := cases.Open(in, cat, now)
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	id, err := tx.InsertCase(ctx, &c)
+	if err != nil {
+		return err
+	}
+	ev.Case = id
+	if _, err := tx.AppendEvent(ctx, &ev); err != nil {
+		return err
+	}
+	return tx.SetIncidentCase(ctx, in.ID, id, false)
+}
+
+// findDuplicate returns the nearest open case of the incident's category
+// reported within DuplicateWindow before (or after) it and within
+// DuplicateRadiusM; the oldest wins a tie.
+func findDuplicate(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category) (cases.Case, bool, error) {
+	near, err := tx.OpenCasesNear(ctx, cat.Code, in.Loc, cases.DuplicateRadiusM, in.ReportedAt.Add(-cases.DuplicateWindow))
+	if err != nil {
+		return cases.Case{}, false, err
+	}
+	best, bestD := -1, 0.0
+	for i := range near {
+		c := &near[i]
+		if c.ReportedAt.Sub(in.ReportedAt) > cases.DuplicateWindow {
+			continue
+		}
+		d := geo.DistanceM(in.Loc, c.Loc)
+		if d > cases.DuplicateRadiusM {
+			continue
+		}
+		if best < 0 || d < bestD || d == bestD && c.ID < near[best].ID {
+			best, bestD = i, d
+		}
+	}
+	if best < 0 {
+		return cases.Case{}, false, nil
+	}
+	return near[best], true, nil
+}
+
+// LocateFlow is Store.LocateIncident inside tx.
+func LocateFlow(ctx context.Context, tx CaseTx, id cases.IncidentID, loc cases.Location, cat cases.Category, now time.Time) (cases.Incident, error) {
+	in, err := tx.Incident(ctx, id)
+	if err != nil {
+		return cases.Incident{}, err
+	}
+	if in.Located {
+		return cases.Incident{}, errs.E(errs.Conflict, "incident", "incident %d is already located", id)
+	}
+	if err := tx.SetIncidentLocation(ctx, id, loc); err != nil {
+		return cases.Incident{}, err
+	}
+	in.Located, in.Loc, in.Street, in.Community, in.Grid = true, loc.Loc, loc.Street, loc.Community, loc.Grid
+	if err := attach(ctx, tx, &in, cat, now); err != nil {
+		return cases.Incident{}, err
+	}
+	return tx.Incident(ctx, id)
+}
+
+// UnlinkFlow is Store.UnlinkIncident inside tx: the duplicate leaves its
+// case (an unlink event there) and opens its own.
+func UnlinkFlow(ctx context.Context, tx CaseTx, id cases.IncidentID, cat cases.Category, actor string, now time.Time) (cases.Incident, error) {
+	in, err := tx.Incident(ctx, id)
+	if err != nil {
+		return cases.Incident{}, err
+	}
+	if !in.Duplicate || in.Case == 0 {
+		return cases.Incident{}, errs.E(errs.Conflict, "incident", "incident %d is not linked to another report's case", id)
+	}
+	old, err := tx.CaseForUpdate(ctx, in.Case)
+	if err != nil {
+		return cases.Incident{}, err
+	}
+	ev := cases.UnlinkEvent(&old, id, actor, now)
+	if _, err := tx.AppendEvent(ctx, &ev); err != nil {
+		return cases.Incident{}, err
+	}
+	if err := openCase(ctx, tx, &in, cat, now); err != nil {
+		return cases.Incident{}, err
+	}
+	return tx.Incident(ctx, id)
+}
+
+// TransitionFlow is Store.Transition inside tx. A dispatch to a unit that
+// holds another open case is a Conflict naming that case; the unit's lock
+// makes the check race-free, and the stores' unique index on the active
+// assignment backs it.
+func TransitionFlow(ctx context.Context, tx CaseTx, id cases.CaseID, apply func(cases.Case) (cases.Case, cases.Event, error)) (cases.Case, cases.Event, error) {
+	cur, err := tx.CaseForUpdate(ctx, id)
+	if err != nil {
+		return cases.Case{}, cases.Event{}, err
+	}
+	next, ev, err := apply(cur)
+	if err != nil {
+		return cases.Case{}, cases.Event{}, err
+	}
+	next.ID, ev.Case = cur.ID, cur.ID
+	if err := next.Validate(); err != nil {
+		return cases.Case{}, cases.Event{}, err
+	}
+	if next.Stage.HoldsUnit() && next.Unit != "" && (next.Unit != cur.Unit || !cur.Stage.HoldsUnit()) {
+		if err := tx.Lock(ctx, "unit:"+next.Unit); err != nil {
+			return cases.Case{}, cases.Event{}, err
+		}
+		holder, held, err := tx.UnitHolder(ctx, next.Unit, id)
+		if err != nil {
+			return cases.Case{}, cases.Event{}, err
+		}
+		if held {
+			return cases.Case{}, cases.Event{}, &UnitBusyError{Unit: next.Unit, Case: holder}
+		}
+	}
+	if err := tx.UpdateCase(ctx, &next); err != nil {
+		return cases.Case{}, cases.Event{}, err
+	}
+	seq, err := tx.AppendEvent(ctx, &ev)
+	if err != nil {
+		return cases.Case{}, cases.Event{}, err
+	}
+	ev.Seq = seq
+	return next, ev, nil
+}
+
+// UnitBusyError is the Conflict of a dispatch to a unit that holds
+// another open case.
+type UnitBusyError struct {
+	Unit string
+	Case cases.CaseID
+}
+
+func (e *UnitBusyError) Error() string { return e.err().Error() }
+func (e *UnitBusyError) Unwrap() error { return e.err() }
+func (e *UnitBusyError) err() *errs.Error {
+	return errs.E(errs.Conflict, "unit", "unit %s holds case %d", e.Unit, e.Case)
+}
+
+// ProblemExtra names the unit and the case it holds in the HTTP problem.
+func (e *UnitBusyError) ProblemExtra() map[string]any {
+	return map[string]any{"unit": e.Unit, "held_case": e.Case}
+}

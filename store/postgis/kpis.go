@@ -1,0 +1,106 @@
+package postgis
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridd/gridd/cases"
+)
+
+// levelColumn is the cases column a KPI level filters on.
+var levelColumn = map[cases.Level]string{
+	cases.LevelStreet: "street_code", cases.LevelCommunity: "community_code", cases.LevelGrid: "grid_code",
+}
+
+// KPIs computes the figures of q in SQL, in one snapshot; the definitions
+// are cases.ComputeKPIs'.
+func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
+	if err := q.Validate(); err != nil {
+		return cases.KPIs{}, err
+	}
+	sel := `stage <> 'void' AND reported_at >= $1 AND reported_at < $2`
+	args := []any{q.From, q.To, q.AsOf}
+	if col, ok := levelColumn[q.Level]; ok {
+		sel += ` AND ` + col + ` = $4`
+		args = append(args, q.Code)
+	}
+	var k cases.KPIs
+	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
+	err := db.read(ctx, func(tx pgx.Tx) error {
+		var closedOnTime, reworked, onSite int
+		var satMean *float64
+		err := tx.QueryRow(ctx, `SELECT count(*),
+			count(*) FILTER (WHERE closed_at IS NOT NULL),
+			count(*) FILTER (WHERE closed_at IS NOT NULL OR due_at <= $3),
+			count(*) FILTER (WHERE closed_at <= due_at),
+			count(*) FILTER (WHERE closed_at IS NOT NULL AND rework > 0),
+			count(*) FILTER (WHERE path = 'on_site'),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', dispatched_at - reported_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', accepted_at - dispatched_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', arrived_at - dispatched_at) / 60), -1),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - reported_at) / 60), -1),
+			avg(satisfaction), count(satisfaction)
+			FROM cases WHERE `+sel, args...).Scan(&k.Cases, &k.Closed, &k.Due, &closedOnTime, &reworked, &onSite,
+			&k.Median.Dispatch, &k.Median.Accept, &k.Median.Arrive, &k.Median.Close, &satMean, &k.Satisfaction.Count)
+		if err != nil {
+			return err
+		}
+		k.ClosureRate, k.OnTimeRate = ratio(k.Closed, k.Due), ratio(closedOnTime, k.Due)
+		k.ReworkRate, k.OnSiteShare = ratio(reworked, k.Closed), ratio(onSite, k.Cases)
+		if satMean != nil {
+			k.Satisfaction.Mean = *satMean
+		}
+		k.Workload.Departments, k.Workload.Units, err = breakdowns(ctx, tx, sel, args, k.ByChannel, k.ByCategory)
+		return err
+	})
+	return k, err
+}
+
+func ratio(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}
+
+// breakdowns counts the selected cases by channel and by category and
+// sums the workload of each department and unit, in one scan (grouping
+// sets). The workload counts dispatched cases only.
+func breakdowns(ctx context.Context, tx pgx.Tx, sel string, args []any, byChannel, byCategory map[string]int) (depts, units []cases.Workload, err error) {
+	rows, err := tx.Query(ctx, `SELECT grouping(channel, category, department, unit), coalesce(channel, category, department, unit, ''),
+		count(*), count(*) FILTER (WHERE dispatched_at IS NOT NULL),
+		coalesce(sum(date_part('epoch', resolved_at - dispatched_at) / 3600) FILTER (WHERE dispatched_at IS NOT NULL), 0),
+		coalesce(sum(cost_yuan) FILTER (WHERE dispatched_at IS NOT NULL), 0)
+		FROM cases WHERE `+sel+` AND $3::timestamptz IS NOT NULL
+		GROUP BY GROUPING SETS ((channel), (category), (department), (unit)) ORDER BY 1, 2`, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	depts, units = []cases.Workload{}, []cases.Workload{}
+	for rows.Next() {
+		var g, n, dispatched int
+		var code string
+		var hours, cost float64
+		if err := rows.Scan(&g, &code, &n, &dispatched, &hours, &cost); err != nil {
+			return nil, nil, err
+		}
+		w := cases.Workload{Code: code, Cases: dispatched, Hours: hours, CostYuan: cost}
+		switch g { // the bits of the columns not grouped on: channel 8, category 4, department 2, unit 1
+		case 7:
+			byChannel[code] = n
+		case 11:
+			byCategory[code] = n
+		case 13:
+			if code != "" && dispatched > 0 {
+				depts = append(depts, w)
+			}
+		case 14:
+			if code != "" && dispatched > 0 {
+				units = append(units, w)
+			}
+		}
+	}
+	return depts, units, rows.Err()
+}
