@@ -91,7 +91,7 @@ func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
 		}
 		lc.entries = append(lc.entries, e)
 	}
-	sort.Slice(lc.entries, func(i, j int) bool { return idLess(lc.entries[i].f.ID, lc.entries[j].f.ID) })
+	sort.Slice(lc.entries, func(i, j int) bool { return store.IDLess(lc.entries[i].f.ID, lc.entries[j].f.ID) })
 	h := fnv.New64a()
 	bounds := make([]orb.Bound, len(lc.entries))
 	for i, e := range lc.entries {
@@ -112,19 +112,6 @@ func newLayerCat(layer store.Layer, fs []store.Feature) (*layerCat, error) {
 	lc.etag = hex.EncodeToString(h.Sum(nil))
 	lc.index = boxindex.New(bounds)
 	return lc, nil
-}
-
-// idLess orders numeric ids numerically (building 9 before building 10)
-// and everything else bytewise.
-func idLess(a, b string) bool {
-	if len(a) != len(b) {
-		_, ea := strconv.ParseUint(a, 10, 64)
-		_, eb := strconv.ParseUint(b, 10, 64)
-		if ea == nil && eb == nil {
-			return len(a) < len(b)
-		}
-	}
-	return a < b
 }
 
 // filter is a property equality filter.

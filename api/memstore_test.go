@@ -200,8 +200,8 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 		}
 	case store.Buildings:
 		for _, bl := range b.Buildings {
-			out = append(out, store.Feature{ID: strconv.FormatInt(bl.ID, 10), Geom: bl.Loc, Props: map[string]any{
-				"id": bl.ID, "households": int64(bl.Households), "address": bl.Address}})
+			out = append(out, store.Feature{ID: string(bl.ID), Geom: bl.Loc, Props: map[string]any{
+				"id": string(bl.ID), "households": int64(bl.Households), "address": bl.Address}})
 		}
 	case store.Facilities:
 		for _, f := range b.Facilities {
@@ -225,7 +225,7 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 	default:
 		return nil, errs.E(errs.Invalid, "layer", "unknown layer %q", layer)
 	}
-	sort.Slice(out, func(i, j int) bool { return idLess(out[i].ID, out[j].ID) })
+	sort.Slice(out, func(i, j int) bool { return store.IDLess(out[i].ID, out[j].ID) })
 	return out, nil
 }
 
@@ -343,7 +343,7 @@ func testDistrict(seed uint64) (*bundle.Bundle, []gridplan.Grid) {
 	}
 	for i := 0; i < 3000; i++ {
 		p := orb.Point{118.60 + 0.04*rng.Float64(), 32.00 + 0.02*rng.Float64()}
-		b.Buildings = append(b.Buildings, bundle.Building{ID: int64(i + 1), Loc: p, Households: 1 + rng.IntN(50), Address: fmt.Sprintf("Road %d No. %d", i%17, i)})
+		b.Buildings = append(b.Buildings, bundle.Building{ID: bundle.BuildingID(strconv.Itoa(i + 1)), Loc: p, Households: 1 + rng.IntN(50), Address: fmt.Sprintf("Road %d No. %d", i%17, i)})
 	}
 	return b, grids
 }

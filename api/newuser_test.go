@@ -33,7 +33,7 @@ func TestPrecision(t *testing.T) {
 	st.mu.Lock()
 	st.b.Buildings[0].Loc[0] += 1.234567891234e-6
 	st.b.Buildings[0].Loc[1] += 9.87654321987e-7
-	id := strconv.FormatInt(st.b.Buildings[0].ID, 10)
+	id := string(st.b.Buildings[0].ID)
 	want := st.b.Buildings[0].Loc
 	st.mu.Unlock()
 	if r := do(t, ts, "POST", "/admin/reload", map[string]string{"X-API-Key": adminSecret}); r.status != 200 {

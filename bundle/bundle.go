@@ -6,8 +6,12 @@ package bundle
 
 import (
 	"math"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/errs"
 )
 
 // Kind is a community's kind: urban communities (社区) are gridded at about
@@ -85,10 +89,46 @@ type Community struct {
 // Building is one building with its households and standard address
 // (road + number); buildings are never split between grids.
 type Building struct {
-	ID         int64
+	ID         BuildingID
 	Loc        orb.Point
 	Households int
 	Address    string
+}
+
+// BuildingID is a building's id as its source gives it: an opaque string
+// (standard address codes of 19 or more digits, or alphanumeric codes such
+// as B0000001), kept byte for byte; leading zeros are significant.
+type BuildingID string
+
+// MaxIDLen is the longest building id accepted, in bytes.
+const MaxIDLen = 64
+
+// ParseBuildingID accepts s as a building id: not empty, at most MaxIDLen
+// bytes, valid UTF-8 without spaces or control characters. It does not
+// trim: an id with surrounding spaces is refused rather than changed.
+func ParseBuildingID(s string) (BuildingID, error) {
+	id := BuildingID(s)
+	return id, id.Validate()
+}
+
+// Validate reports an id ParseBuildingID would refuse, as errs.Invalid
+// naming "id".
+func (id BuildingID) Validate() error {
+	s := string(id)
+	switch {
+	case s == "":
+		return errs.E(errs.Invalid, "id", "is empty")
+	case len(s) > MaxIDLen:
+		return errs.E(errs.Invalid, "id", "%q is longer than %d bytes", s[:16]+"…", MaxIDLen)
+	case !utf8.ValidString(s):
+		return errs.E(errs.Invalid, "id", "is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return errs.E(errs.Invalid, "id", "%q contains a space or control character %U", s, r)
+		}
+	}
+	return nil
 }
 
 // Facility is a command centre, sub-centre or work station.

@@ -5,12 +5,10 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
-	"github.com/gridd/gridd/internal/boxindex"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -312,55 +310,46 @@ func (c *checker) reportParts(field string, parts []orb.Polygon, one func(float6
 }
 
 func (c *checker) buildings() {
-	type cand struct {
-		b orb.Bound
-		g orb.MultiPolygon
-	}
-	var cs []cand
+	// Which community holds a building is decided as the planner and
+	// /locate decide it: geo.PolygonIndex and its tie rule (a point on the
+	// closed union of the communities is in one of them).
+	var areas []geo.Area
 	for i, cm := range c.b.Communities {
 		if c.validComm[i] {
-			cs = append(cs, cand{cm.Geom.Bound(), cm.Geom})
+			areas = append(areas, geo.Area{Code: string(cm.Code), Geom: cm.Geom})
 		}
 	}
-	// An index of the communities' boxes, so that each building tests only
-	// the few communities whose box holds it.
-	boxes := make([]orb.Bound, len(cs))
-	for i := range cs {
-		boxes[i] = cs[i].b
+	idx, err := geo.NewPolygonIndex(areas)
+	if err != nil {
+		c.add(CommunitiesFile, "cannot index the communities to place the buildings: %v", err)
+		idx = nil
 	}
-	idx := boxindex.New(boxes)
-	var near []int
-	seen := make(map[int64]int, len(c.b.Buildings))
+	seen := make(map[BuildingID]int, len(c.b.Buildings))
 	for i, bl := range c.b.Buildings {
 		w := line(BuildingsFile, i)
 		if j, dup := seen[bl.ID]; dup {
-			c.add(w, "duplicate id %d (also line %d)", bl.ID, j+2)
+			c.add(w, "duplicate id %q (also line %d)", bl.ID, j+2)
 		} else {
 			seen[bl.ID] = i
 		}
-		if bl.ID <= 0 {
-			c.add(w, "id %d is not positive", bl.ID)
+		if err := bl.ID.Validate(); err != nil {
+			c.add(w, "id %q: %s", bl.ID, msgOf(err))
 		}
 		if bl.Households < 1 {
-			c.add(w, "id %d: households %d, want at least 1", bl.ID, bl.Households)
+			c.add(w, "id %s: households %d, want at least 1", bl.ID, bl.Households)
 		}
 		if bl.Address == "" {
-			c.add(w, "id %d: address is empty", bl.ID)
+			c.add(w, "id %s: address is empty", bl.ID)
 		}
 		if err := finite(bl.Loc); err != "" {
-			c.add(w, "id %d: %s", bl.ID, err)
+			c.add(w, "id %s: %s", bl.ID, err)
 			continue
 		}
-		in := false
-		near = idx.Search(bl.Loc.Bound(), near[:0])
-		for _, k := range near {
-			if planar.MultiPolygonContains(cs[k].g, bl.Loc) {
-				in = true
-				break
-			}
+		if idx == nil || len(areas) == 0 {
+			continue
 		}
-		if !in && len(cs) > 0 {
-			c.add(w, "id %d at (%.7f, %.7f) is outside every community", bl.ID, bl.Loc[0], bl.Loc[1])
+		if _, in := idx.Locate(bl.Loc[0], bl.Loc[1]); !in {
+			c.add(w, "id %s at (%.7f, %.7f) is outside every community", bl.ID, bl.Loc[0], bl.Loc[1])
 		}
 	}
 }

@@ -3,6 +3,7 @@ package bundle_test
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func mini() *bundle.Bundle {
 	}
 	for i, c := range b.Communities {
 		ctr := c.Geom.Bound().Center()
-		b.Buildings = append(b.Buildings, bundle.Building{ID: int64(i + 1), Loc: ctr, Households: 10, Address: fmt.Sprintf("a路%d号", i+1)})
+		b.Buildings = append(b.Buildings, bundle.Building{ID: bundle.BuildingID(strconv.Itoa(i + 1)), Loc: ctr, Households: 10, Address: fmt.Sprintf("a路%d号", i+1)})
 		b.Facilities = append(b.Facilities, bundle.Facility{Kind: bundle.Workstation, Code: "WS" + string(c.Code), Street: c.Street, Community: c.Code, Loc: ctr})
 		b.Workers = append(b.Workers, bundle.Worker{ID: fmt.Sprintf("W%d", i), Name: "n", Community: c.Code})
 	}
@@ -106,8 +107,18 @@ func TestCheck(t *testing.T) {
 			b.Buildings[2].Loc = orb.Point{118.70, 32.00}
 		}, []string{"buildings.csv:4: id 3 at (118.7000000, 32.0000000) is outside every community"}},
 		{"duplicate building", func(b *bundle.Bundle) {
-			b.Buildings[3].ID = 1
-		}, []string{"buildings.csv:5: duplicate id 1 (also line 2)"}},
+			b.Buildings[3].ID = "1"
+		}, []string{"buildings.csv:5: duplicate id \"1\" (also line 2)"}},
+		{"empty building id", func(b *bundle.Bundle) {
+			b.Buildings[3].ID = ""
+		}, []string{"buildings.csv:5: id \"\": is empty"}},
+		{"building id with a space", func(b *bundle.Bundle) {
+			b.Buildings[3].ID = "B 1"
+		}, []string{"buildings.csv:5: id \"B 1\": \"B 1\" contains a space or control character U+0020"}},
+		{"alphanumeric and 20-digit building ids are fine", func(b *bundle.Bundle) {
+			b.Buildings[3].ID = "B0000001"
+			b.Buildings[0].ID = "00320111001002000017"
+		}, nil},
 		{"non-positive households", func(b *bundle.Bundle) {
 			b.Buildings[1].Households = 0
 		}, []string{"buildings.csv:3: id 2: households 0, want at least 1"}},

@@ -428,9 +428,9 @@ var buildingsHeader = []string{"id", "lon", "lat", "households", "address"}
 func ReadBuildings(r io.Reader) ([]Building, errs.List) {
 	var out []Building
 	probs := csvRows(BuildingsFile, r, buildingsHeader, func(_ int, rec []string) *errs.Error {
-		id, err := strconv.ParseInt(rec[0], 10, 64)
-		if err != nil || id <= 0 {
-			return errs.E(errs.Invalid, "id", "%q is not a positive integer", rec[0])
+		id, err := ParseBuildingID(rec[0])
+		if err != nil {
+			return errs.E(errs.Invalid, "id", "%s", msgOf(err))
 		}
 		p, perr := parseLonLat(rec[1], rec[2])
 		if perr != nil {
@@ -596,7 +596,7 @@ func Write(dir string, b *Bundle) error {
 	}
 	files[BuildingsFile] = csvBytes(buildingsHeader, len(b.Buildings), func(i int) []string {
 		x := b.Buildings[i]
-		return []string{strconv.FormatInt(x.ID, 10), fmtCoord(x.Loc[0]), fmtCoord(x.Loc[1]), strconv.Itoa(x.Households), x.Address}
+		return []string{string(x.ID), fmtCoord(x.Loc[0]), fmtCoord(x.Loc[1]), strconv.Itoa(x.Households), x.Address}
 	})
 	files[PatrolsFile] = csvBytes(patrolsHeader, len(b.Patrols), func(i int) []string {
 		x := b.Patrols[i]

@@ -172,7 +172,7 @@ func validParsed(t *testing.T, b *Bundle) {
 		pt(f.Loc)
 	}
 	for _, bl := range b.Buildings {
-		if bl.ID <= 0 || bl.Households < 1 || strings.TrimSpace(bl.Address) == "" {
+		if bl.ID.Validate() != nil || bl.Households < 1 || strings.TrimSpace(bl.Address) == "" {
 			t.Fatalf("accepted building %+v", bl)
 		}
 		pt(bl.Loc)

@@ -78,7 +78,7 @@ func TestPukouBuildings(t *testing.T) {
 				bl := b.Buildings[bi]
 				a, err := d.Locate(bl.Loc[0], bl.Loc[1], 0)
 				if err != nil {
-					t.Fatalf("building %d at %v: %v", bl.ID, bl.Loc, err)
+					t.Fatalf("building %s at %v: %v", bl.ID, bl.Loc, err)
 				}
 				n++
 				// the community, by an independent point-in-polygon test
@@ -89,33 +89,33 @@ func TestPukouBuildings(t *testing.T) {
 					}
 				}
 				if len(want) != 1 || want[0] != a.Community.Code {
-					t.Fatalf("building %d at %v: located in %s, polygons say %v", bl.ID, bl.Loc, a.Community.Code, want)
+					t.Fatalf("building %s at %v: located in %s, polygons say %v", bl.ID, bl.Loc, a.Community.Code, want)
 				}
 				c := comms[a.Community.Code]
 				if a.Street.Code != c.Street || a.Community.Name != c.Name || a.Community.Kind != c.Kind {
-					t.Fatalf("building %d: street %s / community %+v, bundle says %s / %+v", bl.ID, a.Street.Code, a.Community, c.Street, c)
+					t.Fatalf("building %s: street %s / community %+v, bundle says %s / %+v", bl.ID, a.Street.Code, a.Community, c.Street, c)
 				}
 				if a.Subcentre == nil || facs[a.Subcentre.Code].Kind != bundle.Subcentre || facs[a.Subcentre.Code].Street != a.Street.Code {
-					t.Fatalf("building %d: sub-centre %+v is not street %s's", bl.ID, a.Subcentre, a.Street.Code)
+					t.Fatalf("building %s: sub-centre %+v is not street %s's", bl.ID, a.Subcentre, a.Street.Code)
 				}
 				if d := geo.DistanceM(bl.Loc, facs[a.Subcentre.Code].Loc); math.Abs(a.Subcentre.DistanceM-d) > 1e-6*d+1e-6 {
-					t.Fatalf("building %d: sub-centre distance %v, geo.DistanceM says %v", bl.ID, a.Subcentre.DistanceM, d)
+					t.Fatalf("building %s: sub-centre distance %v, geo.DistanceM says %v", bl.ID, a.Subcentre.DistanceM, d)
 				}
 				if a.Workstation != nil && (facs[a.Workstation.Code].Kind != bundle.Workstation || facs[a.Workstation.Code].Community != a.Community.Code) {
-					t.Fatalf("building %d: work station %+v is not community %s's", bl.ID, a.Workstation, a.Community.Code)
+					t.Fatalf("building %s: work station %+v is not community %s's", bl.ID, a.Workstation, a.Community.Code)
 				}
 				for _, w := range a.Workers {
 					if workerComm[w.ID] != a.Community.Code {
-						t.Fatalf("building %d: worker %s belongs to %s, not %s", bl.ID, w.ID, workerComm[w.ID], a.Community.Code)
+						t.Fatalf("building %s: worker %s belongs to %s, not %s", bl.ID, w.ID, workerComm[w.ID], a.Community.Code)
 					}
 				}
 				if gs == nil && a.Grid != nil {
-					t.Fatalf("building %d: grid %v without a plan", bl.ID, a.Grid)
+					t.Fatalf("building %s: grid %v without a plan", bl.ID, a.Grid)
 				}
 				if a.Grid != nil {
 					withGrid++
 					if a.Grid.Code.Community() != a.Community.Code || !planar.MultiPolygonContains(gridGeom[a.Grid.Code], bl.Loc) {
-						t.Fatalf("building %d: grid %s does not hold it or is not in community %s", bl.ID, a.Grid.Code, a.Community.Code)
+						t.Fatalf("building %s: grid %s does not hold it or is not in community %s", bl.ID, a.Grid.Code, a.Community.Code)
 					}
 				}
 			}

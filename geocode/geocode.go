@@ -31,7 +31,7 @@ type Match struct {
 	Loc      orb.Point
 	Method   Method
 	Score    float64 // 1 exact; near and fuzzy less, lower for a worse match
-	Building int64
+	Building bundle.BuildingID
 	Address  string // the building's standard address
 }
 

@@ -2,6 +2,7 @@ package geocode
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 func testBuildings() []bundle.Building {
 	var bs []bundle.Building
 	add := func(addr string, x, y float64) {
-		bs = append(bs, bundle.Building{ID: int64(len(bs) + 1), Loc: orb.Point{x, y}, Households: 1, Address: addr})
+		bs = append(bs, bundle.Building{ID: bundle.BuildingID(strconv.Itoa(len(bs) + 1)), Loc: orb.Point{x, y}, Households: 1, Address: addr})
 	}
 	for _, n := range []int{1, 3, 4, 8, 20} {
 		add(fmt.Sprintf("江浦路%d号", n), 118.6+float64(n)*1e-4, 32.1)
@@ -53,8 +54,8 @@ func TestLocate(t *testing.T) {
 			t.Errorf("%q: %v", tc.addr, err)
 			continue
 		}
-		if m.Method != tc.method || m.Building != tc.id {
-			t.Errorf("%q: got %s building %d, want %s %d", tc.addr, m.Method, m.Building, tc.method, tc.id)
+		if m.Method != tc.method || m.Building != bundle.BuildingID(strconv.FormatInt(tc.id, 10)) {
+			t.Errorf("%q: got %s building %s, want %s %d", tc.addr, m.Method, m.Building, tc.method, tc.id)
 		}
 		if tc.method != Fuzzy && abs(m.Score-tc.score) > 1e-9 {
 			t.Errorf("%q: score %v, want %v", tc.addr, m.Score, tc.score)
@@ -129,7 +130,7 @@ func FuzzLocate(f *testing.F) {
 			}
 			return
 		}
-		if m.Building < 1 || m.Building > 8 || !(m.Score > 0 && m.Score <= 1) {
+		if n, _ := strconv.Atoi(string(m.Building)); n < 1 || n > 8 || !(m.Score > 0 && m.Score <= 1) {
 			t.Fatalf("%q: %+v", s, m)
 		}
 	})

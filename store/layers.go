@@ -50,7 +50,7 @@ var Descriptions = []LayerDesc{
 		Geometry: "MultiPolygon", Cached: true, Tiled: true, MinZoom: 0, MaxZoom: 20, PlanVersioned: true},
 	// Buildings are tiled only where a tile holds a neighbourhood.
 	{Layer: Buildings, Title: "Buildings", Description: "Buildings with households and standard address.",
-		ID: "id", Props: []Property{integ("id"), integ("households"), str("address")}, Geometry: "Point",
+		ID: "id", Props: []Property{str("id"), integ("households"), str("address")}, Geometry: "Point",
 		Cached: true, Tiled: true, MinZoom: 12, MaxZoom: 20},
 	{Layer: Facilities, Title: "Facilities", Description: "The district command centre, street sub-centres and community work stations.",
 		ID: "code", Props: []Property{str("code"), str("kind"), str("name"), str("street_code"), str("community_code")}, Geometry: "Point",

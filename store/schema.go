@@ -167,16 +167,7 @@ func (s LayerSchema) Feature(value func(i int) any, g orb.Geometry) Feature {
 		v := value(i)
 		f.Props[p.Name] = v
 		if p.Name == s.ID {
-			switch x := v.(type) {
-			case int64:
-				f.ID = strconv.FormatInt(x, 10)
-			case string:
-				f.ID = x
-			default: // NULL: the zero value's text, as the backends always gave
-				if p.Int {
-					f.ID = "0"
-				}
-			}
+			f.ID, _ = v.(string) // ids are text in every layer; NULL gives ""
 		}
 	}
 	return f
@@ -184,17 +175,11 @@ func (s LayerSchema) Feature(value func(i int) any, g orb.Geometry) Feature {
 
 // FeatureByID is Store.Feature for any backend, in terms of its Features:
 // one feature of layer by id, plan selecting the grids' plan (0: the
-// published one). An id the layer cannot hold (not an integer where ids
-// are) is NotFound, as for OGC API items.
+// published one). Ids are opaque text in every layer.
 func FeatureByID(ctx context.Context, features func(context.Context, Query) (Page, error), layer Layer, plan gridplan.PlanID, id string) (Feature, error) {
 	s, err := Schema(layer)
 	if err != nil {
 		return Feature{}, err
-	}
-	if p, _ := s.Property(s.ID); p.Int {
-		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-			return Feature{}, errs.E(errs.NotFound, string(layer), "no %s feature %q", layer, id)
-		}
 	}
 	page, err := features(ctx, Query{Layer: layer, Plan: plan, Filters: map[string]string{s.ID: id}, Limit: 1})
 	if err != nil {
@@ -319,4 +304,33 @@ func ScanCommunity(r Rows, decode func([]byte) (orb.MultiPolygon, error)) (bundl
 	var err error
 	c.Geom, err = decode(blob)
 	return c, err
+}
+
+// IDLess orders ids made only of digits numerically, however long
+// (building 9 before building 10, 20-digit address codes included), before
+// all other ids, which order bytewise (B0000001 before B0000002). It is a
+// strict order: ids are opaque strings and never parsed into numbers.
+// Both stores list features in this order (their idOrder) and the
+// service's in-memory layers sort by it.
+func IDLess(a, b string) bool {
+	da, db := allDigits(a), allDigits(b)
+	switch {
+	case da != db:
+		return da
+	case da && len(a) != len(b):
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -59,7 +59,7 @@ func TestFilterArg(t *testing.T) {
 }
 
 func TestSchemaFeature(t *testing.T) {
-	buildings, _ := Schema(Buildings) // id, households (integers), address
+	buildings, _ := Schema(Buildings) // id (text), households (integer), address
 	streets, _ := Schema(Streets)     // code, name
 	pt := orb.Point{118.6, 32}
 	tests := []struct {
@@ -68,8 +68,8 @@ func TestSchemaFeature(t *testing.T) {
 		vals   []any
 		wantID string
 	}{
-		{"integer id", buildings, []any{int64(7), nil, "1 Road"}, "7"},
-		{"NULL integer id", buildings, []any{nil, int64(3), nil}, "0"},
+		{"alphanumeric building id", buildings, []any{"B0000007", nil, "1 Road"}, "B0000007"},
+		{"20-digit building id", buildings, []any{"32011100100200001234", int64(3), nil}, "32011100100200001234"},
 		{"string id", streets, []any{"320111001", "Jiangpu"}, "320111001"},
 		{"NULL string id", streets, []any{nil, "x"}, ""},
 	}
@@ -93,7 +93,7 @@ func TestFeatureByID(t *testing.T) {
 	var asked []Query
 	features := func(_ context.Context, q Query) (Page, error) {
 		asked = append(asked, q)
-		if q.Filters["id"] == "7" {
+		if id := q.Filters["id"]; id == "7" || id == "B0000007" {
 			return Page{Features: []Feature{want}, NumberMatched: 1}, nil
 		}
 		return Page{}, nil
@@ -110,7 +110,7 @@ func TestFeatureByID(t *testing.T) {
 	}{
 		{"found", features, Buildings, "7", "", true},
 		{"absent", features, Buildings, "8", errs.NotFound, true},
-		{"not an integer id", features, Buildings, "x", errs.NotFound, false},
+		{"alphanumeric id found", features, Buildings, "B0000007", "", true},
 		{"unknown layer", features, "roads", "7", errs.Invalid, false},
 		{"store error passed on", failing, Buildings, "7", errs.Internal, false},
 	}
@@ -232,13 +232,13 @@ func TestScanFeature(t *testing.T) {
 		}
 		return pt, nil
 	}
-	scan := func(id, hh *int64, addr *string, blob string) func(...any) error {
+	scan := func(id *string, hh *int64, addr *string, blob string) func(...any) error {
 		return func(dest ...any) error {
 			if len(dest) != 4 {
 				return fmt.Errorf("%d targets, want 4", len(dest))
 			}
 			if id != nil {
-				*dest[0].(*nullInt) = nullInt{*id, true}
+				*dest[0].(*nullStr) = nullStr{*id, true}
 			}
 			if hh != nil {
 				*dest[1].(*nullInt) = nullInt{*hh, true}
@@ -250,7 +250,7 @@ func TestScanFeature(t *testing.T) {
 			return nil
 		}
 	}
-	id, hh, addr := int64(9), int64(300), "2 Lane"
+	id, hh, addr := "9", int64(300), "2 Lane"
 	f, err := ScanFeature[nullStr, nullInt](buildings, scan(&id, &hh, &addr, "pt"), decode)
 	if err != nil || f.ID != "9" || f.Geom != pt || f.Props["households"] != int64(300) || f.Props["address"] != "2 Lane" {
 		t.Fatalf("got %+v, %v", f, err)

@@ -132,7 +132,7 @@ func BenchmarkBuildingsTile(b *testing.B) {
 	}
 	feats := make([]Feature, len(bun.Buildings))
 	for i, bl := range bun.Buildings {
-		feats[i] = Feature{ID: uint64(bl.ID), Geometry: bl.Loc, Properties: map[string]any{"households": bl.Households, "address": bl.Address}}
+		feats[i] = Feature{ID: uint64(i + 1), Geometry: bl.Loc, Properties: map[string]any{"id": string(bl.ID), "households": bl.Households, "address": bl.Address}}
 	}
 	src, err := NewSource(Layer{Name: "buildings", Features: feats}, SourceOptions{Version: "1"})
 	if err != nil {

@@ -47,7 +47,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 || !(p.TolerancePct > 0 && p.TolerancePct < 100) {
 		return fmt.Errorf("%w: --urban and --rural must be positive and --tolerance in (0, 100)", errUsage)
 	}
-	b, err := bundle.Read(*dir)
+	b, err := bundle.ReadForPlan(*dir) // the service's files (facilities, patrols, ...) are optional here
 	if err != nil {
 		return err
 	}
@@ -133,6 +133,11 @@ func planWriteFile(path string, write func(io.Writer) error) error {
 func planInputProblems(w io.Writer, dir string, b *bundle.Bundle) error {
 	var blocking errs.List
 	for _, p := range bundle.Check(b) {
+		// A community without its workstation is a service problem
+		// (facilities are optional for a plan), not a planning one.
+		if strings.Contains(p.Msg, "no workstation in "+bundle.FacilitiesFile) {
+			continue
+		}
 		if strings.HasPrefix(p.Field, bundle.CommunitiesFile) || strings.HasPrefix(p.Field, bundle.BuildingsFile) {
 			blocking = append(blocking, p)
 		}

@@ -108,6 +108,27 @@ func TestPlanCommandErrors(t *testing.T) {
 	}
 }
 
+// TestPlanCommandPlanFilesOnly: gridctl plan needs only the district,
+// streets, communities and buildings.
+func TestPlanCommandPlanFilesOnly(t *testing.T) {
+	dir := smallBundle(t)
+	for _, f := range []string{bundle.FacilitiesFile, bundle.PatrolsFile, bundle.WorkersFile, bundle.DepartmentsFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "plan.geojson")
+	if code, _, stderr := run(t, "plan", "--bundle", dir, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, bundle.BuildingsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "plan", "--bundle", dir, "--out", out); code == 0 || !strings.Contains(stderr, bundle.BuildingsFile) {
+		t.Fatalf("without buildings: exit %d: %s", code, stderr)
+	}
+}
+
 // TestPlanRefusesBrokenBundle: `gridctl plan` refuses a bundle whose
 // communities or buildings bundle check rejects, naming every such problem
 // by file and feature or line, and writes nothing; a problem that does not

@@ -52,3 +52,15 @@ func BenchmarkPartitionScale(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPartitionTowers is the tower-cluster district
+// (fixtures.Towers, seed 1: 20 communities, about 135,000 households).
+func BenchmarkPartitionTowers(b *testing.B) {
+	bd := fixtures.Towers(1, fixtures.DefaultTowers())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := partition.Plan(context.Background(), bd, gridplan.DefaultParams()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package partition_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/paulmach/orb"
 
@@ -21,7 +22,7 @@ func ExamplePlan() {
 			Geom: orb.MultiPolygon{{square}}}},
 	}
 	for i := 0; i < 60; i++ {
-		b.Buildings = append(b.Buildings, bundle.Building{ID: int64(i + 1), Households: 35,
+		b.Buildings = append(b.Buildings, bundle.Building{ID: bundle.BuildingID(strconv.Itoa(i + 1)), Households: 35,
 			Loc: orb.Point{118.7015 + 0.0017*float64(i%10), 32.1015 + 0.0022*float64(i/10)}})
 	}
 	plan, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())

@@ -81,13 +81,13 @@ func genBundle(seed int64) *bundle.Bundle {
 				h = left
 			}
 			left -= h
-			b.Buildings = append(b.Buildings, bundle.Building{ID: id, Loc: round7(p), Households: h, Address: fmt.Sprintf("Test Road %d", id)})
+			b.Buildings = append(b.Buildings, bundle.Building{ID: addrID(id), Loc: round7(p), Households: h, Address: fmt.Sprintf("Test Road %d", id)})
 			id++
 		}
 	}
 	// One tower with more households than a grid may hold: it must become
 	// a grid of its own (in 320999002001, in the middle of the community).
-	b.Buildings = append(b.Buildings, bundle.Building{ID: id, Loc: orb.Point{118.6751, 32.0141}, Households: bigTower, Address: "Tower Road 1"})
+	b.Buildings = append(b.Buildings, bundle.Building{ID: addrID(id), Loc: orb.Point{118.6751, 32.0141}, Households: bigTower, Address: "Tower Road 1"})
 	return b
 }
 
@@ -113,7 +113,6 @@ func scaled(b *bundle.Bundle, f float64, seed int64) *bundle.Bundle {
 		return &out
 	}
 	n := int(math.Round(f))
-	id := int64(1)
 	for _, bl := range b.Buildings {
 		var comm orb.MultiPolygon
 		for _, c := range b.Communities {
@@ -124,8 +123,7 @@ func scaled(b *bundle.Bundle, f float64, seed int64) *bundle.Bundle {
 		}
 		for j := 0; j < n; j++ {
 			c := bl
-			c.ID = id
-			id++
+			c.ID = bundle.BuildingID(fmt.Sprintf("%s-%d", bl.ID, j))
 			if j > 0 && comm != nil {
 				p := orb.Point{bl.Loc[0] + (rng.Float64()-0.5)*0.0006, bl.Loc[1] + (rng.Float64()-0.5)*0.0006}
 				if planar.MultiPolygonContains(comm, p) {
@@ -149,4 +147,9 @@ func grown(b *bundle.Bundle, seed int64) *bundle.Bundle {
 		out.Buildings[rng.IntN(len(out.Buildings))].Households++
 	}
 	return &out
+}
+
+// addrID is a 20-digit standard address code (beyond int64) for building n.
+func addrID(n int64) bundle.BuildingID {
+	return bundle.BuildingID(fmt.Sprintf("32099900100%09d", n))
 }

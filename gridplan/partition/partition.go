@@ -105,19 +105,9 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 			grp.put(&jobs[i], g)
 		}
 	}
-	unplaced := 0
-	for bi, bl := range b.Buildings {
-		placed := false
-		for i := range jobs {
-			if bounds[i].Contains(bl.Loc) && planar.MultiPolygonContains(jobs[i].comm.Geom, bl.Loc) {
-				jobs[i].buildings = append(jobs[i].buildings, bi)
-				placed = true
-				break
-			}
-		}
-		if !placed {
-			unplaced++
-		}
+	unplaced, err := placeBuildings(b, jobs)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	results := make([]commResult, len(jobs))
@@ -167,6 +157,9 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 		}
 	}
 	sort.Slice(plan.Grids, func(i, j int) bool { return plan.Grids[i].Code < plan.Grids[j].Code })
+	if err := countHouseholds(b, plan.Grids); err != nil {
+		return nil, nil, err
+	}
 	rep := newReport(b, plan.Grids, own, p, unplaced, time.Since(start))
 	data, err := json.Marshal(rep)
 	if err != nil {
@@ -210,17 +203,17 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 		return commResult{}, err
 	}
 	if len(region) == 0 {
-		return finish(b, c, out, j.locked, buildings)
+		return finish(c, out)
 	}
 	H, big := households(b, buildings, target, p.TolerancePct)
 	k := GridCount(H, target)
 	if H == 0 || k == 1 && !big {
-		return finish(b, c, append(out, mk(region)), j.locked, buildings)
+		return finish(c, append(out, mk(region)))
 	}
 	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct)
 	s := newSplitPlan(g, H, pins, target)
 	if s.kRest+len(pins) == 1 {
-		return finish(b, c, append(out, mk(region)), j.locked, buildings)
+		return finish(c, append(out, mk(region)))
 	}
 	if err := ctx.Err(); err != nil {
 		return commResult{}, err
@@ -241,11 +234,11 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 	if len(region) == 1 {
 		geoms = repairParts(geoms, buildings, b)
 	}
-	return finishFresh(b, c, out, j.locked, buildings, geoms, g.fixed, keep, mk)
+	return finishFresh(c, out, geoms, g.fixed, keep, mk)
 }
 
-// setLockedAside returns the locked grids (shape and code kept, households
-// recounted from the bundle), the rest of the community to plan and the
+// setLockedAside returns the locked grids (shape and code kept; households
+// are recounted with the whole plan), the rest of the community to plan and the
 // buildings in it. Without locked grids that is the whole community.
 func setLockedAside(b *bundle.Bundle, j *commJob) (out []gridplan.Grid, region orb.MultiPolygon, buildings []int, err error) {
 	region, buildings = j.comm.Geom, j.buildings
@@ -255,13 +248,6 @@ func setLockedAside(b *bundle.Bundle, j *commJob) (out []gridplan.Grid, region o
 	var lockedGeom orb.MultiPolygon
 	for _, g := range j.locked {
 		lockedGeom = append(lockedGeom, g.Geom...)
-		g.Households = 0
-		bd := g.Geom.Bound()
-		for _, bi := range buildings {
-			if bl := b.Buildings[bi]; bd.Contains(bl.Loc) && planar.MultiPolygonContains(g.Geom, bl.Loc) {
-				g.Households += bl.Households
-			}
-		}
 		out = append(out, g)
 	}
 	rest, err := sfgeom.Difference(region, lockedGeom)
@@ -416,7 +402,7 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 // finishFresh turns the parts' shapes into grids after the locked ones
 // (keeping previous codes where given), finishes the community and marks
 // the grids made for one big building.
-func finishFresh(b *bundle.Bundle, c *bundle.Community, out, locked []gridplan.Grid, buildings []int, geoms []orb.MultiPolygon, fixed []bool, keep []bundle.GridCode, mk func(orb.MultiPolygon) gridplan.Grid) (commResult, error) {
+func finishFresh(c *bundle.Community, out []gridplan.Grid, geoms []orb.MultiPolygon, fixed []bool, keep []bundle.GridCode, mk func(orb.MultiPolygon) gridplan.Grid) (commResult, error) {
 	var own []int // indices into out of the grids made for one big building
 	for part, geom := range geoms {
 		if len(geom) == 0 {
@@ -431,7 +417,7 @@ func finishFresh(b *bundle.Bundle, c *bundle.Community, out, locked []gridplan.G
 		}
 		out = append(out, gr)
 	}
-	cr, err := finish(b, c, out, locked, buildings)
+	cr, err := finish(c, out)
 	if err == nil && len(own) > 0 {
 		cr.own = make([]bool, len(cr.grids))
 		for _, i := range own {
@@ -441,36 +427,60 @@ func finishFresh(b *bundle.Bundle, c *bundle.Community, out, locked []gridplan.G
 	return cr, err
 }
 
-// finish numbers new grids, counts households and returns the community's
-// grids.
-func finish(b *bundle.Bundle, c *bundle.Community, grids []gridplan.Grid, locked []gridplan.Grid, buildings []int) (commResult, error) {
+// finish numbers new grids and returns the community's grids; their
+// households are counted once the whole plan is drawn (countHouseholds).
+func finish(c *bundle.Community, grids []gridplan.Grid) (commResult, error) {
 	if err := numberGrids(c, grids); err != nil {
 		return commResult{}, err
 	}
-	lockedSet := map[bundle.GridCode]bool{}
-	for _, g := range locked {
-		lockedSet[g.Code] = true
-	}
-	bounds := make([]orb.Bound, len(grids))
-	for i := range grids {
-		bounds[i] = grids[i].Geom.Bound()
-		if !lockedSet[grids[i].Code] {
-			grids[i].Households = 0
-		}
-	}
-	for _, bi := range buildings {
-		bl := b.Buildings[bi]
-		for i := range grids {
-			if lockedSet[grids[i].Code] {
-				continue
-			}
-			if bounds[i].Contains(bl.Loc) && planar.MultiPolygonContains(grids[i].Geom, bl.Loc) {
-				grids[i].Households += bl.Households
-				break
-			}
-		}
-	}
 	return commResult{grids: grids}, nil
+}
+
+// placeBuildings gives each community job the buildings it holds by the
+// one membership rule (geo.PolygonIndex's tie rule over the communities, as
+// bundle check and /locate decide) and returns how many buildings lie in
+// no community.
+func placeBuildings(b *bundle.Bundle, jobs []commJob) (unplaced int, err error) {
+	areas := make([]geo.Area, len(jobs))
+	for i := range jobs {
+		areas[i] = geo.Area{Code: string(jobs[i].comm.Code), Geom: jobs[i].comm.Geom}
+	}
+	idx, err := geo.NewPolygonIndex(areas)
+	if err != nil {
+		return 0, err
+	}
+	for bi, bl := range b.Buildings {
+		i, ok := idx.Locate(bl.Loc[0], bl.Loc[1])
+		if !ok {
+			unplaced++
+			continue
+		}
+		jobs[i].buildings = append(jobs[i].buildings, bi)
+	}
+	return unplaced, nil
+}
+
+// countHouseholds counts each grid's households as /locate places the
+// buildings: one geo.PolygonIndex over all grids in code order (the order
+// dispatch indexes a plan in), so a building on an edge or vertex shared by
+// grids counts in the grid the tie rule names, never in two and never in
+// the first found. grids must be sorted by code.
+func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) error {
+	areas := make([]geo.Area, len(grids))
+	for i := range grids {
+		areas[i] = geo.Area{Code: string(grids[i].Code), Geom: grids[i].Geom}
+		grids[i].Households = 0
+	}
+	idx, err := geo.NewPolygonIndex(areas)
+	if err != nil {
+		return err
+	}
+	for _, bl := range b.Buildings {
+		if i, ok := idx.Locate(bl.Loc[0], bl.Loc[1]); ok {
+			grids[i].Households += bl.Households
+		}
+	}
+	return nil
 }
 
 // numberGrids gives every grid without a code the next free sequence

@@ -62,7 +62,7 @@ func replaceBundle(ctx context.Context, tx *sql.Tx, b *bundle.Bundle) error {
 	}
 	if err := ins(`INSERT INTO buildings (id, households, address, geom) VALUES (?, ?, ?, ?)`, len(b.Buildings), func(i int) []any {
 		x := b.Buildings[i]
-		return []any{x.ID, x.Households, x.Address, enc(x.Loc)}
+		return []any{string(x.ID), x.Households, x.Address, enc(x.Loc)}
 	}); err != nil {
 		return err
 	}

@@ -152,11 +152,19 @@ func orderBy(d store.LayerSchema, keys []store.SortKey) string {
 			parts = append(parts, "t."+k.Prop+" ASC NULLS LAST")
 		}
 	}
-	return strings.Join(append(parts, "t."+d.ID), ", ")
+	return strings.Join(append(parts, idOrder("t."+d.ID)), ", ")
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the
 // published one).
 func (db *DB) Feature(ctx context.Context, layer store.Layer, plan gridplan.PlanID, id string) (store.Feature, error) {
 	return store.FeatureByID(ctx, db.Features, layer, plan, id)
+}
+
+// idOrder is the ORDER BY list for a text id column: ids of digits only
+// numerically (by length, then bytes), before all other ids, bytewise, as
+// store.IDLess. Migration 030 indexes these expressions for buildings.
+func idOrder(col string) string {
+	other := "(" + col + " = '' OR " + col + " GLOB '*[^0-9]*')"
+	return other + ", (CASE WHEN " + other + " THEN 0 ELSE length(" + col + ") END), " + col
 }

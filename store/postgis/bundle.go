@@ -62,7 +62,7 @@ func newBundleCopy(b *bundle.Bundle) *bundleCopy {
 		})},
 		{"buildings", []string{"id", "households", "address", "geom"}, rows(len(b.Buildings), func(i int) []any {
 			x := b.Buildings[i]
-			return []any{x.ID, int32(x.Households), x.Address, enc(x.Loc)}
+			return []any{string(x.ID), int32(x.Households), x.Address, enc(x.Loc)}
 		})},
 		{"facilities", []string{"code", "kind", "name", "street_code", "community_code", "geom"}, rows(len(b.Facilities), func(i int) []any {
 			x := b.Facilities[i]

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"math/rand"
+	"strconv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -50,7 +51,7 @@ func SmallBundle(seed int64) *bundle.Bundle {
 				Street: sc, Community: cc, Loc: interiorPoint(rng, poly)})
 			b.Workers = append(b.Workers, bundle.Worker{ID: fmt.Sprintf("W%s", cc), Name: fmt.Sprintf("网格员%d-%d", s+1, c+1), Community: cc})
 			for i := 0; i < 40; i++ {
-				b.Buildings = append(b.Buildings, bundle.Building{ID: int64(len(b.Buildings) + 1), Loc: interiorPoint(rng, poly),
+				b.Buildings = append(b.Buildings, bundle.Building{ID: smallBuildingID(len(b.Buildings) + 1), Loc: interiorPoint(rng, poly),
 					Households: 5 + rng.Intn(60), Address: fmt.Sprintf("测试路%d号", len(b.Buildings)+1)})
 			}
 		}
@@ -100,4 +101,18 @@ func CommunityGrids(b *bundle.Bundle) []gridplan.Grid {
 		grids = append(grids, gridplan.Grid{Code: code, Community: c.Code, Street: c.Street, Kind: c.Kind, Households: hh, Target: target, Geom: c.Geom})
 	}
 	return grids
+}
+
+// smallBuildingID gives SmallBundle's buildings ids in the formats sources
+// use, kept as given: plain numbers, B-prefixed alphanumeric codes, and
+// 20-digit standard address codes (beyond int64, with a leading zero
+// after the prefix that a number would lose).
+func smallBuildingID(n int) bundle.BuildingID {
+	switch n % 3 {
+	case 0:
+		return bundle.BuildingID(fmt.Sprintf("B%07d", n))
+	case 1:
+		return bundle.BuildingID(fmt.Sprintf("9320111001%010d", n))
+	}
+	return bundle.BuildingID(strconv.Itoa(n))
 }

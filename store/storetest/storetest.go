@@ -631,7 +631,7 @@ func testFeatures(t *testing.T, s store.Store) {
 		want = nil
 		for _, x := range sorted(b).Buildings {
 			if x.Households == hh {
-				want = append(want, strconv.FormatInt(x.ID, 10))
+				want = append(want, string(x.ID))
 			}
 		}
 		if fmt.Sprint(ids(page.Features)) != fmt.Sprint(want) {
@@ -674,11 +674,10 @@ func testFeatures(t *testing.T, s store.Store) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("pages joined: %v, want %v", got, want)
 		}
-		// Building ids order numerically, not as text.
+		// Building ids (opaque strings: plain numbers, B-codes, 20-digit
+		// codes) list in store.IDLess order: numbers numerically, first.
 		for i := 1; i < len(want); i++ {
-			a, _ := strconv.Atoi(want[i-1])
-			c, _ := strconv.Atoi(want[i])
-			if a >= c {
+			if !store.IDLess(want[i-1], want[i]) {
 				t.Fatalf("buildings not in id order: %s before %s", want[i-1], want[i])
 			}
 		}
@@ -904,7 +903,7 @@ func testCancellation(t *testing.T, s store.Store) {
 	big := SmallBundle(11)
 	for i := 0; i < 20000; i++ {
 		x := big.Buildings[i%len(big.Buildings)]
-		x.ID = int64(1000 + i)
+		x.ID = bundle.BuildingID(fmt.Sprintf("BIG%06d", i))
 		big.Buildings = append(big.Buildings, x)
 	}
 	for _, d := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {

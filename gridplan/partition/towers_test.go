@@ -1,0 +1,43 @@
+package partition_test
+
+import (
+	"context"
+	"math"
+	"sort"
+	"testing"
+
+	"github.com/gridd/gridd/fixtures"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/partition"
+)
+
+// TestPartitionTowersPostGIS plans the tower-cluster district
+// (fixtures.Towers, seed 1) and has PostGIS check the tiling, contiguity,
+// enclaves, household counts and the report's figures as on Pukou; it
+// logs the balance and compactness figures and the grids beyond ±25 % of
+// their community mean. The balance floors here are today's figures
+// (61 % within ±10 % of the community mean, 88 % within ±15 % of the
+// target), a guard against regressions: issue 15's goal (≥ 99 %) is not
+// met on this district yet (gridplan/README.md, Missing).
+func TestPartitionTowersPostGIS(t *testing.T) {
+	b := fixtures.Towers(1, fixtures.DefaultTowers())
+	plan, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWithPostGISGoals(t, b, plan.Grids, rep, goals{withinMean: 0.60, withinNominal: 0.85, medianPP: 0.45})
+	var far []partition.GridReport
+	for _, g := range rep.PerGrid {
+		if !g.OwnBuilding && math.Abs(g.DeviationPct) > 25 {
+			far = append(far, g)
+		}
+	}
+	sort.Slice(far, func(i, j int) bool { return math.Abs(far[i].DeviationPct) > math.Abs(far[j].DeviationPct) })
+	t.Logf("towers: %d grids, within ±10%%: %.2f%%, max dev %.1f%%, PP median %.3f P10 %.3f, %.2fs, beyond ±25%%: %d",
+		rep.Grids, 100*rep.WithinCommunityMeanShare, rep.MaxAbsDeviationPct, rep.MedianPolsbyPopper, rep.P10PolsbyPopper, rep.Seconds, len(far))
+	for i, g := range far {
+		if i < 10 {
+			t.Logf("  %s %d households, mean %.0f, %+.1f%%", g.Code, g.Households, g.CommunityMean, g.DeviationPct)
+		}
+	}
+}
