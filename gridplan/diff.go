@@ -3,7 +3,6 @@ package gridplan
 import (
 	"cmp"
 	"slices"
-	"strconv"
 
 	"github.com/paulmach/orb"
 
@@ -88,7 +87,7 @@ func Diff(a, b *Plan, bu *bundle.Bundle, openCases []Point) (*PlanDiff, error) {
 	for _, bl := range bu.Buildings {
 		from, to := ia.locate(bl.Loc), ib.locate(bl.Loc)
 		if from != to {
-			d.Impact.Buildings = append(d.Impact.Buildings, Move{ID: strconv.FormatInt(bl.ID, 10), From: from, To: to, Households: bl.Households})
+			d.Impact.Buildings = append(d.Impact.Buildings, Move{ID: string(bl.ID), From: from, To: to, Households: bl.Households})
 			d.Impact.HouseholdsMoved += bl.Households
 		}
 	}

@@ -35,9 +35,9 @@ func diffPlan(id gridplan.PlanID, cuts ...float64) *gridplan.Plan {
 func TestDiff(t *testing.T) {
 	b := &bundle.Bundle{
 		Buildings: []bundle.Building{
-			{ID: 11, Loc: at(0.2, 0.5), Households: 10},
-			{ID: 12, Loc: at(0.6, 0.5), Households: 20},
-			{ID: 13, Loc: at(0.9, 0.2), Households: 40},
+			{ID: "11", Loc: at(0.2, 0.5), Households: 10},
+			{ID: "12", Loc: at(0.6, 0.5), Households: 20},
+			{ID: "13", Loc: at(0.9, 0.2), Households: 40},
 		},
 		Workers: []bundle.Worker{{ID: "w3", Community: "310101002003"}, {ID: "w1", Community: "310101002003"}, {ID: "w2", Community: "310101002003"}},
 	}
@@ -104,7 +104,7 @@ func TestDiff(t *testing.T) {
 }
 
 func ExampleDiff() {
-	b := &bundle.Bundle{Buildings: []bundle.Building{{ID: 1, Loc: at(0.6, 0.5), Households: 20}, {ID: 2, Loc: at(0.2, 0.5), Households: 9}}}
+	b := &bundle.Bundle{Buildings: []bundle.Building{{ID: "1", Loc: at(0.6, 0.5), Households: 20}, {ID: "2", Loc: at(0.2, 0.5), Households: 9}}}
 	d, _ := gridplan.Diff(diffPlan(1, 0, 0.5, 1), diffPlan(2, 0, 0.7, 1), b, nil)
 	fmt.Println(len(d.Added), len(d.Removed), len(d.Changed), d.Impact.HouseholdsMoved)
 	// Output: 0 0 2 20
