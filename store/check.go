@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -12,21 +11,16 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // The checks below are shared by every backend, so that bad input is
 // rejected with the same Invalid error, naming what and where, before
 // anything is written, whichever store holds the data.
 
-// finite reports whether both coordinates are numbers (not NaN or ±Inf).
-func finite(p orb.Point) bool {
-	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0)
-}
-
-// lonLat reports whether p is a finite WGS84 lon/lat.
-func lonLat(p orb.Point) bool {
-	return finite(p) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
-}
+// lonLat reports whether p is a finite WGS84 lon/lat, by geo's one range
+// check.
+func lonLat(p orb.Point) bool { return geo.CheckLonLat(p[0], p[1]) == nil }
 
 // CheckBundle rejects a bundle before anything is written: every problem
 // bundle.Check finds, as one Invalid error.
