@@ -28,6 +28,9 @@ type Shifts interface {
 	// PutShift creates the shift with s.ID or replaces it; created says
 	// which. A retry of the same put stores the same row.
 	PutShift(ctx context.Context, s bundle.Shift) (created bool, err error)
+	// PutShifts is PutShift of each shift, all in one transaction (Invalid
+	// naming "[i].field" changes nothing); created counts the new ids.
+	PutShifts(ctx context.Context, shifts []bundle.Shift) (created int, err error)
 	// DeleteShift deletes one shift (NotFound when there is none).
 	DeleteShift(ctx context.Context, id string) error
 	// Shifts lists the shifts f selects, ordered by start, subject, id.

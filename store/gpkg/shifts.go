@@ -43,18 +43,45 @@ func (db *DB) PutShift(ctx context.Context, s bundle.Shift) (bool, error) {
 		return false, err
 	}
 	var created bool
-	err = db.write(ctx, "shifts", func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shifts WHERE id = ?`, s.ID).Scan(&n); err != nil {
-			return err
-		}
-		created = n == 0
-		_, err := tx.ExecContext(ctx, `INSERT INTO shifts (id, subject, start_at, end_at, note) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, note = excluded.note`,
-			s.ID, s.Subject, fmtTime(s.Start), fmtTime(s.End), s.Note)
+	err = db.write(ctx, "shifts", func(tx *sql.Tx) (err error) {
+		created, err = upsertShift(ctx, tx, s)
 		return err
 	})
 	return created, err
+}
+
+// PutShifts creates or replaces shifts in one transaction.
+func (db *DB) PutShifts(ctx context.Context, shifts []bundle.Shift) (int, error) {
+	shifts, err := store.CheckShiftList(shifts)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.write(ctx, "shifts", func(tx *sql.Tx) error {
+		n = 0
+		for _, s := range shifts {
+			c, err := upsertShift(ctx, tx, s)
+			if err != nil {
+				return err
+			}
+			if c {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+func upsertShift(ctx context.Context, tx *sql.Tx, s bundle.Shift) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shifts WHERE id = ?`, s.ID).Scan(&n); err != nil {
+		return false, err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO shifts (id, subject, start_at, end_at, note) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, note = excluded.note`,
+		s.ID, s.Subject, fmtTime(s.Start), fmtTime(s.End), s.Note)
+	return n == 0, err
 }
 
 // DeleteShift deletes one shift.

@@ -41,12 +41,43 @@ func (db *DB) PutShift(ctx context.Context, s bundle.Shift) (bool, error) {
 		return false, err
 	}
 	var created bool
-	err = db.write(ctx, "shifts", func(tx pgx.Tx) error {
-		// xmax = 0 on the returned row: it was inserted, not updated.
-		return tx.QueryRow(ctx, `INSERT INTO shifts (id, subject, start_at, end_at, note) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, note = excluded.note
-			RETURNING xmax = 0`, s.ID, s.Subject, s.Start, s.End, s.Note).Scan(&created)
+	err = db.write(ctx, "shifts", func(tx pgx.Tx) (err error) {
+		created, err = upsertShift(ctx, tx, s)
+		return err
 	})
+	return created, err
+}
+
+// PutShifts creates or replaces shifts in one transaction.
+func (db *DB) PutShifts(ctx context.Context, shifts []bundle.Shift) (int, error) {
+	shifts, err := store.CheckShiftList(shifts)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.write(ctx, "shifts", func(tx pgx.Tx) error {
+		n = 0
+		for _, s := range shifts {
+			c, err := upsertShift(ctx, tx, s)
+			if err != nil {
+				return err
+			}
+			if c {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// upsertShift inserts or updates s; xmax = 0 on the returned row says it
+// was inserted.
+func upsertShift(ctx context.Context, tx pgx.Tx, s bundle.Shift) (bool, error) {
+	var created bool
+	err := tx.QueryRow(ctx, `INSERT INTO shifts (id, subject, start_at, end_at, note) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, note = excluded.note
+		RETURNING xmax = 0`, s.ID, s.Subject, s.Start, s.End, s.Note).Scan(&created)
 	return created, err
 }
 

@@ -171,6 +171,22 @@ func testShiftsPutDelete(t *testing.T, s store.Store) {
 		t.Fatalf("%d concurrent puts said created, want 1", creates)
 	}
 
+	// A batch put: all or nothing, created counts new ids only.
+	n, err := s.PutShifts(ctx, []bundle.Shift{shiftAt("a", "P1", 1, 9), shiftAt("b", "P3", 0, 8)})
+	if err != nil || n != 1 {
+		t.Fatalf("batch put: created %d, %v; want 1", n, err)
+	}
+	_, err = s.PutShifts(ctx, []bundle.Shift{shiftAt("c", "P4", 0, 8), shiftAt("d", "P4", 8, 7)})
+	wantCode(t, "bad batch", err, errs.Invalid)
+	if e, _ := errs.As(err); e.Field != "[1].end" {
+		t.Fatalf("bad batch names %q, want [1].end", e.Field)
+	}
+	got, _ = s.Shifts(ctx, store.ShiftFilter{})
+	sameShifts(t, "after batch puts", got, []bundle.Shift{shiftAt("race", "P2", 0, 8), shiftAt("b", "P3", 0, 8), shiftAt("a", "P1", 1, 9)})
+	if err := s.DeleteShift(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := s.DeleteShift(ctx, "a"); err != nil {
 		t.Fatal(err)
 	}
