@@ -26,6 +26,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -68,6 +69,8 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
+	// Events receives what changed after it committed; nil: events.Discard{}.
+	Events events.Publisher
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -93,6 +96,8 @@ type Server struct {
 	static map[string]staticRoute
 
 	pageSet pageSet
+
+	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -200,6 +205,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.shiftRoutes(r)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
@@ -238,6 +244,9 @@ func (s *Server) Rebuild(ctx context.Context) error {
 		return err
 	}
 	s.cat.Store(c)
+	if err := s.reloadRoster(ctx); err != nil {
+		s.log.Warn("load duty roster", "err", err.Error())
+	}
 	s.gz.reset()
 	s.bodies.reset()
 	s.tiles.reset()
