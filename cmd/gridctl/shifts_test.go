@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestShiftsCommands(t *testing.T) {
+	bdir, _, _, _ := storeFiles(t)
+	data := t.TempDir()
+	wantRun(t, nil, 0, nil, "import", "--bundle", bdir, "--data", data)
+	roster := wantRun(t, nil, 0, []string{"id,unit_or_post,start,end,note"}, "shifts", "generate", "--bundle", bdir, "--day", "2026-12-03", "--days", "2")
+	lines := strings.Count(roster, "\n") - 1
+	if lines < 10 {
+		t.Fatalf("generated %d shifts:\n%s", lines, roster)
+	}
+	file := filepath.Join(t.TempDir(), "shifts.csv")
+	if err := os.WriteFile(file, []byte(roster), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantRun(t, nil, 0, []string{"replaced the roster", "with " + itoa(lines) + " shifts"}, "shifts", "import", "--data", data, file)
+	// Importing again by id changes nothing but the count of updates.
+	wantRun(t, nil, 0, []string{"0 shifts created, " + itoa(lines) + " updated"}, "shifts", "import", "--replace=false", "--data", data, file)
+	all := wantRun(t, nil, 0, nil, "shifts", "list", "--data", data)
+	if all != roster {
+		t.Fatalf("list is not the imported roster:\n%s\nwant\n%s", all, roster)
+	}
+	// The first day's night shift (00-08 CST = 16-24 UTC the day before).
+	night := wantRun(t, nil, 0, nil, "shifts", "list", "--data", data, "--from", "2026-12-02T16:00:00Z", "--to", "2026-12-02T16:00:01Z")
+	if n := strings.Count(night, "\n") - 1; n == 0 || n >= lines/2 {
+		t.Fatalf("%d shifts at the first instant:\n%s", n, night)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("unit_or_post,start,end\nNOBODY,2026-12-03T00:00:00Z,2026-12-03T08:00:00Z\nP1,2026-12-03T00:00:00Z,yesterday\n"), 0o644)
+	wantRun(t, nil, 1, []string{"shifts.csv:3:3 end"}, "shifts", "import", "--data", data, bad)
+	os.WriteFile(bad, []byte("unit_or_post,start,end\nNOBODY,2026-12-03T00:00:00Z,2026-12-03T08:00:00Z\n"), 0o644)
+	wantRun(t, nil, 1, []string{"shifts.csv:2 unit_or_post", "nothing imported"}, "shifts", "import", "--data", data, bad)
+	if after := wantRun(t, nil, 0, nil, "shifts", "list", "--data", data); after != roster {
+		t.Fatal("a refused import changed the roster")
+	}
+	wantRun(t, nil, 2, nil, "shifts")
+	wantRun(t, nil, 2, nil, "shifts", "import", "--data", data)
+	wantRun(t, nil, 2, nil, "shifts", "list", "--from", "noon", "--data", data)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
