@@ -48,4 +48,3 @@ func TestShiftsCommands(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
