@@ -37,7 +37,7 @@ func (r *recorder) types() []events.Type {
 	return out
 }
 
-func newShiftServer(t *testing.T) (*Server, *recorder, *httptest.Server) {
+func newShiftServer(t testing.TB) (*Server, *recorder, *httptest.Server) {
 	t.Helper()
 	st := newTestStore(1)
 	keys, err := ParseKeys(strings.NewReader(HashKey(adminSecret)+" admin ops\n"+HashKey(dispSecret)+" dispatcher centre\n"+HashKey(unitSecret)+" unit,intake unit=P1 patrol one\n"), "test")
