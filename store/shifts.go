@@ -62,6 +62,24 @@ func CheckShift(s bundle.Shift) (bundle.Shift, error) {
 	return s, s.Validate()
 }
 
+// checkImportShifts checks an import's roster against its bundle and
+// normalises it in place.
+func checkImportShifts(req ImportRequest) error {
+	if !req.ReplaceShifts {
+		if len(req.Shifts) > 0 {
+			return errs.E(errs.Invalid, "shifts", "shifts given without ReplaceShifts")
+		}
+		return nil
+	}
+	if req.Bundle == nil {
+		return errs.E(errs.Invalid, "shifts", "a roster is imported with its bundle")
+	}
+	for i := range req.Shifts {
+		req.Shifts[i] = req.Shifts[i].Normal()
+	}
+	return bundle.CheckShifts(req.Bundle, req.Shifts).Err()
+}
+
 func indexErr(i int, err error) error {
 	if e, ok := errs.As(err); ok {
 		return errs.E(e.Code, fmt.Sprintf("[%d].%s", i, e.Field), "%s", e.Msg)

@@ -180,3 +180,20 @@ func shiftsGenerate(e *env, args []string) error {
 	_, err = e.stdout.Write(bundle.WriteShifts(fixtures.RosterDays(b, day, *days, *seed)))
 	return err
 }
+
+// readBundleShifts reads the bundle folder's optional shifts.csv for
+// import (which replaces the roster in the import's transaction); ok is
+// false when there is none.
+func readBundleShifts(e *env, dir string) (shifts []bundle.Shift, ok bool, err error) {
+	if dir == "" {
+		return nil, false, nil
+	}
+	shifts, ok, probs := bundle.ReadShiftsFS(os.DirFS(dir), ".")
+	if err := reportProblems(e, probs); err != nil {
+		return nil, false, err
+	}
+	if ok {
+		fmt.Fprintf(e.stdout, "read %s: %d shifts (the roster is replaced in the import)\n", bundle.ShiftsFile, len(shifts))
+	}
+	return shifts, ok, nil
+}

@@ -48,3 +48,27 @@ func TestShiftsCommands(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestImportBundleWithShifts: a bundle folder's shifts.csv is stored by
+// gridctl import in the import's transaction; a bad one refuses it all.
+func TestImportBundleWithShifts(t *testing.T) {
+	bdir, _, _, _ := storeFiles(t)
+	data := t.TempDir()
+	roster := wantRun(t, nil, 0, nil, "shifts", "generate", "--bundle", bdir, "--day", "2026-12-03")
+	if err := os.WriteFile(filepath.Join(bdir, "shifts.csv"), []byte(roster), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(roster, "\n") - 1
+	wantRun(t, nil, 0, []string{"read shifts.csv: " + itoa(lines) + " shifts"}, "import", "--bundle", bdir, "--data", data)
+	if got := wantRun(t, nil, 0, nil, "shifts", "list", "--data", data); got != roster {
+		t.Fatalf("list after import:\n%s\nwant\n%s", got, roster)
+	}
+	bad := roster + "x,NOBODY,2026-12-03T00:00:00Z,2026-12-03T01:00:00Z,\n"
+	if err := os.WriteFile(filepath.Join(bdir, "shifts.csv"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantRun(t, nil, 1, []string{"unit_or_post"}, "import", "--bundle", bdir, "--data", data)
+	if got := wantRun(t, nil, 0, nil, "shifts", "list", "--data", data); got != roster {
+		t.Fatal("a refused import changed the roster")
+	}
+}

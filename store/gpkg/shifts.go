@@ -18,22 +18,25 @@ func (db *DB) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "shifts", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM shifts`); err != nil {
+	return db.write(ctx, "shifts", func(tx *sql.Tx) error { return replaceShiftsTx(ctx, tx, shifts) })
+}
+
+// replaceShiftsTx replaces the roster inside tx (shifts are checked).
+func replaceShiftsTx(ctx context.Context, tx *sql.Tx, shifts []bundle.Shift) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM shifts`); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO shifts (id, subject, start_at, end_at, note) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, s := range shifts {
+		if _, err := stmt.ExecContext(ctx, s.ID, s.Subject, fmtTime(s.Start), fmtTime(s.End), s.Note); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO shifts (id, subject, start_at, end_at, note) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, s := range shifts {
-			if _, err := stmt.ExecContext(ctx, s.ID, s.Subject, fmtTime(s.Start), fmtTime(s.End), s.Note); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // PutShift creates or replaces one shift.

@@ -21,17 +21,20 @@ func (db *DB) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "shifts", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM shifts`); err != nil {
-			return err
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"shifts"}, []string{"id", "subject", "start_at", "end_at", "note"},
-			pgx.CopyFromSlice(len(shifts), func(i int) ([]any, error) {
-				s := shifts[i]
-				return []any{s.ID, s.Subject, s.Start, s.End, s.Note}, nil
-			}))
+	return db.write(ctx, "shifts", func(tx pgx.Tx) error { return replaceShiftsTx(ctx, tx, shifts) })
+}
+
+// replaceShiftsTx replaces the roster inside tx (shifts are checked).
+func replaceShiftsTx(ctx context.Context, tx pgx.Tx, shifts []bundle.Shift) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM shifts`); err != nil {
 		return err
-	})
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"shifts"}, []string{"id", "subject", "start_at", "end_at", "note"},
+		pgx.CopyFromSlice(len(shifts), func(i int) ([]any, error) {
+			s := shifts[i]
+			return []any{s.ID, s.Subject, s.Start, s.End, s.Note}, nil
+		}))
+	return err
 }
 
 // PutShift creates or replaces one shift.

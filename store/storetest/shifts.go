@@ -3,12 +3,14 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
@@ -18,6 +20,7 @@ func runShifts(t *testing.T, fresh func(t *testing.T) store.Store) {
 	t.Run("Filter", func(t *testing.T) { testShiftsFilter(t, fresh(t)) })
 	t.Run("PutDelete", func(t *testing.T) { testShiftsPutDelete(t, fresh(t)) })
 	t.Run("BadReplaceLeavesRoster", func(t *testing.T) { testShiftsBadReplace(t, fresh(t)) })
+	t.Run("Import", func(t *testing.T) { testShiftsImport(t, fresh(t)) })
 }
 
 var shiftDay = time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
@@ -227,4 +230,70 @@ func testShiftsBadReplace(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	sameShifts(t, "after refused replaces", got, good)
+}
+
+// testShiftsImport: a bundle's roster is stored in the import's
+// transaction; a roster naming an unknown unit refuses the whole import;
+// an import without a roster keeps the stored one.
+func testShiftsImport(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	b := SmallBundle(1)
+	var posts []string
+	for _, f := range b.Facilities {
+		if f.Kind == bundle.Centre || f.Kind == bundle.Subcentre {
+			posts = append(posts, f.Code)
+		}
+	}
+	roster := []bundle.Shift{
+		{Subject: b.Patrols[0].ID, Start: shiftDay, End: shiftDay.Add(8 * time.Hour)},
+		{Subject: b.Workers[0].ID, Start: shiftDay.Add(8 * time.Hour), End: shiftDay.Add(17 * time.Hour)},
+		{Subject: posts[0], Start: shiftDay, End: shiftDay.Add(24 * time.Hour), Note: "officer"},
+	}
+	if _, err := s.Import(ctx, store.ImportRequest{Bundle: b, Shifts: roster, ReplaceShifts: true}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Shifts(ctx, store.ShiftFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].ID != bundle.ShiftID(got[0].Subject, got[0].Start) {
+		t.Fatalf("imported roster: %+v", got)
+	}
+
+	// An unknown subject: nothing of the import happens.
+	b2 := SmallBundle(1)
+	b2.Departments = append(b2.Departments, bundle.Department{Code: "DEPT-NEW", Name: "new"})
+	bad := []bundle.Shift{{Subject: "NOBODY", Start: shiftDay, End: shiftDay.Add(time.Hour)}}
+	_, err = s.Import(ctx, store.ImportRequest{Bundle: b2, Shifts: bad, ReplaceShifts: true})
+	wantCode(t, "import with an unknown subject", err, errs.Invalid)
+	if !strings.Contains(err.Error(), "shifts.csv:2 unit_or_post") {
+		t.Fatalf("the refusal does not name the line: %v", err)
+	}
+	stored, err := s.Bundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Departments) != len(b.Departments) {
+		t.Fatal("a refused import replaced the bundle")
+	}
+	// Shifts need their bundle.
+	_, err = s.Import(ctx, store.ImportRequest{Plan: &gridplan.Plan{Name: "p", Grids: CommunityGrids(b)}, Shifts: roster, ReplaceShifts: true})
+	wantCode(t, "shifts without a bundle", err, errs.Invalid)
+	if after, _ := s.Shifts(ctx, store.ShiftFilter{}); len(after) != 3 {
+		t.Fatalf("a refused import changed the roster: %d shifts", len(after))
+	}
+	// A bundle import without a roster keeps the roster.
+	if _, err := s.Import(ctx, store.ImportRequest{Bundle: b2}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.Shifts(ctx, store.ShiftFilter{}); len(after) != 3 {
+		t.Fatalf("an import without shifts changed the roster: %d shifts", len(after))
+	}
+	// An empty roster with ReplaceShifts empties it.
+	if _, err := s.Import(ctx, store.ImportRequest{Bundle: b2, ReplaceShifts: true}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.Shifts(ctx, store.ShiftFilter{}); len(after) != 0 {
+		t.Fatalf("an empty roster import left %d shifts", len(after))
+	}
 }
