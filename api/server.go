@@ -271,6 +271,7 @@ func (s *Server) Watch(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		s.pollRoster(ctx)
 		c := s.cat.Load()
 		plans, err := s.st.Plans(ctx)
 		if err != nil {

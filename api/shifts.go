@@ -504,3 +504,11 @@ func dutyOf(b *bundle.Bundle, ros *dispatch.Roster, at time.Time) dutyJSON {
 	}
 	return out
 }
+
+// pollRoster reloads the roster on Watch's tick, so that changes made by
+// another replica or by gridctl reach this one within PlanPoll.
+func (s *Server) pollRoster(ctx context.Context) {
+	if err := s.reloadRoster(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("poll duty roster", "err", err.Error())
+	}
+}
