@@ -197,3 +197,14 @@ func readBundleShifts(e *env, dir string) (shifts []bundle.Shift, ok bool, err e
 	}
 	return shifts, ok, nil
 }
+
+// checkBundleShifts is `gridctl bundle check`'s look at the folder's
+// optional shifts.csv: its syntax, and, when the bundle read, its subjects
+// against the bundle (bundle.CheckShifts).
+func checkBundleShifts(dir string, b *bundle.Bundle) errs.List {
+	shifts, ok, probs := bundle.ReadShiftsFS(os.DirFS(dir), ".")
+	if !ok || len(probs) > 0 || b == nil {
+		return probs
+	}
+	return bundle.CheckShifts(b, shifts)
+}

@@ -72,3 +72,16 @@ func TestImportBundleWithShifts(t *testing.T) {
 		t.Fatal("a refused import changed the roster")
 	}
 }
+
+func TestBundleCheckShifts(t *testing.T) {
+	bdir, _, _, _ := storeFiles(t)
+	wantRun(t, nil, 0, []string{": ok:"}, "bundle", "check", bdir)
+	roster := wantRun(t, nil, 0, nil, "shifts", "generate", "--bundle", bdir, "--day", "2026-12-03")
+	os.WriteFile(filepath.Join(bdir, "shifts.csv"), []byte(roster), 0o644)
+	wantRun(t, nil, 0, []string{": ok:"}, "bundle", "check", bdir)
+	os.WriteFile(filepath.Join(bdir, "shifts.csv"), []byte(roster+"x,NOBODY,2026-12-03T00:00:00Z,2026-12-03T01:00:00Z,\n"), 0o644)
+	lines := strings.Count(roster, "\n")
+	wantRun(t, nil, 1, []string{"shifts.csv:" + itoa(lines+1) + " unit_or_post"}, "bundle", "check", bdir)
+	os.WriteFile(filepath.Join(bdir, "shifts.csv"), []byte("unit_or_post,start,end\nP1,2026-12-03T00:00:00Z,later\n"), 0o644)
+	wantRun(t, nil, 1, []string{"shifts.csv:2:3 end"}, "bundle", "check", bdir)
+}
