@@ -125,8 +125,8 @@ func TestHubFilters(t *testing.T) {
 	all, _ := h.Follow(ctx, -1, Filter{})
 	cases, _ := h.Follow(ctx, -1, Filter{Types: map[Type]bool{CaseChanged: true}})
 	inBox, _ := h.Follow(ctx, -1, Filter{BBox: &box})
-	appendN(t, l, 1, UnitPosition, pt(117, 32.5)) // 1: outside the box
-	appendN(t, l, 1, CaseChanged, pt(118.2, 32.2))  // 2
+	appendN(t, l, 1, UnitPosition, pt(117, 32.5))  // 1: outside the box
+	appendN(t, l, 1, CaseChanged, pt(118.2, 32.2)) // 2
 	appendN(t, l, 1, PlanPublished, nil)           // 3
 	for i := int64(1); i <= 3; i++ {
 		if ev := next(t, all); ev.ID != i {

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"errors"
+	"math"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
+)
+
+func TestParseEventQuery(t *testing.T) {
+	for _, c := range []struct {
+		query, lastID string
+		after         int64
+		types         int
+		bbox          bool
+		field         string // the parameter an error names; "" for none
+	}{
+		{"", "", -1, 0, false, ""},
+		{"after=0", "", 0, 0, false, ""},
+		{"after=41", "", 41, 0, false, ""},
+		{"after=41", "57", 57, 0, false, ""}, // the header wins: a reconnecting EventSource
+		{"types=case.changed,incident.created", "", -1, 2, false, ""},
+		{"types=+case.changed+", "", -1, 1, false, ""},
+		{"bbox=118.5,31.9,118.8,32.2", "", -1, 0, true, ""},
+		{"types=case.changed,", "", -1, 0, false, "types"},
+		{"types=", "", -1, 0, false, "types"},
+		{"types=cases", "", -1, 0, false, "types"},
+		{"bbox=118.5,31.9", "", -1, 0, false, "bbox"},
+		{"bbox=118.8,31.9,118.5,32.2", "", -1, 0, false, "bbox"},
+		{"bbox=1,2,3,NaN", "", -1, 0, false, "bbox"},
+		{"bbox=200,0,201,1", "", -1, 0, false, "bbox"},
+		{"after=-1", "", -1, 0, false, "after"},
+		{"after=x", "", -1, 0, false, "after"},
+		{"after=99999999999999999999", "", -1, 0, false, "after"},
+		{"", "abc", -1, 0, false, "Last-Event-ID"},
+		{"", "-5", -1, 0, false, "Last-Event-ID"},
+	} {
+		v, _ := url.ParseQuery(c.query)
+		q, err := parseEventQuery(v, c.lastID)
+		if c.field != "" {
+			if !errs.Is(err, errs.Invalid) || fieldOf(err) != c.field {
+				t.Errorf("%q / %q: error %v, want Invalid naming %s", c.query, c.lastID, err, c.field)
+			}
+			continue
+		}
+		if err != nil || q.After != c.after || len(q.Filter.Types) != c.types || (q.Filter.BBox != nil) != c.bbox {
+			t.Errorf("%q / %q: %+v, %v; want after %d, %d types, bbox %v", c.query, c.lastID, q, err, c.after, c.types, c.bbox)
+		}
+	}
+}
+
+// FuzzEventQuery: any query and Last-Event-ID either parse into a usable
+// subscription or fail as Invalid naming one of the parameters; never a
+// panic.
+func FuzzEventQuery(f *testing.F) {
+	f.Add("case.changed,unit.position", "118.5,31.9,118.8,32.2", "10", "")
+	f.Add("", "", "", "42")
+	f.Add("x,,y", "1,2,3", "-1", "1e3")
+	f.Add("plan.published", "-180,-90,180,90", "0", " 7 ")
+	f.Fuzz(func(t *testing.T, types, bbox, after, lastID string) {
+		v := url.Values{}
+		if types != "" {
+			v.Set("types", types)
+		}
+		if bbox != "" {
+			v.Set("bbox", bbox)
+		}
+		if after != "" {
+			v.Set("after", after)
+		}
+		q, err := parseEventQuery(v, lastID)
+		if err != nil {
+			field := fieldOf(err)
+			if !errs.Is(err, errs.Invalid) || (field != "types" && field != "bbox" && field != "after" && field != "Last-Event-ID") {
+				t.Fatalf("error %v (field %q), want Invalid naming a parameter", err, field)
+			}
+			return
+		}
+		if q.After < -1 {
+			t.Fatalf("after %d", q.After)
+		}
+		for ty := range q.Filter.Types {
+			known := false
+			for _, k := range events.Types {
+				known = known || k == ty
+			}
+			if !known {
+				t.Fatalf("unknown type %q accepted", ty)
+			}
+		}
+		if b := q.Filter.BBox; b != nil {
+			for _, x := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					t.Fatalf("bbox %v", *b)
+				}
+			}
+			if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
+				t.Fatalf("inverted bbox %v", *b)
+			}
+		}
+		// What is sent is what a client can echo: the event line never
+		// breaks the framing.
+		ev := events.New(events.CaseChanged, evTime, nil, map[string]string{"s": types + "\n" + bbox})
+		msg := string(appendSSE(nil, &ev))
+		if strings.Count(msg, "\n\n") != 1 || !strings.HasSuffix(msg, "\n\n") {
+			t.Fatalf("message framing broken: %q", msg)
+		}
+	})
+}
+
+var evTime = time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
+
+func fieldOf(err error) string {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
