@@ -1,10 +1,15 @@
 package api
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,4 +126,96 @@ func fieldOf(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// memLog is an in-memory event log for the stream tests.
+type memLog struct {
+	mu  sync.Mutex
+	evs []events.Event
+}
+
+func (l *memLog) add(ev events.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ev.ID = int64(len(l.evs) + 1)
+	l.evs = append(l.evs, ev)
+}
+
+func (l *memLog) EventsSince(_ context.Context, after int64, limit int) ([]events.Event, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []events.Event
+	for _, ev := range l.evs {
+		if ev.ID > after && len(out) < limit {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+func (l *memLog) LastEventID(context.Context) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int64(len(l.evs)), nil
+}
+
+// TestEventStreamOutlivesServerTimeouts: a stream stays open past the
+// server's read and write timeouts, sends heartbeats while idle, and
+// delivers an event after them.
+func TestEventStreamOutlivesServerTimeouts(t *testing.T) {
+	defer func(d time.Duration) { sseHeartbeat = d }(sseHeartbeat)
+	sseHeartbeat = 50 * time.Millisecond
+	l := &memLog{}
+	hub := events.NewHub(l, events.HubOptions{Poll: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go hub.Run(ctx)
+	keys, _ := ParseKeys(strings.NewReader(HashKey(dispSecret)+" dispatcher centre\n"), "test")
+	s, err := New(Config{Store: newTestStore(1), Keys: keys, PlanPoll: -1, EventStream: hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(s.Handler())
+	ts.Config.ReadTimeout, ts.Config.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	ts.Start()
+	defer ts.Close()
+	defer cancel()
+	req, _ := http.NewRequest("GET", ts.URL+"/events", nil)
+	req.Header.Set("X-API-Key", dispSecret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	time.Sleep(600 * time.Millisecond) // three times the timeouts
+	l.add(events.New(events.PlanPublished, evTime, nil, map[string]int{"plan": 3}))
+	beats := 0
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("the stream ended after %d heartbeats", beats)
+			}
+			if line == ": heartbeat" {
+				beats++
+			}
+			if line == `data: {"id":1,"type":"plan.published","at":"2026-07-01T09:00:00Z","data":{"plan":3}}` {
+				if beats < 5 {
+					t.Fatalf("%d heartbeats in 600 ms, want about 12", beats)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no event after the timeouts (%d heartbeats)", beats)
+		}
+	}
 }
