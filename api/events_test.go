@@ -48,7 +48,7 @@ func TestParseEventQuery(t *testing.T) {
 		v, _ := url.ParseQuery(c.query)
 		q, err := parseEventQuery(v, c.lastID)
 		if c.field != "" {
-			if !errs.Is(err, errs.Invalid) || fieldOf(err) != c.field {
+			if !errs.Is(err, errs.Invalid) || errFieldOf(err) != c.field {
 				t.Errorf("%q / %q: error %v, want Invalid naming %s", c.query, c.lastID, err, c.field)
 			}
 			continue
@@ -80,7 +80,7 @@ func FuzzEventQuery(f *testing.F) {
 		}
 		q, err := parseEventQuery(v, lastID)
 		if err != nil {
-			field := fieldOf(err)
+			field := errFieldOf(err)
 			if !errs.Is(err, errs.Invalid) || (field != "types" && field != "bbox" && field != "after" && field != "Last-Event-ID") {
 				t.Fatalf("error %v (field %q), want Invalid naming a parameter", err, field)
 			}
@@ -120,7 +120,7 @@ func FuzzEventQuery(f *testing.F) {
 
 var evTime = time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
 
-func fieldOf(err error) string {
+func errFieldOf(err error) string {
 	var e *errs.Error
 	if errors.As(err, &e) {
 		return e.Field
