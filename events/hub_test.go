@@ -332,3 +332,47 @@ func TestBusRetriesInOrderAndDrops(t *testing.T) {
 		t.Fatalf("after shutdown: %+v, want the last event appended", st)
 	}
 }
+
+// flakyLog fails its first reads.
+type flakyLog struct {
+	*memLog
+	mu    sync.Mutex
+	fails int
+}
+
+func (l *flakyLog) EventsSince(ctx context.Context, after int64, limit int) ([]Event, error) {
+	l.mu.Lock()
+	if l.fails > 0 {
+		l.fails--
+		l.mu.Unlock()
+		return nil, errors.New("connection refused")
+	}
+	l.mu.Unlock()
+	return l.memLog.EventsSince(ctx, after, limit)
+}
+
+// TestHubRetriesReads: while the log cannot be read the hub counts the
+// failures and retries; the events come once it can.
+func TestHubRetriesReads(t *testing.T) {
+	l := &flakyLog{memLog: &memLog{}, fails: 3}
+	var errsSeen sync.Map
+	h := NewHub(l, HubOptions{Poll: time.Hour, OnError: func(err error) { errsSeen.Store(err.Error(), true) }})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	s, err := h.Follow(ctx, -1, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l.memLog, 2, CaseChanged, nil)
+	h.Notify(2)
+	if a, b := next(t, s), next(t, s); a.ID != 1 || b.ID != 2 {
+		t.Fatalf("got %d, %d", a.ID, b.ID)
+	}
+	if st := h.Stats(); st.ReadErrors != 3 {
+		t.Fatalf("read errors %d, want 3", st.ReadErrors)
+	}
+	if _, ok := errsSeen.Load("connection refused"); !ok {
+		t.Fatal("OnError not called")
+	}
+}
