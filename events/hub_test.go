@@ -376,3 +376,35 @@ func TestHubRetriesReads(t *testing.T) {
 		t.Fatal("OnError not called")
 	}
 }
+
+// TestHubSkipsStaleWakeUps: a wake-up naming an id already delivered
+// (this replica's append, then its own NOTIFY) reads nothing; one naming
+// no id reads.
+func TestHubSkipsStaleWakeUps(t *testing.T) {
+	l := &memLog{}
+	h, _ := startHub(t, l, HubOptions{Poll: time.Hour})
+	s, err := h.Follow(context.Background(), -1, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l, 1, CaseChanged, nil)
+	next(t, s)
+	time.Sleep(20 * time.Millisecond)
+	reads := func() int { l.mu.Lock(); defer l.mu.Unlock(); return l.reads }
+	before := reads()
+	for i := 0; i < 5; i++ {
+		h.Notify(1)
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := reads(); got != before {
+		t.Fatalf("%d reads for stale wake-ups", got-before)
+	}
+	h.Notify(0)
+	deadline := time.Now().Add(5 * time.Second)
+	for reads() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("a wake-up without an id did not read")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
