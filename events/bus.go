@@ -120,10 +120,23 @@ func (b *Bus) Stats() BusStats {
 // to append what is still queued (events published during a graceful
 // shutdown), and returns.
 func (b *Bus) Run(ctx context.Context, drain time.Duration) {
-	trim := time.NewTicker(b.opt.TrimEvery)
-	defer trim.Stop()
+	// Trimming a day's events may take a while: beside the appends.
+	trimmed := make(chan struct{})
+	go func() {
+		defer close(trimmed)
+		t := time.NewTicker(b.opt.TrimEvery)
+		defer t.Stop()
+		for {
+			b.trim(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	defer func() { <-trimmed }()
 	bo := newBackoff()
-	b.trim(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -134,9 +147,6 @@ func (b *Bus) Run(ctx context.Context, drain time.Duration) {
 			}
 			return
 		case <-b.kick:
-		case <-trim.C:
-			b.trim(ctx)
-			continue
 		}
 		for {
 			err := b.flush(ctx)

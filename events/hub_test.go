@@ -408,3 +408,36 @@ func TestHubSkipsStaleWakeUps(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+type trimLog struct {
+	memLog
+	calls chan [2]any
+}
+
+func (l *trimLog) TrimEvents(_ context.Context, olderThan time.Time, keepMax int) (int64, error) {
+	l.calls <- [2]any{olderThan, keepMax}
+	return 0, nil
+}
+
+// TestBusTrims: the bus trims the log at start and every TrimEvery, by
+// age and count.
+func TestBusTrims(t *testing.T) {
+	now := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	l := &trimLog{calls: make(chan [2]any, 10)}
+	b := NewBus(l, BusOptions{KeepFor: time.Hour, KeepMax: 77, TrimEvery: 30 * time.Millisecond, Now: func() time.Time { return now }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx, time.Second); close(done) }()
+	for i := 0; i < 2; i++ {
+		select {
+		case c := <-l.calls:
+			if !c[0].(time.Time).Equal(now.Add(-time.Hour)) || c[1].(int) != 77 {
+				t.Fatalf("trim %v", c)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("trim %d not called", i)
+		}
+	}
+	cancel()
+	<-done
+}
