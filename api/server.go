@@ -26,6 +26,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -68,6 +69,10 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
+	// Events receives what handlers change (plan published); nil: events.Discard{}.
+	Events events.Publisher
+	// EventStream serves GET /events; nil answers 503 there.
+	EventStream *events.Hub
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -200,6 +205,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
