@@ -69,8 +69,10 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
-	// Events receives what changed after it committed; nil: events.Discard{}.
+	// Events receives what handlers change (plan published); nil: events.Discard{}.
 	Events events.Publisher
+	// EventStream serves GET /events; nil answers 503 there.
+	EventStream *events.Hub
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -206,6 +208,7 @@ func (s *Server) routes() *mux.Router {
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
 	s.shiftRoutes(r)
+	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }

@@ -123,15 +123,7 @@ func (s *Server) shiftsChanged(ctx context.Context, op string, ids []string, n i
 	if ids != nil {
 		body["ids"] = ids
 	}
-	s.events().Publish(ctx, events.New(events.ShiftsChanged, time.Now(), nil, body))
-}
-
-// events is the configured publisher, Discard when none.
-func (s *Server) events() events.Publisher {
-	if s.cfg.Events == nil {
-		return events.Discard{}
-	}
-	return s.cfg.Events
+	s.publisher().Publish(ctx, events.New(events.ShiftsChanged, time.Now(), nil, body))
 }
 
 // listShifts is GET /shifts?subject=&from=&to=: the shifts of subject (all
