@@ -21,6 +21,8 @@ import (
 func rosterLoop(t *testing.T, base, key string, b *bundle.Bundle) {
 	day := time.Date(2026, 12, 3, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	shifts := fixtures.Roster(b, day, 1)
+	stream := openStream(t, base, "types=shifts.changed", key, -1)
+	defer stream.close()
 	req, _ := http.NewRequest("POST", base+"/shifts?replace=true", strings.NewReader(string(bundle.WriteShifts(shifts))))
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set("X-API-Key", key)
@@ -34,6 +36,10 @@ func rosterLoop(t *testing.T, base, key string, b *bundle.Bundle) {
 		t.Fatalf("CSV replace: %d %s", res.StatusCode, body)
 	}
 	checkDuty(t, base, key, b, day)
+	if m := stream.next(t, 10*time.Second, "shifts.changed after the replace"); m.event != "shifts.changed" || m.body()["op"] != "replace" ||
+		m.body()["count"] != float64(len(shifts)) {
+		t.Fatalf("stream: %s %v", m.event, m.data)
+	}
 
 	// One patrol's shift moved by PUT, and a worker's deleted.
 	var p, w bundle.Shift
@@ -49,6 +55,9 @@ func rosterLoop(t *testing.T, base, key string, b *bundle.Bundle) {
 		"start": day.Add(-48 * time.Hour).Format(time.RFC3339), "end": day.Add(-40 * time.Hour).Format(time.RFC3339), "note": "moved"}), 200)
 	if r.str("note") != "moved" {
 		t.Fatalf("put answered %s", r.body)
+	}
+	if m := stream.next(t, 10*time.Second, "shifts.changed after the put"); m.body()["op"] != "put" {
+		t.Fatalf("stream: %v", m.data)
 	}
 	onDuty := func(at time.Time, unit string) bool {
 		r := want(t, "duty", call(t, "GET", base+"/duty?at="+at.UTC().Format(time.RFC3339), key, nil), 200)
