@@ -124,13 +124,24 @@ func (r *Roster) OnDutyAt(at time.Time) []Shift {
 	}
 	// Only shifts starting in (at-maxLen, at] can cover at.
 	first := sort.Search(len(r.byStart), func(i int) bool { return r.byStart[i].Start.After(at.Add(-r.maxLen)) })
-	var out []Shift
-	for _, s := range r.byStart[first:] {
-		if s.Start.After(at) {
+	cand := r.byStart[first:]
+	n, last := 0, len(cand)
+	for i := range cand {
+		if cand[i].Start.After(at) {
+			last = i
 			break
 		}
-		if at.Before(s.End) {
-			out = append(out, s)
+		if at.Before(cand[i].End) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Shift, 0, n) // one allocation of the exact size
+	for i := range cand[:last] {
+		if at.Before(cand[i].End) {
+			out = append(out, cand[i])
 		}
 	}
 	return out

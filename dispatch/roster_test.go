@@ -166,3 +166,22 @@ func ExampleRoster_OnDuty() {
 	// false
 	// true
 }
+
+func BenchmarkRosterOnDutyAt(b *testing.B) {
+	var shifts []Shift
+	for u := 0; u < 300; u++ {
+		for d := 0; d < 30; d++ {
+			h := float64(d*24 + (u%3)*8)
+			shifts = append(shifts, sh(fmt.Sprintf("P%03d", u), h, h+8))
+		}
+	}
+	r := NewRoster(shifts)
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		n += len(r.OnDutyAt(t0.Add(time.Duration(i%720) * time.Hour)))
+	}
+	if n == 0 {
+		b.Fatal("nobody on duty")
+	}
+}
