@@ -130,7 +130,7 @@ func TestRosterAgainstScan(t *testing.T) {
 }
 
 func BenchmarkRosterOnDuty(b *testing.B) {
-	// A district's day: 300 units on three shifts a day for a month.
+	// 300 units, one 8-hour shift a day each (staggered in thirds), 30 days.
 	var shifts []Shift
 	for u := 0; u < 300; u++ {
 		for d := 0; d < 30; d++ {
