@@ -25,7 +25,8 @@ type ImportRequest struct {
 	WithdrawPlan bool
 	// Shifts, when ReplaceShifts, replace the duty roster in the same
 	// transaction (a bundle's shifts.csv); they need Bundle and are
-	// checked against it (bundle.CheckShifts).
+	// checked against it (bundle.CheckShifts). CheckImport normalises
+	// them in place (bundle.Shift.Normal: UTC, default ids).
 	Shifts        []bundle.Shift
 	ReplaceShifts bool
 }
