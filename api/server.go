@@ -79,13 +79,13 @@ type Config struct {
 // with Rebuild, then serve Handler.
 type Server struct {
 	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
-	cfg     Config
-	st      store.Store
-	log     *slog.Logger
-	keys    *Keys
-	metrics *metrics
-	router  *mux.Router
-	handler http.Handler
+	cfg      Config
+	st       store.Store
+	log      *slog.Logger
+	keys     *Keys
+	metrics  *metrics
+	router   *mux.Router
+	handler  http.Handler
 
 	cat       atomic.Pointer[catalogue]
 	rebuildMu sync.Mutex
