@@ -78,14 +78,13 @@ type Config struct {
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
 // with Rebuild, then serve Handler.
 type Server struct {
-	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
-	cfg      Config
-	st       store.Store
-	log      *slog.Logger
-	keys     *Keys
-	metrics  *metrics
-	router   *mux.Router
-	handler  http.Handler
+	cfg     Config
+	st      store.Store
+	log     *slog.Logger
+	keys    *Keys
+	metrics *metrics
+	router  *mux.Router
+	handler http.Handler
 
 	cat       atomic.Pointer[catalogue]
 	rebuildMu sync.Mutex
@@ -99,6 +98,8 @@ type Server struct {
 	static map[string]staticRoute
 
 	pageSet pageSet
+
+	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
 }
 
 // staticRoute is a route without path variables, found by map lookup
