@@ -100,6 +100,7 @@ type Server struct {
 	pageSet pageSet
 
 	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
+	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -156,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CORSOrigins == nil {
 		cfg.CORSOrigins = []string{"*"}
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics(), planWake: make(chan struct{}, 1)}
 	s.router = s.routes()
 	s.static = s.staticRoutes()
 	s.handler = s.outer(s.router)
@@ -259,9 +260,19 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	return nil
 }
 
+// PlanChanged tells Watch to check the published plan now rather than at
+// its next poll: the event stream calls it when any replica publishes a
+// plan (PostgreSQL LISTEN/NOTIFY between replicas). It never blocks.
+func (s *Server) PlanChanged() {
+	select {
+	case s.planWake <- struct{}{}:
+	default: // a check is already due
+	}
+}
+
 // Watch polls the store until ctx ends and rebuilds the catalogue when the
 // published plan changes (a planner published through gridctl or another
-// replica). Stores have no change feed, and a plan list is cheap.
+// replica): every PlanPoll, and at once when PlanChanged is called.
 func (s *Server) Watch(ctx context.Context) {
 	if s.cfg.PlanPoll < 0 {
 		return
@@ -273,6 +284,7 @@ func (s *Server) Watch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.planWake:
 		}
 		s.pollRoster(ctx)
 		c := s.cat.Load()

@@ -504,3 +504,13 @@ func (s *Server) pollRoster(ctx context.Context) {
 		s.log.Warn("poll duty roster", "err", err.Error())
 	}
 }
+
+// RosterChanged reloads the roster now: the event stream calls it when
+// any replica changes the roster (shifts.changed over PostgreSQL
+// LISTEN/NOTIFY), so that OnDuty follows within the event's latency
+// instead of Watch's poll. It runs on the caller's goroutine.
+func (s *Server) RosterChanged(ctx context.Context) {
+	if err := s.reloadRoster(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("reload duty roster after shifts.changed", "err", err.Error())
+	}
+}

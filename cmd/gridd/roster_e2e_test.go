@@ -161,3 +161,47 @@ func TestRosterPostGIS(t *testing.T) {
 	base := startGridd(t, nil, map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": k.lines})
 	rosterLoop(t, base, k.dispatcher, b)
 }
+
+// TestRosterPostGISReplicas: two replicas on one database with the plan
+// poll (which also reloads the roster) at an hour: a shift put on A moves
+// B's /duty within a second, through shifts.changed over LISTEN/NOTIFY.
+func TestRosterPostGISReplicas(t *testing.T) {
+	dsn, b, _ := smallDistrictPostGIS(t)
+	k := newCaseKeys(b.Patrols[0].ID, b.Patrols[1].ID, "DEPT-WA")
+	env := map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": k.lines}
+	baseA := startGridd(t, []string{"--seed=false", "--plan-poll=1h"}, env)
+	baseB := startGridd(t, []string{"--seed=false", "--plan-poll=1h"}, env)
+	p := b.Patrols[0].ID
+	at := "2026-12-03T12:00:00Z"
+	onDutyB := func() bool {
+		r := want(t, "duty on B", call(t, "GET", baseB+"/duty?at="+at, k.dispatcher, nil), 200)
+		return strings.Contains(string(r.body), `"`+p+`"`)
+	}
+	if !onDutyB() {
+		t.Fatalf("%s without shifts is not on duty on B", p)
+	}
+	// A night shift on A: at noon p is off duty, on both replicas.
+	want(t, "put on A", call(t, "PUT", baseA+"/shifts/night", k.dispatcher, map[string]any{"subject": p,
+		"start": "2026-12-03T16:00:00Z", "end": "2026-12-04T00:00:00Z"}), 201)
+	start := time.Now()
+	for onDutyB() {
+		if time.Since(start) > time.Second {
+			t.Fatalf("after 1 s replica B still has %s on duty at noon", p)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("B followed A's roster change in %v", time.Since(start).Round(time.Millisecond))
+	// And back: deleting on B reaches A.
+	want(t, "delete on B", call(t, "DELETE", baseB+"/shifts/night", k.dispatcher, nil), 204)
+	start = time.Now()
+	for {
+		r := want(t, "duty on A", call(t, "GET", baseA+"/duty?at="+at, k.dispatcher, nil), 200)
+		if strings.Contains(string(r.body), `"`+p+`"`) {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("after 1 s replica A still has %s off duty", p)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
