@@ -99,8 +99,9 @@ type Server struct {
 
 	pageSet pageSet
 
-	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
 	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
+
+	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
 }
 
 // staticRoute is a route without path variables, found by map lookup
