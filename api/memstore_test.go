@@ -28,9 +28,10 @@ type memStore struct {
 	plans   []*gridplan.Plan
 	patrols map[string]store.PatrolPosition
 	pingErr error
-	featErr error                   // returned by Features when set
-	calls   int                     // Features calls, to prove the catalogue serves from memory
-	shifts  map[string]bundle.Shift // shifts_test.go
+	featErr error // returned by Features when set
+	calls   int   // Features calls, to prove the catalogue serves from memory
+
+	shifts map[string]bundle.Shift // the roster (shifts_mem_test.go)
 }
 
 var _ store.Store = (*memStore)(nil)
