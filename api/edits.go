@@ -25,7 +25,7 @@ type editJSON struct {
 
 // postEdit is POST /plans/{id}/edits: one planner edit of a draft
 // (gridplan.Edit: merge, split, redraw, move, rebalance, lock, unlock),
-// applied atomically with ReplaceGrids. It answers the grids changed or
+// applied atomically with EditGrids (the changed rows only). It answers the grids changed or
 // added (GeoJSON Features with code, community_code, street_code, kind,
 // households, target, locked), the codes removed and the validation of
 // the communities touched. 409 on a plan that is not a draft or a locked
@@ -47,15 +47,20 @@ func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) error {
 	if p.Status != gridplan.Draft {
 		return store.ErrNotDraft(id, p.Status)
 	}
-	b, err := s.st.Bundle(r.Context())
-	if err != nil {
+	// The catalogue holds the bundle the service runs on (rebuilt when a
+	// bundle is imported); the store is read only when there is none.
+	var b *bundle.Bundle
+	if c := s.cat.Load(); c != nil && c.bundle != nil {
+		b = c.bundle
+	} else if b, err = s.st.Bundle(r.Context()); err != nil {
 		return err
 	}
 	res, err := gridplan.ApplyEdit(r.Context(), p, b, e, partition.Grids)
 	if err != nil {
 		return err
 	}
-	if err := s.st.ReplaceGrids(r.Context(), id, res.Grids); err != nil {
+	// Only the grids the edit changed are written, in one transaction.
+	if err := s.st.EditGrids(r.Context(), id, res.Changed, res.Removed); err != nil {
 		return err
 	}
 	out := editJSON{Plan: id, Op: e.Op, Changed: make([]json.RawMessage, 0, len(res.Changed)), Removed: res.Removed,

@@ -113,4 +113,10 @@ type Store interface {
 	// a missing plan, Conflict unless the plan is a draft, Invalid for
 	// grids that fail the plan's own checks (Plan.Check).
 	ReplaceGrids(ctx context.Context, id PlanID, grids []Grid) error
+	// EditGrids writes an edit (ApplyEdit's result) to a draft in one
+	// transaction: each grid of put replaces the grid of its code or is
+	// added, the grids of removed are deleted, the others are not
+	// touched. Errors as ReplaceGrids; NotFound for a removed code the
+	// plan does not have.
+	EditGrids(ctx context.Context, id PlanID, put []Grid, removed []bundle.GridCode) error
 }
