@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -23,6 +24,11 @@ type editJSON struct {
 	Validation validationJSON    `json:"validation"`
 }
 
+// editMu serialises the edits this process applies, so that two edits of
+// one draft do not both start from the same grids (a read-modify-write).
+// Replicas are not serialised with each other (see gridplan/README.md).
+var editMu sync.Mutex
+
 // postEdit is POST /plans/{id}/edits: one planner edit of a draft
 // (gridplan.Edit: merge, split, redraw, move, rebalance, lock, unlock),
 // applied atomically with EditGrids (the changed rows only). It answers the grids changed or
@@ -40,6 +46,8 @@ func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &e); err != nil {
 		return err
 	}
+	editMu.Lock()
+	defer editMu.Unlock()
 	p, err := s.st.Plan(r.Context(), id)
 	if err != nil {
 		return err
