@@ -3,6 +3,7 @@ package gridplan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -203,7 +204,7 @@ func (ed *editor) merge(e Edit) error {
 	}
 	u, err := sfgeom.Union(a.Geom, b.Geom)
 	if err != nil {
-		return err
+		return overlayErr("/grids", err)
 	}
 	if !adjacent(a.Geom, b.Geom, u) {
 		return errs.E(errs.Invalid, "/grids", "grids %s and %s are not adjacent (they share no edge)", a.Code, b.Code)
@@ -289,7 +290,7 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 	}
 	pieces, err := part(ctx, sub, params)
 	if err != nil {
-		return err
+		return partitionErr("/grid", err)
 	}
 	if len(pieces) != e.N {
 		return errs.E(errs.Invalid, "/n", "grid %s could not be split into %d grids (the partitioner made %d)", g.Code, e.N, len(pieces))
@@ -308,6 +309,22 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 		ed.set(ng)
 	}
 	return nil
+}
+
+// overlayErr answers an overlay that fails on the planner's shapes as
+// Invalid naming field.
+func overlayErr(field string, err error) error {
+	return errs.E(errs.Invalid, field, "the shapes cannot be overlaid: %s", problem(err))
+}
+
+// partitionErr keeps a coded error (and a cancelled context) as it is and
+// answers a partitioner failure on the planner's input as Invalid naming
+// field, not as a server error.
+func partitionErr(field string, err error) error {
+	if _, coded := errs.As(err); coded || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errs.E(errs.Invalid, field, "the partitioner cannot plan it: %v", err)
 }
 
 // splitTarget is a target for which GridCount(hh, target) is n.
@@ -378,7 +395,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 	}
 	inC, err := sfgeom.Intersection(sfgeom.FromOrb(region), sfgeom.FromOrb(c.Geom))
 	if err != nil {
-		return err
+		return overlayErr(field, err)
 	}
 	if len(inC) == 0 {
 		return errs.E(errs.Invalid, field, "the polygon does not reach into community %s", g.Community)
@@ -393,7 +410,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 		}
 		take, err := sfgeom.Intersection(sfgeom.FromOrb(n.Geom), sfgeom.FromOrb(inC))
 		if err != nil {
-			return err
+			return overlayErr(field, err)
 		}
 		if planarArea(take)*planarScaleM2(ed.b) < MinGridAreaM2/100 {
 			continue
@@ -403,7 +420,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 		}
 		rest, err := sfgeom.Difference(n.Geom, inC)
 		if err != nil {
-			return err
+			return overlayErr(field, err)
 		}
 		touched = true
 		ng := *n
@@ -412,7 +429,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 			// Left empty: removed; its rest joins g.
 			if len(rest) > 0 {
 				if gain, err = sfgeom.Union(gain, rest); err != nil {
-					return err
+					return overlayErr(field, err)
 				}
 			}
 			ed.remove(n)
@@ -420,7 +437,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 			ed.set(ng)
 		}
 		if gain, err = sfgeom.Union(gain, take); err != nil {
-			return err
+			return overlayErr(field, err)
 		}
 	}
 	if !touched {
@@ -606,7 +623,7 @@ func (ed *editor) rebalance(ctx context.Context, e Edit, part Partitioner) error
 	sub.Buildings = ed.buildingsIn(cur...)
 	grids, err := part(ctx, sub, params)
 	if err != nil {
-		return err
+		return partitionErr("/communities", err)
 	}
 	old := map[bundle.GridCode]*Grid{}
 	for i := range cur {
