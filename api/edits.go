@@ -48,27 +48,14 @@ func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	editMu.Lock()
 	defer editMu.Unlock()
-	p, err := s.st.Plan(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if p.Status != gridplan.Draft {
-		return store.ErrNotDraft(id, p.Status)
-	}
 	// The catalogue holds the bundle the service runs on (rebuilt when a
 	// bundle is imported); the store is read only when there is none.
 	var b *bundle.Bundle
-	if c := s.cat.Load(); c != nil && c.bundle != nil {
+	if c := s.cat.Load(); c != nil {
 		b = c.bundle
-	} else if b, err = s.st.Bundle(r.Context()); err != nil {
-		return err
 	}
-	res, err := gridplan.ApplyEdit(r.Context(), p, b, e, partition.Grids)
+	res, err := store.EditPlan(r.Context(), s.st, id, b, e, partition.Grids)
 	if err != nil {
-		return err
-	}
-	// Only the grids the edit changed are written, in one transaction.
-	if err := s.st.EditGrids(r.Context(), id, res.Changed, res.Removed); err != nil {
 		return err
 	}
 	out := editJSON{Plan: id, Op: e.Op, Changed: make([]json.RawMessage, 0, len(res.Changed)), Removed: res.Removed,
