@@ -95,7 +95,8 @@ func (e *RefusedError) ProblemExtra() map[string]any {
 // recounted from the buildings with geo.PolygonIndex, the membership
 // rule of /locate; grids the edit did not touch keep code and figures.
 func ApplyEdit(ctx context.Context, p *Plan, b *bundle.Bundle, e Edit, part Partitioner) (*EditResult, error) {
-	ed := &editor{p: p, b: b, byCode: map[bundle.GridCode]int{}}
+	ed := &editor{p: p, b: b, byCode: map[bundle.GridCode]int{}, put: map[bundle.GridCode]Grid{},
+		removed: map[bundle.GridCode]bool{}, comms: map[bundle.CommunityCode]bool{}}
 	for i, g := range p.Grids {
 		ed.byCode[g.Code] = i
 	}
@@ -158,20 +159,12 @@ func (ed *editor) unlocked(field string, g *Grid) error {
 }
 
 func (ed *editor) set(g Grid) {
-	if ed.put == nil {
-		ed.put = map[bundle.GridCode]Grid{}
-		ed.removed = map[bundle.GridCode]bool{}
-		ed.comms = map[bundle.CommunityCode]bool{}
-	}
 	ed.put[g.Code] = g
 	delete(ed.removed, g.Code)
 	ed.comms[g.Community] = true
 }
 
 func (ed *editor) remove(g *Grid) {
-	if ed.put == nil {
-		ed.set(*g)
-	}
 	delete(ed.put, g.Code)
 	ed.removed[g.Code] = true
 	ed.comms[g.Community] = true
@@ -279,7 +272,6 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 	params.Locked, params.Previous, params.Progress = nil, nil, nil
 	target := splitTarget(hh, e.N)
 	params.UrbanTarget, params.RuralTarget = target, target
-	params.TolerancePct = 99 // no building is too big for a grid here
 	sub := &bundle.Bundle{District: ed.b.District, Streets: ed.b.Streets, Buildings: blds,
 		Communities: []bundle.Community{{Code: g.Community, Street: g.Street, Kind: g.Kind, Geom: g.Geom}}}
 	if c, ok := ed.b.Community(g.Community); ok {

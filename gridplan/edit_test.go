@@ -246,7 +246,7 @@ func TestEditRefusals(t *testing.T) {
 		{"unlock unknown", gridplan.Edit{Op: "unlock", Grids: []bundle.GridCode{"x"}}, errs.Invalid, "/grids/0"},
 		{"split n=1", gridplan.Edit{Op: "split", Grid: e, N: 1}, errs.Invalid, "/n"},
 		{"split n=21", gridplan.Edit{Op: "split", Grid: e, N: 21}, errs.Invalid, "/n"},
-		{"split too fine", gridplan.Edit{Op: "split", Grid: e, N: 20}, errs.Invalid, "body"},
+		{"split too fine", gridplan.Edit{Op: "split", Grid: e, N: 20}, errs.Invalid, "/n"},
 		{"split locked", gridplan.Edit{Op: "split", Grid: e1, N: 2}, errs.Conflict, "/grid"},
 		{"split unknown", gridplan.Edit{Op: "split", N: 2}, errs.Invalid, "/grid"},
 		{"redraw no polygon", gridplan.Edit{Op: "redraw", Grid: w}, errs.Invalid, "/polygon"},
