@@ -26,7 +26,7 @@ type editJSON struct {
 
 // editMu serialises the edits this process applies, so that two edits of
 // one draft do not both start from the same grids (a read-modify-write).
-// Replicas are not serialised with each other (see gridplan/README.md).
+// Across replicas EditGrids refuses (409) an edit whose base changed meanwhile.
 var editMu sync.Mutex
 
 // postEdit is POST /plans/{id}/edits: one planner edit of a draft

@@ -9,7 +9,7 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
-func (m *memStore) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode) error {
+func (m *memStore) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, err := m.plan(id)
@@ -18,6 +18,13 @@ func (m *memStore) EditGrids(ctx context.Context, id gridplan.PlanID, put []grid
 	}
 	if p.Status != gridplan.Draft {
 		return store.ErrNotDraft(id, p.Status)
+	}
+	have := map[bundle.GridCode]int{}
+	for _, g := range p.Grids {
+		have[g.Code] = g.Households
+	}
+	if err := store.CheckEditBase(id, put, base, have); err != nil {
+		return err
 	}
 	drop := map[bundle.GridCode]bool{}
 	for _, c := range removed {

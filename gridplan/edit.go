@@ -64,6 +64,10 @@ type EditResult struct {
 	Changed  []Grid
 	Removed  []bundle.GridCode
 	Findings Findings
+	// Base is the plan's grids the edit started from, for every code of
+	// Changed and Removed the plan had: Store.EditGrids checks them so
+	// that an edit made meanwhile is not overwritten.
+	Base []Grid
 }
 
 // RefusedError is an edit whose result fails validation: nothing changes.
@@ -239,7 +243,24 @@ func (ed *editor) lock(e Edit) (*EditResult, error) {
 		out.Changed = append(out.Changed, *g)
 	}
 	out.Removed = []bundle.GridCode{}
+	out.Base = ed.base(out.Changed, nil)
 	return out, nil
+}
+
+// base returns the plan's grids of the codes of changed and removed it has.
+func (ed *editor) base(changed []Grid, removed []bundle.GridCode) []Grid {
+	var out []Grid
+	for _, g := range changed {
+		if i, ok := ed.byCode[g.Code]; ok {
+			out = append(out, ed.p.Grids[i])
+		}
+	}
+	for _, c := range removed {
+		if i, ok := ed.byCode[c]; ok {
+			out = append(out, ed.p.Grids[i])
+		}
+	}
+	return out
 }
 
 // split divides a grid into n balanced contiguous grids with the
@@ -760,6 +781,7 @@ func (ed *editor) finish() (*EditResult, error) {
 			vb.Workers = append(vb.Workers, w)
 		}
 	}
+	out.Base = ed.base(out.Changed, out.Removed)
 	out.Findings = Validate(&Plan{ID: next.ID, Params: next.Params, Grids: sub}, vb)
 	if n := len(out.Findings.Errors()); n > 0 {
 		return nil, &RefusedError{Findings: out.Findings,

@@ -77,6 +77,14 @@ func checkResult(t *testing.T, b *bundle.Bundle, before *gridplan.Plan, r *gridp
 	if fs := gridplan.Validate(&gridplan.Plan{Params: before.Params, Grids: r.Grids}, b).Errors(); len(fs) > 0 {
 		t.Errorf("full validation of the result: %+v", fs)
 	}
+	for _, g := range r.Base {
+		if o := gridOf(before.Grids, g.Code); o == nil || !reflect.DeepEqual(*o, g) {
+			t.Errorf("base grid %s is not the plan's", g.Code)
+		}
+	}
+	if want := len(r.Removed); len(r.Base) < want {
+		t.Errorf("base has %d grids, fewer than the %d removed", len(r.Base), want)
+	}
 	touched := map[bundle.GridCode]bool{}
 	for _, g := range r.Changed {
 		touched[g.Code] = true

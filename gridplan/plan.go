@@ -116,7 +116,9 @@ type Store interface {
 	// EditGrids writes an edit (ApplyEdit's result) to a draft in one
 	// transaction: each grid of put replaces the grid of its code or is
 	// added, the grids of removed are deleted, the others are not
-	// touched. Errors as ReplaceGrids; NotFound for a removed code the
-	// plan does not have.
-	EditGrids(ctx context.Context, id PlanID, put []Grid, removed []bundle.GridCode) error
+	// touched. base are the grids the edit was made from (EditResult.Base):
+	// Conflict, and nothing written, when one of them is gone or its
+	// households differ, or a new code of put exists already (another
+	// edit came first). Other errors as ReplaceGrids.
+	EditGrids(ctx context.Context, id PlanID, put []Grid, removed []bundle.GridCode, base []Grid) error
 }

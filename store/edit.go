@@ -29,7 +29,7 @@ func EditPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle
 	if err != nil {
 		return nil, err
 	}
-	if err := s.EditGrids(ctx, id, res.Changed, res.Removed); err != nil {
+	if err := s.EditGrids(ctx, id, res.Changed, res.Removed, res.Base); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -53,7 +53,7 @@ func readLocks(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, grids []grid
 
 // EditGrids replaces the grids of put (by code), adds the new ones and
 // deletes removed, in one transaction; other grids are not touched.
-func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode) error {
+func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, encodeGeom)
 	if err != nil {
 		return err
@@ -65,6 +65,31 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 		}
 		if st != gridplan.Draft {
 			return store.ErrNotDraft(id, st)
+		}
+		have := map[bundle.GridCode]int{}
+		look := func(c bundle.GridCode) error {
+			var hh int
+			err := tx.QueryRowContext(ctx, `SELECT households FROM plan_grids WHERE plan_id = ? AND code = ?`, int64(id), string(c)).Scan(&hh)
+			if err == sql.ErrNoRows {
+				return nil
+			}
+			if err == nil {
+				have[c] = hh
+			}
+			return err
+		}
+		for _, g := range put {
+			if err := look(g.Code); err != nil {
+				return err
+			}
+		}
+		for _, c := range removed {
+			if err := look(c); err != nil {
+				return err
+			}
+		}
+		if err := store.CheckEditBase(id, put, base, have); err != nil {
+			return err
 		}
 		del := func(c bundle.GridCode) (int64, error) {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM plan_grid_locks WHERE plan_id = ? AND code = ?`, int64(id), string(c)); err != nil {

@@ -49,7 +49,7 @@ func readLocks(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, grids []gridp
 
 // EditGrids replaces the grids of put (by code), adds the new ones and
 // deletes removed, in one transaction; other grids are not touched.
-func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode) error {
+func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, geomBytes)
 	if err != nil {
 		return err
@@ -61,6 +61,34 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 		}
 		if st != gridplan.Draft {
 			return store.ErrNotDraft(id, st)
+		}
+		touched := make([]string, 0, len(put)+len(removed))
+		for _, g := range put {
+			touched = append(touched, string(g.Code))
+		}
+		for _, c := range removed {
+			touched = append(touched, string(c))
+		}
+		rows, err := tx.Query(ctx, `SELECT code, households FROM grids WHERE plan_id = $1 AND code = ANY($2::text[])`, int64(id), touched)
+		if err != nil {
+			return err
+		}
+		have := map[bundle.GridCode]int{}
+		for rows.Next() {
+			var c string
+			var hh int32
+			if err := rows.Scan(&c, &hh); err != nil {
+				rows.Close()
+				return err
+			}
+			have[bundle.GridCode(c)] = int(hh)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := store.CheckEditBase(id, put, base, have); err != nil {
+			return err
 		}
 		if len(removed) > 0 {
 			codes := make([]string, len(removed))

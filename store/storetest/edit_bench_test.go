@@ -65,7 +65,7 @@ func BenchmarkEditRoundTripPukou(b *testing.B) {
 					b.Fatal(err)
 				}
 				t2 := time.Now()
-				if err := st.EditGrids(ctx, id, r.Changed, r.Removed); err != nil {
+				if err := st.EditGrids(ctx, id, r.Changed, r.Removed, r.Base); err != nil {
 					b.Fatal(err)
 				}
 				t3 := time.Now()
