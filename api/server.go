@@ -39,9 +39,9 @@ type Locator interface {
 }
 
 // NewLocatorFunc builds a Locator from the district, the published plan's
-// grids (nil when no plan is published) and the patrols' last reported
-// positions in the store; the catalogue calls it on every rebuild.
-type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error)
+// grids (nil when no plan is published) and the units (patrols and
+// workers) as the store has them; the catalogue calls it on every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (Locator, error)
 
 // Config configures a Server.
 type Config struct {

@@ -68,6 +68,14 @@ func (d *Directory) LiveIndex(units []Unit) (*geo.UnitIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ix, d.apply(ix, units)
+}
+
+// LoadUnits puts the stored units' positions and effective statuses into
+// the directory's live index (before it is shared).
+func (d *Directory) LoadUnits(units []Unit) error { return d.apply(d.units, units) }
+
+func (d *Directory) apply(ix *geo.UnitIndex, units []Unit) error {
 	for _, u := range units {
 		if _, ok := d.info[u.ID]; !ok {
 			continue
@@ -78,10 +86,10 @@ func (d *Directory) LiveIndex(units []Unit) (*geo.UnitIndex, error) {
 			continue
 		}
 		if err := ix.Upsert(u.ID, u.Loc[0], u.Loc[1], st); err != nil {
-			return nil, fmt.Errorf("unit %s: %w", u.ID, err)
+			return fmt.Errorf("unit %s: %w", u.ID, err)
 		}
 	}
-	return ix, nil
+	return nil
 }
 
 func (d *Directory) availablePatrol(id string, st geo.UnitStatus) bool {
