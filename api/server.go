@@ -26,6 +26,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -68,6 +69,15 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
+	// Events takes unit positions and statuses after they committed; nil
+	// drops them.
+	Events events.Publisher
+	// OnDuty says whether a unit is on shift at a time (the duty roster);
+	// nil: every unit always is.
+	OnDuty func(subject string, at time.Time) bool
+	// UnitSpeeds turn suggestions' distances into ETAs; zero:
+	// dispatch.DefaultSpeeds.
+	UnitSpeeds dispatch.Speeds
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -200,6 +210,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.unitRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
