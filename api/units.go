@@ -445,7 +445,9 @@ func (s *Server) caseSuggestions(w http.ResponseWriter, r *http.Request) error {
 // unit a case is dispatched to is busy, a unit its case released (resolved,
 // voided, reassigned) is what it last reported. Compose it with other
 // publishers (cases.Fanout) on cases.Service.Publisher.
-func (s *Server) UnitsCasePublisher() cases.Publisher { return &unitsCaseHook{s: s, held: map[cases.CaseID]string{}} }
+func (s *Server) UnitsCasePublisher() cases.Publisher {
+	return &unitsCaseHook{s: s, held: map[cases.CaseID]string{}}
+}
 
 type unitsCaseHook struct {
 	s    *Server
@@ -512,7 +514,6 @@ func (s *Server) syncUnits(ctx context.Context, ids ...string) {
 		s.events().Publish(ctx, evs...)
 	}
 }
-
 
 // denied is 401 for the public, 403 for a key without the right.
 func denied(who access.Principal, what string) error {

@@ -466,4 +466,3 @@ func TestCaseSuggestions(t *testing.T) {
 		t.Fatalf("k=0: %d %v", code, m)
 	}
 }
-

@@ -329,7 +329,6 @@ func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
 	return a, nil
 }
 
-
 func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 	if k == 0 {
 		return []PatrolRef{}
