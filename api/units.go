@@ -171,6 +171,10 @@ func parsePosition(m json.RawMessage) (dispatch.PositionReport, error) {
 	return rep, rep.Validate()
 }
 
+// MaxClockSkew is how far ahead of the server's clock a report's time
+// may be.
+const MaxClockSkew = 5 * time.Minute
+
 // positionsAnswer is POST /units/positions' answer.
 type positionsAnswer struct {
 	Results   []dispatch.ReportResult `json:"results"`
@@ -190,6 +194,15 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request) error {
 	rs, err := decodePositions(r)
 	if err != nil {
 		return err
+	}
+	// A report from the future would pin its unit until then (a newer
+	// report is one with a later time): a device clock that far ahead is
+	// refused.
+	latest := s.now().Add(MaxClockSkew)
+	for i, rep := range rs {
+		if rep.At.After(latest) {
+			return errs.E(errs.Invalid, dispatch.FieldAt(i, "at"), "%s is more than %s ahead of the server's clock", rep.At.UTC().Format(time.RFC3339), MaxClockSkew)
+		}
 	}
 	if !who.Any(access.Fleet, access.Dispatcher) {
 		for i, rep := range rs {

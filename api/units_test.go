@@ -296,6 +296,7 @@ func TestPositionsBadInput(t *testing.T) {
 		{"no time", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"status":"busy"}]`, 400, "[1].at"},
 		{"bad time", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"yesterday","status":"busy"}]`, 400, "[1].at"},
 		{"bad status", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"2026-08-01T09:00:00Z","status":"asleep"}]`, 400, "[1].status"},
+		{"future", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"2026-08-01T10:06:00Z","status":"busy"}]`, 400, "[1].at"},
 		{"bad crs", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"crs":"EPSG:3857","at":"2026-08-01T09:00:00Z","status":"busy"}]`, 400, "[1].crs"},
 		{"unknown field", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"2026-08-01T09:00:00Z","status":"busy","speed":3}]`, 400, "[1].speed"},
 	} {
