@@ -107,9 +107,23 @@ func parsePositions(body []byte) ([]dispatch.PositionReport, error) {
 	if len(raw) > store.MaxReportBatch {
 		return nil, errs.E(errs.Invalid, "body", "at most %d reports a batch; got %d", store.MaxReportBatch, len(raw))
 	}
+	// The common case in one decode; a batch it refuses is decoded again
+	// report by report, for an error naming the report.
+	var ps []positionJSON
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&ps) != nil || len(ps) != len(raw) {
+		ps = nil
+	}
 	out := make([]dispatch.PositionReport, len(raw))
 	for i, m := range raw {
-		rep, err := parsePosition(m)
+		var rep dispatch.PositionReport
+		var err error
+		if ps != nil && ps[i] != (positionJSON{}) {
+			rep, err = position(ps[i])
+		} else {
+			rep, err = parsePosition(m)
+		}
 		if err != nil {
 			return nil, dispatch.AtIndex(i, err)
 		}
@@ -133,6 +147,11 @@ func parsePosition(m json.RawMessage) (dispatch.PositionReport, error) {
 		}
 		return dispatch.PositionReport{}, errs.E(errs.Invalid, "", "not a report object {unit, lon, lat, crs, at, status}")
 	}
+	return position(p)
+}
+
+// position checks and converts one decoded report.
+func position(p positionJSON) (dispatch.PositionReport, error) {
 	var rep dispatch.PositionReport
 	switch {
 	case p.Unit == nil:
