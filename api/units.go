@@ -554,3 +554,29 @@ func denied(who access.Principal, what string) error {
 	}
 	return errs.E(errs.Forbidden, "Authorization", "key %q may not %s", who.Name, what)
 }
+
+// ApplyUnitEvent moves this server's live index by a unit.position or
+// unit.status event made elsewhere (another replica, through the event
+// stream), so that its /locate and suggestions follow units reported
+// there. Other events, and units the directory does not know, are
+// ignored; applying an event this server made is harmless.
+func (s *Server) ApplyUnitEvent(ev events.Event) {
+	if ev.Type != events.UnitPosition && ev.Type != events.UnitStatus {
+		return
+	}
+	var u unitEvent
+	if json.Unmarshal(ev.Data, &u) != nil || u.Unit == "" {
+		return
+	}
+	st, err := dispatch.ParseUnitStatus(string(u.Status), "status")
+	if err != nil {
+		return
+	}
+	live := s.live()
+	if live == nil {
+		return
+	}
+	if ev.Type == events.UnitPosition || !live.SetUnitStatus(u.Unit, st) {
+		_ = live.SetUnit(u.Unit, u.Lon, u.Lat, st.Geo())
+	}
+}

@@ -467,3 +467,46 @@ func TestCaseSuggestions(t *testing.T) {
 		t.Fatalf("k=0: %d %v", code, m)
 	}
 }
+
+// TestApplyUnitEvent: events made by another replica move this one's
+// live index.
+func TestApplyUnitEvent(t *testing.T) {
+	us := newUnitServer(t)
+	// The recorder holds this server's own events; replay them on a
+	// second server over the same store, as another replica would.
+	if code, m := us.post(t, "/units/positions", fleetSecret, []map[string]any{
+		rep("P11", 118.63, 32.06, "2026-08-01T09:05:00Z", "available"),
+		rep("P21", 118.70, 32.03, "2026-08-01T09:00:00Z", "off_duty"),
+	}); code != 200 {
+		t.Fatalf("%d %v", code, m)
+	}
+	other, err := New(Config{Store: us.st, PlanPoll: -1, NewLocator: testLocator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A catalogue built before the reports: the units at home.
+	b := us.b
+	d, err := dispatch.NewDirectory(b, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &catalogue{locate: d}
+	other.cat.Store(c)
+	for _, ev := range us.evs.evs {
+		other.ApplyUnitEvent(ev)
+	}
+	other.ApplyUnitEvent(events.Event{Type: events.UnitStatus, Data: []byte(`{"unit":"P12","status":"busy"}`)})
+	other.ApplyUnitEvent(events.Event{Type: events.UnitStatus, Data: []byte(`{"unit":"nobody","status":"busy"}`)})
+	other.ApplyUnitEvent(events.Event{Type: events.PlanPublished, Data: []byte(`{}`)})
+	if lon, lat, _, _ := d.Units().Get("P11"); lon != 118.63 || lat != 32.06 {
+		t.Fatalf("P11 at %v %v", lon, lat)
+	}
+	for id, want := range map[string]dispatch.UnitStatus{"P11": dispatch.StatusAvailable, "P21": dispatch.StatusOffDuty, "P12": dispatch.StatusBusy} {
+		if st, _ := d.UnitStatusOf(id); st != want {
+			t.Errorf("%s %s, want %s", id, st, want)
+		}
+	}
+	if lon, _, _, _ := d.Units().Get("P12"); lon != b.Patrols[1].Loc[0] {
+		t.Errorf("a status event moved P12 to %v", lon)
+	}
+}
