@@ -45,13 +45,6 @@ func (s *Server) live() liveUnits {
 	return nil
 }
 
-func (s *Server) events() events.Publisher {
-	if s.cfg.Events == nil {
-		return events.Discard{}
-	}
-	return s.cfg.Events
-}
-
 func (s *Server) onDuty(id string, at time.Time) bool {
 	return s.cfg.OnDuty == nil || s.cfg.OnDuty(id, at)
 }
@@ -283,7 +276,7 @@ func (s *Server) afterReports(ctx context.Context, res []dispatch.ReportResult) 
 		}
 	}
 	if len(evs) > 0 {
-		s.events().Publish(ctx, evs...)
+		s.publisher().Publish(ctx, evs...)
 	}
 }
 
@@ -543,7 +536,7 @@ func (s *Server) syncUnits(ctx context.Context, ids ...string) {
 		}
 	}
 	if len(evs) > 0 {
-		s.events().Publish(ctx, evs...)
+		s.publisher().Publish(ctx, evs...)
 	}
 }
 

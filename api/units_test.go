@@ -107,7 +107,7 @@ func newUnitServer(t testing.TB) *unitServer {
 	if err := s.Rebuild(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	us.svc.Publisher = cases.Fanout(us.svc.Publisher, s.UnitsCasePublisher())
+	us.svc.Publisher = cases.Publishers{us.svc.Publisher, s.UnitsCasePublisher()}
 	us.ts = httptest.NewServer(s.Handler())
 	t.Cleanup(us.ts.Close)
 	return us

@@ -175,11 +175,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages, UnitSpeeds: cfg.unitSpeeds})
+	evs, err := newEventStream(st, getenv, log)
 	if err != nil {
 		return err
 	}
-	svc.Publisher = cases.Fanout(svc.Publisher, srv.UnitsCasePublisher())
+	svc.Publisher = cases.Publishers{cases.Events{Events: evs.publisher()}}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages,
+		Events: evs.publisher(), EventStream: evs.stream(), UnitSpeeds: cfg.unitSpeeds})
+	if err != nil {
+		return err
+	}
+	svc.Publisher = cases.Publishers{svc.Publisher, srv.UnitsCasePublisher()}
 	if err := srv.Rebuild(ctx); err != nil {
 		return fmt.Errorf("build catalogue: %w", err)
 	}
@@ -199,6 +205,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
+	defer evs.start(watchCtx)()
+	go evs.followPlans(watchCtx, srv.PlanChanged)
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 
