@@ -107,6 +107,8 @@ type Server struct {
 	pageSet pageSet
 
 	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
+
+	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -215,6 +217,7 @@ func (s *Server) routes() *mux.Router {
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
 	s.unitRoutes(r, get)
+	s.shiftRoutes(r)
 	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
@@ -248,12 +251,15 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	s.rebuildMu.Lock()
 	defer s.rebuildMu.Unlock()
 	start := time.Now()
-	c, err := buildCatalogue(ctx, s.st, s.cfg.NewLocator)
+	c, err := buildCatalogue(ctx, s.st, s.dutyLocator())
 	if err != nil {
 		s.metrics.storeErrors.WithLabelValues("rebuild").Inc()
 		return err
 	}
 	s.cat.Store(c)
+	if err := s.reloadRoster(ctx); err != nil {
+		s.log.Warn("load duty roster", "err", err.Error())
+	}
 	s.gz.reset()
 	s.bodies.reset()
 	s.tiles.reset()
@@ -289,6 +295,7 @@ func (s *Server) Watch(ctx context.Context) {
 		case <-t.C:
 		case <-s.planWake:
 		}
+		s.pollRoster(ctx)
 		c := s.cat.Load()
 		plans, err := s.st.Plans(ctx)
 		if err != nil {

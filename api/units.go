@@ -22,6 +22,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
@@ -45,8 +46,31 @@ func (s *Server) live() liveUnits {
 	return nil
 }
 
+// onDuty is the duty rule units follow: Config.OnDuty when set, else
+// the server's roster (everyone on duty without one).
 func (s *Server) onDuty(id string, at time.Time) bool {
-	return s.cfg.OnDuty == nil || s.cfg.OnDuty(id, at)
+	if s.cfg.OnDuty != nil {
+		return s.cfg.OnDuty(id, at)
+	}
+	return s.OnDuty(id, at)
+}
+
+// dutyLocator is Config.NewLocator with the duty rule set on what it
+// builds, so that /locate offers only patrols on shift now.
+func (s *Server) dutyLocator() NewLocatorFunc {
+	nl := s.cfg.NewLocator
+	if nl == nil {
+		return nil
+	}
+	return func(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (Locator, error) {
+		loc, err := nl(b, grids, units)
+		if d, ok := loc.(interface {
+			SetOnDuty(func(string, time.Time) bool, func() time.Time)
+		}); ok && err == nil {
+			d.SetOnDuty(s.onDuty, s.now)
+		}
+		return loc, err
+	}
 }
 
 // unitRoutes registers the field units' routes.
@@ -458,7 +482,7 @@ func (s *Server) caseSuggestions(w http.ResponseWriter, r *http.Request) error {
 	if len(kinds) > 0 {
 		now := s.now()
 		if out, err = live.Suggest(dispatch.SuggestQuery{Lon: c.Loc[0], Lat: c.Loc[1], Street: bundle.StreetCode(c.Street),
-			Kinds: kinds, K: k, At: now, OnDuty: s.cfg.OnDuty, Speeds: s.cfg.UnitSpeeds}); err != nil {
+			Kinds: kinds, K: k, At: now, OnDuty: s.onDuty, Speeds: s.cfg.UnitSpeeds}); err != nil {
 			return err
 		}
 	}

@@ -27,28 +27,6 @@ import (
 
 const fleetSecret = "fleet-secret-1"
 
-// recorder is an events.Publisher that keeps what it is given.
-type recorder struct {
-	mu  sync.Mutex
-	evs []events.Event
-}
-
-func (r *recorder) Publish(_ context.Context, evs ...events.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evs = append(r.evs, evs...)
-}
-
-func (r *recorder) types() []events.Type {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]events.Type, len(r.evs))
-	for i, e := range r.evs {
-		out[i] = e.Type
-	}
-	return out
-}
-
 type unitServer struct {
 	ts   *httptest.Server
 	st   store.Store
@@ -459,6 +437,16 @@ func TestCaseSuggestions(t *testing.T) {
 	}
 	if !kinds["W"] {
 		t.Fatalf("no worker suggested for litter: %v", got)
+	}
+	// /locate follows the duty rule too.
+	r := do(t, us.ts, "GET", "/locate?lon=118.618&lat=32.045&k=1", nil)
+	if ps := r.json(t)["patrols"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] == "P11" {
+		t.Fatalf("/locate offers the off-shift P11: %s", r.body)
+	}
+	us.onOf["P11"] = false
+	r = do(t, us.ts, "GET", "/locate?lon=118.618&lat=32.045&k=1", nil)
+	if ps := r.json(t)["patrols"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] != "P11" {
+		t.Fatalf("/locate without P11 back on shift: %s", r.body)
 	}
 	if code, _ := us.get(t, fmt.Sprintf("/cases/%d/suggestions", int(parking)), fleetSecret); code != 403 {
 		t.Fatalf("a fleet key reads suggestions: %d", code)

@@ -347,8 +347,9 @@ func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 		return []PatrolRef{}
 	}
 	keep := available
-	if d.duty.Load() != nil {
-		keep = d.availableOnDuty
+	if f := d.duty.Load(); f != nil {
+		at := f.now() // once a query
+		keep = func(id string, st geo.UnitStatus) bool { return st == geo.UnitAvailable && f.onDuty(id, at) }
 	}
 	ns := d.units.Nearest(lon, lat, k, keep)
 	out := make([]PatrolRef, 0, len(ns))

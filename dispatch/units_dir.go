@@ -97,17 +97,6 @@ func (d *Directory) indexOf(id string) *geo.UnitIndex {
 	return d.units
 }
 
-// availableOnDuty keeps available patrols on shift (SetOnDuty).
-func (d *Directory) availableOnDuty(id string, st geo.UnitStatus) bool {
-	if st != geo.UnitAvailable {
-		return false
-	}
-	if f := d.duty.Load(); f != nil {
-		return f.onDuty(id, f.now())
-	}
-	return true
-}
-
 type dutyFilter struct {
 	onDuty func(subject string, at time.Time) bool
 	now    func() time.Time
