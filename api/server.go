@@ -40,9 +40,9 @@ type Locator interface {
 }
 
 // NewLocatorFunc builds a Locator from the district, the published plan's
-// grids (nil when no plan is published) and the patrols' last reported
-// positions in the store; the catalogue calls it on every rebuild.
-type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error)
+// grids (nil when no plan is published) and the units (patrols and
+// workers) as the store has them; the catalogue calls it on every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (Locator, error)
 
 // Config configures a Server.
 type Config struct {
@@ -69,10 +69,17 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
-	// Events receives what handlers change (plan published); nil: events.Discard{}.
+	// Events receives what handlers change (plan published, unit positions
+	// and statuses after they committed); nil: events.Discard{}.
 	Events events.Publisher
 	// EventStream serves GET /events; nil answers 503 there.
 	EventStream *events.Hub
+	// OnDuty says whether a unit is on shift at a time (the duty roster);
+	// nil: every unit always is.
+	OnDuty func(subject string, at time.Time) bool
+	// UnitSpeeds turn suggestions' distances into ETAs; zero:
+	// dispatch.DefaultSpeeds.
+	UnitSpeeds dispatch.Speeds
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -209,6 +216,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.unitRoutes(r, get)
 	s.shiftRoutes(r)
 	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
@@ -243,7 +251,7 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	s.rebuildMu.Lock()
 	defer s.rebuildMu.Unlock()
 	start := time.Now()
-	c, err := buildCatalogue(ctx, s.st, s.cfg.NewLocator)
+	c, err := buildCatalogue(ctx, s.st, s.dutyLocator())
 	if err != nil {
 		s.metrics.storeErrors.WithLabelValues("rebuild").Inc()
 		return err

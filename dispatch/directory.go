@@ -2,9 +2,9 @@ package dispatch
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
@@ -29,7 +29,10 @@ const MaxPatrols = 50
 // worker when its community has fewer workers than grids.
 type Directory struct {
 	loc   *geo.Locator
-	units *geo.UnitIndex
+	units *geo.UnitIndex // patrols
+	// workers is the grid workers' live index, apart from the patrols'
+	// so that Locate's patrol search never wades through them.
+	workers *geo.UnitIndex
 	// near finds the nearest grid (or community without a plan) for
 	// points outside the district, from an index of their boundaries, so
 	// that an outside answer costs about what an inside one does; nearOf
@@ -45,7 +48,12 @@ type Directory struct {
 	byComm  []*communityInfo
 	byGrid  []*gridInfo
 	patrols map[string]*bundle.Patrol
+	// info is every unit's (patrols and workers) reference data, for
+	// GET /units and suggestions.
+	info    map[string]*unitInfo
 	hasPlan bool
+	// duty, when set, keeps units off shift out of Locate's patrols.
+	duty atomic.Pointer[dutyFilter]
 }
 
 type streetInfo struct {
@@ -198,6 +206,7 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 			g.workers = append(g.workers, w)
 		}
 	}
+	d.info = unitInfos(b, d.communities, perComm)
 
 	for i := range b.Patrols {
 		p := new(bundle.Patrol)
@@ -241,19 +250,23 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	}
 
 	if units == nil {
-		units = geo.NewUnitIndex()
-		for _, p := range b.Patrols {
-			if err := units.Upsert(p.ID, p.Loc[0], p.Loc[1], geo.UnitAvailable); err != nil {
-				return nil, fmt.Errorf("patrol %s home: %w", p.ID, err)
-			}
+		if units, err = d.HomeIndex(); err != nil {
+			return nil, err
 		}
 	}
 	d.units = units
+	if d.workers, err = d.homeIndex(KindWorker); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // HasPlan reports whether the Directory was built with grids.
 func (d *Directory) HasPlan() bool { return d.hasPlan }
+
+// available keeps available units; a plain function, so passing it
+// allocates nothing.
+func available(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
 
 // Units returns the patrol position index (shared, not a copy).
 func (d *Directory) Units() *geo.UnitIndex { return d.units }
@@ -329,15 +342,16 @@ func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
 	return a, nil
 }
 
-// available keeps available units; a plain function, so passing it
-// allocates nothing.
-func available(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
-
 func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 	if k == 0 {
 		return []PatrolRef{}
 	}
-	ns := d.units.Nearest(lon, lat, k, available)
+	keep := available
+	if f := d.duty.Load(); f != nil {
+		at := f.now() // once a query
+		keep = func(id string, st geo.UnitStatus) bool { return st == geo.UnitAvailable && f.onDuty(id, at) }
+	}
+	ns := d.units.Nearest(lon, lat, k, keep)
 	out := make([]PatrolRef, 0, len(ns))
 	for _, n := range ns {
 		r := PatrolRef{ID: n.ID, DistanceM: n.DistanceM}
@@ -362,11 +376,12 @@ func (d *Directory) outside(lon, lat float64) error {
 // (errs.Invalid naming lon or lat).
 func checkPoint(lon, lat float64) error { return geo.CheckLonLat(lon, lat) }
 
-// SetUnit records a patrol's position and status. An unknown patrol id is
-// errs.NotFound; a bad position or status is errs.Invalid.
+// SetUnit records a unit's (patrol's or worker's) position and status.
+// An unknown unit id is errs.NotFound; a bad position or status is
+// errs.Invalid.
 func (d *Directory) SetUnit(id string, lon, lat float64, status geo.UnitStatus) error {
-	if _, ok := d.patrols[id]; !ok {
-		return errs.E(errs.NotFound, "id", "no patrol %q", id)
+	if _, ok := d.info[id]; !ok {
+		return errs.E(errs.NotFound, "id", "no unit %q", id)
 	}
 	if err := checkPoint(lon, lat); err != nil {
 		return err
@@ -376,7 +391,7 @@ func (d *Directory) SetUnit(id string, lon, lat float64, status geo.UnitStatus) 
 	default:
 		return errs.E(errs.Invalid, "status", "unknown unit status %d", status)
 	}
-	return d.units.Upsert(id, lon, lat, status)
+	return d.indexOf(id).Upsert(id, lon, lat, status)
 }
 
 // Patrol returns a patrol's reference data (callsign, street, home
