@@ -208,7 +208,7 @@ func (s *sim) intake(ctx context.Context, j job) {
 	s.sent.Add(1)
 	res, retry := s.attempt(ctx, rep, j.due, 0)
 	if !retry {
-		s.done(ctx, rep, res)
+		s.done(ctx, rep, j.due, res)
 		return
 	}
 	s.bg.Add(1)
@@ -235,7 +235,7 @@ func (s *sim) intake(ctx context.Context, j job) {
 			s.retried.Add(1)
 			res, again := s.attempt(ctx, rep, time.Now(), try)
 			if !again {
-				s.done(ctx, rep, res)
+				s.done(ctx, rep, j.due, res)
 				return
 			}
 		}
@@ -343,12 +343,13 @@ func (s *sim) attempt(ctx context.Context, rep report, from time.Time, try int) 
 
 // done records an acknowledged report (or a failed one), checks a
 // redelivery sometimes, and hands new cases to the dispatcher.
-func (s *sim) done(ctx context.Context, rep report, a answer) {
+func (s *sim) done(ctx context.Context, rep report, due time.Time, a answer) {
 	if !a.ok {
 		s.failed.Add(1)
 		return
 	}
 	s.acked.Add(1)
+	s.stats.observe("ack", time.Since(due)) // from when it was due to its acknowledgement, retries included
 	if a.created {
 		s.created.Add(1)
 	}
