@@ -55,30 +55,54 @@ func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Ca
 	if created && in.Located {
 		stored := *in
 		stored.ID = id
-		if err := attach(ctx, tx, &stored, cat, now); err != nil {
+		caseID, dup, err := attach(ctx, tx, &stored, cat, now)
+		if err != nil {
 			return cases.Incident{}, false, err
+		}
+		if a, ok := tx.(AsStored); ok { // no need to read back what was just written
+			stored.Case, stored.Duplicate = caseID, dup
+			return a.AsStored(stored), true, nil
 		}
 	}
 	got, err := tx.Incident(ctx, id)
 	return got, created, err
 }
 
+// The intake path on PostGIS is a handful of round trips; these optional
+// CaseTx capabilities let a backend fold several statements into one
+// (the flows fall back to the plain methods when a backend lacks them).
+type (
+	// AsStored returns in exactly as Incident would read it back after
+	// it was inserted (times at the store's precision, empty lists).
+	AsStored interface {
+		AsStored(in cases.Incident) cases.Incident
+	}
+	// LockNear is Lock(keys...) then OpenCasesNear, in one round trip.
+	LockNear interface {
+		LockOpenCasesNear(ctx context.Context, keys []string, category string, p orb.Point, radiusM float64, since time.Time) ([]cases.Case, error)
+	}
+	// CaseOpener inserts a new case, its opening event (ev.Case is set
+	// from the new id) and sets incident's case, in one round trip.
+	CaseOpener interface {
+		OpenCase(ctx context.Context, c *cases.Case, ev *cases.Event, incident cases.IncidentID) (cases.CaseID, error)
+	}
+)
+
 // attach links a located incident to an open duplicate case, or opens a
 // case for it, with the event that records either.
-func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
-	if err := tx.Lock(ctx, duplicateKeys(cat.Code, in.Loc)...); err != nil {
-		return err
-	}
-	if dup, ok, err := findDuplicate(ctx, tx, in, cat); err != nil {
-		return err
+// It returns the case and whether it was linked as a duplicate.
+func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.CaseID, bool, error) {
+	if dup, ok, err := findDuplicate(ctx, tx, in, cat, duplicateKeys(cat.Code, in.Loc)); err != nil {
+		return 0, false, err
 	} else if ok {
 		ev := cases.LinkEvent(&dup, in.ID, now)
 		if _, err := tx.AppendEvent(ctx, &ev); err != nil {
-			return err
+			return 0, false, err
 		}
-		return tx.SetIncidentCase(ctx, in.ID, dup.ID, true)
+		return dup.ID, true, tx.SetIncidentCase(ctx, in.ID, dup.ID, true)
 	}
-	return openCase(ctx, tx, in, cat, now)
+	id, err := openCase(ctx, tx, in, cat, now)
+	return id, false, err
 }
 
 // duplicateCellDeg is the side of the lock cells of the duplicate check:
@@ -100,27 +124,38 @@ func duplicateKeys(category string, p orb.Point) []string {
 	return keys
 }
 
-func openCase(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
+func openCase(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.CaseID, error) {
 	c, ev := cases.Open(in, cat, now)
 	if err := c.Validate(); err != nil {
-		return err
+		return 0, err
+	}
+	if o, ok := tx.(CaseOpener); ok {
+		return o.OpenCase(ctx, &c, &ev, in.ID)
 	}
 	id, err := tx.InsertCase(ctx, &c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ev.Case = id
 	if _, err := tx.AppendEvent(ctx, &ev); err != nil {
-		return err
+		return 0, err
 	}
-	return tx.SetIncidentCase(ctx, in.ID, id, false)
+	return id, tx.SetIncidentCase(ctx, in.ID, id, false)
 }
 
 // findDuplicate returns the nearest open case of the incident's category
 // reported within DuplicateWindow before (or after) it and within
-// DuplicateRadiusM; the oldest wins a tie.
-func findDuplicate(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category) (cases.Case, bool, error) {
-	near, err := tx.OpenCasesNear(ctx, cat.Code, in.Loc, cases.DuplicateRadiusM, in.ReportedAt.Add(-cases.DuplicateWindow))
+// DuplicateRadiusM; the oldest wins a tie. It first takes the lock keys
+// of the area (concurrent checks of one area are serialised).
+func findDuplicate(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, keys []string) (cases.Case, bool, error) {
+	since := in.ReportedAt.Add(-cases.DuplicateWindow)
+	var near []cases.Case
+	var err error
+	if ln, ok := tx.(LockNear); ok {
+		near, err = ln.LockOpenCasesNear(ctx, keys, cat.Code, in.Loc, cases.DuplicateRadiusM, since)
+	} else if err = tx.Lock(ctx, keys...); err == nil {
+		near, err = tx.OpenCasesNear(ctx, cat.Code, in.Loc, cases.DuplicateRadiusM, since)
+	}
 	if err != nil {
 		return cases.Case{}, false, err
 	}
@@ -157,7 +192,7 @@ func LocateFlow(ctx context.Context, tx CaseTx, id cases.IncidentID, loc cases.L
 		return cases.Incident{}, err
 	}
 	in.Located, in.Loc, in.Street, in.Community, in.Grid = true, loc.Loc, loc.Street, loc.Community, loc.Grid
-	if err := attach(ctx, tx, &in, cat, now); err != nil {
+	if _, _, err := attach(ctx, tx, &in, cat, now); err != nil {
 		return cases.Incident{}, err
 	}
 	return tx.Incident(ctx, id)
@@ -181,7 +216,7 @@ func UnlinkFlow(ctx context.Context, tx CaseTx, id cases.IncidentID, cat cases.C
 	if _, err := tx.AppendEvent(ctx, &ev); err != nil {
 		return cases.Incident{}, err
 	}
-	if err := openCase(ctx, tx, &in, cat, now); err != nil {
+	if _, err := openCase(ctx, tx, &in, cat, now); err != nil {
 		return cases.Incident{}, err
 	}
 	return tx.Incident(ctx, id)

@@ -220,10 +220,12 @@ func (t caseTx) SetIncidentLocation(ctx context.Context, id cases.IncidentID, lo
 // Lock takes transaction-scoped advisory locks on keys' hashes, in
 // ascending hash order (one round trip).
 func (t caseTx) Lock(ctx context.Context, keys ...string) error {
-	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(h) FROM (
-		SELECT DISTINCT hashtextextended('gridd:' || k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS l`, keys)
+	_, err := t.tx.Exec(ctx, lockSQL, keys)
 	return err
 }
+
+const lockSQL = `SELECT pg_advisory_xact_lock(h) FROM (
+		SELECT DISTINCT hashtextextended('gridd:' || k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS l`
 
 const caseCols = `id, stage, path, category, channel, ST_X(geom), ST_Y(geom), street_code, community_code, grid_code,
 	cost_yuan, coalesce(unit, ''), coalesce(department, ''), reported_at, dispatched_at, accepted_at, arrived_at,
@@ -320,17 +322,22 @@ func (t caseTx) OpenCasesNear(ctx context.Context, category string, p orb.Point,
 	// A few metres more than radiusM: the spheroid distance ST_DWithin
 	// measures and the sphere the flow checks with differ slightly.
 	// The box lets the GiST index narrow first; the geography test is exact.
-	dLat := (radiusM + 5) / 111195.0
-	dLon := dLat / math.Max(math.Cos(p[1]*math.Pi/180), 0.01)
-	rows, err := t.tx.Query(ctx, `SELECT `+caseCols+` FROM cases
-		WHERE category = $1 AND stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') AND reported_at >= $2
-		  AND geom && ST_MakeEnvelope($3::float8 - $6::float8, $4::float8 - $7::float8, $3::float8 + $6::float8, $4::float8 + $7::float8, 4326)
-		  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5)`,
-		category, since, p[0], p[1], radiusM+5, dLon, dLat)
+	q, args := nearQuery(category, p, radiusM, since)
+	rows, err := t.tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	return collectCases(rows)
+}
+
+func nearQuery(category string, p orb.Point, radiusM float64, since time.Time) (string, []any) {
+	dLat := (radiusM + 5) / 111195.0
+	dLon := dLat / math.Max(math.Cos(p[1]*math.Pi/180), 0.01)
+	return `SELECT ` + caseCols + ` FROM cases
+		WHERE category = $1 AND stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') AND reported_at >= $2
+		  AND geom && ST_MakeEnvelope($3::float8 - $6::float8, $4::float8 - $7::float8, $3::float8 + $6::float8, $4::float8 + $7::float8, 4326)
+		  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5)`,
+		[]any{category, since, p[0], p[1], radiusM + 5, dLon, dLat}
 }
 
 func collectCases(rows pgx.Rows) ([]cases.Case, error) {
