@@ -70,6 +70,25 @@ func (a *ackSet) add(x sim.Ack) {
 	a.mu.Unlock()
 }
 
+// waitFor waits until n reports are acknowledged (the simulator reads the
+// district first, slowly under -race), so a fault strikes mid-run.
+func (a *ackSet) waitFor(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		a.mu.Lock()
+		got := len(a.list)
+		a.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d reports acknowledged", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (a *ackSet) all() []sim.Ack {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -254,7 +273,7 @@ func TestFaultDatabaseRestart(t *testing.T) {
 		}
 		done <- sum
 	}()
-	time.Sleep(4 * time.Second) // the simulator reads the district first
+	acks.waitFor(t, 150)
 	stopAt := time.Now()
 	c.Stop(t)
 	time.Sleep(3 * time.Second)
@@ -385,7 +404,7 @@ func TestFaultGriddKilled(t *testing.T) {
 		}
 		done <- sum
 	}()
-	time.Sleep(4 * time.Second)
+	acks.waitFor(t, 150)
 	first.kill()
 	killAt := time.Now()
 	t.Logf("killed gridd at %s", killAt.Format("15:04:05.000"))
