@@ -47,7 +47,7 @@ func (p *pointJSON) wgs84(field string) (orb.Point, error) {
 		crs = c
 	}
 	q := orb.Point{*p.Lon, *p.Lat}
-	if q[0] < -180 || q[0] > 180 || q[1] < -90 || q[1] > 90 || q[0] != q[0] || q[1] != q[1] {
+	if !geo.ValidLonLat(q[0], q[1]) {
 		return orb.Point{}, errs.E(errs.Invalid, field, "lon must be in [-180, 180] and lat in [-90, 90]")
 	}
 	return geo.ToWGS84(crs, q), nil

@@ -19,6 +19,18 @@ type outsideProblem struct {
 
 func (o outsideProblem) Unwrap() error { return o.OutsideError }
 
+// ProblemFields lists ProblemExtra's members without a map.
+func (o outsideProblem) ProblemFields(dst []problemField) []problemField {
+	dst = append(dst, problemField{K: "distance_m", F: o.DistanceM, Num: true})
+	if o.NearestGrid != "" {
+		dst = append(dst, problemField{K: "nearest_grid", S: string(o.NearestGrid)})
+	}
+	if o.NearestCommunity != "" {
+		dst = append(dst, problemField{K: "nearest_community", S: string(o.NearestCommunity)})
+	}
+	return dst
+}
+
 func (o outsideProblem) ProblemExtra() map[string]any {
 	m := map[string]any{"distance_m": o.DistanceM}
 	if o.NearestGrid != "" {

@@ -84,11 +84,8 @@ func parseLonLat(lonS, latS string, lonOK, latOK bool) (orb.Point, error) {
 	if err != nil {
 		return orb.Point{}, err
 	}
-	if lon < -180 || lon > 180 {
-		return orb.Point{}, errs.E(errs.Invalid, "lon", "%v is outside -180..180", lon)
-	}
-	if lat < -90 || lat > 90 {
-		return orb.Point{}, errs.E(errs.Invalid, "lat", "%v is outside -90..90", lat)
+	if err := geo.CheckLonLat(lon, lat); err != nil {
+		return orb.Point{}, err
 	}
 	return orb.Point{lon, lat}, nil
 }
@@ -190,11 +187,11 @@ func parseBBox(s string, c *outCRS) (orb.Bound, error) {
 	if c.latFirst {
 		x1, y1, x2, y2 = y1, x1, y2, x2
 	}
-	if x1 < -180 || x2 > 180 || x1 > 180 || x2 < -180 {
-		return orb.Bound{}, errs.E(errs.Invalid, "bbox", "longitudes must be within -180..180 (axis order of %s is %s)", c.URI, c.axisOrder())
-	}
-	if y1 < -90 || y2 > 90 || y1 > 90 || y2 < -90 {
-		return orb.Bound{}, errs.E(errs.Invalid, "bbox", "latitudes must be within -90..90 (axis order of %s is %s)", c.URI, c.axisOrder())
+	for _, corner := range [2]orb.Point{{x1, y1}, {x2, y2}} {
+		if err := geo.CheckLonLat(corner[0], corner[1]); err != nil {
+			e, _ := errs.As(err)
+			return orb.Bound{}, errs.E(errs.Invalid, "bbox", "%s (axis order of %s is %s)", e.Msg, c.URI, c.axisOrder())
+		}
 	}
 	if x1 > x2 {
 		return orb.Bound{}, errs.E(errs.Invalid, "bbox", "the minimum longitude exceeds the maximum; boxes across the antimeridian are not supported")

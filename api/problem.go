@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gridd/gridd/errs"
 )
@@ -48,6 +51,171 @@ func (p Problem) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(m)
 }
+
+// appendProblem writes p as Problem.MarshalJSON does (encoding/json over
+// a map: members in key order) without reflection, so an error answer —
+// a point outside the district is the common one — costs about what a
+// success does. Extra values may be strings (or string kinds), ints and
+// floats; ok=false asks the caller to fall back to encoding/json for
+// anything else, a member name that collides with a standard one, or a
+// string or float this writer does not cover (a test compares the two).
+func appendProblem(buf *bytes.Buffer, p Problem, extra []problemField) (ok bool) {
+	var tmp [12]problemField
+	ms := append(tmp[:0], problemField{K: "type", S: p.Type}, problemField{K: "title", S: p.Title},
+		problemField{K: "status", F: float64(p.Status), Num: true})
+	if p.Detail != "" {
+		ms = append(ms, problemField{K: "detail", S: p.Detail})
+	}
+	if p.Instance != "" {
+		ms = append(ms, problemField{K: "instance", S: p.Instance})
+	}
+	if p.Field != "" {
+		ms = append(ms, problemField{K: "field", S: p.Field})
+	}
+	if extra == nil {
+		for k, v := range p.Extra {
+			f, ok := fieldOf(k, v)
+			if !ok {
+				return false
+			}
+			extra = append(extra, f)
+		}
+	}
+	for _, f := range extra {
+		switch f.K {
+		case "type", "title", "status", "detail", "instance", "field":
+			return false // MarshalJSON's precedence rules; leave them to it
+		}
+		ms = append(ms, f)
+	}
+	// Insertion sort: a problem has a handful of members.
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && ms[j].K < ms[j-1].K; j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+	w := answerWriter{buf: buf, ok: true}
+	buf.WriteByte('{')
+	for i, m := range ms {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		appendJSONString(buf, m.K)
+		buf.WriteByte(':')
+		if m.Num {
+			w.num(m.F)
+		} else {
+			appendJSONString(buf, m.S)
+		}
+	}
+	buf.WriteByte('}')
+	return w.ok
+}
+
+// problemField is one member of a problem document: a string, or a number
+// when Num.
+type problemField struct {
+	K   string
+	S   string
+	F   float64
+	Num bool
+}
+
+// fieldsProblem is an extraProblem that can list its members without
+// building a map (the outside-the-district answer is frequent).
+type fieldsProblem interface {
+	error
+	extraProblem
+	ProblemFields(dst []problemField) []problemField
+}
+
+// extraError is an error that is an extraProblem.
+type extraError interface {
+	error
+	extraProblem
+}
+
+// fieldOf converts one Extra member; false for values other than strings
+// (or string kinds), ints and floats.
+func fieldOf(k string, v any) (problemField, bool) {
+	switch v := v.(type) {
+	case string:
+		return problemField{K: k, S: v}, true
+	case int:
+		return problemField{K: k, F: float64(v), Num: true}, true
+	case float64:
+		return problemField{K: k, F: v, Num: true}, true
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+		return problemField{K: k, S: rv.String()}, true
+	}
+	return problemField{}, false
+}
+
+// appendJSONString writes s as encoding/json writes a string with HTML
+// escaping: <, > and & as \u003c, \u003e and \u0026, control characters
+// as \b, \f, \n, \r, \t or \u00XX, U+2028 and U+2029 escaped, invalid UTF-8 as
+// U+FFFD.
+func appendJSONString(buf *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	buf.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			buf.WriteString(s[start:i])
+			switch c {
+			case '"', '\\':
+				buf.WriteByte('\\')
+				buf.WriteByte(c)
+			case '\n':
+				buf.WriteString(`\n`)
+			case '\r':
+				buf.WriteString(`\r`)
+			case '\t':
+				buf.WriteString(`\t`)
+			case '\b':
+				buf.WriteString(`\b`)
+			case '\f':
+				buf.WriteString(`\f`)
+			default:
+				buf.WriteString(`\u00`)
+				buf.WriteByte(hex[c>>4])
+				buf.WriteByte(hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf.WriteString(s[start:i])
+			buf.WriteString(`\ufffd`)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			buf.WriteString(s[start:i])
+			buf.WriteString(`\u202`)
+			buf.WriteByte(hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf.WriteString(s[start:])
+	buf.WriteByte('"')
+}
+
+var (
+	problemContentType = []string{"application/problem+json"}
+	noStore            = []string{"no-store"}
+)
 
 // problemTypeBase prefixes the problem type URIs; each code gets its own
 // type so clients can switch on it without parsing titles.
@@ -123,23 +291,39 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	} else {
 		p.Detail = err.Error()
 	}
-	var x extraProblem
-	if errors.As(err, &x) {
+	var fields []problemField
+	var ftmp [4]problemField
+	if x, ok := errors.AsType[fieldsProblem](err); ok {
+		fields = x.ProblemFields(ftmp[:0])
+	} else if x, ok := errors.AsType[extraError](err); ok {
 		p.Extra = x.ProblemExtra()
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridd"`)
 	}
-	body, merr := json.Marshal(p)
-	if merr != nil {
-		body = []byte(fmt.Sprintf(`{"type":%q,"title":%q,"status":%d}`, p.Type, p.Title, p.Status))
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	var body []byte
+	if appendProblem(buf, p, fields) {
+		body = buf.Bytes()
+	} else {
+		if fields != nil {
+			var x extraProblem
+			errors.As(err, &x)
+			p.Extra = x.ProblemExtra()
+		}
+		var merr error
+		if body, merr = json.Marshal(p); merr != nil {
+			body = []byte(fmt.Sprintf(`{"type":%q,"title":%q,"status":%d}`, p.Type, p.Title, p.Status))
+		}
 	}
 	h := w.Header()
 	h.Del("Content-Encoding")
 	h.Del("ETag")
 	h.Del("Content-Crs")
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = problemContentType // canonical keys, shared read-only values: no allocation
+	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -6,7 +6,6 @@
 package cases
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // IncidentID identifies an incident (one report); stores assign them from 1.
@@ -216,9 +216,7 @@ func (in *Incident) Validate(cats *Categories) error {
 	return firstOrList(l)
 }
 
-func validLonLat(p orb.Point) bool {
-	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
-}
+func validLonLat(p orb.Point) bool { return geo.ValidLonLat(p[0], p[1]) }
 
 func joinChannels() string {
 	s := make([]string, len(Channels))

@@ -1,6 +1,8 @@
 package cql2
 
 import (
+	"github.com/gridd/gridd/geo"
+
 	"strconv"
 	"strings"
 
@@ -110,7 +112,7 @@ func (p *parser) coord() (orb.Point, error) {
 	if p.tok.kind == tNumber {
 		return pt, errAt(p.tok.pos, "only 2D coordinates (lon lat) are accepted")
 	}
-	if pt[0] < -180 || pt[0] > 180 || pt[1] < -90 || pt[1] > 90 {
+	if !geo.ValidLonLat(pt[0], pt[1]) {
 		return pt, errAt(pos, "%v %v is not a WGS84 lon lat", pt[0], pt[1])
 	}
 	return pt, nil

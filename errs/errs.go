@@ -68,8 +68,7 @@ func CodeOf(err error) Code {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Code
 	}
 	return Internal
@@ -79,11 +78,7 @@ func CodeOf(err error) Code {
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
 
 // As returns the first *Error in err's chain.
-func As(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
-}
+func As(err error) (*Error, bool) { return errors.AsType[*Error](err) }
 
 // List collects several problems found in one pass (a bundle check reports
 // every problem, not the first). It is an Invalid error.

@@ -6,6 +6,14 @@ import (
 	"github.com/gridd/gridd/errs"
 )
 
+// ValidLonLat reports whether lon and lat are a finite WGS84 coordinate:
+// lon within [-180, 180] and lat within [-90, 90], bounds included; NaN
+// and ±Inf are not. It is CheckLonLat without the error, for hot paths
+// and for callers that report the problem under their own field.
+func ValidLonLat(lon, lat float64) bool {
+	return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90 // false for NaN
+}
+
 // CheckLonLat is the one WGS84 range check of gridd: nil when lon and lat
 // are finite, lon within [-180, 180] and lat within [-90, 90]; otherwise
 // an errs.Invalid *errs.Error whose Field is "lon" or "lat" (the first

@@ -43,3 +43,12 @@ func TestCheckLonLat(t *testing.T) {
 		t.Errorf("a valid point allocates %v times", n)
 	}
 }
+
+func TestValidLonLatAgreesWithCheck(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, c := range [][2]float64{{0, 0}, {180, 90}, {-180, -90}, {180.0000001, 0}, {0, -90.0000001}, {nan, 0}, {0, nan}, {inf, 0}, {0, -inf}, {118.6, 32.1}} {
+		if got, want := ValidLonLat(c[0], c[1]), CheckLonLat(c[0], c[1]) == nil; got != want {
+			t.Errorf("ValidLonLat(%v, %v) = %v, CheckLonLat says %v", c[0], c[1], got, want)
+		}
+	}
+}

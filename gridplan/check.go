@@ -3,13 +3,13 @@ package gridplan
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // Check rejects a plan no store may save, whatever the bundle: no name, a
@@ -59,9 +59,7 @@ func (p *Plan) Check() error {
 }
 
 // lonLat reports whether p is a finite WGS84 lon/lat.
-func lonLat(p orb.Point) bool {
-	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
-}
+func lonLat(p orb.Point) bool { return geo.ValidLonLat(p[0], p[1]) }
 
 func checkMultiPolygon(field string, mp orb.MultiPolygon) error {
 	if len(mp) == 0 {

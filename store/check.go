@@ -20,7 +20,7 @@ import (
 
 // lonLat reports whether p is a finite WGS84 lon/lat, by geo's one range
 // check.
-func lonLat(p orb.Point) bool { return geo.CheckLonLat(p[0], p[1]) == nil }
+func lonLat(p orb.Point) bool { return geo.ValidLonLat(p[0], p[1]) }
 
 // CheckBundle rejects a bundle before anything is written: every problem
 // bundle.Check finds, as one Invalid error.

@@ -25,6 +25,7 @@ import (
 	"github.com/paulmach/orb/project"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 const (
@@ -256,8 +257,7 @@ func scan(g orb.Geometry) (orb.Bound, bool) {
 	pts := func(ps []orb.Point) {
 		for _, p := range ps {
 			x, y := p[0], p[1]
-			// written so that NaN fails too
-			if !(x >= -180 && x <= 180 && y >= -90 && y <= 90) {
+			if !geo.ValidLonLat(x, y) {
 				ok = false
 			}
 			minX, maxX = min(minX, x), max(maxX, x)

@@ -192,6 +192,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopWatch()
 	go srv.Watch(watchCtx)
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
+	go catchUpReroutes(watchCtx, svc, log)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -242,6 +243,20 @@ func caseService(cfg *config, st store.Store, dist *district) (*cases.Service, e
 		now = func() time.Time { return cfg.clockStart.Add(time.Since(began)) }
 	}
 	return &cases.Service{Store: cs, Categories: cats, Now: now, Directory: dist.Directory, Addresses: dist.Addresses}, nil
+}
+
+// catchUpReroutes re-routes open cases that a plan published while this
+// replica was down (or whose publisher died before re-routing) left in
+// their old grid; it does nothing when every case is where the plan puts
+// it.
+func catchUpReroutes(ctx context.Context, svc *cases.Service, log *slog.Logger) {
+	n, err := svc.RerouteOpen(ctx, "")
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("re-route open cases at start", "err", err.Error())
+	case n > 0:
+		log.Info("re-routed open cases at start", "cases", n)
+	}
 }
 
 func loadKeys(cfg *config) (*api.Keys, error) {
