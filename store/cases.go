@@ -48,6 +48,9 @@ type CaseTx interface {
 // IntakeFlow is Store.Intake inside tx: store the incident or find the
 // stored one; a new located incident is attached to a case.
 func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
+	if w, ok := tx.(AttachedInserter); ok && in.Located {
+		return intakeAttached(ctx, tx, w, in, cat, now)
+	}
 	id, created, err := tx.InsertIncident(ctx, in)
 	if err != nil {
 		return cases.Incident{}, false, err
@@ -68,6 +71,44 @@ func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Ca
 	return got, created, err
 }
 
+// intakeAttached is IntakeFlow for a located report on a backend that
+// inserts the incident together with its case (or its link to a
+// duplicate's case) in one statement: the duplicate check runs first,
+// under the area's locks, and nothing but the incident's own row is
+// written when (channel, external_id) is stored already.
+func intakeAttached(ctx context.Context, tx CaseTx, w AttachedInserter, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
+	dup, isDup, err := findDuplicate(ctx, tx, in, cat, duplicateKeys(cat.Code, in.Loc))
+	if err != nil {
+		return cases.Incident{}, false, err
+	}
+	var open *cases.Case
+	var ev cases.Event
+	if isDup {
+		ev = cases.LinkEvent(&dup, 0, now)
+	} else {
+		c, e := cases.Open(in, cat, now)
+		if err := c.Validate(); err != nil {
+			return cases.Incident{}, false, err
+		}
+		open, ev = &c, e
+	}
+	id, caseID, created, err := w.InsertAttached(ctx, in, open, &ev)
+	if err != nil {
+		return cases.Incident{}, false, err
+	}
+	if !created {
+		got, err := tx.Incident(ctx, id)
+		return got, false, err
+	}
+	stored := *in
+	stored.ID, stored.Case, stored.Duplicate = id, caseID, isDup
+	if a, ok := tx.(AsStored); ok {
+		return a.AsStored(stored), true, nil
+	}
+	got, err := tx.Incident(ctx, id)
+	return got, true, err
+}
+
 // The intake path on PostGIS is a handful of round trips; these optional
 // CaseTx capabilities let a backend fold several statements into one
 // (the flows fall back to the plain methods when a backend lacks them).
@@ -80,6 +121,15 @@ type (
 	// LockNear is Lock(keys...) then OpenCasesNear, in one round trip.
 	LockNear interface {
 		LockOpenCasesNear(ctx context.Context, keys []string, category string, p orb.Point, radiusM float64, since time.Time) ([]cases.Case, error)
+	}
+	// AttachedInserter inserts a located incident unless (Channel,
+	// ExternalID) is stored, and with it either the case open (with its
+	// opening event ev) or, open nil, the link event ev on ev.Case; the
+	// events' incident is the new incident. It returns the incident's id
+	// (the stored one when created is false, and nothing else is
+	// written) and its case.
+	AttachedInserter interface {
+		InsertAttached(ctx context.Context, in *cases.Incident, open *cases.Case, ev *cases.Event) (id cases.IncidentID, c cases.CaseID, created bool, err error)
 	}
 	// CaseOpener inserts a new case, its opening event (ev.Case is set
 	// from the new id) and sets incident's case, in one round trip.

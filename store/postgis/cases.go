@@ -163,11 +163,8 @@ func (t caseTx) InsertIncident(ctx context.Context, in *cases.Incident) (cases.I
 		s := string(in.LocatedBy)
 		by = &s
 	}
-	err = t.tx.QueryRow(ctx, `INSERT INTO incidents (channel, external_id, category, description, address, reported_at,
-		received_at, reporter, media, submitter, located, geom, located_by, score, reason, street_code, community_code,
-		grid_code, routing)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-		  CASE WHEN $11 THEN ST_SetSRID(ST_MakePoint($12, $13), 4326) END, $14, $15, $16, $17, $18, $19, $20)
+	err = t.tx.QueryRow(ctx, `INSERT INTO incidents (`+incidentInsertCols+`)
+		VALUES (`+incidentInsertVals+`)
 		ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
 		string(in.Channel), in.ExternalID, in.Category, in.Description, in.Address, in.ReportedAt, in.ReceivedAt,
 		in.Reporter, media, in.Submitter, in.Located, in.Loc[0], in.Loc[1], by, in.Score, in.Reason, in.Street,
@@ -184,6 +181,16 @@ func (t caseTx) InsertIncident(ctx context.Context, in *cases.Incident) (cases.I
 		string(in.Channel), in.ExternalID).Scan(&id)
 	return id, false, err
 }
+
+// The columns of a new incident and their values as $1–$20, in the order
+// InsertIncident passes them.
+const (
+	incidentInsertCols = `channel, external_id, category, description, address, reported_at,
+		received_at, reporter, media, submitter, located, geom, located_by, score, reason, street_code, community_code,
+		grid_code, routing`
+	incidentInsertVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+		  CASE WHEN $11 THEN ST_SetSRID(ST_MakePoint($12, $13), 4326) END, $14, $15, $16, $17, $18, $19, $20`
+)
 
 func incidentJSON(in *cases.Incident) (media, routing []byte, err error) {
 	m := in.Media

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -83,4 +84,73 @@ func (t caseTx) OpenCase(ctx context.Context, c *cases.Case, ev *cases.Event, in
 	}
 	ev.Case = id
 	return id, nil
+}
+
+var _ store.AttachedInserter = caseTx{}
+
+// InsertAttached inserts a located incident and its case with the opening
+// event, or its link event on a duplicate's case, in one statement; the
+// case id is drawn first so the incident is written once, with its case.
+// On a stored (channel, external_id) nothing is written and the stored
+// incident's id is returned.
+func (t caseTx) InsertAttached(ctx context.Context, in *cases.Incident, open *cases.Case, ev *cases.Event) (cases.IncidentID, cases.CaseID, bool, error) {
+	media, routing, err := incidentJSON(in)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	by := string(in.LocatedBy)
+	args := []any{string(in.Channel), in.ExternalID, in.Category, in.Description, in.Address, in.ReportedAt, in.ReceivedAt,
+		in.Reporter, media, in.Submitter, true, in.Loc[0], in.Loc[1], &by, in.Score, in.Reason, in.Street,
+		in.Community, in.Grid, routing}
+	evArgs := []any{string(ev.Action), ns(string(ev.From)), string(ev.To), ev.Actor, ev.Role, ev.At, ev.Note, ns(ev.Unit),
+		ns(ev.Department), ev.OK, ni(ev.Satisfaction)}
+	var q string
+	if open != nil {
+		c := open
+		args = append(args, string(c.Stage), string(c.Path), c.Category, string(c.Channel), c.Loc[0], c.Loc[1], c.Street,
+			c.Community, c.Grid, c.CostYuan, ns(c.Unit), ns(c.Department), c.ReportedAt, c.DueAt, nt(c.Deadline),
+			nt(c.EscalateAt), c.UpdatedAt)
+		args = append(args, evArgs...)
+		q = `WITH i AS (
+		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
+		  VALUES (` + incidentInsertVals + `, nextval(pg_get_serial_sequence('cases', 'id')), false)
+		  ON CONFLICT (channel, external_id) DO NOTHING
+		  RETURNING id, case_id),
+		c AS (
+		  INSERT INTO cases (id, stage, path, category, channel, geom, street_code, community_code, grid_code, cost_yuan,
+		    unit, department, reported_at, due_at, deadline, escalate_at, updated_at)
+		  SELECT i.case_id, $21, $22, $23, $24, ST_SetSRID(ST_MakePoint($25, $26), 4326), $27, $28, $29, $30, $31, $32,
+		    $33, $34, $35, $36, $37 FROM i),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT i.case_id, 1, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, i.id FROM i)
+		SELECT id, case_id FROM i`
+	} else {
+		args = append(args, ev.Case)
+		args = append(args, evArgs...)
+		q = `WITH i AS (
+		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
+		  VALUES (` + incidentInsertVals + `, $21, true)
+		  ON CONFLICT (channel, external_id) DO NOTHING
+		  RETURNING id, case_id),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT i.case_id, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE case_id = $21),
+		    $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, i.id FROM i)
+		SELECT id, case_id FROM i`
+	}
+	var id cases.IncidentID
+	var caseID cases.CaseID
+	err = t.tx.QueryRow(ctx, q, args...).Scan(&id, &caseID)
+	if err == nil {
+		return id, caseID, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, false, err
+	}
+	err = t.tx.QueryRow(ctx, `SELECT id FROM incidents WHERE channel = $1 AND external_id = $2`,
+		string(in.Channel), in.ExternalID).Scan(&id)
+	return id, 0, false, err
 }
