@@ -97,6 +97,7 @@ type positionReport struct {
 	Unit   string  `json:"unit"`
 	Lon    float64 `json:"lon"`
 	Lat    float64 `json:"lat"`
+	CRS    string  `json:"crs"`
 	At     string  `json:"at"`
 	Status string  `json:"status"`
 }
@@ -134,7 +135,7 @@ func (f *fleet) report(ctx context.Context, now time.Time) {
 		if u.caseID != 0 {
 			st = "busy"
 		}
-		batch = append(batch, positionReport{Unit: u.id, Lon: u.pos[0], Lat: u.pos[1], At: at, Status: st})
+		batch = append(batch, positionReport{Unit: u.id, Lon: u.pos[0], Lat: u.pos[1], CRS: "wgs84", At: at, Status: st})
 	}
 	f.mu.Unlock()
 	for len(batch) > 0 {
