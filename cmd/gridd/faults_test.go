@@ -319,6 +319,9 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	if sum.Retried == 0 {
 		t.Error("nothing was retried: the outage did not reach the clients")
 	}
+	if sum.CasesFinished == 0 || sum.CasesDept == 0 || sum.Errors["positions_http_404"]+sum.Positions == 0 {
+		t.Errorf("the dispatcher side did not run: %d cases finished, %d by a department, %d positions", sum.CasesFinished, sum.CasesDept, sum.Positions)
+	}
 	checkAcked(t, dsn, cfg.Seed, acks.all())
 	checkUnits(t, dsn)
 	if r := postOne(t, base, "after-restart"); r.status != 201 {

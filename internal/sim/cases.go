@@ -58,11 +58,13 @@ func (s *sim) driveCase(ctx context.Context, rep report, a answer) {
 	if r.Float64() < 0.03 {
 		if _, _, ok := act(map[string]any{"action": "void", "reason": "无效信息（模拟）"}); ok {
 			s.casesDone.Add(1)
+			s.casesVoid.Add(1)
 		}
 		return
 	}
 	unitID := ""
 	if a.dept != "" {
+		s.casesDept.Add(1)
 		if _, _, ok := act(map[string]any{"action": "escalate", "note": "报区中心派部门"}); !ok {
 			return
 		}
@@ -115,6 +117,7 @@ func (s *sim) driveCase(ctx context.Context, rep report, a answer) {
 		}
 	}
 	if r.Float64() < 0.05 { // 返工: verification fails once
+		s.rework.Add(1)
 		if _, _, ok := act(map[string]any{"action": "verify", "ok": false, "note": "核查未通过"}); !ok {
 			return
 		}

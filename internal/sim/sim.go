@@ -102,6 +102,7 @@ type sim struct {
 
 	sent, acked, created, retried, failed, redelivered atomic.Int64
 	casesDriven, casesDone, positions                  atomic.Int64
+	casesDept, casesVoid, rework                       atomic.Int64
 	behind                                             atomic.Int64
 	stats                                              stats
 
@@ -428,6 +429,7 @@ type Summary struct {
 	Sent, Acked, Created, Retried, Failed   int64
 	Redelivered, CasesDriven, CasesFinished int64
 	Positions, Behind                       int64
+	CasesDept, CasesVoid, Rework            int64 // driven cases sent to a department, voided, sent back once
 	Errors                                  map[string]int64
 	Latency                                 []Latency
 }
@@ -436,7 +438,8 @@ func (s *sim) summary() *Summary {
 	sum := &Summary{Elapsed: time.Since(s.start), SendWindow: s.sendEnd.Sub(s.start), Sent: s.sent.Load(), Acked: s.acked.Load(), Created: s.created.Load(),
 		Retried: s.retried.Load(), Failed: s.failed.Load(), Redelivered: s.redelivered.Load(),
 		CasesDriven: s.casesDriven.Load(), CasesFinished: s.casesDone.Load(), Positions: s.positions.Load(),
-		Behind: s.behind.Load(), Errors: map[string]int64{}}
+		Behind: s.behind.Load(), CasesDept: s.casesDept.Load(), CasesVoid: s.casesVoid.Load(), Rework: s.rework.Load(),
+		Errors: map[string]int64{}}
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
 	for k, v := range s.stats.errs {
@@ -475,8 +478,8 @@ func (sum *Summary) Print(w io.Writer) {
 	rate := float64(sum.Acked) / sum.SendWindow.Seconds()
 	fmt.Fprintf(w, "sent %d reports in %s (run %s): acknowledged %d (%d new, %.0f/s), retried %d attempts, failed %d, redelivered %d\n",
 		sum.Sent, sum.SendWindow.Round(time.Millisecond), sum.Elapsed.Round(time.Millisecond), sum.Acked, sum.Created, rate, sum.Retried, sum.Failed, sum.Redelivered)
-	fmt.Fprintf(w, "cases driven %d (finished %d); position reports %d; reports sent late (workers busy) %d\n",
-		sum.CasesDriven, sum.CasesFinished, sum.Positions, sum.Behind)
+	fmt.Fprintf(w, "cases driven %d (finished %d; %d by a department, %d voided, %d sent back once); position reports %d; reports sent late (workers busy) %d\n",
+		sum.CasesDriven, sum.CasesFinished, sum.CasesDept, sum.CasesVoid, sum.Rework, sum.Positions, sum.Behind)
 	keys := make([]string, 0, len(sum.Errors))
 	for k := range sum.Errors {
 		keys = append(keys, k)
