@@ -155,20 +155,24 @@ func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Catego
 	return id, false, err
 }
 
-// duplicateCellDeg is the side of the lock cells of the duplicate check:
-// about 110 m north-south, more than DuplicateRadiusM, so every case that
-// can be a duplicate of a point lies in its cell or the 8 around it.
+// duplicateCellDeg is the side of the lock cells of the duplicate check
+// (about 110 m north-south).
 const duplicateCellDeg = 0.001
 
 // duplicateKeys are the lock keys of a duplicate check of category at p:
-// its cell and the 8 neighbours. Two reports that could be duplicates of
-// one another share a key and are serialised; reports far apart are not.
+// the cells that meet the box of DuplicateRadiusM (and a margin) around
+// p — usually 4, never more than 9. Two reports that could be duplicates
+// of one another share a key (each one's cell lies in the other's box) and
+// are serialised; reports far apart are not.
 func duplicateKeys(category string, p orb.Point) []string {
-	cx, cy := int64(math.Floor(p[0]/duplicateCellDeg)), int64(math.Floor(p[1]/duplicateCellDeg))
-	keys := make([]string, 0, 9)
-	for dx := int64(-1); dx <= 1; dx++ {
-		for dy := int64(-1); dy <= 1; dy++ {
-			keys = append(keys, "dup:"+category+":"+strconv.FormatInt(cx+dx, 10)+":"+strconv.FormatInt(cy+dy, 10))
+	dLat := (cases.DuplicateRadiusM + 5) / 111195.0
+	dLon := dLat / math.Max(math.Cos(p[1]*math.Pi/180), 0.01)
+	x0, x1 := int64(math.Floor((p[0]-dLon)/duplicateCellDeg)), int64(math.Floor((p[0]+dLon)/duplicateCellDeg))
+	y0, y1 := int64(math.Floor((p[1]-dLat)/duplicateCellDeg)), int64(math.Floor((p[1]+dLat)/duplicateCellDeg))
+	keys := make([]string, 0, (x1-x0+1)*(y1-y0+1))
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			keys = append(keys, "dup:"+category+":"+strconv.FormatInt(x, 10)+":"+strconv.FormatInt(y, 10))
 		}
 	}
 	return keys
