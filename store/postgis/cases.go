@@ -337,11 +337,17 @@ func (t caseTx) OpenCasesNear(ctx context.Context, category string, p orb.Point,
 	return collectCases(rows)
 }
 
+// nearQuery is the duplicate query. Its category and time tests are
+// written so no btree index can serve them ((category || '') = $1, IS
+// TRUE): the GiST box is then the only index path. Without statistics (a
+// new database, before autovacuum's first analyze) the planner otherwise
+// picks cases_open_category and reads every open case of the category,
+// and each connection keeps that plan cached (docs/perf.md).
 func nearQuery(category string, p orb.Point, radiusM float64, since time.Time) (string, []any) {
 	dLat := (radiusM + 5) / 111195.0
 	dLon := dLat / math.Max(math.Cos(p[1]*math.Pi/180), 0.01)
 	return `SELECT ` + caseCols + ` FROM cases
-		WHERE category = $1 AND stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') AND reported_at >= $2
+		WHERE (category || '') = $1 AND stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') AND (reported_at >= $2) IS TRUE
 		  AND geom && ST_MakeEnvelope($3::float8 - $6::float8, $4::float8 - $7::float8, $3::float8 + $6::float8, $4::float8 + $7::float8, 4326)
 		  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5)`,
 		[]any{category, since, p[0], p[1], radiusM + 5, dLon, dLat}
