@@ -168,7 +168,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages})
+	evs, err := newEventStream(st, getenv, log)
+	if err != nil {
+		return err
+	}
+	svc.Publisher = cases.Publishers{cases.Events{Events: evs.publisher()}}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages,
+		Events: evs.publisher(), EventStream: evs.stream()})
 	if err != nil {
 		return err
 	}
@@ -191,6 +197,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
+	defer evs.start(watchCtx)()
+	go evs.followPlans(watchCtx, srv.PlanChanged)
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 
