@@ -81,6 +81,11 @@ func intakeAttached(ctx context.Context, tx CaseTx, w AttachedInserter, in *case
 	if err != nil {
 		return cases.Incident{}, false, err
 	}
+	if isDup {
+		if dup, isDup, err = lockDuplicate(ctx, tx, dup); err != nil {
+			return cases.Incident{}, false, err
+		}
+	}
 	var open *cases.Case
 	var ev cases.Event
 	if isDup {
@@ -142,7 +147,11 @@ type (
 // case for it, with the event that records either.
 // It returns the case and whether it was linked as a duplicate.
 func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.CaseID, bool, error) {
-	if dup, ok, err := findDuplicate(ctx, tx, in, cat, duplicateKeys(cat.Code, in.Loc)); err != nil {
+	dup, ok, err := findDuplicate(ctx, tx, in, cat, duplicateKeys(cat.Code, in.Loc))
+	if err == nil && ok {
+		dup, ok, err = lockDuplicate(ctx, tx, dup)
+	}
+	if err != nil {
 		return 0, false, err
 	} else if ok {
 		ev := cases.LinkEvent(&dup, in.ID, now)
@@ -153,6 +162,18 @@ func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Catego
 	}
 	id, err := openCase(ctx, tx, in, cat, now)
 	return id, false, err
+}
+
+// lockDuplicate locks the case a report is about to be linked to, as a
+// transition does, so the link event's seq cannot collide with a
+// concurrent transition's event; a case closed meanwhile is no longer a
+// duplicate's target (ok false: the report opens its own).
+func lockDuplicate(ctx context.Context, tx CaseTx, dup cases.Case) (cases.Case, bool, error) {
+	cur, err := tx.CaseForUpdate(ctx, dup.ID)
+	if err != nil {
+		return cases.Case{}, false, err
+	}
+	return cur, cur.Stage.Open(), nil
 }
 
 // duplicateCellDeg is the side of the lock cells of the duplicate check

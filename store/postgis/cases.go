@@ -338,8 +338,8 @@ func (t caseTx) OpenCasesNear(ctx context.Context, category string, p orb.Point,
 }
 
 // nearQuery is the duplicate query. Its category and time tests are
-// written so no btree index can serve them ((category || '') = $1, IS
-// TRUE): the GiST box is then the only index path. Without statistics (a
+// written so no btree index can serve them (an expression on category,
+// IS TRUE around the time test): the GiST box is the only index path. Without statistics (a
 // new database, before autovacuum's first analyze) the planner otherwise
 // picks cases_open_category and reads every open case of the category,
 // and each connection keeps that plan cached (docs/perf.md).
