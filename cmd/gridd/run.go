@@ -199,6 +199,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go srv.Watch(watchCtx)
 	defer evs.start(watchCtx)()
 	go evs.followPlans(watchCtx, srv.PlanChanged)
+	go evs.followShifts(watchCtx, srv.RosterChanged)
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 

@@ -52,6 +52,8 @@ func TestOGRInfo(t *testing.T) {
 		"cases": 0, "incidents": 0, "case_events": 0,
 		// The event log (issue 13), empty here.
 		"events": 0,
+		// The duty roster (issue 13), empty here.
+		"shifts": 0,
 	}
 	run := func(args ...string) string {
 		cmd := exec.Command(ogrinfo, args...)
