@@ -210,7 +210,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 	if H == 0 || k == 1 && !big {
 		return finish(c, append(out, mk(region)))
 	}
-	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct)
+	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct, p.RefineShare())
 	s := newSplitPlan(g, H, pins, target)
 	if s.kRest+len(pins) == 1 {
 		return finish(c, append(out, mk(region)))
@@ -279,12 +279,15 @@ func households(b *bundle.Bundle, buildings []int, target int, tolPct float64) (
 // k grids call for, weighs each node by its buildings' households and pins
 // the nodes holding a building too big for a grid (each its own grid),
 // returned in node order.
-func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, k, target int, tolPct float64) (*cellTable, *graph, []int32) {
-	res := cellRes(c.Kind, geo.AreaM2(region), k)
+func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, k, target int, tolPct, refineShare float64) (*cellTable, *graph, []int32) {
 	pts := make([]orb.Point, len(buildings))
+	hh := make([]int, len(buildings))
 	for i, bi := range buildings {
 		pts[i] = b.Buildings[bi].Loc
+		hh[i] = b.Buildings[bi].Households
 	}
+	area := geo.AreaM2(region)
+	res := refineRes(pts, hh, cellRes(c.Kind, area, k), area, refineShare*float64(target))
 	t := buildCells(region, res, pts)
 	g := newGraph(t)
 	var pins []int32
@@ -389,6 +392,9 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
 		g.recom(rng, l, k, s.mean, s.lambda, k)
 		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		if g.swapPass(rng, l, k, s.mean, s.lambda, 20) > 0 {
+			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		}
 		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
 			bestF, label = f, l
 		}
