@@ -157,10 +157,12 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 		}
 	}
 	sort.Slice(plan.Grids, func(i, j int) bool { return plan.Grids[i].Code < plan.Grids[j].Code })
-	if err := countHouseholds(b, plan.Grids); err != nil {
+	largest, err := countHouseholds(b, plan.Grids)
+	if err != nil {
 		return nil, nil, err
 	}
 	rep := newReport(b, plan.Grids, own, p, unplaced, time.Since(start))
+	rep.explainOutliers(largest)
 	data, err := json.Marshal(rep)
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, err, "encode report")
@@ -392,7 +394,7 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
 		g.recom(rng, l, k, s.mean, s.lambda, k)
 		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
-		if g.swapPass(rng, l, k, s.mean, s.lambda, 20) > 0 {
+		if g.worstDev(l, k, s.mean) > softDev && g.swapPass(rng, l, k, s.mean, s.lambda, 20) > 0 {
 			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
 		}
 		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
@@ -470,8 +472,9 @@ func placeBuildings(b *bundle.Bundle, jobs []commJob) (unplaced int, err error) 
 // buildings: one geo.PolygonIndex over all grids in code order (the order
 // dispatch indexes a plan in), so a building on an edge or vertex shared by
 // grids counts in the grid the tie rule names, never in two and never in
-// the first found. grids must be sorted by code.
-func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) error {
+// the first found. grids must be sorted by code. It returns each grid's
+// largest building's households (the Report's outlier reasons).
+func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) ([]int, error) {
 	areas := make([]geo.Area, len(grids))
 	for i := range grids {
 		areas[i] = geo.Area{Code: string(grids[i].Code), Geom: grids[i].Geom}
@@ -479,14 +482,16 @@ func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) error {
 	}
 	idx, err := geo.NewPolygonIndex(areas)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	largest := make([]int, len(grids))
 	for _, bl := range b.Buildings {
 		if i, ok := idx.Locate(bl.Loc[0], bl.Loc[1]); ok {
 			grids[i].Households += bl.Households
+			largest[i] = max(largest[i], bl.Households)
 		}
 	}
-	return nil
+	return largest, nil
 }
 
 // numberGrids gives every grid without a code the next free sequence
