@@ -397,6 +397,9 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		if g.worstDev(l, k, s.mean) > softDev && g.swapPass(rng, l, k, s.mean, s.lambda, 20) > 0 {
 			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
 		}
+		if g.worstDev(l, k, s.mean) > softDev && g.chainPass(rng, l, k, s.mean, s.lambda, 10) > 0 {
+			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		}
 		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
 			bestF, label = f, l
 		}
