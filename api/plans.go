@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -191,15 +192,25 @@ func (s *Server) publishPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.publisher().Publish(r.Context(), events.New(events.PlanPublished, time.Now(), nil, map[string]any{"plan": id}))
 	rebuilt := true
 	if err := s.Rebuild(r.Context()); err != nil {
 		// The plan is published; Watch retries the swap.
 		rebuilt = false
 		s.log.WarnContext(r.Context(), "rebuild after publish", "plan", int64(id), "err", err.Error())
 	}
+	rerouted := 0
+	if rebuilt && s.cfg.Cases != nil {
+		// Open cases follow their point to its grid in the new plan, each
+		// with a reroute event; a failure here leaves the rest to the next
+		// start's catch-up (cmd/gridd) and does not undo the publish.
+		if rerouted, err = s.cfg.Cases.RerouteOpen(r.Context(), id.String()); err != nil {
+			s.log.WarnContext(r.Context(), "re-route open cases after publish", "plan", int64(id), "err", err.Error())
+		}
+	}
 	v := newValidationJSON(id, fs)
 	return writeJSON(w, r, http.StatusOK, mediaJSON, map[string]any{
-		"id": id, "status": gridplan.Published, "warnings": v.Warnings, "catalogue_rebuilt": rebuilt})
+		"id": id, "status": gridplan.Published, "warnings": v.Warnings, "catalogue_rebuilt": rebuilt, "cases_rerouted": rerouted})
 }
 
 // putPlanGrids is POST /plans/{id}/grids: a GeoJSON FeatureCollection of

@@ -26,6 +26,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -68,6 +69,10 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
+	// Events receives what handlers change (plan published); nil: events.Discard{}.
+	Events events.Publisher
+	// EventStream serves GET /events; nil answers 503 there.
+	EventStream *events.Hub
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -93,6 +98,8 @@ type Server struct {
 	static map[string]staticRoute
 
 	pageSet pageSet
+
+	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -149,7 +156,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CORSOrigins == nil {
 		cfg.CORSOrigins = []string{"*"}
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics(), planWake: make(chan struct{}, 1)}
 	s.router = s.routes()
 	s.static = s.staticRoutes()
 	s.handler = s.outer(s.router)
@@ -200,6 +207,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }
@@ -247,9 +255,19 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	return nil
 }
 
+// PlanChanged tells Watch to check the published plan now rather than at
+// its next poll: the event stream calls it when any replica publishes a
+// plan (PostgreSQL LISTEN/NOTIFY between replicas). It never blocks.
+func (s *Server) PlanChanged() {
+	select {
+	case s.planWake <- struct{}{}:
+	default: // a check is already due
+	}
+}
+
 // Watch polls the store until ctx ends and rebuilds the catalogue when the
 // published plan changes (a planner published through gridctl or another
-// replica). Stores have no change feed, and a plan list is cheap.
+// replica): every PlanPoll, and at once when PlanChanged is called.
 func (s *Server) Watch(ctx context.Context) {
 	if s.cfg.PlanPoll < 0 {
 		return
@@ -261,6 +279,7 @@ func (s *Server) Watch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.planWake:
 		}
 		c := s.cat.Load()
 		plans, err := s.st.Plans(ctx)

@@ -390,3 +390,38 @@ func TestMedianAndKPIDefinitions(t *testing.T) {
 		t.Fatalf("%+v", k)
 	}
 }
+
+func TestReroute(t *testing.T) {
+	at := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	base := Case{ID: 4, Stage: Handling, Unit: "U1", Street: "S", Community: "C", Grid: "G1"}
+	to := Area{Street: "S", Community: "C", Grid: "G2"}
+	tests := []struct {
+		name   string
+		c      Case
+		to     Area
+		wantOK bool
+	}{
+		{"open case, new grid", base, to, true},
+		{"same area", base, Area{Street: "S", Community: "C", Grid: "G1"}, false},
+		{"closed case", func() Case { c := base; c.Stage = Closed; return c }(), to, false},
+		{"void case", func() Case { c := base; c.Stage = Void; return c }(), to, false},
+		{"lost its grid", base, Area{Street: "S", Community: "C"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			next, ev, ok := Reroute(tc.c, tc.to, "3", at)
+			if ok != tc.wantOK {
+				t.Fatalf("ok = %v, want %v", ok, tc.wantOK)
+			}
+			if !ok {
+				return
+			}
+			if next.Grid != tc.to.Grid || next.Stage != tc.c.Stage || next.Unit != tc.c.Unit || !next.UpdatedAt.Equal(at) {
+				t.Fatalf("next = %+v", next)
+			}
+			if ev.Action != ActReroute || ev.From != tc.c.Stage || ev.To != tc.c.Stage || ev.Case != tc.c.ID || ev.Note == "" {
+				t.Fatalf("event = %+v", ev)
+			}
+		})
+	}
+}

@@ -21,8 +21,9 @@ const (
 	ActEvaluate Action = "evaluate"
 	ActEscalate Action = "escalate"
 	ActVoid     Action = "void"
-	ActLink     Action = "link"   // a duplicate incident was linked
-	ActUnlink   Action = "unlink" // a dispatcher took a linked incident off
+	ActLink     Action = "link"    // a duplicate incident was linked
+	ActUnlink   Action = "unlink"  // a dispatcher took a linked incident off
+	ActReroute  Action = "reroute" // a published plan moved the case's point to another grid
 )
 
 // Actions lists the actions a caller may send, in lifecycle order.
@@ -291,6 +292,40 @@ func LinkEvent(c *Case, in IncidentID, now time.Time) Event {
 // UnlinkEvent records that a dispatcher took incident in off case c.
 func UnlinkEvent(c *Case, in IncidentID, actor string, now time.Time) Event {
 	return Event{Case: c.ID, Action: ActUnlink, From: c.Stage, To: c.Stage, Actor: actor, Role: "dispatcher", At: now, Incident: in}
+}
+
+// Area is where a case is routed: its street, community and grid codes.
+type Area struct {
+	Street, Community, Grid string
+}
+
+// Reroute moves an open case to the area a newly published plan gives its
+// point, with the event that records it (the stage does not change, nor
+// the unit or department working on it). ok is false, and nothing is to
+// be stored, when the case is closed or already routed there, so a rerun
+// after a crash re-routes only what is left.
+func Reroute(c Case, to Area, plan string, now time.Time) (next Case, ev Event, ok bool) {
+	from := Area{Street: c.Street, Community: c.Community, Grid: c.Grid}
+	if !c.Stage.Open() || from == to {
+		return c, Event{}, false
+	}
+	next = c
+	next.Incidents, next.Events = nil, nil
+	next.Street, next.Community, next.Grid = to.Street, to.Community, to.Grid
+	next.UpdatedAt = now
+	note := "grid " + orNone(from.Grid) + " → " + orNone(to.Grid)
+	if plan != "" {
+		note += " (plan " + plan + " published)"
+	}
+	ev = Event{Case: c.ID, Action: ActReroute, From: c.Stage, To: c.Stage, Actor: "system", Role: "system", At: now, Note: note}
+	return next, ev, true
+}
+
+func orNone(code string) string {
+	if code == "" {
+		return "none"
+	}
+	return code
 }
 
 // DuplicateRadiusM and DuplicateWindow define a duplicate: a report of the

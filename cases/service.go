@@ -242,8 +242,25 @@ func (s *Service) SetLocation(ctx context.Context, who access.Principal, id Inci
 	got, err := s.Store.LocateIncident(ctx, id, loc, cat, s.Now().UTC())
 	if err == nil && s.Publisher != nil {
 		s.Publisher.IncidentStored(got, false)
+		s.publishCases(ctx, got.Case)
 	}
 	return got, err
+}
+
+// publishCases reads the cases a dispatcher's incident action (location,
+// unlink) changed and publishes each with its latest event. Rare actions:
+// the read costs less than a second interface would.
+func (s *Service) publishCases(ctx context.Context, ids ...CaseID) {
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		c, err := s.Store.Case(ctx, id)
+		if err != nil || len(c.Events) == 0 {
+			continue // the change committed; a read failure costs its event only
+		}
+		s.Publisher.CaseChanged(c, c.Events[len(c.Events)-1])
+	}
 }
 
 // Unlink is a dispatcher taking a duplicate off its case.
@@ -256,7 +273,11 @@ func (s *Service) Unlink(ctx context.Context, who access.Principal, id IncidentI
 		return Incident{}, err
 	}
 	cat, _ := s.Categories.Get(in.Category)
-	return s.Store.UnlinkIncident(ctx, id, cat, who.Name, s.Now().UTC())
+	got, err := s.Store.UnlinkIncident(ctx, id, cat, who.Name, s.Now().UTC())
+	if err == nil && s.Publisher != nil {
+		s.publishCases(ctx, in.Case, got.Case)
+	}
+	return got, err
 }
 
 // Case returns a case if who may see it.
@@ -410,6 +431,82 @@ func (s *Service) EscalateDue(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// errSameArea stops a re-route transaction that has nothing to store.
+var errSameArea = errors.New("cases: already routed there")
+
+// RerouteOpen re-routes every open case whose point lies in another grid
+// (or community) under the current directory — after a plan is published
+// — each in its own transaction with a reroute event; cases keep their
+// history, stage, unit and department. It returns how many moved. A
+// point the directory no longer locates (outside every grid) keeps its
+// case where it was. Safe to rerun: a case already routed is skipped.
+func (s *Service) RerouteOpen(ctx context.Context, plan string) (int, error) {
+	var d Locator
+	if s.Directory != nil {
+		d = s.Directory()
+	}
+	if d == nil {
+		return 0, nil
+	}
+	moved := 0
+	for _, stage := range OpenStages {
+		for offset := 0; ; {
+			page, _, err := s.Store.Cases(ctx, CaseFilter{Stage: stage, Limit: 500, Offset: offset})
+			if err != nil {
+				return moved, err
+			}
+			for _, c := range page {
+				ok, err := s.reroute(ctx, d, c, plan)
+				if err != nil {
+					return moved, err
+				}
+				if ok {
+					moved++
+				}
+			}
+			if len(page) < 500 {
+				break
+			}
+			offset += len(page)
+		}
+	}
+	return moved, nil
+}
+
+// reroute re-routes one case if the directory puts its point elsewhere.
+func (s *Service) reroute(ctx context.Context, d Locator, c Case, plan string) (bool, error) {
+	a, err := d.Locate(c.Loc[0], c.Loc[1], 0)
+	if err != nil {
+		return false, nil // outside every area now: leave it where it was
+	}
+	to := Area{Street: string(a.Street.Code), Community: string(a.Community.Code)}
+	if a.Grid != nil {
+		to.Grid = string(a.Grid.Code)
+	}
+	if _, _, ok := Reroute(c, to, plan, s.Now().UTC()); !ok {
+		return false, nil
+	}
+	var ev Event
+	got, err := s.Store.Transition(ctx, c.ID, func(cur Case) (Case, Event, error) {
+		next, e, ok := Reroute(cur, to, plan, s.Now().UTC())
+		if !ok {
+			return cur, Event{}, errSameArea
+		}
+		ev = e
+		return next, e, nil
+	})
+	switch {
+	case errors.Is(err, errSameArea) || errs.Is(err, errs.NotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	if s.Publisher != nil {
+		s.Publisher.CaseChanged(got, ev)
+	}
+	return true, nil
 }
 
 // RunEscalations runs EscalateDue every interval until ctx ends, starting

@@ -30,6 +30,9 @@ const (
 	ShiftsChanged   Type = "shifts.changed"   // the duty roster changed
 )
 
+// Types lists every type, for validating subscribers' type filters.
+var Types = []Type{IncidentCreated, CaseChanged, UnitPosition, UnitStatus, PlanPublished, ShiftsChanged}
+
 // Event is one thing that happened. ID is 0 until the log stores it.
 type Event struct {
 	ID   int64           `json:"id"`
@@ -37,6 +40,10 @@ type Event struct {
 	At   time.Time       `json:"at"`
 	Loc  *orb.Point      `json:"-"` // where, for bbox filters; nil: everywhere
 	Data json.RawMessage `json:"data"`
+	// Key, when set, makes appending idempotent: the log stores one event
+	// per key, so a batch retried after its commit's answer was lost is
+	// not stored twice. The Bus sets it; it is not streamed.
+	Key string `json:"-"`
 }
 
 // Publisher takes events after the change they describe committed. It

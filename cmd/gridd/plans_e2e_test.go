@@ -230,10 +230,20 @@ func plannerLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids,
 			westBuilding = bl.Loc
 		}
 	}
+	var caseIDs [2]float64
 	for i, p := range []orb.Point{eastBuilding, westBuilding} {
 		p := p
-		want(t, "incident", call(t, "POST", base+"/incidents", k.intakeA,
+		r := want(t, "incident", call(t, "POST", base+"/incidents", k.intakeA,
 			incidentBody(cases.Hotline, fmt.Sprintf("plan-%d", i), "oth_other", &p, "", time.Now().Add(-time.Minute))), 201)
+		caseIDs[i] = r.num("case_id")
+	}
+	// caseGrid is a case's grid and its last event's action.
+	caseGrid := func(id float64) (string, string) {
+		r := want(t, "case", call(t, "GET", fmt.Sprintf("%s/cases/%.0f", base, id), k.dispatcher, nil), 200)
+		evs, _ := r.m["events"].([]any)
+		last, _ := evs[len(evs)-1].(map[string]any)
+		action, _ := last["action"].(string)
+		return r.str("grid_code"), action
 	}
 	r = want(t, "diff", call(t, "GET", fmt.Sprintf("%s/plans/1/diff/%d", base, draft), k.planner, nil), 200)
 	imp, _ := r.m["impact"].(map[string]any)
@@ -250,9 +260,20 @@ func plannerLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids,
 	if got := gridAt(t, base, eastBuilding); got != string(grids[0].Code) {
 		t.Fatalf("before publish the east building is in %q, want %s", got, grids[0].Code)
 	}
-	want(t, "publish", call(t, "POST", fmt.Sprintf("%s/plans/%d/publish", base, draft), k.planner, nil), 200)
+	r = want(t, "publish", call(t, "POST", fmt.Sprintf("%s/plans/%d/publish", base, draft), k.planner, nil), 200)
 	if got := gridAt(t, base, eastBuilding); got != string(east.Code) {
 		t.Fatalf("after publish the east building is in %q, want %s", got, east.Code)
+	}
+	// The open case in the east half follows it, with a reroute event; the
+	// west one stays.
+	if n := r.num("cases_rerouted"); n != 1 {
+		t.Fatalf("publish re-routed %v cases, want 1: %s", n, r.body)
+	}
+	if g, action := caseGrid(caseIDs[0]); g != string(east.Code) || action != "reroute" {
+		t.Fatalf("east case after publish: grid %s, last event %s; want %s, reroute", g, action, east.Code)
+	}
+	if g, action := caseGrid(caseIDs[1]); g != string(grids[0].Code) || action == "reroute" {
+		t.Fatalf("west case after publish: grid %s, last event %s; want %s and no reroute", g, action, grids[0].Code)
 	}
 	want(t, "publish again (retry)", call(t, "POST", fmt.Sprintf("%s/plans/%d/publish", base, draft), k.planner, nil), 200)
 	want(t, "published plan is not a draft", upload(t, fmt.Sprintf("%s/plans/%d/grids", base, draft), k.planner, featureCollection(t, grids)), 409)
@@ -261,6 +282,9 @@ func plannerLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids,
 	want(t, "rollback", call(t, "POST", base+"/plans/1/publish", k.planner, nil), 200)
 	if got := gridAt(t, base, eastBuilding); got != string(grids[0].Code) {
 		t.Fatalf("after rollback the east building is in %q, want %s", got, grids[0].Code)
+	}
+	if g, _ := caseGrid(caseIDs[0]); g != string(grids[0].Code) {
+		t.Fatalf("east case after rollback: grid %s, want %s", g, grids[0].Code)
 	}
 
 	// A plan failing validation cannot be published: 409 with the findings,

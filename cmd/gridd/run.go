@@ -168,7 +168,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages})
+	evs, err := newEventStream(st, getenv, log)
+	if err != nil {
+		return err
+	}
+	svc.Publisher = cases.Publishers{cases.Events{Events: evs.publisher()}}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages,
+		Events: evs.publisher(), EventStream: evs.stream()})
 	if err != nil {
 		return err
 	}
@@ -191,7 +197,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
+	defer evs.start(watchCtx)()
+	go evs.followPlans(watchCtx, srv.PlanChanged)
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
+	go catchUpReroutes(watchCtx, svc, log)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -242,6 +251,20 @@ func caseService(cfg *config, st store.Store, dist *district) (*cases.Service, e
 		now = func() time.Time { return cfg.clockStart.Add(time.Since(began)) }
 	}
 	return &cases.Service{Store: cs, Categories: cats, Now: now, Directory: dist.Directory, Addresses: dist.Addresses}, nil
+}
+
+// catchUpReroutes re-routes open cases that a plan published while this
+// replica was down (or whose publisher died before re-routing) left in
+// their old grid; it does nothing when every case is where the plan puts
+// it.
+func catchUpReroutes(ctx context.Context, svc *cases.Service, log *slog.Logger) {
+	n, err := svc.RerouteOpen(ctx, "")
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("re-route open cases at start", "err", err.Error())
+	case n > 0:
+		log.Info("re-routed open cases at start", "cases", n)
+	}
 }
 
 func loadKeys(cfg *config) (*api.Keys, error) {

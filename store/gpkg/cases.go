@@ -305,10 +305,10 @@ func (t caseTx) UpdateCase(ctx context.Context, c *cases.Case) error {
 	_, err := t.tx.ExecContext(ctx, `UPDATE cases SET stage = ?, unit = ?, department = ?, dispatched_at = ?,
 		accepted_at = ?, arrived_at = ?, resolved_at = ?, closed_at = ?, evaluated_at = ?, deadline = ?,
 		escalation = ?, escalate_at = ?, rework = ?, satisfaction = ?, spot_check = ?, void_reason = ?,
-		updated_at = ? WHERE id = ?`,
+		updated_at = ?, street_code = ?, community_code = ?, grid_code = ? WHERE id = ?`,
 		string(c.Stage), ns(c.Unit), ns(c.Department), nt(c.DispatchedAt), nt(c.AcceptedAt), nt(c.ArrivedAt),
 		nt(c.ResolvedAt), nt(c.ClosedAt), nt(c.EvaluatedAt), nt(c.Deadline), c.Escalation, nt(c.EscalateAt), c.Rework,
-		ni(c.Satisfaction), c.SpotCheck, ns(c.VoidReason), fmtTime(c.UpdatedAt), c.ID)
+		ni(c.Satisfaction), c.SpotCheck, ns(c.VoidReason), fmtTime(c.UpdatedAt), c.Street, c.Community, c.Grid, c.ID)
 	return err
 }
 

@@ -298,10 +298,10 @@ func (t caseTx) UpdateCase(ctx context.Context, c *cases.Case) error {
 	_, err := t.tx.Exec(ctx, `UPDATE cases SET stage = $2, unit = $3, department = $4, dispatched_at = $5,
 		accepted_at = $6, arrived_at = $7, resolved_at = $8, closed_at = $9, evaluated_at = $10, deadline = $11,
 		escalation = $12, escalate_at = $13, rework = $14, satisfaction = $15, spot_check = $16, void_reason = $17,
-		updated_at = $18 WHERE id = $1`,
+		updated_at = $18, street_code = $19, community_code = $20, grid_code = $21 WHERE id = $1`,
 		c.ID, string(c.Stage), ns(c.Unit), ns(c.Department), nt(c.DispatchedAt), nt(c.AcceptedAt), nt(c.ArrivedAt),
 		nt(c.ResolvedAt), nt(c.ClosedAt), nt(c.EvaluatedAt), nt(c.Deadline), c.Escalation, nt(c.EscalateAt), c.Rework,
-		ni(c.Satisfaction), c.SpotCheck, ns(c.VoidReason), c.UpdatedAt)
+		ni(c.Satisfaction), c.SpotCheck, ns(c.VoidReason), c.UpdatedAt, c.Street, c.Community, c.Grid)
 	return err
 }
 

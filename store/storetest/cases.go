@@ -36,6 +36,61 @@ func runCases(t *testing.T, fresh func(t *testing.T) store.Store) {
 	t.Run("Escalations", func(t *testing.T) { testEscalations(t, open(t)) })
 	t.Run("CaseFilters", func(t *testing.T) { testCaseFilters(t, open(t)) })
 	t.Run("KPIs", func(t *testing.T) { testKPIs(t, open(t)) })
+	t.Run("Reroute", func(t *testing.T) { testReroute(t, open(t)) })
+}
+
+// testReroute: a transition that moves an open case to another area
+// stores the new codes with its event and leaves stage and unit alone;
+// the case is found under its new grid, not its old one.
+func testReroute(t *testing.T, s cases.Store) {
+	cat := category(t, "env_litter")
+	in := mustIntake(t, s, report(cases.GridWorker, "rr-1", cat.Code, here, caseT0))
+	if _, err := step(t, s, in.Case, cat, caseT0.Add(time.Minute), cases.Command{Action: cases.ActFile}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step(t, s, in.Case, cat, caseT0.Add(2*time.Minute), cases.Command{Action: cases.ActDispatch, Unit: "U-RR"}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Case(ctxT(t), in.Case)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := cases.Area{Street: before.Street, Community: before.Community, Grid: before.Grid + "X"}
+	got, err := s.Transition(ctxT(t), in.Case, func(c cases.Case) (cases.Case, cases.Event, error) {
+		next, ev, ok := cases.Reroute(c, to, "9", caseT0.Add(3*time.Minute))
+		if !ok {
+			t.Fatalf("reroute of %+v to %+v: nothing to do", c, to)
+		}
+		return next, ev, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Case(ctxT(t), in.Case)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Grid != to.Grid || got.Grid != to.Grid || after.Stage != cases.Dispatched || after.Unit != "U-RR" {
+		t.Fatalf("after reroute: grid %q (want %q), stage %s, unit %q", after.Grid, to.Grid, after.Stage, after.Unit)
+	}
+	last := after.Events[len(after.Events)-1]
+	if last.Action != cases.ActReroute || last.From != cases.Dispatched || last.To != cases.Dispatched {
+		t.Fatalf("last event %+v, want a reroute at dispatched", last)
+	}
+	if l, n, err := s.Cases(ctxT(t), cases.CaseFilter{Grid: to.Grid}); err != nil || n != 1 || l[0].ID != in.Case {
+		t.Fatalf("cases in the new grid: %v %d %v", l, n, err)
+	}
+	if _, n, err := s.Cases(ctxT(t), cases.CaseFilter{Grid: before.Grid}); err != nil || n != 0 {
+		t.Fatalf("cases left in the old grid: %d %v", n, err)
+	}
+	// The unit is still held: it cannot take another case.
+	other := mustIntake(t, s, report(cases.GridWorker, "rr-2", "env_litter", orb.Point{here[0] + 0.01, here[1]}, caseT0))
+	if _, err := step(t, s, other.Case, cat, caseT0.Add(4*time.Minute), cases.Command{Action: cases.ActFile}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step(t, s, other.Case, cat, caseT0.Add(5*time.Minute), cases.Command{Action: cases.ActDispatch, Unit: "U-RR"}); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("dispatching the rerouted case's unit elsewhere: %v, want a conflict", err)
+	}
 }
 
 var caseT0 = time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("InjectedClock", func(t *testing.T) { testInjectedClock(t, fresh(t)) })
 	t.Run("ReplaceGridsAndRollback", func(t *testing.T) { testReplaceGrids(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
+	t.Run("Events", func(t *testing.T) { runEvents(t, fresh) })
 }
 
 func ctxT(t *testing.T) context.Context {
