@@ -28,6 +28,7 @@ func (g *graph) chainPass(rng *rand.Rand, label []int32, k int, mean, lambda flo
 	prev := make(map[int32]int32)
 	total := 0
 	order := make([]int32, 0, g.n)
+	var bufA, bufB, path []int32 // reused: frontiers and the chain
 	for pass := 0; pass < maxPass; pass++ {
 		// Start cells: empty cells of a grid on its border with another.
 		order = order[:0]
@@ -53,10 +54,11 @@ func (g *graph) chainPass(rng *rand.Rand, label []int32, k int, mean, lambda flo
 				base := g.cost(W[a], mean) + g.cost(W[b], mean)
 				clear(prev)
 				prev[s] = -1
-				frontier := []int32{s}
+				frontier := append(bufA[:0], s)
+				next := bufB[:0]
 				best, bestGain := int32(-1), 1e-9
 				for d := 0; d < chainDepth && len(frontier) > 0; d++ {
-					var next []int32
+					next = next[:0]
 					for _, x := range frontier {
 						for _, u := range g.cyc[x] {
 							if u < 0 || label[u] != a || !free(u) {
@@ -76,12 +78,13 @@ func (g *graph) chainPass(rng *rand.Rand, label []int32, k int, mean, lambda flo
 							}
 						}
 					}
-					frontier = next
+					frontier, next = next, frontier
 				}
+				bufA, bufB = frontier, next
 				if best < 0 {
 					continue
 				}
-				var path []int32 // s first, best last
+				path = path[:0] // s first, best last
 				for x := best; x >= 0; x = prev[x] {
 					path = append(path, x)
 				}
