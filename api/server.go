@@ -100,6 +100,8 @@ type Server struct {
 	pageSet pageSet
 
 	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
+
+	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -207,6 +209,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.shiftRoutes(r)
 	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
@@ -246,6 +249,9 @@ func (s *Server) Rebuild(ctx context.Context) error {
 		return err
 	}
 	s.cat.Store(c)
+	if err := s.reloadRoster(ctx); err != nil {
+		s.log.Warn("load duty roster", "err", err.Error())
+	}
 	s.gz.reset()
 	s.bodies.reset()
 	s.tiles.reset()
@@ -281,6 +287,7 @@ func (s *Server) Watch(ctx context.Context) {
 		case <-t.C:
 		case <-s.planWake:
 		}
+		s.pollRoster(ctx)
 		c := s.cat.Load()
 		plans, err := s.st.Plans(ctx)
 		if err != nil {

@@ -157,6 +157,7 @@ type Store interface {
 	Importer
 	Features
 	PatrolPositions
+	Shifts
 	Pinger
 	// Close releases the store's resources.
 	Close() error
