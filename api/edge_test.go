@@ -111,7 +111,7 @@ func TestMetricsRouteLabel(t *testing.T) {
 // exist is 404; on one that exists, 405 with Allow.
 func TestMethodOnMissingCollection(t *testing.T) {
 	_, _, ts := newTestServer(t)
-	if r := do(t, ts, "POST", "/collections/incidents/items", nil); r.status != 404 || !strings.Contains(string(r.body), `"field":"collectionId"`) {
+	if r := do(t, ts, "POST", "/collections/reports/items", nil); r.status != 404 || !strings.Contains(string(r.body), `"field":"collectionId"`) {
 		t.Errorf("POST to a missing collection: %d %s", r.status, r.body)
 	}
 	r := do(t, ts, "POST", "/collections/grids/items", nil)

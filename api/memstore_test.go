@@ -227,6 +227,27 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 				"id": p.ID, "callsign": p.Callsign, "street_code": string(p.Street), "status": string(pos.Status),
 				"updated_at": at}})
 		}
+	case store.Cases, store.Incidents:
+		// One row with every described property, at the first building
+		// (the handlers serve these layers as they serve patrols).
+		d, _ := store.Describe(layer)
+		props := map[string]any{}
+		for _, p := range d.Props {
+			switch {
+			case p.Int:
+				props[p.Name] = int64(1)
+			case p.DateTime:
+				props[p.Name] = "2026-05-04T08:00:00.000000Z"
+			default:
+				props[p.Name] = p.Name + "-1"
+			}
+		}
+		props["id"] = "1"
+		var g orb.Geometry
+		if len(b.Buildings) > 0 {
+			g = b.Buildings[0].Loc
+		}
+		out = append(out, store.Feature{ID: "1", Geom: g, Props: props})
 	default:
 		return nil, errs.E(errs.Invalid, "layer", "unknown layer %q", layer)
 	}

@@ -59,6 +59,19 @@ var Descriptions = []LayerDesc{
 	{Layer: Patrols, Title: "Patrols", Description: "Joint patrols, the patrol kind of field units (GET /units has workers too), at their last reported position and status available, busy or off_duty (live; role dispatcher).",
 		ID: "id", Props: []Property{str("id"), str("callsign"), str("street_code"), str("status"), datetime("updated_at")}, Geometry: "Point",
 		Readers: []access.Role{access.Dispatcher}, Tiled: true, MinZoom: 10, MaxZoom: 20, Temporal: "updated_at"},
+	// Cases and incidents for GIS tools: the same rows /cases and
+	// /incidents serve, read live (role dispatcher). An unlocated
+	// incident has a null geometry.
+	{Layer: Cases, Title: "Cases", Description: "Joint-duty cases at their location: stage, path, routing, unit or department, deadlines (live; role dispatcher).",
+		ID: "id", Props: []Property{str("id"), str("stage"), str("path"), str("category"), str("channel"), str("street_code"), str("community_code"),
+			str("grid_code"), str("unit"), str("department"), datetime("reported_at"), datetime("dispatched_at"), datetime("accepted_at"), datetime("arrived_at"),
+			datetime("resolved_at"), datetime("closed_at"), datetime("evaluated_at"), datetime("due_at"), datetime("deadline"), integ("escalation"),
+			integ("rework"), integ("satisfaction"), str("void_reason"), datetime("updated_at")},
+		Geometry: "Point", Readers: []access.Role{access.Dispatcher}, Temporal: "reported_at"},
+	{Layer: Incidents, Title: "Incidents", Description: "Reports from every channel with their channel, external id, category and the case they opened or joined (live; role dispatcher).",
+		ID: "id", Props: []Property{str("id"), str("channel"), str("external_id"), str("category"), str("address"), datetime("reported_at"),
+			datetime("received_at"), str("located_by"), str("reason"), str("street_code"), str("community_code"), str("grid_code"), integ("case_id")},
+		Geometry: "Point", Readers: []access.Role{access.Dispatcher}, Temporal: "reported_at"},
 }
 
 // Describe returns layer l's description.

@@ -247,9 +247,12 @@ func ScanFeature[S, I any, PS nullable[S], PI nullable[I]](s LayerSchema, scan f
 	if err := scan(vals...); err != nil {
 		return Feature{}, err
 	}
-	g, err := decode(blob)
-	if err != nil {
-		return Feature{}, err
+	var g orb.Geometry // a NULL geometry (an unlocated incident) stays nil
+	if blob != nil {
+		var err error
+		if g, err = decode(blob); err != nil {
+			return Feature{}, err
+		}
 	}
 	var valErr error
 	f := s.Feature(func(i int) any {

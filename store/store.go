@@ -24,6 +24,8 @@ const (
 	Buildings   Layer = "buildings"
 	Facilities  Layer = "facilities"
 	Patrols     Layer = "patrols"
+	Cases       Layer = "cases"
+	Incidents   Layer = "incidents"
 )
 
 // Layers lists the feature layers in a stable order: Descriptions' order.

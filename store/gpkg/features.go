@@ -58,7 +58,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		from := table + " t"
 		if b := q.BBox; b != nil {
 			exact = false
-			from += " JOIN " + rtreeOf(table) + " r ON r.id = t.fid"
+			from += " JOIN " + rtreeOf(table) + " r ON r.id = t." + pkOf(table)
 			where = append(where, "r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
 			args = append(args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
 		}
@@ -136,7 +136,7 @@ func dialect(table string, args *[]any) cql2.Dialect {
 		Intersects: func(_ string, g orb.Geometry) (string, bool) {
 			b := g.Bound()
 			*args = append(*args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
-			return "t.fid IN (SELECT id FROM " + rtreeOf(table) + " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)", false
+			return "t." + pkOf(table) + " IN (SELECT id FROM " + rtreeOf(table) + " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)", false
 		},
 	}
 }
@@ -152,7 +152,20 @@ func orderBy(d store.LayerSchema, keys []store.SortKey) string {
 			parts = append(parts, "t."+k.Prop+" ASC NULLS LAST")
 		}
 	}
+	if pkOf(string(d.Layer)) == "id" {
+		// Integer ids (cases, incidents): numeric order is store.IDLess's.
+		return strings.Join(append(parts, "t.id"), ", ")
+	}
 	return strings.Join(append(parts, idOrder("t."+d.ID)), ", ")
+}
+
+// pkOf is the integer primary key of a feature table, which its R-tree
+// index is keyed on: fid, but cases and incidents number their rows by id.
+func pkOf(table string) string {
+	if table == string(store.Cases) || table == string(store.Incidents) {
+		return "id"
+	}
+	return "fid"
 }
 
 // Feature returns one feature by id; plan selects the grids' plan (0: the

@@ -22,6 +22,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/paulmach/orb"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -244,6 +245,7 @@ func (db *DB) migrate(ctx context.Context) error {
 func expand(src string) (string, error) {
 	tmpl, err := template.New("m").Funcs(template.FuncMap{
 		"feature":    featureSQL,
+		"featurePK":  featurePKSQL,
 		"attributes": attributesSQL,
 	}).Parse(src)
 	if err != nil {
@@ -262,7 +264,13 @@ func attributesSQL(table, desc string) string {
 }
 
 func featureSQL(table, geomType, desc string) string {
-	r := strings.NewReplacer("<t>", table, "<c>", "geom", "<i>", "fid", "<type>", geomType, "<desc>", desc)
+	return featurePKSQL(table, geomType, desc, "fid")
+}
+
+// featurePKSQL is featureSQL for a table whose integer primary key is
+// called pk.
+func featurePKSQL(table, geomType, desc, pk string) string {
+	r := strings.NewReplacer("<t>", table, "<c>", "geom", "<i>", pk, "<type>", geomType, "<desc>", desc)
 	return r.Replace(`
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES ('<t>', 'features', '<t>', '<desc>', 4326);
 INSERT INTO gpkg_geometry_columns VALUES ('<t>', '<c>', '<type>', 4326, 0, 0);
@@ -346,7 +354,17 @@ func registerFunctions(drv *sqlite.Driver) error {
 			return err
 		}
 	}
-	return nil
+	// gridd_point(lon, lat) is the GeoPackage blob of a WGS84 point (NULL
+	// for a NULL coordinate): the triggers of migration 011 keep the case
+	// and incident geometries in step with their lon/lat columns.
+	return drv.RegisterDeterministicScalarFunction("gridd_point", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		lon, ok1 := args[0].(float64)
+		lat, ok2 := args[1].(float64)
+		if !ok1 || !ok2 {
+			return nil, nil
+		}
+		return encodeGeom(orb.Point{lon, lat})
+	})
 }
 
 // timeLayout is fixed-width UTC with microseconds (PostgreSQL's

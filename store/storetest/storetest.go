@@ -20,6 +20,7 @@ import (
 	sfgeom "github.com/peterstace/simplefeatures/geom"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
@@ -534,6 +535,9 @@ func testPlanValidation(t *testing.T, s store.Store) {
 // intersectsBox is the brute-force answer, computed with simplefeatures
 // (an implementation independent of both stores).
 func intersectsBox(t *testing.T, g orb.Geometry, box orb.Bound) bool {
+	if g == nil {
+		return false // a null geometry (an unlocated incident) is in no box
+	}
 	data, err := wkb.Marshal(g)
 	if err != nil {
 		t.Fatal(err)
@@ -565,6 +569,7 @@ func testFeatures(t *testing.T, s store.Store) {
 	if err := s.PublishPlan(ctx, p); err != nil {
 		t.Fatal(err)
 	}
+	nIncidents, nCases := addIncidents(t, s, b)
 	all := map[store.Layer][]store.Feature{}
 	for _, l := range store.Layers {
 		page, err := s.Features(ctx, store.Query{Layer: l})
@@ -577,7 +582,8 @@ func testFeatures(t *testing.T, s store.Store) {
 		all[l] = page.Features
 	}
 	wantN := map[store.Layer]int{store.Streets: len(b.Streets), store.Communities: len(b.Communities), store.Grids: len(b.Communities),
-		store.Buildings: len(b.Buildings), store.Facilities: len(b.Facilities), store.Patrols: len(b.Patrols)}
+		store.Buildings: len(b.Buildings), store.Facilities: len(b.Facilities), store.Patrols: len(b.Patrols),
+		store.Incidents: nIncidents, store.Cases: nCases}
 	for l, n := range wantN {
 		if len(all[l]) != n {
 			t.Errorf("%s: %d features, want %d", l, len(all[l]), n)
@@ -704,6 +710,9 @@ func testFeatures(t *testing.T, s store.Store) {
 
 	t.Run("Feature", func(t *testing.T) {
 		for _, l := range store.Layers {
+			if len(all[l]) == 0 {
+				t.Fatalf("%s: no features to read back", l)
+			}
 			want := all[l][len(all[l])/2]
 			f, err := s.Feature(ctx, l, 0, want.ID)
 			if err != nil {
@@ -933,4 +942,29 @@ func testCancellation(t *testing.T, s store.Store) {
 			t.Logf("import cancelled after %v: %v", d, err)
 		}
 	}
+}
+
+// addIncidents stores reports at a dozen of b's buildings (so the cases
+// and incidents layers have features, more than nine so that ids order
+// numerically) and one that could not be located (a null geometry). It
+// returns how many incidents and cases there are.
+func addIncidents(t *testing.T, s store.Store, b *bundle.Bundle) (incidents, cases_ int) {
+	t.Helper()
+	cs, ok := s.(cases.Store)
+	if !ok {
+		return 0, 0
+	}
+	opened := map[cases.CaseID]bool{}
+	cats := []string{"env_litter", "liv_elderly_help", "oth_other"}
+	for i := 0; i < 12; i++ {
+		bl := b.Buildings[(i*len(b.Buildings))/12]
+		in := report(cases.Hotline, fmt.Sprintf("feat-%d", i), cats[i%len(cats)], bl.Loc, caseT0.Add(time.Duration(i)*time.Minute))
+		got := mustIntake(t, cs, in)
+		opened[got.Case] = true
+	}
+	lost := report(cases.Portal, "feat-lost", "env_litter", orb.Point{}, caseT0)
+	lost.Located, lost.Loc, lost.LocatedBy, lost.Score, lost.Reason = false, orb.Point{}, "", 0, cases.ReasonNoAddress
+	lost.Street, lost.Community, lost.Grid, lost.Routing = "", "", "", cases.Routing{}
+	mustIntake(t, cs, lost)
+	return 13, len(opened)
 }
