@@ -22,10 +22,13 @@ const (
 	Dispatcher Role = "dispatcher" // the command centre: moves any case, reads live patrols
 	Planner    Role = "planner"    // drafts and publishes plans
 	Admin      Role = "admin"      // operates the service; holds every right
+	// Fleet is an integration (the vehicle-location system) that reports
+	// the positions of many units.
+	Fleet Role = "fleet"
 )
 
 // All lists every role, in the order the bits of Roles use.
-var All = []Role{Intake, Unit, Department, Dispatcher, Planner, Admin}
+var All = []Role{Intake, Unit, Department, Dispatcher, Planner, Admin, Fleet}
 
 // bit is r's bit in a Roles set, 0 for an unknown role.
 func (r Role) bit() Roles {

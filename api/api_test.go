@@ -20,7 +20,6 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/dispatch"
-	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -33,19 +32,12 @@ const (
 	unitSecret    = "unit-secret-1"
 )
 
-func testLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error) {
-	units := geo.NewUnitIndex()
-	for _, p := range patrols {
-		st := geo.UnitAvailable
-		if p.Status != store.Available {
-			st = geo.UnitBusy
-		}
-		if err := units.Upsert(p.ID, p.Loc[0], p.Loc[1], st); err != nil {
-			return nil, err
-		}
-	}
-	d, err := dispatch.NewDirectory(b, grids, units)
+func testLocator(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (Locator, error) {
+	d, err := dispatch.NewDirectory(b, grids, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.LoadUnits(units); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -704,7 +696,7 @@ func TestBodyLimit(t *testing.T) {
 // not offered by /locate once the catalogue is rebuilt.
 func TestLocateUsesStoredPatrolPositions(t *testing.T) {
 	_, st, ts := newTestServer(t)
-	if err := st.UpsertPatrolPosition(context.Background(), store.PatrolPosition{ID: "P1", Loc: orb.Point{118.61, 32.01}, Status: store.Busy, At: time.Now()}); err != nil {
+	if err := st.report1(context.Background(), dispatch.PositionReport{Unit: "P1", Loc: orb.Point{118.61, 32.01}, Status: dispatch.StatusBusy, At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if r := do(t, ts, "POST", "/admin/reload", map[string]string{"X-API-Key": adminSecret}); r.status != 200 {

@@ -292,11 +292,11 @@ func buildCatalogue(ctx context.Context, st store.Store, newLocator NewLocatorFu
 		c.layers[l] = lc
 	}
 	if newLocator != nil && c.bundle != nil {
-		page, err := st.Features(ctx, store.Query{Layer: store.Patrols})
+		units, err := st.Units(ctx, store.UnitFilter{})
 		if err != nil {
-			return nil, fmt.Errorf("read patrols: %w", err)
+			return nil, fmt.Errorf("read units: %w", err)
 		}
-		loc, err := newLocator(c.bundle, c.grids, patrolPositions(page.Features))
+		loc, err := newLocator(c.bundle, c.grids, units)
 		if err != nil {
 			return nil, fmt.Errorf("build locator: %w", err)
 		}
@@ -344,25 +344,4 @@ func (c *catalogue) planLayer(ctx context.Context, st store.Store, id gridplan.P
 	}
 	c.plans[id] = lc
 	return lc, nil
-}
-
-// patrolPositions reads the patrols layer's features back into positions.
-func patrolPositions(fs []store.Feature) []store.PatrolPosition {
-	patrols, _ := store.Describe(store.Patrols)
-	out := make([]store.PatrolPosition, 0, len(fs))
-	for _, f := range fs {
-		p, ok := f.Geom.(orb.Point)
-		if !ok {
-			continue
-		}
-		pp := store.PatrolPosition{ID: f.ID, Loc: p, Status: store.Available}
-		if s, ok := f.Props["status"].(string); ok && s != "" {
-			pp.Status = store.PatrolStatus(s)
-		}
-		if t, ok := featureTime(patrols, f.Props); ok {
-			pp.At = t
-		}
-		out = append(out, pp)
-	}
-	return out
 }

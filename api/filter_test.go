@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/store"
 )
 
@@ -175,7 +176,7 @@ func TestSortByAndProperties(t *testing.T) {
 // on every request: the filter, sort and selection go to the store.
 func TestFilterOnStoreLayer(t *testing.T) {
 	_, st, ts := newTestServer(t)
-	if err := st.UpsertPatrolPosition(t.Context(), store.PatrolPosition{ID: "P2", Loc: orb.Point{118.63, 32.011}, Status: store.Busy, At: mustTime(t, "2026-06-01T10:00:00Z")}); err != nil {
+	if err := st.report1(t.Context(), dispatch.PositionReport{Unit: "P2", Loc: orb.Point{118.63, 32.011}, Status: dispatch.StatusBusy, At: mustTime(t, "2026-06-01T10:00:00Z")}); err != nil {
 		t.Fatal(err)
 	}
 	admin := map[string]string{"Authorization": "Bearer " + adminSecret}

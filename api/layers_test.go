@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridd/gridd/access"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/store"
 )
 
@@ -208,8 +209,8 @@ func TestPatrolTiles(t *testing.T) {
 		}
 	}
 	// The unit moves away: the same tile no longer shows it.
-	moved := store.PatrolPosition{ID: p1.ID, Loc: orb.Point{p1.Loc[0] + 0.05, p1.Loc[1]}, Status: store.Busy, At: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
-	if err := st.UpsertPatrolPosition(context.Background(), moved); err != nil {
+	moved := dispatch.PositionReport{Unit: p1.ID, Loc: orb.Point{p1.Loc[0] + 0.05, p1.Loc[1]}, Status: dispatch.StatusBusy, At: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	if err := st.report1(context.Background(), moved); err != nil {
 		t.Fatal(err)
 	}
 	if got := ids(); slices.Contains(got, p1.ID) {

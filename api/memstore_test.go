@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cql2"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
@@ -26,7 +27,9 @@ type memStore struct {
 	mu      sync.Mutex
 	b       *bundle.Bundle
 	plans   []*gridplan.Plan
-	patrols map[string]store.PatrolPosition
+	patrols map[string]dispatch.PositionReport   // current reports
+	history map[string][]dispatch.PositionReport // by unit
+	held    map[string]int64                     // unit → case it holds (tests set it)
 	pingErr error
 	featErr error // returned by Features when set
 	calls   int   // Features calls, to prove the catalogue serves from memory
@@ -212,7 +215,7 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 		for _, p := range b.Patrols {
 			pos, ok := m.patrols[p.ID]
 			if !ok { // never reported: at home, no time, as in the real stores
-				pos = store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available}
+				pos = dispatch.PositionReport{Unit: p.ID, Loc: p.Loc, Status: dispatch.StatusAvailable}
 			}
 			var at any
 			if !pos.At.IsZero() {
@@ -286,16 +289,6 @@ func (m *memStore) Feature(ctx context.Context, layer store.Layer, plan gridplan
 	return store.Feature{}, errs.E(errs.NotFound, "id", "no %s %q", layer, id)
 }
 
-func (m *memStore) UpsertPatrolPosition(ctx context.Context, p store.PatrolPosition) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.patrols == nil {
-		m.patrols = map[string]store.PatrolPosition{}
-	}
-	m.patrols[p.ID] = p
-	return nil
-}
-
 func (m *memStore) Ping(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -363,7 +356,7 @@ func newTestStore(seed uint64) *memStore {
 	}
 	_, _ = m.CreatePlan(ctx, &gridplan.Plan{Name: "draft", Grids: draft})
 	for _, p := range b.Patrols {
-		_ = m.UpsertPatrolPosition(ctx, store.PatrolPosition{ID: p.ID, Loc: p.Loc, Status: store.Available, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+		_, _ = m.ReportPositions(ctx, []dispatch.PositionReport{{Unit: p.ID, Loc: p.Loc, Status: dispatch.StatusAvailable, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}})
 	}
 	return m
 }

@@ -184,6 +184,8 @@ func buildOpenAPI() obj {
 	}
 	addCasePaths(paths, jsonResp)
 	addPlanPaths(paths, jsonResp)
+	addUnitPaths(paths, jsonResp)
+	addEventPaths(paths, jsonResp)
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}
 	for _, p := range []string{"/collections", "/collections/{collectionId}", "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/tiles/{collectionId}.json", "/tiles/{collectionId}/{z}/{x}/{y}.mvt"} {

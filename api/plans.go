@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -191,6 +192,7 @@ func (s *Server) publishPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.publisher().Publish(r.Context(), events.New(events.PlanPublished, time.Now(), nil, map[string]any{"plan": id}))
 	rebuilt := true
 	if err := s.Rebuild(r.Context()); err != nil {
 		// The plan is published; Watch retries the swap.

@@ -26,6 +26,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -39,9 +40,9 @@ type Locator interface {
 }
 
 // NewLocatorFunc builds a Locator from the district, the published plan's
-// grids (nil when no plan is published) and the patrols' last reported
-// positions in the store; the catalogue calls it on every rebuild.
-type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (Locator, error)
+// grids (nil when no plan is published) and the units (patrols and
+// workers) as the store has them; the catalogue calls it on every rebuild.
+type NewLocatorFunc func(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (Locator, error)
 
 // Config configures a Server.
 type Config struct {
@@ -68,6 +69,17 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
+	// Events takes what handlers change after it committed (unit positions
+	// and statuses, plan published); nil: events.Discard{}.
+	Events events.Publisher
+	// EventStream serves GET /events; nil answers 503 there.
+	EventStream *events.Hub
+	// OnDuty says whether a unit is on shift at a time (the duty roster);
+	// nil: every unit always is.
+	OnDuty func(subject string, at time.Time) bool
+	// UnitSpeeds turn suggestions' distances into ETAs; zero:
+	// dispatch.DefaultSpeeds.
+	UnitSpeeds dispatch.Speeds
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -200,6 +212,8 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/admin/reload", s.adapt(s.requireAny(access.Admin)(s.reload))).Methods(http.MethodPost)
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
+	s.unitRoutes(r, get)
+	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
 }

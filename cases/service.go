@@ -242,8 +242,25 @@ func (s *Service) SetLocation(ctx context.Context, who access.Principal, id Inci
 	got, err := s.Store.LocateIncident(ctx, id, loc, cat, s.Now().UTC())
 	if err == nil && s.Publisher != nil {
 		s.Publisher.IncidentStored(got, false)
+		s.publishCases(ctx, got.Case)
 	}
 	return got, err
+}
+
+// publishCases reads the cases a dispatcher's incident action (location,
+// unlink) changed and publishes each with its latest event. Rare actions:
+// the read costs less than a second interface would.
+func (s *Service) publishCases(ctx context.Context, ids ...CaseID) {
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		c, err := s.Store.Case(ctx, id)
+		if err != nil || len(c.Events) == 0 {
+			continue // the change committed; a read failure costs its event only
+		}
+		s.Publisher.CaseChanged(c, c.Events[len(c.Events)-1])
+	}
 }
 
 // Unlink is a dispatcher taking a duplicate off its case.
@@ -256,7 +273,11 @@ func (s *Service) Unlink(ctx context.Context, who access.Principal, id IncidentI
 		return Incident{}, err
 	}
 	cat, _ := s.Categories.Get(in.Category)
-	return s.Store.UnlinkIncident(ctx, id, cat, who.Name, s.Now().UTC())
+	got, err := s.Store.UnlinkIncident(ctx, id, cat, who.Name, s.Now().UTC())
+	if err == nil && s.Publisher != nil {
+		s.publishCases(ctx, in.Case, got.Case)
+	}
+	return got, err
 }
 
 // Case returns a case if who may see it.

@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 
@@ -45,6 +44,9 @@ type Directory struct {
 	byComm  []*communityInfo
 	byGrid  []*gridInfo
 	patrols map[string]*bundle.Patrol
+	// info is every unit's (patrols and workers) reference data, for
+	// GET /units and suggestions.
+	info    map[string]*unitInfo
 	hasPlan bool
 }
 
@@ -198,6 +200,7 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 			g.workers = append(g.workers, w)
 		}
 	}
+	d.info = unitInfos(b, d.communities, perComm)
 
 	for i := range b.Patrols {
 		p := new(bundle.Patrol)
@@ -241,11 +244,8 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	}
 
 	if units == nil {
-		units = geo.NewUnitIndex()
-		for _, p := range b.Patrols {
-			if err := units.Upsert(p.ID, p.Loc[0], p.Loc[1], geo.UnitAvailable); err != nil {
-				return nil, fmt.Errorf("patrol %s home: %w", p.ID, err)
-			}
+		if units, err = d.HomeIndex(); err != nil {
+			return nil, err
 		}
 	}
 	d.units = units
@@ -329,15 +329,11 @@ func (d *Directory) Locate(lon, lat float64, k int) (*Answer, error) {
 	return a, nil
 }
 
-// available keeps available units; a plain function, so passing it
-// allocates nothing.
-func available(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
-
 func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 	if k == 0 {
 		return []PatrolRef{}
 	}
-	ns := d.units.Nearest(lon, lat, k, available)
+	ns := d.units.Nearest(lon, lat, k, d.availablePatrol)
 	out := make([]PatrolRef, 0, len(ns))
 	for _, n := range ns {
 		r := PatrolRef{ID: n.ID, DistanceM: n.DistanceM}
@@ -362,11 +358,12 @@ func (d *Directory) outside(lon, lat float64) error {
 // (errs.Invalid naming lon or lat).
 func checkPoint(lon, lat float64) error { return geo.CheckLonLat(lon, lat) }
 
-// SetUnit records a patrol's position and status. An unknown patrol id is
-// errs.NotFound; a bad position or status is errs.Invalid.
+// SetUnit records a unit's (patrol's or worker's) position and status.
+// An unknown unit id is errs.NotFound; a bad position or status is
+// errs.Invalid.
 func (d *Directory) SetUnit(id string, lon, lat float64, status geo.UnitStatus) error {
-	if _, ok := d.patrols[id]; !ok {
-		return errs.E(errs.NotFound, "id", "no patrol %q", id)
+	if _, ok := d.info[id]; !ok {
+		return errs.E(errs.NotFound, "id", "no unit %q", id)
 	}
 	if err := checkPoint(lon, lat); err != nil {
 		return err

@@ -86,5 +86,5 @@ func ExampleDirectory_SetUnit() {
 	fmt.Println(d.SetUnit("PT999", 118.7, 32.1, 1))
 	// Output:
 	// 0 available patrols
-	// not_found: id: no patrol "PT999"
+	// not_found: id: no unit "PT999"
 }

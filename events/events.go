@@ -30,6 +30,9 @@ const (
 	ShiftsChanged   Type = "shifts.changed"   // the duty roster changed
 )
 
+// Types lists every type, for validating subscribers' type filters.
+var Types = []Type{IncidentCreated, CaseChanged, UnitPosition, UnitStatus, PlanPublished, ShiftsChanged}
+
 // Event is one thing that happened. ID is 0 until the log stores it.
 type Event struct {
 	ID   int64           `json:"id"`

@@ -33,27 +33,6 @@ func square() orb.MultiPolygon {
 	return orb.MultiPolygon{{{{118.6, 32.0}, {118.7, 32.0}, {118.7, 32.1}, {118.6, 32.0}}}}
 }
 
-func TestPatrolPositionValidate(t *testing.T) {
-	ok := PatrolPosition{ID: "P1", Loc: orb.Point{118.6, 32.0}, Status: Busy, At: time.Unix(1, 0)}
-	with := func(edit func(p *PatrolPosition)) PatrolPosition { p := ok; edit(&p); return p }
-	tests := []struct {
-		name  string
-		pos   PatrolPosition
-		field string
-	}{
-		{"ok", ok, ""},
-		{"no id", with(func(p *PatrolPosition) { p.ID = "" }), "id"},
-		{"NaN", with(func(p *PatrolPosition) { p.Loc[0] = math.NaN() }), "loc"},
-		{"Inf", with(func(p *PatrolPosition) { p.Loc[1] = math.Inf(-1) }), "loc"},
-		{"lat out of range", with(func(p *PatrolPosition) { p.Loc[1] = 91 }), "loc"},
-		{"unknown status", with(func(p *PatrolPosition) { p.Status = "asleep" }), "status"},
-		{"no time", with(func(p *PatrolPosition) { p.At = time.Time{} }), "at"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { wantField(t, tc.pos.Validate(), tc.field) })
-	}
-}
-
 func TestCheckQuery(t *testing.T) {
 	tests := []struct {
 		name  string

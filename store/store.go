@@ -6,14 +6,11 @@ package store
 
 import (
 	"context"
-	"strings"
-	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cql2"
-	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 )
 
@@ -79,39 +76,6 @@ type Page struct {
 	NumberMatched int
 }
 
-// PatrolStatus is a patrol unit's availability.
-type PatrolStatus string
-
-const (
-	Available PatrolStatus = "available"
-	Busy      PatrolStatus = "busy"
-	Offline   PatrolStatus = "offline"
-)
-
-// PatrolPosition is a patrol unit's reported position.
-type PatrolPosition struct {
-	ID     string
-	Loc    orb.Point
-	Status PatrolStatus
-	At     time.Time
-}
-
-// Validate rejects a position report without an id or time, with a
-// location that is not a WGS84 lon/lat, or with an unknown status.
-func (p PatrolPosition) Validate() error {
-	switch {
-	case strings.TrimSpace(p.ID) == "":
-		return errs.E(errs.Invalid, "id", "a position report needs the patrol id")
-	case !lonLat(p.Loc):
-		return errs.E(errs.Invalid, "loc", "%v is not a WGS84 lon/lat", p.Loc)
-	case p.Status != Available && p.Status != Busy && p.Status != Offline:
-		return errs.E(errs.Invalid, "status", "unknown patrol status %q", p.Status)
-	case p.At.IsZero():
-		return errs.E(errs.Invalid, "at", "a position report needs its time")
-	}
-	return nil
-}
-
 // Bundles is the district's reference data. ImportBundle is Import with
 // only a bundle.
 type Bundles interface {
@@ -133,15 +97,6 @@ type Features interface {
 	Feature(ctx context.Context, layer Layer, plan gridplan.PlanID, id string) (Feature, error)
 }
 
-// PatrolPositions records patrol units' positions.
-type PatrolPositions interface {
-	// UpsertPatrolPosition records a position report; reports older than
-	// the stored one are kept in the history but do not move the unit,
-	// so replays are idempotent. Invalid for a report that fails
-	// PatrolPosition.Validate, NotFound for an unknown unit.
-	UpsertPatrolPosition(ctx context.Context, p PatrolPosition) error
-}
-
 // Pinger checks a store is reachable.
 type Pinger interface {
 	// Ping checks the store answers (Unavailable when it does not).
@@ -156,7 +111,7 @@ type Store interface {
 	Bundles
 	Importer
 	Features
-	PatrolPositions
+	Units
 	Pinger
 	// Close releases the store's resources.
 	Close() error

@@ -19,6 +19,7 @@ import (
 	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/geo"
@@ -48,6 +49,7 @@ type config struct {
 	categories  string        // a category table CSV replacing the shipped one
 	clockStart  time.Time     // zero: the real clock
 	escalate    time.Duration // how often the escalation loop runs
+	unitSpeeds  dispatch.Speeds
 }
 
 const usageText = `usage: gridd [flags]
@@ -93,6 +95,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	fs.StringVar(&c.categories, "categories", "", "case category table (CSV) replacing the shipped one")
 	clock := fs.String("clock-start", "", "start the service's clock at this RFC 3339 time (drills and tests); it runs at real speed from there")
 	fs.DurationVar(&c.escalate, "escalate-every", 30*time.Second, "how often overdue cases are checked for escalation")
+	fs.Float64Var(&c.unitSpeeds.PatrolKmh, "unit-speed-kmh", dispatch.DefaultSpeeds.PatrolKmh, "straight-line speed of a patrol for suggestions' ETA")
+	fs.Float64Var(&c.unitSpeeds.WorkerKmh, "worker-speed-kmh", dispatch.DefaultSpeeds.WorkerKmh, "walking speed of a grid worker for suggestions' ETA")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usageText)
@@ -125,6 +129,9 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	}
 	if c.drain <= 0 || c.planPoll <= 0 || c.escalate <= 0 || c.dbWait < 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
+	}
+	if err := c.unitSpeeds.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: --unit-speed-kmh/--worker-speed-kmh: %v", errUsage, err)
 	}
 	crs, err := geo.ParseCRS(*basemapCRS)
 	if err != nil {
@@ -168,10 +175,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages})
+	evs, err := newEventStream(st, getenv, log)
 	if err != nil {
 		return err
 	}
+	svc.Publisher = cases.Publishers{cases.Events{Events: evs.publisher()}}
+	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages,
+		Events: evs.publisher(), EventStream: evs.stream(), UnitSpeeds: cfg.unitSpeeds})
+	if err != nil {
+		return err
+	}
+	svc.Publisher = cases.Fanout(svc.Publisher, srv.UnitsCasePublisher())
 	if err := srv.Rebuild(ctx); err != nil {
 		return fmt.Errorf("build catalogue: %w", err)
 	}
@@ -191,6 +205,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
+	defer evs.start(watchCtx)()
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"fmt"
 	"sync/atomic"
 
 	"github.com/gridd/gridd/api"
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
-	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/geocode"
 	"github.com/gridd/gridd/gridplan"
-	"github.com/gridd/gridd/store"
 )
 
 // district holds the directory and address index of the catalogue's
@@ -39,34 +36,19 @@ func (d *district) Addresses() cases.Geocoder {
 }
 
 // newLocator builds /locate's directory for a catalogue snapshot: the
-// district, the published plan's grids and the patrols at their last
-// reported positions (home positions when the store has none). The case
-// service gets the same directory and an address index of the buildings.
-func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, patrols []store.PatrolPosition) (api.Locator, error) {
-	var units *geo.UnitIndex
-	if len(patrols) > 0 {
-		units = geo.NewUnitIndex()
-		for _, p := range patrols {
-			if err := units.Upsert(p.ID, p.Loc[0], p.Loc[1], unitStatus(p.Status)); err != nil {
-				return nil, fmt.Errorf("patrol %s: %w", p.ID, err)
-			}
-		}
-	}
-	d, err := dispatch.NewDirectory(b, grids, units)
+// district, the published plan's grids and the units at their last
+// reported positions and statuses (home when they never reported). The
+// case service gets the same directory and an address index of the
+// buildings.
+func (dd *district) newLocator(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (api.Locator, error) {
+	d, err := dispatch.NewDirectory(b, grids, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.LoadUnits(units); err != nil {
 		return nil, err
 	}
 	dd.dir.Store(d)
 	dd.addrs.Store(geocode.New(b.Buildings))
 	return d, nil
-}
-
-func unitStatus(s store.PatrolStatus) geo.UnitStatus {
-	switch s {
-	case store.Busy:
-		return geo.UnitBusy
-	case store.Offline:
-		return geo.UnitOffline
-	}
-	return geo.UnitAvailable
 }

@@ -24,7 +24,7 @@ func (db *DB) ImportBundle(ctx context.Context, b *bundle.Bundle) error {
 func replaceBundle(ctx context.Context, tx *sql.Tx, b *bundle.Bundle) error {
 	ge := store.NewGeomEncoder(encodeGeom)
 	enc := ge.Encode
-	for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "communities", "streets", "district", "workers", "departments"} {
+	for _, t := range []string{"unit_positions", "units", "facilities", "buildings", "communities", "streets", "district", "workers", "departments"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 			return err
 		}
@@ -72,9 +72,13 @@ func replaceBundle(ctx context.Context, tx *sql.Tx, b *bundle.Bundle) error {
 	}); err != nil {
 		return err
 	}
-	if err := ins(`INSERT INTO patrols (id, callsign, street_code, home_lon, home_lat, geom) VALUES (?, ?, ?, ?, ?, ?)`, len(b.Patrols), func(i int) []any {
-		x := b.Patrols[i]
-		return []any{x.ID, x.Callsign, string(x.Street), x.Loc[0], x.Loc[1], enc(x.Loc)}
+	units := store.UnitRows(b)
+	if err := ins(`INSERT INTO units (id, kind, name, street_code, community_code, home_lon, home_lat, geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, len(units), func(i int) []any {
+		x := units[i]
+		if x.Home == nil {
+			return []any{x.ID, string(x.Kind), x.Name, x.Street, x.Community, nil, nil, nil}
+		}
+		return []any{x.ID, string(x.Kind), x.Name, x.Street, x.Community, x.Home[0], x.Home[1], enc(*x.Home)}
 	}); err != nil {
 		return err
 	}
@@ -93,7 +97,7 @@ func replaceBundle(ctx context.Context, tx *sql.Tx, b *bundle.Bundle) error {
 	if err := ge.Err(); err != nil {
 		return err
 	}
-	return updateExtents(ctx, tx, "district", "streets", "communities", "buildings", "facilities", "patrols")
+	return updateExtents(ctx, tx, "district", "streets", "communities", "buildings", "facilities", "units", "patrols")
 }
 
 // updateExtents refreshes gpkg_contents' bounds and last_change for tables,

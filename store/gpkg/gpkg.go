@@ -48,6 +48,8 @@ type DB struct {
 	// clock gives the times plans are created and published at
 	// (store.Now unless SetClock injected another).
 	clock func() time.Time
+	// listeners are woken after event appends commit (events.go).
+	listeners eventListeners
 }
 
 // SetClock injects the clock the store stamps plans with (tests; call

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/storetest"
@@ -58,13 +59,13 @@ func TestPatrolHistory(t *testing.T) {
 	}
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(time.Minute), t0} { // report, replay, older
-		p := store.PatrolPosition{ID: b.Patrols[0].ID, Loc: orb.Point{118.61, 32.02}, Status: store.Busy, At: at}
-		if err := db.UpsertPatrolPosition(ctx, p); err != nil {
+		p := dispatch.PositionReport{Unit: b.Patrols[0].ID, Loc: orb.Point{118.61, 32.02}, Status: dispatch.StatusBusy, At: at}
+		if _, err := db.ReportPositions(ctx, []dispatch.PositionReport{p}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var n int
-	if err := db.rd.QueryRowContext(ctx, `SELECT count(*) FROM patrol_positions WHERE patrol_id = ?`, b.Patrols[0].ID).Scan(&n); err != nil {
+	if err := db.rd.QueryRowContext(ctx, `SELECT count(*) FROM unit_positions WHERE unit_id = ?`, b.Patrols[0].ID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 {

@@ -42,6 +42,7 @@ type tableCopy struct {
 func newBundleCopy(b *bundle.Bundle) *bundleCopy {
 	ge := store.NewGeomEncoder(geomBytes)
 	enc := ge.Encode
+	units := store.UnitRows(b)
 	rows := func(n int, row func(i int) []any) pgx.CopyFromSource {
 		return pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 			r := row(i) // encodes, possibly failing
@@ -68,10 +69,13 @@ func newBundleCopy(b *bundle.Bundle) *bundleCopy {
 			x := b.Facilities[i]
 			return []any{x.Code, string(x.Kind), x.Name, string(x.Street), string(x.Community), enc(x.Loc)}
 		})},
-		{"patrols", []string{"id", "callsign", "street_code", "home", "position"}, rows(len(b.Patrols), func(i int) []any {
-			x := b.Patrols[i]
-			loc := enc(x.Loc)
-			return []any{x.ID, x.Callsign, string(x.Street), loc, loc}
+		{"units", []string{"id", "kind", "name", "street_code", "community_code", "home", "position"}, rows(len(units), func(i int) []any {
+			x := units[i]
+			var loc any
+			if x.Home != nil {
+				loc = enc(*x.Home)
+			}
+			return []any{x.ID, string(x.Kind), x.Name, x.Street, x.Community, loc, loc}
 		})},
 		{"departments", []string{"code", "name"}, rows(len(b.Departments), func(i int) []any {
 			x := b.Departments[i]
@@ -85,10 +89,10 @@ func newBundleCopy(b *bundle.Bundle) *bundleCopy {
 }
 
 // replace swaps the stored reference data for the bundle's inside tx.
-// Plans are kept; the patrol position history goes with the patrols.
+// Plans are kept; the units' position history goes with the units.
 func (bc *bundleCopy) replace(ctx context.Context, tx pgx.Tx) error {
 	// DELETE, not TRUNCATE: readers keep seeing the old data until commit.
-	for _, t := range []string{"patrol_positions", "patrols", "facilities", "buildings", "workers", "departments", "communities", "streets", "district"} {
+	for _, t := range []string{"unit_positions", "units", "facilities", "buildings", "workers", "departments", "communities", "streets", "district"} {
 		if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/cql2"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
 )
@@ -29,9 +30,9 @@ func testQuery(t *testing.T, s store.Store) {
 	}
 	// Two patrols report (one busy), two never do: updated_at stays NULL.
 	t0 := time.Date(2026, 5, 2, 7, 30, 0, 0, time.UTC)
-	for i, st := range []store.PatrolStatus{store.Busy, store.Available} {
-		pp := store.PatrolPosition{ID: b.Patrols[i].ID, Loc: b.Patrols[i].Loc, Status: st, At: t0.Add(time.Duration(i) * time.Hour)}
-		if err := s.UpsertPatrolPosition(ctx, pp); err != nil {
+	for i, st := range []dispatch.UnitStatus{dispatch.StatusBusy, dispatch.StatusAvailable} {
+		pp := dispatch.PositionReport{Unit: b.Patrols[i].ID, Loc: b.Patrols[i].Loc, Status: st, At: t0.Add(time.Duration(i) * time.Hour)}
+		if err := report1(ctx, s, pp); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	sfgeom "github.com/peterstace/simplefeatures/geom"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -50,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("InjectedClock", func(t *testing.T) { testInjectedClock(t, fresh(t)) })
 	t.Run("ReplaceGridsAndRollback", func(t *testing.T) { testReplaceGrids(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
+	t.Run("Units", func(t *testing.T) { runUnits(t, fresh) })
+	t.Run("Events", func(t *testing.T) { runEvents(t, fresh) })
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -736,24 +739,24 @@ func testPatrolUpserts(t *testing.T, s store.Store) {
 		}
 		return f
 	}
-	if f := pos(); !samePoint(f.Geom.(orb.Point), b.Patrols[0].Loc) || f.Props["status"] != string(store.Available) {
+	if f := pos(); !samePoint(f.Geom.(orb.Point), b.Patrols[0].Loc) || f.Props["status"] != string(dispatch.StatusAvailable) {
 		t.Fatalf("patrol before any report: %v %v, want home %v available", f.Geom, f.Props, b.Patrols[0].Loc)
 	}
-	p1 := store.PatrolPosition{ID: id, Loc: orb.Point{118.61, 32.02}, Status: store.Busy, At: t0.Add(time.Minute)}
+	p1 := dispatch.PositionReport{Unit: id, Loc: orb.Point{118.61, 32.02}, Status: dispatch.StatusBusy, At: t0.Add(time.Minute)}
 	for i := 0; i < 2; i++ { // a replay changes nothing
-		if err := s.UpsertPatrolPosition(ctx, p1); err != nil {
+		if err := report1(ctx, s, p1); err != nil {
 			t.Fatal(err)
 		}
-		if f := pos(); !samePoint(f.Geom.(orb.Point), p1.Loc) || f.Props["status"] != string(store.Busy) {
+		if f := pos(); !samePoint(f.Geom.(orb.Point), p1.Loc) || f.Props["status"] != string(dispatch.StatusBusy) {
 			t.Fatalf("after report %d: %v %v, want %v busy", i, f.Geom, f.Props, p1.Loc)
 		}
 	}
-	older := store.PatrolPosition{ID: id, Loc: orb.Point{118.65, 32.05}, Status: store.Offline, At: t0}
-	if err := s.UpsertPatrolPosition(ctx, older); err != nil {
+	older := dispatch.PositionReport{Unit: id, Loc: orb.Point{118.65, 32.05}, Status: dispatch.StatusOffDuty, At: t0}
+	if err := report1(ctx, s, older); err != nil {
 		t.Fatal(err)
 	}
 	f := pos()
-	if !samePoint(f.Geom.(orb.Point), p1.Loc) || f.Props["status"] != string(store.Busy) {
+	if !samePoint(f.Geom.(orb.Point), p1.Loc) || f.Props["status"] != string(dispatch.StatusBusy) {
 		t.Fatalf("an older report moved the unit: %v %v", f.Geom, f.Props)
 	}
 	at, ok := f.Props["updated_at"].(string)
@@ -763,8 +766,8 @@ func testPatrolUpserts(t *testing.T, s store.Store) {
 	if tm, err := time.Parse(time.RFC3339Nano, at); err != nil || !tm.Equal(p1.At) {
 		t.Fatalf("updated_at %q, want %v", at, p1.At)
 	}
-	newer := store.PatrolPosition{ID: id, Loc: orb.Point{118.62, 32.03}, Status: store.Available, At: t0.Add(2 * time.Minute)}
-	if err := s.UpsertPatrolPosition(ctx, newer); err != nil {
+	newer := dispatch.PositionReport{Unit: id, Loc: orb.Point{118.62, 32.03}, Status: dispatch.StatusAvailable, At: t0.Add(2 * time.Minute)}
+	if err := report1(ctx, s, newer); err != nil {
 		t.Fatal(err)
 	}
 	if f := pos(); !samePoint(f.Geom.(orb.Point), newer.Loc) {
@@ -780,17 +783,17 @@ func testPatrolUpserts(t *testing.T, s store.Store) {
 	if err != nil || fmt.Sprint(ids(page.Features)) != fmt.Sprint([]string{id}) {
 		t.Fatalf("patrols in a box around the new position: %v, %v", ids(page.Features), err)
 	}
-	err = s.UpsertPatrolPosition(ctx, store.PatrolPosition{ID: "nobody", Loc: orb.Point{118.6, 32}, Status: store.Busy, At: t0})
+	err = report1(ctx, s, dispatch.PositionReport{Unit: "nobody", Loc: orb.Point{118.6, 32}, Status: dispatch.StatusBusy, At: t0})
 	wantCode(t, "unknown patrol", err, errs.NotFound)
-	for _, bad := range []store.PatrolPosition{
-		{ID: id, Loc: orb.Point{math.NaN(), 32}, Status: store.Busy, At: t0},
-		{ID: id, Loc: orb.Point{118, math.Inf(1)}, Status: store.Busy, At: t0},
-		{ID: id, Loc: orb.Point{200, 32}, Status: store.Busy, At: t0},
-		{ID: id, Loc: orb.Point{118, 32}, Status: "asleep", At: t0},
-		{ID: id, Loc: orb.Point{118, 32}, Status: store.Busy},
-		{Loc: orb.Point{118, 32}, Status: store.Busy, At: t0},
+	for _, bad := range []dispatch.PositionReport{
+		{Unit: id, Loc: orb.Point{math.NaN(), 32}, Status: dispatch.StatusBusy, At: t0},
+		{Unit: id, Loc: orb.Point{118, math.Inf(1)}, Status: dispatch.StatusBusy, At: t0},
+		{Unit: id, Loc: orb.Point{200, 32}, Status: dispatch.StatusBusy, At: t0},
+		{Unit: id, Loc: orb.Point{118, 32}, Status: "asleep", At: t0},
+		{Unit: id, Loc: orb.Point{118, 32}, Status: dispatch.StatusBusy},
+		{Loc: orb.Point{118, 32}, Status: dispatch.StatusBusy, At: t0},
 	} {
-		wantCode(t, fmt.Sprintf("report %+v", bad), s.UpsertPatrolPosition(ctx, bad), errs.Invalid)
+		wantCode(t, fmt.Sprintf("report %+v", bad), report1(ctx, s, bad), errs.Invalid)
 	}
 	if f := pos(); !samePoint(f.Geom.(orb.Point), newer.Loc) {
 		t.Fatalf("a rejected report moved the unit: %v", f.Geom)
@@ -822,10 +825,10 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 				if err := s.PublishPlan(ctx, id); err != nil && !errs.Is(err, errs.Conflict) {
 					errc <- fmt.Errorf("PublishPlan: %w", err)
 				}
-				pp := store.PatrolPosition{ID: b.Patrols[w%len(b.Patrols)].ID, Loc: orb.Point{118.6 + 0.001*float64(r), 32.01},
-					Status: store.Busy, At: base.Add(time.Duration(r) * time.Second)}
-				if err := s.UpsertPatrolPosition(ctx, pp); err != nil {
-					errc <- fmt.Errorf("UpsertPatrolPosition: %w", err)
+				pp := dispatch.PositionReport{Unit: b.Patrols[w%len(b.Patrols)].ID, Loc: orb.Point{118.6 + 0.001*float64(r), 32.01},
+					Status: dispatch.StatusBusy, At: base.Add(time.Duration(r) * time.Second)}
+				if err := report1(ctx, s, pp); err != nil {
+					errc <- fmt.Errorf("ReportPositions: %w", err)
 				}
 				if _, err := s.Features(ctx, store.Query{Layer: store.Grids}); err != nil {
 					errc <- fmt.Errorf("Features: %w", err)

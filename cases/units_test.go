@@ -1,0 +1,47 @@
+package cases
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestUnitKinds(t *testing.T) {
+	cats, err := DefaultCategories()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ code, want string }{
+		{"str_illegal_parking", "[patrol]"},
+		{"sec_suspicious", "[patrol]"},
+		{"env_litter", "[patrol worker]"},
+		{"gov_neighbour_dispute", "[patrol worker]"},
+		{"env_sewage", "[]"},
+	}
+	for _, tc := range tests {
+		c, ok := cats.Get(tc.code)
+		if !ok {
+			t.Fatalf("no category %s", tc.code)
+		}
+		if got := fmt.Sprint(c.UnitKinds()); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.code, got, tc.want)
+		}
+	}
+}
+
+type countPub struct{ stored, changed int }
+
+func (p *countPub) IncidentStored(Incident, bool) { p.stored++ }
+func (p *countPub) CaseChanged(Case, Event)       { p.changed++ }
+
+func TestFanout(t *testing.T) {
+	if Fanout(nil, nil) != nil {
+		t.Fatal("a fan-out of nothing is not nil")
+	}
+	a, b := &countPub{}, &countPub{}
+	f := Fanout(Fanout(a), nil, b)
+	f.CaseChanged(Case{}, Event{})
+	f.IncidentStored(Incident{}, true)
+	if *a != (countPub{1, 1}) || *b != (countPub{1, 1}) {
+		t.Fatalf("a %+v b %+v", *a, *b)
+	}
+}

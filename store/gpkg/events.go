@@ -1,0 +1,159 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/events"
+	"github.com/gridd/gridd/store"
+)
+
+var _ store.EventLog = (*DB)(nil)
+
+// eventListeners are the in-process listeners of the event log: the file
+// belongs to one process, so a commit wakes them directly.
+type eventListeners struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func(int64)
+}
+
+func (l *eventListeners) add(fn func(int64)) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fns == nil {
+		l.fns = map[int]func(int64){}
+	}
+	l.next++
+	l.fns[l.next] = fn
+	return l.next
+}
+
+func (l *eventListeners) remove(id int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fns, id)
+}
+
+func (l *eventListeners) wake(last int64) {
+	l.mu.Lock()
+	fns := make([]func(int64), 0, len(l.fns))
+	for _, fn := range l.fns {
+		fns = append(fns, fn)
+	}
+	l.mu.Unlock()
+	for _, fn := range fns {
+		fn(last)
+	}
+}
+
+// AppendEvents stores evs in one transaction on the writer connection
+// (appends are serialised there) and wakes the listeners after commit.
+func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, error) {
+	data, err := store.CheckEvents(evs)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	var last int64
+	stored := fmtTime(time.Now())
+	err = db.write(ctx, "events", func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO events (type, at, lon, lat, data, stored_at) VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i, ev := range evs {
+			var lon, lat any
+			if ev.Loc != nil {
+				lon, lat = ev.Loc[0], ev.Loc[1]
+			}
+			res, err := st.ExecContext(ctx, string(ev.Type), fmtTime(ev.At), lon, lat, string(data[i]), stored)
+			if err != nil {
+				return err
+			}
+			if last, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	db.listeners.wake(last)
+	return last, nil
+}
+
+// EventsSince reads events above afterID in id order.
+func (db *DB) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
+	if err := store.CheckEventsLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := db.rd.QueryContext(ctx, `SELECT id, type, at, lon, lat, data FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	defer rows.Close()
+	out := make([]events.Event, 0, 16)
+	for rows.Next() {
+		var ev events.Event
+		var lon, lat sql.NullFloat64
+		var typ, at, data string
+		if err := rows.Scan(&ev.ID, &typ, &at, &lon, &lat, &data); err != nil {
+			return nil, wrapErr(ctx, err)
+		}
+		t, err := parseTime(at)
+		if err != nil {
+			return nil, wrapErr(ctx, err)
+		}
+		ev.Type, ev.At, ev.Data = events.Type(typ), t, []byte(data)
+		if lon.Valid && lat.Valid {
+			ev.Loc = &orb.Point{lon.Float64, lat.Float64}
+		}
+		out = append(out, ev)
+	}
+	return out, wrapErr(ctx, rows.Err())
+}
+
+// LastEventID returns the highest id stored.
+func (db *DB) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.rd.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
+	return id, wrapErr(ctx, err)
+}
+
+// TrimEvents deletes old events and those beyond the newest keepMax.
+func (db *DB) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
+	var n int64
+	err := db.write(ctx, "events-trim", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE stored_at < ?`, fmtTime(olderThan))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		if keepMax > 0 {
+			res, err = tx.ExecContext(ctx, `DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?`, keepMax)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	return n, err
+}
+
+// ListenEvents calls wake after every append of this process (the file
+// has no other writers) and once at the start; it returns when ctx ends.
+func (db *DB) ListenEvents(ctx context.Context, wake func(lastID int64)) error {
+	id := db.listeners.add(wake)
+	defer db.listeners.remove(id)
+	wake(0)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,164 @@
+package postgis
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/events"
+	"github.com/gridd/gridd/store"
+)
+
+var _ store.EventLog = (*DB)(nil)
+
+// eventsLock serialises appends to the event log (pg advisory lock key:
+// "events" in ASCII), so that ids commit in increasing order.
+const eventsLock = 0x6576656e7473
+
+// ListenerName is the application_name of the LISTEN connection (tests
+// find its backend by it).
+const ListenerName = "gridd-events-listener"
+
+// AppendEvents stores evs in one transaction under the append lock and
+// notifies gridd_events with the highest id in the same transaction.
+func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, error) {
+	data, err := store.CheckEvents(evs)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	var last int64
+	err = db.write(ctx, "events", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(eventsLock)); err != nil {
+			return err
+		}
+		types, ats, lons, lats, bodies := make([]string, len(evs)), make([]time.Time, len(evs)), make([]*float64, len(evs)), make([]*float64, len(evs)), make([]string, len(evs))
+		for i, ev := range evs {
+			types[i], ats[i], bodies[i] = string(ev.Type), ev.At.UTC(), string(data[i])
+			if ev.Loc != nil {
+				lon, lat := ev.Loc[0], ev.Loc[1]
+				lons[i], lats[i] = &lon, &lat
+			}
+		}
+		if err := tx.QueryRow(ctx, `WITH ins AS (
+				INSERT INTO events (type, at, lon, lat, data, stored_at)
+				SELECT t, a, x, y, d::jsonb, clock_timestamp() FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[])
+				  WITH ORDINALITY AS u(t, a, x, y, d, n) ORDER BY n
+				RETURNING id)
+			SELECT max(id) FROM ins`, types, ats, lons, lats, bodies).Scan(&last); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, store.EventsChannel, strconv.FormatInt(last, 10))
+		return err
+	})
+	return last, err
+}
+
+// EventsSince reads events above afterID in id order.
+func (db *DB) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
+	if err := store.CheckEventsLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, type, at, lon, lat, data::text FROM events WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	out := make([]events.Event, 0, 16)
+	for rows.Next() {
+		var ev events.Event
+		var lon, lat *float64
+		var typ, data string
+		if err := rows.Scan(&ev.ID, &typ, &ev.At, &lon, &lat, &data); err != nil {
+			rows.Close()
+			return nil, wrapErr(ctx, err)
+		}
+		ev.Type, ev.At, ev.Data = events.Type(typ), ev.At.UTC(), []byte(data)
+		if lon != nil && lat != nil {
+			ev.Loc = &orb.Point{*lon, *lat}
+		}
+		out = append(out, ev)
+	}
+	return out, wrapErr(ctx, rows.Err())
+}
+
+// LastEventID returns the highest id stored.
+func (db *DB) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
+	return id, wrapErr(ctx, err)
+}
+
+// TrimEvents deletes old events and those beyond the newest keepMax.
+func (db *DB) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
+	var n int64
+	err := db.write(ctx, "events-trim", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM events WHERE stored_at < $1`, olderThan.UTC())
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		if keepMax > 0 {
+			tag, err = tx.Exec(ctx, `DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - $1`, int64(keepMax))
+			if err != nil {
+				return err
+			}
+			n += tag.RowsAffected()
+		}
+		return nil
+	})
+	return n, err
+}
+
+// ListenEvents LISTENs on gridd_events on a connection of its own and
+// calls wake for every notification, and once after every (re)connect.
+// A dropped connection (server restart, pg_terminate_backend) is
+// reconnected with backoff from 100 ms to 5 s.
+func (db *DB) ListenEvents(ctx context.Context, wake func(lastID int64)) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := db.listenOnce(ctx, wake, func() { wait = 100 * time.Millisecond })
+		if ctx.Err() != nil {
+			return nil
+		}
+		_ = err
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, wake func(int64), connected func()) error {
+	cfg := db.pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = ListenerName
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		c, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		conn.Close(c)
+	}()
+	if _, err := conn.Exec(ctx, `LISTEN `+store.EventsChannel); err != nil {
+		return err
+	}
+	connected()
+	wake(0) // catch up on what was appended while not listening
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		id, _ := strconv.ParseInt(n.Payload, 10, 64)
+		wake(id)
+	}
+}
