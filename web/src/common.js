@@ -33,6 +33,8 @@ const strings = {
     stages: { reported: '信息收集', filed: '案卷建立', dispatched: '任务派遣', handling: '任务处理', resolved: '处理反馈', closed: '核查结案', evaluated: '综合评价', void: '作废' },
     actions: { file: '立案', dispatch: '派遣', accept: '接单', arrive: '到场', resolve: '处置完成', verify: '核查通过', rework: '返工', evaluate: '评价', escalate: '上报', void: '作废' },
     legend: '户数偏差', busy: '忙碌', available: '可用', off_duty: '下班', workload: '工作量',
+    escalated: '已上报', unit: '处置力量', min: '分钟', otherStreet: '外街道', patrol: '巡逻', worker: '网格员', patrolKind: '巡逻力量', workerKind: '网格员',
+    stream_live: '实时', stream_reconnecting: '重连中…', stream_off: '无实时数据', normal: '一般', priority: '优先级', unitsTitle: '力量',
   },
   en: {
     title: 'Pukou joint command · dispatcher console', plannerTitle: 'Pukou grid planner', lang: '中文', key: 'API key',
@@ -47,6 +49,8 @@ const strings = {
     stages: { reported: 'reported', filed: 'filed', dispatched: 'dispatched', handling: 'handling', resolved: 'resolved', closed: 'closed', evaluated: 'evaluated', void: 'void' },
     actions: { file: 'File', dispatch: 'Dispatch', accept: 'Accept', arrive: 'Arrive', resolve: 'Resolve', verify: 'Verify', rework: 'Rework', evaluate: 'Evaluate', escalate: 'Escalate', void: 'Void' },
     legend: 'Household deviation', busy: 'busy', available: 'available', off_duty: 'off duty', workload: 'Workload',
+    escalated: 'escalated', unit: 'Unit', min: 'min', otherStreet: 'other street', patrol: 'patrol', worker: 'grid worker', patrolKind: 'Patrols', workerKind: 'Grid workers',
+    stream_live: 'live', stream_reconnecting: 'reconnecting…', stream_off: 'no live feed', normal: 'normal', priority: 'Priority', unitsTitle: 'Units',
   },
 };
 

@@ -18,6 +18,15 @@ const key = process.env.GRIDD_TEST_KEY || '';
 if (!base || !out) { console.error('usage: browser.mjs BASE_URL OUT_DIR [CHROMIUM]'); process.exit(2); }
 mkdirSync(out, { recursive: true });
 const result = { checks: [], skipped: [] };
+// A watchdog: a script stuck past the deadline still reports how far it
+// got (the last check passed) before gridd's test kills it.
+const watchdogMs = Number(process.env.GRIDD_BROWSER_DEADLINE_MS || 210000);
+setTimeout(() => {
+  result.ok = false;
+  result.error = `timed out after ${watchdogMs} ms; last check passed: ${result.checks[result.checks.length - 1] || 'none'}`;
+  console.log(JSON.stringify(result));
+  process.exit(1);
+}, watchdogMs).unref();
 const check = (ok, what, detail) => {
   result.checks.push(what);
   if (!ok) throw new Error(`${what}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
@@ -109,7 +118,10 @@ try {
       await page.waitForFunction(() => document.body.dataset.features !== undefined);
       const feats = (await page.evaluate(() => document.body.dataset.features || '')).split(' ');
       for (const f of ['cases', 'incidents', 'units', 'kpis']) if (!feats.includes(f)) result.skipped.push(`console ${f}: route not served`);
-      if (feats.includes('incidents') && feats.includes('cases') && key) await incidentFlow(page, apiKeyed, out);
+      let busy = '';
+      if (feats.includes('incidents') && feats.includes('cases') && key) busy = await incidentFlow(page, apiKeyed, out);
+      if (feats.includes('units') && key) await unitsFlow(page, apiKeyed, at, gcj, busy);
+      else result.skipped.push('console units: /units not served');
     } else {
       const hh = await page.textContent('.fig-households');
       check(hh === String(loc.grid.households), 'planner: figures show the grid\'s households', { hh, want: loc.grid.households });
@@ -171,19 +183,69 @@ async function incidentFlow(page, apiKeyed, out) {
   await page.waitForSelector(`#queue li[data-case="${id}"]`);
   const onMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.some((f) => String(f.properties.id) === i), id);
   check(onMap, 'console: the new case is on the map', { id });
-  check(!!(await page.$('#suggested')), 'console: the case names a suggested unit', await page.textContent('#case'));
-  const suggested = await page.textContent('#suggested');
-  if (await page.$('#case button[data-action="file"]')) {
-    await page.click('#case button[data-action="file"]');
-    await page.waitForSelector('#case button[data-action="dispatch"]');
-  }
-  await page.click('#case button[data-action="dispatch"]');
+  await page.waitForSelector('#suggested');
+  const sugg = await page.$$eval('#case ol.suggestions li', (lis) => lis.map((li) => li.dataset.unit));
+  const served = await apiKeyed(`/cases/${id}/suggestions?k=5`);
+  check(sugg.length > 0 && JSON.stringify(sugg) === JSON.stringify(served.suggestions.map((u) => u.unit)),
+    'console: the case lists the units /cases/{id}/suggestions gives', { page: sugg, api: served.suggestions });
+  const suggested = await page.getAttribute('#suggested', 'data-unit');
+  const ringed = await page.evaluate((u) => window.griddMap.getSource('units').serialize().data.features.some((f) => f.properties.id === u && f.properties.suggested), suggested);
+  check(ringed, 'console: the suggested unit is marked on the map', { suggested });
+  await page.click('#case button[data-assign="0"]'); // files the reported case, then dispatches
   await page.waitForFunction(() => /^#\d+ · (任务派遣|dispatched)$/.test(document.querySelector('#case h4')?.textContent || ''));
   const c = await apiKeyed('/cases/' + id);
   check(c.stage === 'dispatched' && c.unit === suggested, 'console: the case is dispatched to the suggested unit', { stage: c.stage, unit: c.unit, suggested });
   await page.waitForFunction((i) => document.querySelector(`#queue li[data-case="${i}"] .stage`)?.textContent === '任务派遣', id);
+  const stageOnMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.find((f) => String(f.properties.id) === i)?.properties.stage, id);
+  check(stageOnMap === 'dispatched', 'console: the case on the map is coloured dispatched', { stageOnMap });
+  // The dispatched unit is busy: the stream's unit.status recolours it.
+  await page.waitForFunction((u) => window.griddMap.getSource('units').serialize().data.features.find((f) => f.properties.id === u)?.properties.status === 'busy', suggested);
+  check(true, 'console: the dispatched unit turns busy on the map', '');
   await page.screenshot({ path: join(out, 'console-cases.png') });
   result.caseFlow = { id, unit: c.unit };
+  return c.unit;
+}
+
+// unitsFlow posts a unit's position over the API and waits for its marker
+// to move there and take the reported status, with no reload of the page
+// and no new GET /units: the move comes from the event stream.
+async function unitsFlow(page, apiKeyed, at, gcj, busy) {
+  await page.waitForFunction(() => document.body.dataset.stream === 'live' && window.griddUnitsLoaded > 0);
+  const list = await apiKeyed('/units?kind=patrol&status=available');
+  const u = list.features.find((f) => f.id !== busy && f.geometry);
+  check(!!u, 'console: an available patrol to move', { n: list.features.length });
+  const marker = (id) => page.evaluate((i) => {
+    const f = window.griddMap.getSource('units').serialize().data.features.find((x) => x.properties.id === i);
+    return f && { at: f.geometry.coordinates, status: f.properties.status, kind: f.properties.kind };
+  }, id);
+  const before = await marker(u.id);
+  check(before && before.kind === 'patrol' && before.status === 'available', 'console: the patrol is drawn as an available patrol', before);
+  await page.evaluate(() => { window.griddNoReload = true; });
+  let unitReads = 0;
+  const count = (r) => { if (new URL(r.url()).pathname === '/units') unitReads++; };
+  page.on('request', count);
+  const to = [at[0] + 0.004, at[1] + 0.0025]; // about 450 m from the clicked point, in the map's system
+  const res = await fetch(base + '/units/positions', { method: 'POST', headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: JSON.stringify([{ unit: u.id, lon: to[0], lat: to[1], crs: gcj ? 'gcj02' : 'wgs84', at: new Date().toISOString(), status: 'off_duty' }]) });
+  const body = await res.json();
+  check(res.ok && body.moved === 1, 'POST /units/positions moved the unit', body);
+  const t0 = Date.now();
+  await page.waitForFunction(([i, p]) => {
+    const f = window.griddMap.getSource('units').serialize().data.features.find((x) => x.properties.id === i);
+    return f && Math.abs(f.geometry.coordinates[0] - p[0]) < 2e-5 && Math.abs(f.geometry.coordinates[1] - p[1]) < 2e-5 && f.properties.status === 'off_duty';
+  }, [u.id, to], { timeout: 20000 });
+  const moved = Date.now() - t0;
+  const after = await marker(u.id);
+  // The marker is drawn where it was posted, on the screen too.
+  const rendered = await page.waitForFunction(([i, p]) => {
+    const m = window.griddMap;
+    return m.queryRenderedFeatures(m.project(p), { layers: ['units'] }).some((f) => f.properties.id === i);
+  }, [u.id, to], { timeout: 20000 }).then(() => true, () => false);
+  page.off('request', count);
+  check(await page.evaluate(() => window.griddNoReload === true), 'console: the page was not reloaded', '');
+  check(unitReads === 0, 'console: the marker moved from the event stream (no GET /units)', { unitReads });
+  check(rendered, 'console: the moved marker is rendered at the posted point', { to, after });
+  result.unitMove = { unit: u.id, from: before.at, to: after.at, ms: moved };
 }
 
 function interior(g) {
