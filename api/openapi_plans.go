@@ -29,4 +29,29 @@ func addPlanPaths(paths obj, jsonResp func(string, obj) obj) {
 	upload["requestBody"] = obj{"required": true, "description": "GeoJSON FeatureCollection of grids (code, community_code, street_code, kind, households, target)",
 		"content": obj{mediaGeoJSON: obj{"schema": anyObj}, mediaJSON: obj{"schema": anyObj}}}
 	paths["/plans/{id}/grids"] = obj{"post": upload}
+	addPlanEditPath(paths, operation, jsonResp, id)
+}
+
+// addPlanEditPath documents POST /plans/{id}/edits (api/edits.go).
+func addPlanEditPath(paths obj, operation func(string, string, string, obj, []obj, ...string) obj, jsonResp func(string, obj) obj, id []obj) {
+	codes := []obj{{"type": "string"}}
+	edit := operation("postEdit", "One edit of a draft (merge, split, redraw, move, rebalance, lock, unlock), atomic; answers {changed: grid Features, removed: codes, validation: {errors, warnings}}; 422 lists the findings of a refused edit, 409 names a locked grid or a plan that is not a draft",
+		"200", jsonResp("The changed grids and the validation", obj{"type": "object", "properties": obj{
+			"plan": obj{"type": "integer"}, "op": obj{"type": "string"},
+			"changed":    obj{"type": "array", "items": obj{"type": "object"}},
+			"removed":    obj{"type": "array", "items": codes[0]},
+			"validation": obj{"type": "object"}}}), id, "400", "401", "403", "404", "409", "413", "415", "422")
+	edit["requestBody"] = obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{
+		"type": "object", "required": []string{"op"}, "additionalProperties": false,
+		"properties": obj{
+			"op":          obj{"type": "string", "enum": []string{"merge", "split", "redraw", "move", "rebalance", "lock", "unlock"}},
+			"grids":       obj{"type": "array", "items": codes[0], "description": "merge: two adjacent grids of one community; lock/unlock: grids"},
+			"grid":        obj{"type": "string", "description": "split, redraw: the grid"},
+			"n":           obj{"type": "integer", "minimum": 2, "maximum": 20, "description": "split: into n grids"},
+			"polygon":     obj{"type": "object", "description": "redraw: a GeoJSON Polygon or MultiPolygon"},
+			"buildings":   obj{"type": "array", "items": codes[0], "description": "move: building ids"},
+			"to":          obj{"type": "string", "description": "move: the receiving grid"},
+			"communities": obj{"type": "array", "items": codes[0], "description": "rebalance: community codes"},
+		}}}}}
+	paths["/plans/{id}/edits"] = obj{"post": edit}
 }

@@ -33,6 +33,7 @@ func (s *Server) planRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	post("/plans/{id}/drafts", s.postDraft)
 	post("/plans/{id}/publish", s.publishPlan)
 	post("/plans/{id}/grids", s.putPlanGrids)
+	post("/plans/{id}/edits", s.postEdit)
 }
 
 // planSummaryJSON is a plan in GET /plans and GET /plans/{id}.
@@ -58,6 +59,7 @@ type planGridJSON struct {
 	Kind       bundle.Kind          `json:"kind"`
 	Households int                  `json:"households"`
 	Target     int                  `json:"target"`
+	Locked     bool                 `json:"locked,omitempty"`
 }
 
 func summaryJSON(p gridplan.Summary) planSummaryJSON {
@@ -110,7 +112,7 @@ func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) error {
 	grids := make([]planGridJSON, len(p.Grids))
 	for i, g := range p.Grids {
 		sum.Households += g.Households
-		grids[i] = planGridJSON{Code: g.Code, Community: g.Community, Kind: g.Kind, Households: g.Households, Target: g.Target}
+		grids[i] = planGridJSON{Code: g.Code, Community: g.Community, Kind: g.Kind, Households: g.Households, Target: g.Target, Locked: g.Locked}
 	}
 	out := summaryJSON(sum)
 	out.GridList = grids

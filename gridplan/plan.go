@@ -59,6 +59,9 @@ type Grid struct {
 	Households int
 	Target     int // the nominal households a grid for this kind
 	Geom       orb.MultiPolygon
+	// Locked grids are kept by rebalance and a warm re-plan, and refused
+	// by the edits that would change them (stored with the plan).
+	Locked bool
 }
 
 // Plan is a versioned set of grids covering the district.

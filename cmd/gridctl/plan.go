@@ -30,8 +30,12 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	urban := fs.Int("urban", def.UrbanTarget, "households a grid in urban communities")
 	rural := fs.Int("rural", def.RuralTarget, "households a grid in rural villages")
 	tol := fs.Float64("tolerance", def.TolerancePct, "tolerance around the community mean, percent")
+	var warm warmFlags
+	fs.StringVar(&warm.previous, "previous", "", "plan GeoJSON to start from (warm start: most households keep their grid and code)")
+	fs.StringVar(&warm.locked, "locked", "", "comma-separated grid codes of --previous kept as they are")
+	fs.StringVar(&warm.community, "community", "", "comma-separated community codes to re-plan; the other grids of --previous are kept")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: gridctl plan --bundle DIR --out plan.geojson [--report report.json] [--seed N]\n\nPartitions every community of the bundle into grids of about the target households.")
+		fmt.Fprintln(fs.Output(), "usage: gridctl plan --bundle DIR --out plan.geojson [--report report.json] [--seed N] [--previous PLAN [--locked CODES] [--community CODES]]\n\nPartitions every community of the bundle into grids of about the target households.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(e, fs, args); err != nil {
@@ -54,11 +58,16 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	if err := planInputProblems(e.stderr, *dir, b); err != nil {
 		return err
 	}
-	p.Progress = planProgress(e.stderr)
-	plan, rep, err := partition.Plan(ctx, b, p)
+	wp, err := warm.apply(b, &p)
 	if err != nil {
 		return err
 	}
+	p.Progress = planProgress(e.stderr)
+	plan, rep, err := partition.Plan(ctx, wp.b, p)
+	if err != nil {
+		return err
+	}
+	plan.Grids = wp.merge(plan.Grids)
 	if err := planWriteFile(*out, func(w io.Writer) error { return gridplan.WriteGeoJSON(w, plan.Grids) }); err != nil {
 		return err
 	}

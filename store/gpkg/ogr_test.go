@@ -50,6 +50,8 @@ func TestOGRInfo(t *testing.T) {
 		"plans": 2, "workers": len(b.Workers), "departments": len(b.Departments), "patrol_positions": 0,
 		// The case tables (issue 12), empty here: GDAL opens them as attribute tables.
 		"cases": 0, "incidents": 0, "case_events": 0,
+		// Locked grids of plans (issue 14, migration 050).
+		"plan_grid_locks": 0,
 	}
 	run := func(args ...string) string {
 		cmd := exec.Command(ogrinfo, args...)

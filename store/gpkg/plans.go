@@ -62,6 +62,9 @@ func insertPlan(ctx context.Context, now time.Time, tx *sql.Tx, p *gridplan.Plan
 			return 0, err
 		}
 	}
+	if err := writeLocks(ctx, tx, id, p.Grids); err != nil {
+		return 0, err
+	}
 	return id, updateExtents(ctx, tx, "plan_grids")
 }
 
@@ -135,7 +138,11 @@ func readPlan(ctx context.Context, tx *sql.Tx, query string, args ...any) (*grid
 		}
 		defer rows.Close()
 		p.Grids, err = store.ScanGrids(rows, decodeMulti)
-		return err
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		return readLocks(ctx, tx, p.ID, p.Grids)
 	}()
 	if err != nil {
 		return nil, err
@@ -270,6 +277,9 @@ func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []grid
 			if _, err := ins.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
 				return err
 			}
+		}
+		if err := writeLocks(ctx, tx, id, grids); err != nil {
+			return err
 		}
 		return updateExtents(ctx, tx, "plan_grids")
 	})

@@ -66,7 +66,10 @@ func insertPlan(ctx context.Context, now time.Time, tx pgx.Tx, p *gridplan.Plan,
 			return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
 				int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
 		}))
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	return id, writeLocks(ctx, tx, id, p.Grids)
 }
 
 const planCols = `id, name, status, coalesce(parent, 0), params, report, created_at, published_at`
@@ -133,7 +136,10 @@ func readPlan(ctx context.Context, tx pgx.Tx, query string, args ...any) (*gridp
 		}
 		defer rows.Close()
 		p.Grids, err = store.ScanGrids(rows, decodeMulti)
-		return err
+		if err != nil {
+			return err
+		}
+		return readLocks(ctx, tx, p.ID, p.Grids)
 	}()
 	if err != nil {
 		return nil, err
@@ -244,6 +250,9 @@ func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []grid
 				return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
 					int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
 			}))
-		return err
+		if err != nil {
+			return err
+		}
+		return writeLocks(ctx, tx, id, grids)
 	})
 }
