@@ -53,6 +53,8 @@ try {
     return route.abort();
   });
   const api = async (path) => (await fetch(base + path)).json();
+  const openapi = await api('/api');
+  const served = async (template) => !!openapi.paths[template];
   let basemapTiles = 0;
   // The page's configuration, as gridd wrote it: a GCJ-02 basemap makes
   // the page draw gcj02 tiles, so the click goes to the shifted point.
@@ -127,6 +129,8 @@ try {
       check(hh === String(loc.grid.households), 'planner: figures show the grid\'s households', { hh, want: loc.grid.households });
       const feats = await page.evaluate(() => document.body.dataset.features || '');
       if (!feats.includes('plans')) result.skipped.push('planner edits: /plans not served');
+      else if (key && await served('/plans/{id}/edits')) await plannerFlow(page, apiKeyed, gcj, loc.community.code, out);
+      else result.skipped.push('planner edits: /plans/{id}/edits not served');
     }
     await page.evaluate(() => new Promise((res) => (window.griddMap.loaded() ? res() : window.griddMap.once('idle', res))));
     await page.screenshot({ path: join(out, `${view}.png`) });
@@ -159,6 +163,7 @@ try {
 } catch (e) {
   result.ok = false;
   result.error = e.message;
+  for (const c of browser.contexts()) for (const [i, p] of c.pages().entries()) await p.screenshot({ path: join(out, `failure-${i}.png`) }).catch(() => {});
 } finally {
   await browser.close();
 }
@@ -246,6 +251,94 @@ async function unitsFlow(page, apiKeyed, at, gcj, busy) {
   check(unitReads === 0, 'console: the marker moved from the event stream (no GET /units)', { unitReads });
   check(rendered, 'console: the moved marker is rendered at the posted point', { to, after });
   result.unitMove = { unit: u.id, from: before.at, to: after.at, ms: moved };
+}
+
+// plannerFlow opens a new draft in /planner, selects two adjacent grids of
+// one community on the map (click, shift-click), merges them with the
+// merge button, and sees the validation panel change to what
+// /plans/{id}/validation says, the merged grid drawn and the diff against
+// the published plan outlined; then publishes the draft.
+async function plannerFlow(page, apiKeyed, gcj, community, out) {
+  await page.click('#new-draft');
+  await page.waitForFunction(() => window.griddValidation && document.querySelector('#val-warnings') && !document.querySelector('#tools').hidden);
+  const draftId = await page.evaluate(() => String(window.griddValidation.plan));
+  const before = await page.evaluate(() => ({ ...window.griddValidation }));
+  const fc = await apiKeyed(`/collections/grids/items?plan=${draftId}&limit=10000` + (gcj ? '&crs=' + encodeURIComponent('https://gridd.example/def/crs/GCJ02') : ''));
+  const pair = adjacentPair(fc.features, community);
+  check(!!pair, 'planner: two adjacent grids of one community to merge', { n: fc.features.length });
+  const [a, b] = pair;
+  const pa = interior(a.geometry), pb = interior(b.geometry);
+  await page.evaluate(([p, q]) => new Promise((res) => {
+    const m = window.griddMap;
+    m.fitBounds([[Math.min(p[0], q[0]), Math.min(p[1], q[1])], [Math.max(p[0], q[0]), Math.max(p[1], q[1])]], { padding: 200, maxZoom: 15, duration: 0 });
+    const done = () => (m.loaded() ? res() : m.once('idle', res));
+    setTimeout(done, 50);
+  }), [pa, pb]);
+  const screen = (p) => page.evaluate(([lon, lat]) => { const m = window.griddMap; const x = m.project([lon, lat]); const r = m.getContainer().getBoundingClientRect(); return [r.left + x.x, r.top + x.y]; }, p);
+  const sa = await screen(pa), sb = await screen(pb);
+  await page.mouse.click(sa[0], sa[1]);
+  await page.waitForFunction((c) => document.querySelector('#sel')?.textContent === c, a.properties.code, { timeout: 20000 })
+    .catch(async () => { throw new Error(`select ${a.properties.code} at ${sa}: selected ${await page.textContent('#sel')}`); });
+  await page.keyboard.down('Shift');
+  await page.mouse.click(sb[0], sb[1]);
+  await page.keyboard.up('Shift');
+  const both = [a.properties.code, b.properties.code];
+  await page.waitForFunction((w) => document.querySelector('#sel')?.textContent === w, both.join(', '));
+  check(true, 'planner: two grids selected on the map', both);
+  await page.click('#op-merge');
+  await page.waitForFunction(() => window.griddEdits === 1 && !document.body.dataset.busy && /✓/.test(document.querySelector('#op-msg')?.textContent || ''), null, { timeout: 60000 })
+    .catch(async (e) => { throw new Error(`merge: ${await page.textContent('#op-msg')} (${e.message})`); });
+  const after = await page.evaluate(() => ({ ...window.griddValidation }));
+  const v = await apiKeyed(`/plans/${draftId}/validation`);
+  check(after.errors === v.errors.length && after.warnings === v.warnings.length, 'planner: the validation panel shows the draft\'s validation after the merge', { after, api: { errors: v.errors.length, warnings: v.warnings.length } });
+  check(after.errors !== before.errors || after.warnings !== before.warnings, 'planner: the merge changes the validation', { before, after });
+  const onMap = await page.evaluate((codes) => {
+    const fs = window.griddMap.getSource('draft').serialize().data.features;
+    return codes.map((c) => fs.some((f) => f.properties.code === c));
+  }, both);
+  check(onMap.filter(Boolean).length === 1, 'planner: the two grids are one on the map', { both, onMap });
+  const diff = await page.evaluate(() => window.griddDiff);
+  const kept = both[onMap.indexOf(true)], gone = both[onMap.indexOf(false)];
+  check(diff && diff.removed.includes(gone) && diff.changed.includes(kept), 'planner: the diff against the published plan outlines the merge', { diff, kept, gone });
+  const listed = await page.$$eval('#validation li[data-grid]', (lis) => lis.map((li) => li.dataset.grid));
+  const vWanted = [...v.errors, ...v.warnings].map((f) => f.grid || '');
+  check(JSON.stringify(listed) === JSON.stringify(vWanted.slice(0, listed.length)) && listed.length === Math.min(vWanted.length, 400), 'planner: the panel lists the findings', { listed: listed.length, api: vWanted.length });
+  await page.evaluate(() => new Promise((res) => (window.griddMap.loaded() ? res() : window.griddMap.once('idle', res))));
+  await page.screenshot({ path: join(out, 'planner-edit.png') });
+  // Publish: the draft becomes the published plan.
+  await page.click('#op-publish');
+  await page.waitForSelector('#published-msg', { timeout: 60000 }).catch(async (e) => { throw new Error(`publish: ${await page.textContent('#plans')} (${e.message})`); });
+  const plans = await apiKeyed('/plans');
+  const pub = plans.plans.find((p) => p.status === 'published');
+  check(pub && String(pub.id) === draftId, 'planner: the draft is published', { published: pub && pub.id, draftId });
+  result.plannerEdit = { draft: draftId, merged: both, kept, before, after };
+}
+
+// adjacentPair finds two grids of one community that share an edge (two
+// vertices), preferring the given community.
+function adjacentPair(features, community) {
+  const verts = (g) => {
+    const s = new Set();
+    const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+    for (const p of polys) for (const r of p) for (const [x, y] of r) s.add(x.toFixed(7) + ',' + y.toFixed(7));
+    return s;
+  };
+  const by = new Map();
+  for (const f of features) {
+    const c = f.properties.community_code;
+    if (!by.has(c)) by.set(c, []);
+    by.get(c).push(f);
+  }
+  const order = [community, ...[...by.keys()].filter((c) => c !== community)];
+  for (const c of order) {
+    const fs = by.get(c) || [];
+    for (let i = 0; i < fs.length; i++) for (let j = i + 1; j < fs.length; j++) {
+      const vi = verts(fs[i].geometry);
+      let shared = 0;
+      for (const v of verts(fs[j].geometry)) if (vi.has(v) && ++shared >= 2) return [fs[i], fs[j]];
+    }
+  }
+  return null;
 }
 
 function interior(g) {
