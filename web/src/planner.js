@@ -157,7 +157,7 @@ function renderTools() {
     <button id="op-redraw" ${one ? '' : 'disabled'}>${esc(t('redraw'))}</button>
     <button id="op-lock" ${one ? '' : 'disabled'}>${esc(t(locked ? 'unlock' : 'lock'))}</button>
     <button id="op-publish">${esc(t('publish'))}</button>
-    <p id="op-msg" class="warn"></p>`;
+    <p id="op-msg"></p>`;
   $('op-merge').addEventListener('click', () => op({ op: 'merge', grids: selected.map((g) => g.code) }));
   $('op-split').addEventListener('click', () => op({ op: 'split', grid: selected[selected.length - 1].code, n: Number($('split-n').value) || 2 }));
   $('op-redraw').addEventListener('click', startRedraw);
