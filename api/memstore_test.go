@@ -33,6 +33,8 @@ type memStore struct {
 	pingErr error
 	featErr error // returned by Features when set
 	calls   int   // Features calls, to prove the catalogue serves from memory
+
+	shifts map[string]bundle.Shift // the roster (shifts_mem_test.go)
 }
 
 var _ store.Store = (*memStore)(nil)

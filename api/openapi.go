@@ -185,6 +185,7 @@ func buildOpenAPI() obj {
 	addCasePaths(paths, jsonResp)
 	addPlanPaths(paths, jsonResp)
 	addUnitPaths(paths, jsonResp)
+	addShiftPaths(paths, jsonResp)
 	addEventPaths(paths, jsonResp)
 	// Keys are optional (public) except for patrols, which need dispatcher.
 	optionalKey := []obj{{}, {"bearer": []string{}}, {"apiKey": []string{}}}

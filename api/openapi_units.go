@@ -32,7 +32,7 @@ func addUnitPaths(paths obj, jsonResp func(string, obj) obj) {
 		}}
 	post := operation("postUnitPositions", "Report unit positions: a batch (at most 1000) stored in one transaction. "+
 		"Each result is moved (now the unit's position), kept_older (kept in the history; the unit has a newer report) or duplicate (stored before). "+
-		"A bad report is 400 naming [i].field (404 for an unknown unit) and the batch changes nothing. "+
+		"A bad report (also one timed more than 5 minutes ahead of the server clock) is 400 naming [i].field (404 for an unknown unit) and the batch changes nothing. "+
 		"A unit key reports only for its unit; fleet, dispatcher and admin keys for any.",
 		jsonResp("Per-report outcomes {results:[{unit, at, outcome, status, held_case}], moved, kept_older, duplicate}", anyObj),
 		nil, "400", "401", "403", "404", "413", "415", "422")

@@ -69,8 +69,8 @@ type Config struct {
 	CORSOrigins []string
 	// Cases serves incidents, cases, KPIs and Open311; nil answers 503 there.
 	Cases *cases.Service
-	// Events takes what handlers change after it committed (unit positions
-	// and statuses, plan published); nil: events.Discard{}.
+	// Events receives what handlers change (plan published, unit positions
+	// and statuses after they committed); nil: events.Discard{}.
 	Events events.Publisher
 	// EventStream serves GET /events; nil answers 503 there.
 	EventStream *events.Hub
@@ -105,6 +105,10 @@ type Server struct {
 	static map[string]staticRoute
 
 	pageSet pageSet
+
+	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
+
+	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
 }
 
 // staticRoute is a route without path variables, found by map lookup
@@ -161,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CORSOrigins == nil {
 		cfg.CORSOrigins = []string{"*"}
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics()}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, keys: cfg.Keys, metrics: newMetrics(), planWake: make(chan struct{}, 1)}
 	s.router = s.routes()
 	s.static = s.staticRoutes()
 	s.handler = s.outer(s.router)
@@ -213,6 +217,7 @@ func (s *Server) routes() *mux.Router {
 	s.caseRoutes(r, get)
 	s.planRoutes(r, get)
 	s.unitRoutes(r, get)
+	s.shiftRoutes(r)
 	s.eventRoutes(r, get)
 	r.Use(s.matched, s.authenticate)
 	return r
@@ -246,12 +251,15 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	s.rebuildMu.Lock()
 	defer s.rebuildMu.Unlock()
 	start := time.Now()
-	c, err := buildCatalogue(ctx, s.st, s.cfg.NewLocator)
+	c, err := buildCatalogue(ctx, s.st, s.dutyLocator())
 	if err != nil {
 		s.metrics.storeErrors.WithLabelValues("rebuild").Inc()
 		return err
 	}
 	s.cat.Store(c)
+	if err := s.reloadRoster(ctx); err != nil {
+		s.log.Warn("load duty roster", "err", err.Error())
+	}
 	s.gz.reset()
 	s.bodies.reset()
 	s.tiles.reset()
@@ -261,9 +269,19 @@ func (s *Server) Rebuild(ctx context.Context) error {
 	return nil
 }
 
+// PlanChanged tells Watch to check the published plan now rather than at
+// its next poll: the event stream calls it when any replica publishes a
+// plan (PostgreSQL LISTEN/NOTIFY between replicas). It never blocks.
+func (s *Server) PlanChanged() {
+	select {
+	case s.planWake <- struct{}{}:
+	default: // a check is already due
+	}
+}
+
 // Watch polls the store until ctx ends and rebuilds the catalogue when the
 // published plan changes (a planner published through gridctl or another
-// replica). Stores have no change feed, and a plan list is cheap.
+// replica): every PlanPoll, and at once when PlanChanged is called.
 func (s *Server) Watch(ctx context.Context) {
 	if s.cfg.PlanPoll < 0 {
 		return
@@ -275,7 +293,9 @@ func (s *Server) Watch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.planWake:
 		}
+		s.pollRoster(ctx)
 		c := s.cat.Load()
 		plans, err := s.st.Plans(ctx)
 		if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
 
@@ -45,15 +46,31 @@ func (s *Server) live() liveUnits {
 	return nil
 }
 
-func (s *Server) events() events.Publisher {
-	if s.cfg.Events == nil {
-		return events.Discard{}
+// onDuty is the duty rule units follow: Config.OnDuty when set, else
+// the server's roster (everyone on duty without one).
+func (s *Server) onDuty(id string, at time.Time) bool {
+	if s.cfg.OnDuty != nil {
+		return s.cfg.OnDuty(id, at)
 	}
-	return s.cfg.Events
+	return s.OnDuty(id, at)
 }
 
-func (s *Server) onDuty(id string, at time.Time) bool {
-	return s.cfg.OnDuty == nil || s.cfg.OnDuty(id, at)
+// dutyLocator is Config.NewLocator with the duty rule set on what it
+// builds, so that /locate offers only patrols on shift now.
+func (s *Server) dutyLocator() NewLocatorFunc {
+	nl := s.cfg.NewLocator
+	if nl == nil {
+		return nil
+	}
+	return func(b *bundle.Bundle, grids []gridplan.Grid, units []dispatch.Unit) (Locator, error) {
+		loc, err := nl(b, grids, units)
+		if d, ok := loc.(interface {
+			SetOnDuty(func(string, time.Time) bool, func() time.Time)
+		}); ok && err == nil {
+			d.SetOnDuty(s.onDuty, s.now)
+		}
+		return loc, err
+	}
 }
 
 // unitRoutes registers the field units' routes.
@@ -107,9 +124,23 @@ func parsePositions(body []byte) ([]dispatch.PositionReport, error) {
 	if len(raw) > store.MaxReportBatch {
 		return nil, errs.E(errs.Invalid, "body", "at most %d reports a batch; got %d", store.MaxReportBatch, len(raw))
 	}
+	// The common case in one decode; a batch it refuses is decoded again
+	// report by report, for an error naming the report.
+	var ps []positionJSON
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&ps) != nil || len(ps) != len(raw) {
+		ps = nil
+	}
 	out := make([]dispatch.PositionReport, len(raw))
 	for i, m := range raw {
-		rep, err := parsePosition(m)
+		var rep dispatch.PositionReport
+		var err error
+		if ps != nil && ps[i] != (positionJSON{}) {
+			rep, err = position(ps[i])
+		} else {
+			rep, err = parsePosition(m)
+		}
 		if err != nil {
 			return nil, dispatch.AtIndex(i, err)
 		}
@@ -133,6 +164,11 @@ func parsePosition(m json.RawMessage) (dispatch.PositionReport, error) {
 		}
 		return dispatch.PositionReport{}, errs.E(errs.Invalid, "", "not a report object {unit, lon, lat, crs, at, status}")
 	}
+	return position(p)
+}
+
+// position checks and converts one decoded report.
+func position(p positionJSON) (dispatch.PositionReport, error) {
 	var rep dispatch.PositionReport
 	switch {
 	case p.Unit == nil:
@@ -171,6 +207,10 @@ func parsePosition(m json.RawMessage) (dispatch.PositionReport, error) {
 	return rep, rep.Validate()
 }
 
+// MaxClockSkew is how far ahead of the server's clock a report's time
+// may be.
+const MaxClockSkew = 5 * time.Minute
+
 // positionsAnswer is POST /units/positions' answer.
 type positionsAnswer struct {
 	Results   []dispatch.ReportResult `json:"results"`
@@ -190,6 +230,15 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request) error {
 	rs, err := decodePositions(r)
 	if err != nil {
 		return err
+	}
+	// A report from the future would pin its unit until then (a newer
+	// report is one with a later time): a device clock that far ahead is
+	// refused.
+	latest := s.now().Add(MaxClockSkew)
+	for i, rep := range rs {
+		if rep.At.After(latest) {
+			return errs.E(errs.Invalid, dispatch.FieldAt(i, "at"), "%s is more than %s ahead of the server's clock", rep.At.UTC().Format(time.RFC3339), MaxClockSkew)
+		}
 	}
 	if !who.Any(access.Fleet, access.Dispatcher) {
 		for i, rep := range rs {
@@ -251,7 +300,7 @@ func (s *Server) afterReports(ctx context.Context, res []dispatch.ReportResult) 
 		}
 	}
 	if len(evs) > 0 {
-		s.events().Publish(ctx, evs...)
+		s.publisher().Publish(ctx, evs...)
 	}
 }
 
@@ -433,7 +482,7 @@ func (s *Server) caseSuggestions(w http.ResponseWriter, r *http.Request) error {
 	if len(kinds) > 0 {
 		now := s.now()
 		if out, err = live.Suggest(dispatch.SuggestQuery{Lon: c.Loc[0], Lat: c.Loc[1], Street: bundle.StreetCode(c.Street),
-			Kinds: kinds, K: k, At: now, OnDuty: s.cfg.OnDuty, Speeds: s.cfg.UnitSpeeds}); err != nil {
+			Kinds: kinds, K: k, At: now, OnDuty: s.onDuty, Speeds: s.cfg.UnitSpeeds}); err != nil {
 			return err
 		}
 	}
@@ -511,7 +560,7 @@ func (s *Server) syncUnits(ctx context.Context, ids ...string) {
 		}
 	}
 	if len(evs) > 0 {
-		s.events().Publish(ctx, evs...)
+		s.publisher().Publish(ctx, evs...)
 	}
 }
 
@@ -521,4 +570,30 @@ func denied(who access.Principal, what string) error {
 		return errs.E(errs.Unauthorized, "Authorization", "a key is needed to %s", what)
 	}
 	return errs.E(errs.Forbidden, "Authorization", "key %q may not %s", who.Name, what)
+}
+
+// ApplyUnitEvent moves this server's live index by a unit.position or
+// unit.status event made elsewhere (another replica, through the event
+// stream), so that its /locate and suggestions follow units reported
+// there. Other events, and units the directory does not know, are
+// ignored; applying an event this server made is harmless.
+func (s *Server) ApplyUnitEvent(ev events.Event) {
+	if ev.Type != events.UnitPosition && ev.Type != events.UnitStatus {
+		return
+	}
+	var u unitEvent
+	if json.Unmarshal(ev.Data, &u) != nil || u.Unit == "" {
+		return
+	}
+	st, err := dispatch.ParseUnitStatus(string(u.Status), "status")
+	if err != nil {
+		return
+	}
+	live := s.live()
+	if live == nil {
+		return
+	}
+	if ev.Type == events.UnitPosition || !live.SetUnitStatus(u.Unit, st) {
+		_ = live.SetUnit(u.Unit, u.Lon, u.Lat, st.Geo())
+	}
 }

@@ -3,12 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/store"
 )
 
@@ -72,6 +74,40 @@ func FuzzPositionReports(f *testing.F) {
 			if ha := history(t); ha != hb {
 				t.Fatalf("a refused batch (%d) stored %d reports", code, ha-hb)
 			}
+		}
+	})
+}
+
+// FuzzParsePositions: the one-pass decode and the report-by-report
+// decode agree on every body (same reports, or an error either way).
+func FuzzParsePositions(f *testing.F) {
+	f.Add([]byte(`[{"unit":"P11","lon":118.62,"lat":32.05,"at":"2026-08-01T09:00:00Z","status":"available"}]`))
+	f.Add([]byte(`[{"unit":"P11","lon":118.62,"lat":32.05,"crs":"bd09","at":"2026-08-01T09:00:00Z","status":"busy"},null]`))
+	f.Add([]byte(`[{"unit":"P11","lon":"1","lat":32.05,"at":"2026-08-01T09:00:00Z","status":"available","x":1}]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := parsePositions(body)
+		var raw []json.RawMessage
+		if json.Unmarshal(body, &raw) != nil || len(raw) == 0 || len(raw) > store.MaxReportBatch {
+			if err == nil {
+				t.Fatalf("%q parsed", body)
+			}
+			return
+		}
+		var slowErr error
+		var slow []dispatch.PositionReport
+		for i, m := range raw {
+			r, err := parsePosition(m)
+			if err != nil {
+				slowErr = dispatch.AtIndex(i, err)
+				break
+			}
+			slow = append(slow, r)
+		}
+		if fmt.Sprint(err) != fmt.Sprint(slowErr) {
+			t.Fatalf("%q: one pass %v, report by report %v", body, err, slowErr)
+		}
+		if err == nil && fmt.Sprint(got) != fmt.Sprint(slow) {
+			t.Fatalf("%q: %v vs %v", body, got, slow)
 		}
 	})
 }

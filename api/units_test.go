@@ -27,28 +27,6 @@ import (
 
 const fleetSecret = "fleet-secret-1"
 
-// recorder is an events.Publisher that keeps what it is given.
-type recorder struct {
-	mu  sync.Mutex
-	evs []events.Event
-}
-
-func (r *recorder) Publish(_ context.Context, evs ...events.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evs = append(r.evs, evs...)
-}
-
-func (r *recorder) types() []events.Type {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]events.Type, len(r.evs))
-	for i, e := range r.evs {
-		out[i] = e.Type
-	}
-	return out
-}
-
 type unitServer struct {
 	ts   *httptest.Server
 	st   store.Store
@@ -107,7 +85,7 @@ func newUnitServer(t testing.TB) *unitServer {
 	if err := s.Rebuild(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	us.svc.Publisher = cases.Fanout(us.svc.Publisher, s.UnitsCasePublisher())
+	us.svc.Publisher = cases.Publishers{us.svc.Publisher, s.UnitsCasePublisher()}
 	us.ts = httptest.NewServer(s.Handler())
 	t.Cleanup(us.ts.Close)
 	return us
@@ -296,6 +274,7 @@ func TestPositionsBadInput(t *testing.T) {
 		{"no time", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"status":"busy"}]`, 400, "[1].at"},
 		{"bad time", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"yesterday","status":"busy"}]`, 400, "[1].at"},
 		{"bad status", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"2026-08-01T09:00:00Z","status":"asleep"}]`, 400, "[1].status"},
+		{"future", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"2026-08-01T10:06:00Z","status":"busy"}]`, 400, "[1].at"},
 		{"bad crs", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"crs":"EPSG:3857","at":"2026-08-01T09:00:00Z","status":"busy"}]`, 400, "[1].crs"},
 		{"unknown field", `[` + good + `,{"unit":"P12","lon":118.6,"lat":32,"at":"2026-08-01T09:00:00Z","status":"busy","speed":3}]`, 400, "[1].speed"},
 	} {
@@ -459,10 +438,63 @@ func TestCaseSuggestions(t *testing.T) {
 	if !kinds["W"] {
 		t.Fatalf("no worker suggested for litter: %v", got)
 	}
+	// /locate follows the duty rule too.
+	r := do(t, us.ts, "GET", "/locate?lon=118.618&lat=32.045&k=1", nil)
+	if ps := r.json(t)["patrols"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] == "P11" {
+		t.Fatalf("/locate offers the off-shift P11: %s", r.body)
+	}
+	us.onOf["P11"] = false
+	r = do(t, us.ts, "GET", "/locate?lon=118.618&lat=32.045&k=1", nil)
+	if ps := r.json(t)["patrols"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] != "P11" {
+		t.Fatalf("/locate without P11 back on shift: %s", r.body)
+	}
 	if code, _ := us.get(t, fmt.Sprintf("/cases/%d/suggestions", int(parking)), fleetSecret); code != 403 {
 		t.Fatalf("a fleet key reads suggestions: %d", code)
 	}
 	if code, m := us.get(t, fmt.Sprintf("/cases/%d/suggestions?k=0", int(parking)), dispSecret); code != 400 || m["field"] != "k" {
 		t.Fatalf("k=0: %d %v", code, m)
+	}
+}
+
+// TestApplyUnitEvent: events made by another replica move this one's
+// live index.
+func TestApplyUnitEvent(t *testing.T) {
+	us := newUnitServer(t)
+	// The recorder holds this server's own events; replay them on a
+	// second server over the same store, as another replica would.
+	if code, m := us.post(t, "/units/positions", fleetSecret, []map[string]any{
+		rep("P11", 118.63, 32.06, "2026-08-01T09:05:00Z", "available"),
+		rep("P21", 118.70, 32.03, "2026-08-01T09:00:00Z", "off_duty"),
+	}); code != 200 {
+		t.Fatalf("%d %v", code, m)
+	}
+	other, err := New(Config{Store: us.st, PlanPoll: -1, NewLocator: testLocator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A catalogue built before the reports: the units at home.
+	b := us.b
+	d, err := dispatch.NewDirectory(b, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &catalogue{locate: d}
+	other.cat.Store(c)
+	for _, ev := range us.evs.evs {
+		other.ApplyUnitEvent(ev)
+	}
+	other.ApplyUnitEvent(events.Event{Type: events.UnitStatus, Data: []byte(`{"unit":"P12","status":"busy"}`)})
+	other.ApplyUnitEvent(events.Event{Type: events.UnitStatus, Data: []byte(`{"unit":"nobody","status":"busy"}`)})
+	other.ApplyUnitEvent(events.Event{Type: events.PlanPublished, Data: []byte(`{}`)})
+	if lon, lat, _, _ := d.Units().Get("P11"); lon != 118.63 || lat != 32.06 {
+		t.Fatalf("P11 at %v %v", lon, lat)
+	}
+	for id, want := range map[string]dispatch.UnitStatus{"P11": dispatch.StatusAvailable, "P21": dispatch.StatusOffDuty, "P12": dispatch.StatusBusy} {
+		if st, _ := d.UnitStatusOf(id); st != want {
+			t.Errorf("%s %s, want %s", id, st, want)
+		}
+	}
+	if lon, _, _, _ := d.Units().Get("P12"); lon != b.Patrols[1].Loc[0] {
+		t.Errorf("a status event moved P12 to %v", lon)
 	}
 }

@@ -441,12 +441,20 @@ func (c *checker) patrols() {
 
 func (c *checker) workers() {
 	seen := map[string]int{}
+	patrols := make(map[string]bool, len(c.b.Patrols))
+	for _, p := range c.b.Patrols {
+		patrols[p.ID] = true
+	}
 	for i, wk := range c.b.Workers {
 		w := line(WorkersFile, i)
 		if j, dup := seen[wk.ID]; dup {
 			c.add(w, "duplicate id %q (also line %d)", wk.ID, j+2)
 		} else {
 			seen[wk.ID] = i
+		}
+		if patrols[wk.ID] {
+			// patrols and workers are both field units, under one id
+			c.add(w, "id %q is also a patrol's in %s; units share one id space", wk.ID, PatrolsFile)
 		}
 		if _, ok := c.commIdx[wk.Community]; !ok {
 			c.add(w, "id %s: community_code %s is not in %s", wk.ID, wk.Community, CommunitiesFile)

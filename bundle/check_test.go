@@ -100,6 +100,9 @@ func TestCheck(t *testing.T) {
 		{"unknown street", func(b *bundle.Bundle) {
 			b.Patrols[0].Street = "320111009"
 		}, []string{"patrols.csv:2: id P1: street_code 320111009 is not in streets.geojson"}},
+		{"worker with a patrol's id", func(b *bundle.Bundle) {
+			b.Workers[3].ID = b.Patrols[0].ID
+		}, []string{"workers.csv:5: id \"P1\" is also a patrol's in patrols.csv; units share one id space"}},
 		{"unknown community", func(b *bundle.Bundle) {
 			b.Workers[3].Community = "320111002009"
 		}, []string{"workers.csv:5: id W3: community_code 320111002009 is not in communities.geojson"}},

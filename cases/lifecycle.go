@@ -21,8 +21,8 @@ const (
 	ActEvaluate Action = "evaluate"
 	ActEscalate Action = "escalate"
 	ActVoid     Action = "void"
-	ActLink     Action = "link"   // a duplicate incident was linked
-	ActUnlink   Action = "unlink" // a dispatcher took a linked incident off
+	ActLink     Action = "link"    // a duplicate incident was linked
+	ActUnlink   Action = "unlink"  // a dispatcher took a linked incident off
 	ActReroute  Action = "reroute" // a published plan moved the case's point to another grid
 )
 

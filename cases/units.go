@@ -26,35 +26,3 @@ func (c Category) UnitKinds() []dispatch.UnitKind {
 	}
 	return []dispatch.UnitKind{dispatch.KindPatrol, dispatch.KindWorker}
 }
-
-// Fanout publishes to every non-nil publisher in order; nil when there is
-// none. The units' live index and the event stream both listen to the
-// case service this way.
-func Fanout(ps ...Publisher) Publisher {
-	var out fanout
-	for _, p := range ps {
-		if f, ok := p.(fanout); ok {
-			out = append(out, f...)
-		} else if p != nil {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
-
-type fanout []Publisher
-
-func (f fanout) IncidentStored(in Incident, created bool) {
-	for _, p := range f {
-		p.IncidentStored(in, created)
-	}
-}
-
-func (f fanout) CaseChanged(c Case, ev Event) {
-	for _, p := range f {
-		p.CaseChanged(c, ev)
-	}
-}

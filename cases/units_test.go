@@ -27,21 +27,3 @@ func TestUnitKinds(t *testing.T) {
 		}
 	}
 }
-
-type countPub struct{ stored, changed int }
-
-func (p *countPub) IncidentStored(Incident, bool) { p.stored++ }
-func (p *countPub) CaseChanged(Case, Event)       { p.changed++ }
-
-func TestFanout(t *testing.T) {
-	if Fanout(nil, nil) != nil {
-		t.Fatal("a fan-out of nothing is not nil")
-	}
-	a, b := &countPub{}, &countPub{}
-	f := Fanout(Fanout(a), nil, b)
-	f.CaseChanged(Case{}, Event{})
-	f.IncidentStored(Incident{}, true)
-	if *a != (countPub{1, 1}) || *b != (countPub{1, 1}) {
-		t.Fatalf("a %+v b %+v", *a, *b)
-	}
-}

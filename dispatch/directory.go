@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
@@ -28,7 +29,10 @@ const MaxPatrols = 50
 // worker when its community has fewer workers than grids.
 type Directory struct {
 	loc   *geo.Locator
-	units *geo.UnitIndex
+	units *geo.UnitIndex // patrols
+	// workers is the grid workers' live index, apart from the patrols'
+	// so that Locate's patrol search never wades through them.
+	workers *geo.UnitIndex
 	// near finds the nearest grid (or community without a plan) for
 	// points outside the district, from an index of their boundaries, so
 	// that an outside answer costs about what an inside one does; nearOf
@@ -48,6 +52,8 @@ type Directory struct {
 	// GET /units and suggestions.
 	info    map[string]*unitInfo
 	hasPlan bool
+	// duty, when set, keeps units off shift out of Locate's patrols.
+	duty atomic.Pointer[dutyFilter]
 }
 
 type streetInfo struct {
@@ -249,11 +255,18 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 		}
 	}
 	d.units = units
+	if d.workers, err = d.homeIndex(KindWorker); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // HasPlan reports whether the Directory was built with grids.
 func (d *Directory) HasPlan() bool { return d.hasPlan }
+
+// available keeps available units; a plain function, so passing it
+// allocates nothing.
+func available(_ string, st geo.UnitStatus) bool { return st == geo.UnitAvailable }
 
 // Units returns the patrol position index (shared, not a copy).
 func (d *Directory) Units() *geo.UnitIndex { return d.units }
@@ -333,7 +346,12 @@ func (d *Directory) nearestPatrols(lon, lat float64, k int) []PatrolRef {
 	if k == 0 {
 		return []PatrolRef{}
 	}
-	ns := d.units.Nearest(lon, lat, k, d.availablePatrol)
+	keep := available
+	if f := d.duty.Load(); f != nil {
+		at := f.now() // once a query
+		keep = func(id string, st geo.UnitStatus) bool { return st == geo.UnitAvailable && f.onDuty(id, at) }
+	}
+	ns := d.units.Nearest(lon, lat, k, keep)
 	out := make([]PatrolRef, 0, len(ns))
 	for _, n := range ns {
 		r := PatrolRef{ID: n.ID, DistanceM: n.DistanceM}
@@ -373,7 +391,7 @@ func (d *Directory) SetUnit(id string, lon, lat float64, status geo.UnitStatus) 
 	default:
 		return errs.E(errs.Invalid, "status", "unknown unit status %d", status)
 	}
-	return d.units.Upsert(id, lon, lat, status)
+	return d.indexOf(id).Upsert(id, lon, lat, status)
 }
 
 // Patrol returns a patrol's reference data (callsign, street, home

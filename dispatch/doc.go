@@ -6,5 +6,6 @@
 // lives here too, built on the same Directory.
 //
 // It imports no HTTP and no SQL: the service adapts requests to Directory
-// calls and feeds patrol positions in with SetUnit.
+// calls and feeds unit positions (patrols and grid workers) in with
+// SetUnit; Suggest names the units to send to an incident.
 package dispatch

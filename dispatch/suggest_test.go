@@ -54,7 +54,7 @@ func TestSuggest(t *testing.T) {
 			ids, same := make([]string, len(got)), make([]bool, len(got))
 			for i, s := range got {
 				ids[i], same[i] = s.Unit, s.SameStreet
-				lon, lat, _, _ := d.units.Get(s.Unit)
+				lon, lat, _, _ := d.indexOf(s.Unit).Get(s.Unit)
 				dist := geo.DistanceM(here, orb.Point{lon, lat})
 				kmh := DefaultSpeeds.PatrolKmh
 				if s.Kind == KindWorker {
@@ -103,14 +103,15 @@ func TestLiveIndexAndWorkers(t *testing.T) {
 		t.Fatalf("worker grid %q", g)
 	}
 	held := orb.Point{118.603, 32.103}
-	ix, err := d.LiveIndex([]Unit{
+	if err := d.LoadUnits([]Unit{
 		{ID: "P1", Loc: &held, ReportedStatus: StatusAvailable, HeldCase: 9},
 		{ID: "P2", ReportedStatus: StatusOffDuty},
 		{ID: "ghost", Loc: &held, ReportedStatus: StatusAvailable},
-	})
-	if err != nil {
+		{ID: "002001-w3", Loc: &held, ReportedStatus: StatusBusy},
+	}); err != nil {
 		t.Fatal(err)
 	}
+	ix := d.Units()
 	if lon, lat, st, ok := ix.Get("P1"); !ok || st != geo.UnitBusy || lon != held[0] || lat != held[1] {
 		t.Fatalf("P1 in the live index: %v %v %v %v", lon, lat, st, ok)
 	}
@@ -119,5 +120,43 @@ func TestLiveIndexAndWorkers(t *testing.T) {
 	}
 	if _, _, _, ok := ix.Get("ghost"); ok {
 		t.Fatal("a unit the bundle does not know is in the index")
+	}
+	if _, _, _, ok := ix.Get("002001-w3"); ok {
+		t.Fatal("a worker is in the patrols' index")
+	}
+	if st, ok := d.UnitStatusOf("002001-w3"); !ok || st != StatusBusy {
+		t.Fatalf("worker status %q %v", st, ok)
+	}
+}
+
+func TestLocateFollowsDuty(t *testing.T) {
+	b, grids := smallDistrict()
+	d, err := NewDirectory(b, grids, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func() []string {
+		a, err := d.Locate(118.601, 32.101, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range a.Patrols {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	if got := fmt.Sprint(ids()); got != "[P1 P2]" {
+		t.Fatalf("on duty: %s", got)
+	}
+	at := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	var asked time.Time
+	d.SetOnDuty(func(id string, t time.Time) bool { asked = t; return id != "P1" }, func() time.Time { return at })
+	if got := fmt.Sprint(ids()); got != "[P2 P3]" || !asked.Equal(at) {
+		t.Fatalf("P1 off shift: %s (asked at %v)", got, asked)
+	}
+	d.SetOnDuty(nil, nil)
+	if got := fmt.Sprint(ids()); got != "[P1 P2]" {
+		t.Fatalf("filter removed: %s", got)
 	}
 }

@@ -1,8 +1,10 @@
 package dispatch
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/gridd/gridd/bundle"
@@ -44,14 +46,18 @@ func unitInfos(b *bundle.Bundle, comms map[string]*communityInfo, perComm map[*c
 	return out
 }
 
-// HomeIndex is a new live index with every unit available at home: a
-// patrol at its bundle position, a worker at its community's work
+// HomeIndex is a new live index of the patrols, each available at its
+// bundle position.
+func (d *Directory) HomeIndex() (*geo.UnitIndex, error) { return d.homeIndex(KindPatrol) }
+
+// homeIndex is a new live index of one kind's units, available at home:
+// a patrol at its bundle position, a worker at its community's work
 // station (a worker of a community without one is left out until it
 // reports).
-func (d *Directory) HomeIndex() (*geo.UnitIndex, error) {
+func (d *Directory) homeIndex(kind UnitKind) (*geo.UnitIndex, error) {
 	ix := geo.NewUnitIndex()
 	for id, u := range d.info {
-		if u.home == nil {
+		if u.home == nil || u.kind != kind {
 			continue
 		}
 		if err := ix.Upsert(id, u.home.ref.Lon, u.home.ref.Lat, geo.UnitAvailable); err != nil {
@@ -61,25 +67,15 @@ func (d *Directory) HomeIndex() (*geo.UnitIndex, error) {
 	return ix, nil
 }
 
-// LiveIndex is HomeIndex with the stored units' positions and effective
-// statuses over it (units the directory does not know are skipped).
-func (d *Directory) LiveIndex(units []Unit) (*geo.UnitIndex, error) {
-	ix, err := d.HomeIndex()
-	if err != nil {
-		return nil, err
-	}
-	return ix, d.apply(ix, units)
-}
-
 // LoadUnits puts the stored units' positions and effective statuses into
-// the directory's live index (before it is shared).
-func (d *Directory) LoadUnits(units []Unit) error { return d.apply(d.units, units) }
-
-func (d *Directory) apply(ix *geo.UnitIndex, units []Unit) error {
+// the directory's live indexes (units the directory does not know are
+// skipped).
+func (d *Directory) LoadUnits(units []Unit) error {
 	for _, u := range units {
 		if _, ok := d.info[u.ID]; !ok {
 			continue
 		}
+		ix := d.indexOf(u.ID)
 		st := Effective(u.ReportedStatus, u.HeldCase).Geo()
 		if u.Loc == nil {
 			ix.SetStatus(u.ID, st)
@@ -92,24 +88,45 @@ func (d *Directory) apply(ix *geo.UnitIndex, units []Unit) error {
 	return nil
 }
 
-func (d *Directory) availablePatrol(id string, st geo.UnitStatus) bool {
-	if st != geo.UnitAvailable {
-		return false
+// indexOf is the live index a unit belongs in (the patrols' for an
+// unknown id).
+func (d *Directory) indexOf(id string) *geo.UnitIndex {
+	if u := d.info[id]; u != nil && u.kind == KindWorker {
+		return d.workers
 	}
-	u := d.info[id]
-	return u != nil && u.kind == KindPatrol
+	return d.units
+}
+
+type dutyFilter struct {
+	onDuty func(subject string, at time.Time) bool
+	now    func() time.Time
+}
+
+// SetOnDuty makes Locate offer only patrols on shift at now() (the duty
+// roster's OnDuty); nil onDuty offers every available patrol again.
+// onDuty runs under the live index's read lock: it must not call back
+// into the directory.
+func (d *Directory) SetOnDuty(onDuty func(subject string, at time.Time) bool, now func() time.Time) {
+	if onDuty == nil {
+		d.duty.Store(nil)
+		return
+	}
+	if now == nil {
+		now = time.Now
+	}
+	d.duty.Store(&dutyFilter{onDuty: onDuty, now: now})
 }
 
 // SetUnitStatus changes a unit's status where the live index has it (a
 // case dispatched to it or released); false when the index has no such
 // unit.
 func (d *Directory) SetUnitStatus(id string, st UnitStatus) bool {
-	return d.units.SetStatus(id, st.Geo())
+	return d.indexOf(id).SetStatus(id, st.Geo())
 }
 
 // UnitStatusOf is the live index's status of a unit.
 func (d *Directory) UnitStatusOf(id string) (UnitStatus, bool) {
-	_, _, st, ok := d.units.Get(id)
+	_, _, st, ok := d.indexOf(id).Get(id)
 	if !ok {
 		return "", false
 	}
@@ -225,9 +242,24 @@ func (d *Directory) Suggest(q SuggestQuery) ([]Suggestion, error) {
 				DistanceM: n.DistanceM, EtaS: math.Round(n.DistanceM / (kmh / 3.6))})
 		}
 	}
-	add(d.units.Nearest(q.Lon, q.Lat, q.K, func(id string, st geo.UnitStatus) bool { return ok(id, st, true) }), true)
+	// Each group (the street, then the rest of the district) from every
+	// suitable kind's index, merged by distance (then id).
+	group := func(k int, same bool) []geo.Neighbor {
+		var ns []geo.Neighbor
+		for _, ix := range []*geo.UnitIndex{d.units, d.workers} {
+			ns = append(ns, ix.Nearest(q.Lon, q.Lat, k, func(id string, st geo.UnitStatus) bool { return ok(id, st, same) })...)
+		}
+		slices.SortFunc(ns, func(a, b geo.Neighbor) int {
+			if c := cmp.Compare(a.DistanceM, b.DistanceM); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+		return ns[:min(k, len(ns))]
+	}
+	add(group(q.K, true), true)
 	if len(out) < q.K {
-		add(d.units.Nearest(q.Lon, q.Lat, q.K-len(out), func(id string, st geo.UnitStatus) bool { return ok(id, st, false) }), false)
+		add(group(q.K-len(out), false), false)
 	}
 	return out, nil
 }

@@ -2,6 +2,9 @@ package events
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +37,8 @@ type BusOptions struct {
 
 // Bus is the Publisher producers hold: Publish queues the events and
 // returns at once; Run appends the queue to the log in order, in batches,
-// one transaction each. When the log fails (the database is down) the
+// one transaction each. Each event gets a unique Key, so a batch retried
+// after a lost commit answer is stored once. When the log fails (the database is down) the
 // batch is retried with backoff, in order, while new events queue; a full
 // queue drops new events and counts them (BusStats.Dropped), so a long
 // outage costs events, never the callers' latency.
@@ -45,6 +49,8 @@ type Bus struct {
 	mu    sync.Mutex
 	queue []Event
 	kick  chan struct{}
+	id    string // this bus's key prefix
+	seq   int64
 
 	published, appended, dropped, failures atomic.Int64
 }
@@ -69,7 +75,9 @@ func NewBus(log Appender, opt BusOptions) *Bus {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Bus{log: log, opt: opt, kick: make(chan struct{}, 1)}
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	return &Bus{log: log, opt: opt, kick: make(chan struct{}, 1), id: hex.EncodeToString(r[:])}
 }
 
 // Publish queues evs (stamping a zero At with the current time); it
@@ -87,6 +95,8 @@ func (b *Bus) Publish(_ context.Context, evs ...Event) {
 			ev.At = time.Now().UTC()
 		}
 		ev.ID = 0
+		b.seq++
+		ev.Key = b.id + ":" + strconv.FormatInt(b.seq, 10)
 		b.queue = append(b.queue, ev)
 	}
 	b.mu.Unlock()
@@ -120,10 +130,23 @@ func (b *Bus) Stats() BusStats {
 // to append what is still queued (events published during a graceful
 // shutdown), and returns.
 func (b *Bus) Run(ctx context.Context, drain time.Duration) {
-	trim := time.NewTicker(b.opt.TrimEvery)
-	defer trim.Stop()
+	// Trimming a day's events may take a while: beside the appends.
+	trimmed := make(chan struct{})
+	go func() {
+		defer close(trimmed)
+		t := time.NewTicker(b.opt.TrimEvery)
+		defer t.Stop()
+		for {
+			b.trim(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	defer func() { <-trimmed }()
 	bo := newBackoff()
-	b.trim(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -134,9 +157,6 @@ func (b *Bus) Run(ctx context.Context, drain time.Duration) {
 			}
 			return
 		case <-b.kick:
-		case <-trim.C:
-			b.trim(ctx)
-			continue
 		}
 		for {
 			err := b.flush(ctx)

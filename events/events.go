@@ -40,6 +40,10 @@ type Event struct {
 	At   time.Time       `json:"at"`
 	Loc  *orb.Point      `json:"-"` // where, for bbox filters; nil: everywhere
 	Data json.RawMessage `json:"data"`
+	// Key, when set, makes appending idempotent: the log stores one event
+	// per key, so a batch retried after its commit's answer was lost is
+	// not stored twice. The Bus sets it; it is not streamed.
+	Key string `json:"-"`
 }
 
 // Publisher takes events after the change they describe committed. It

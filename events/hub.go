@@ -75,6 +75,8 @@ type Hub struct {
 	done  bool
 
 	delivered, cutOff, readErrors atomic.Int64
+	hint                          atomic.Int64 // the highest id a wake-up named
+	force                         atomic.Bool  // a wake-up named no id: read
 }
 
 // NewHub returns a hub over log; start it with Run.
@@ -91,9 +93,16 @@ func NewHub(log Log, opt HubOptions) *Hub {
 	return &Hub{log: log, opt: opt, wake: make(chan struct{}, 1), subs: map[*Sub]struct{}{}, ready: make(chan struct{})}
 }
 
-// Notify wakes the hub to read the log; it never blocks. lastID, the
-// highest id the notifier knows of (0 when unknown), is only a hint.
+// Notify wakes the hub to read the log; it never blocks. lastID is the
+// highest id the notifier knows of, 0 when unknown: a wake-up naming only
+// ids already delivered (this replica's own append, then its NOTIFY)
+// costs no read.
 func (h *Hub) Notify(lastID int64) {
+	if lastID <= 0 {
+		h.force.Store(true)
+	}
+	for cur := h.hint.Load(); lastID > cur && !h.hint.CompareAndSwap(cur, lastID); cur = h.hint.Load() {
+	}
 	select {
 	case h.wake <- struct{}{}:
 	default:
@@ -143,6 +152,14 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-h.wake:
+			if !h.force.Swap(false) {
+				h.mu.Lock()
+				last := h.last
+				h.mu.Unlock()
+				if h.hint.Load() <= last {
+					continue
+				}
+			}
 		case <-t.C:
 		}
 		if err := h.catchUp(ctx); err != nil {

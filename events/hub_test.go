@@ -332,3 +332,112 @@ func TestBusRetriesInOrderAndDrops(t *testing.T) {
 		t.Fatalf("after shutdown: %+v, want the last event appended", st)
 	}
 }
+
+// flakyLog fails its first reads.
+type flakyLog struct {
+	*memLog
+	mu    sync.Mutex
+	fails int
+}
+
+func (l *flakyLog) EventsSince(ctx context.Context, after int64, limit int) ([]Event, error) {
+	l.mu.Lock()
+	if l.fails > 0 {
+		l.fails--
+		l.mu.Unlock()
+		return nil, errors.New("connection refused")
+	}
+	l.mu.Unlock()
+	return l.memLog.EventsSince(ctx, after, limit)
+}
+
+// TestHubRetriesReads: while the log cannot be read the hub counts the
+// failures and retries; the events come once it can.
+func TestHubRetriesReads(t *testing.T) {
+	l := &flakyLog{memLog: &memLog{}, fails: 3}
+	var errsSeen sync.Map
+	h := NewHub(l, HubOptions{Poll: time.Hour, OnError: func(err error) { errsSeen.Store(err.Error(), true) }})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	s, err := h.Follow(ctx, -1, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l.memLog, 2, CaseChanged, nil)
+	h.Notify(2)
+	if a, b := next(t, s), next(t, s); a.ID != 1 || b.ID != 2 {
+		t.Fatalf("got %d, %d", a.ID, b.ID)
+	}
+	if st := h.Stats(); st.ReadErrors != 3 {
+		t.Fatalf("read errors %d, want 3", st.ReadErrors)
+	}
+	if _, ok := errsSeen.Load("connection refused"); !ok {
+		t.Fatal("OnError not called")
+	}
+}
+
+// TestHubSkipsStaleWakeUps: a wake-up naming an id already delivered
+// (this replica's append, then its own NOTIFY) reads nothing; one naming
+// no id reads.
+func TestHubSkipsStaleWakeUps(t *testing.T) {
+	l := &memLog{}
+	h, _ := startHub(t, l, HubOptions{Poll: time.Hour})
+	s, err := h.Follow(context.Background(), -1, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l, 1, CaseChanged, nil)
+	next(t, s)
+	time.Sleep(20 * time.Millisecond)
+	reads := func() int { l.mu.Lock(); defer l.mu.Unlock(); return l.reads }
+	before := reads()
+	for i := 0; i < 5; i++ {
+		h.Notify(1)
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := reads(); got != before {
+		t.Fatalf("%d reads for stale wake-ups", got-before)
+	}
+	h.Notify(0)
+	deadline := time.Now().Add(5 * time.Second)
+	for reads() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("a wake-up without an id did not read")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type trimLog struct {
+	memLog
+	calls chan [2]any
+}
+
+func (l *trimLog) TrimEvents(_ context.Context, olderThan time.Time, keepMax int) (int64, error) {
+	l.calls <- [2]any{olderThan, keepMax}
+	return 0, nil
+}
+
+// TestBusTrims: the bus trims the log at start and every TrimEvery, by
+// age and count.
+func TestBusTrims(t *testing.T) {
+	now := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	l := &trimLog{calls: make(chan [2]any, 10)}
+	b := NewBus(l, BusOptions{KeepFor: time.Hour, KeepMax: 77, TrimEvery: 30 * time.Millisecond, Now: func() time.Time { return now }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx, time.Second); close(done) }()
+	for i := 0; i < 2; i++ {
+		select {
+		case c := <-l.calls:
+			if !c[0].(time.Time).Equal(now.Add(-time.Hour)) || c[1].(int) != 77 {
+				t.Fatalf("trim %v", c)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("trim %d not called", i)
+		}
+	}
+	cancel()
+	<-done
+}

@@ -20,6 +20,8 @@ type EventLog interface {
 	// increasing order (appends are serialised), so a reader that read up
 	// to id n never later finds a lower id. Listeners are woken after the
 	// commit (PostGIS: pg_notify('gridd_events', id) in the transaction).
+	// An event whose Key is stored already is skipped (a retried batch);
+	// the answer is then still the highest id stored.
 	// Invalid for an event without a type, with data that is not JSON or a
 	// location that is not a WGS84 lon/lat.
 	AppendEvents(ctx context.Context, evs []events.Event) (int64, error)
@@ -48,6 +50,9 @@ func CheckEvents(evs []events.Event) ([][]byte, error) {
 	for i, ev := range evs {
 		if ev.Type == "" || len(ev.Type) > 100 {
 			return nil, errs.E(errs.Invalid, "type", "event %d: a type of 1 to 100 bytes is required", i)
+		}
+		if len(ev.Key) > 200 {
+			return nil, errs.E(errs.Invalid, "key", "event %d: a key of at most 200 bytes", i)
 		}
 		if ev.At.IsZero() {
 			return nil, errs.E(errs.Invalid, "at", "event %d: the time is required", i)

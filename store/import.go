@@ -23,6 +23,12 @@ type ImportRequest struct {
 	// WithdrawPlan archives the published plan, in the same transaction,
 	// when Bundle no longer fits it; without it such a bundle is refused.
 	WithdrawPlan bool
+	// Shifts, when ReplaceShifts, replace the duty roster in the same
+	// transaction (a bundle's shifts.csv); they need Bundle and are
+	// checked against it (bundle.CheckShifts). CheckImport normalises
+	// them in place (bundle.Shift.Normal: UTC, default ids).
+	Shifts        []bundle.Shift
+	ReplaceShifts bool
 }
 
 // ImportResult says what an import did.
@@ -66,6 +72,9 @@ func CheckImport(req ImportRequest) error {
 		if err := CheckBundle(req.Bundle); err != nil {
 			return err
 		}
+	}
+	if err := checkImportShifts(req); err != nil {
+		return err
 	}
 	if req.Plan != nil {
 		if err := req.Plan.Check(); err != nil {

@@ -56,7 +56,7 @@ var Descriptions = []LayerDesc{
 		ID: "code", Props: []Property{str("code"), str("kind"), str("name"), str("street_code"), str("community_code")}, Geometry: "Point",
 		Cached: true, Tiled: true, MinZoom: 0, MaxZoom: 20},
 	// Patrol positions are operational information for dispatchers.
-	{Layer: Patrols, Title: "Patrols", Description: "Joint patrol units at their last reported position and status (live; role dispatcher).",
+	{Layer: Patrols, Title: "Patrols", Description: "Joint patrols, the patrol kind of field units (GET /units has workers too), at their last reported position and status available, busy or off_duty (live; role dispatcher).",
 		ID: "id", Props: []Property{str("id"), str("callsign"), str("street_code"), str("status"), datetime("updated_at")}, Geometry: "Point",
 		Readers: []access.Role{access.Dispatcher}, Tiled: true, MinZoom: 10, MaxZoom: 20, Temporal: "updated_at"},
 }

@@ -112,6 +112,7 @@ type Store interface {
 	Importer
 	Features
 	Units
+	Shifts
 	Pinger
 	// Close releases the store's resources.
 	Close() error

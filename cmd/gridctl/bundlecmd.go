@@ -48,6 +48,7 @@ func cmdBundle(ctx context.Context, e *env, args []string) error {
 	} else {
 		probs = bundle.Check(b)
 	}
+	probs = append(probs, checkBundleShifts(dir, b)...)
 	for _, p := range probs {
 		fmt.Fprintf(e.stdout, "%s: %s\n", p.Field, p.Msg)
 	}

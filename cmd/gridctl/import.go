@@ -61,6 +61,10 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			*dir, len(b.Streets), len(b.Communities), len(b.Buildings), b.Households(), len(b.Facilities), len(b.Patrols), len(b.Workers), len(b.Departments),
 			time.Since(start).Seconds())
 	}
+	shifts, withShifts, err := readBundleShifts(e, *dir)
+	if err != nil {
+		return err
+	}
 	var plan *gridplan.Plan
 	if *planFile != "" {
 		var err error
@@ -76,7 +80,8 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer s.Close()
 	t := time.Now()
-	res, err := s.Import(ctx, store.ImportRequest{Bundle: b, Plan: plan, Publish: *publish, WithdrawPlan: *withdraw})
+	res, err := s.Import(ctx, store.ImportRequest{Bundle: b, Plan: plan, Publish: *publish, WithdrawPlan: *withdraw,
+		Shifts: shifts, ReplaceShifts: withShifts})
 	if err != nil {
 		printProblems(e, err)
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -103,6 +104,37 @@ func (e *eventStream) start(ctx context.Context) (stop func()) {
 		wg.Wait()
 		if st := e.bus.Stats(); st.Dropped > 0 || st.Queued > 0 {
 			e.log.Warn("events not stored", "dropped", st.Dropped, "queued_at_exit", st.Queued)
+		}
+	}
+}
+
+// followPlans calls changed whenever any replica publishes a plan (the
+// plan.published event, delivered between replicas by LISTEN/NOTIFY),
+// until ctx ends; without an event stream it returns at once and the
+// plan poll alone notices.
+func (e *eventStream) followPlans(ctx context.Context, changed func()) {
+	if e.hub == nil {
+		return
+	}
+	sub, err := e.hub.Follow(ctx, -1, events.Filter{Types: map[events.Type]bool{events.PlanPublished: true}})
+	if err != nil {
+		return
+	}
+	defer func() { sub.Close() }() // the subscription in hand at return
+	for {
+		_, err := sub.Next(ctx, nil)
+		switch {
+		case err == nil:
+			changed()
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, events.ErrSlow):
+			changed() // cut off: check anyway, then follow again
+			if sub, err = e.hub.Follow(ctx, -1, events.Filter{Types: map[events.Type]bool{events.PlanPublished: true}}); err != nil {
+				return
+			}
+		default:
+			return
 		}
 	}
 }

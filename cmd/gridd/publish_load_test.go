@@ -184,3 +184,56 @@ func codeAt(grids []gridplan.Grid, p orb.Point) string {
 	}
 	return code
 }
+
+// TestPublishSeenByOtherReplica: two gridd on one PostGIS with the plan
+// poll at an hour, so only the plan.published event (LISTEN/NOTIFY) can
+// tell B. A publish on A must move B's /locate answer within a second
+// (issue 14's target), and a rollback on B must reach A the same way.
+func TestPublishSeenByOtherReplica(t *testing.T) {
+	dsn := testenv.PostGIS(t)
+	db, err := postgis.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, grids, _ := plannerStore(t, db)
+	db.Close()
+	k := newCaseKeys(b.Patrols[0].ID, b.Patrols[1].ID, "DEPT-WA")
+	env := map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": k.lines}
+	baseA := startGridd(t, []string{"--seed=false", "--plan-poll=1h"}, env)
+	baseB := startGridd(t, []string{"--seed=false", "--plan-poll=1h"}, env)
+
+	next := splitEast(t, b, grids, 0)
+	var mover orb.Point
+	for _, bl := range b.Buildings {
+		if codeAt(grids, bl.Loc) != "" && codeAt(next, bl.Loc) == string(next[len(next)-1].Code) {
+			mover = bl.Loc
+			break
+		}
+	}
+	r := want(t, "draft", call(t, "POST", baseA+"/plans/1/drafts", k.planner, nil), 201)
+	draft := r.str("id")
+	want(t, "upload", upload(t, baseA+"/plans/"+draft+"/grids", k.planner, featureCollection(t, next)), 200)
+
+	seen := func(base, wantCode, what string) {
+		t.Helper()
+		deadline := time.Now().Add(time.Second)
+		for {
+			got := gridAt(t, base, mover)
+			if got == wantCode {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: after 1 s the other replica still answers %s, want %s", what, got, wantCode)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	start := time.Now()
+	want(t, "publish on A", call(t, "POST", baseA+"/plans/"+draft+"/publish", k.planner, nil), 200)
+	seen(baseB, string(next[len(next)-1].Code), "publish on A")
+	t.Logf("B answered the plan published on A %v after the publish request began", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	want(t, "rollback on B", call(t, "POST", baseB+"/plans/1/publish", k.planner, nil), 200)
+	seen(baseA, string(grids[0].Code), "rollback on B")
+	t.Logf("A answered the rollback made on B %v after it began", time.Since(start).Round(time.Millisecond))
+}

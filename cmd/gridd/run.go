@@ -185,7 +185,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	svc.Publisher = cases.Fanout(svc.Publisher, srv.UnitsCasePublisher())
+	svc.Publisher = cases.Publishers{svc.Publisher, srv.UnitsCasePublisher()}
 	if err := srv.Rebuild(ctx); err != nil {
 		return fmt.Errorf("build catalogue: %w", err)
 	}
@@ -206,6 +206,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopWatch()
 	go srv.Watch(watchCtx)
 	defer evs.start(watchCtx)()
+	go evs.followPlans(watchCtx, srv.PlanChanged)
+	go evs.followShifts(watchCtx, srv.RosterChanged)
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 

@@ -61,7 +61,8 @@ func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, erro
 	var last int64
 	stored := fmtTime(time.Now())
 	err = db.write(ctx, "events", func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO events (type, at, lon, lat, data, stored_at) VALUES (?, ?, ?, ?, ?, ?)`)
+		st, err := tx.PrepareContext(ctx, `INSERT INTO events (type, at, lon, lat, data, key, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO NOTHING`)
 		if err != nil {
 			return err
 		}
@@ -71,13 +72,25 @@ func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, erro
 			if ev.Loc != nil {
 				lon, lat = ev.Loc[0], ev.Loc[1]
 			}
-			res, err := st.ExecContext(ctx, string(ev.Type), fmtTime(ev.At), lon, lat, string(data[i]), stored)
+			var key any
+			if ev.Key != "" {
+				key = ev.Key
+			}
+			res, err := st.ExecContext(ctx, string(ev.Type), fmtTime(ev.At), lon, lat, string(data[i]), key, stored)
 			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				continue // stored before (a retry)
 			}
 			if last, err = res.LastInsertId(); err != nil {
 				return err
 			}
+		}
+		if last == 0 {
+			return tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&last)
 		}
 		return nil
 	})

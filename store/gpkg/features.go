@@ -58,7 +58,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		from := table + " t"
 		if b := q.BBox; b != nil {
 			exact = false
-			from += " JOIN rtree_" + table + "_geom r ON r.id = t.fid"
+			from += " JOIN " + rtreeOf(table) + " r ON r.id = t.fid"
 			where = append(where, "r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
 			args = append(args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
 		}
@@ -136,7 +136,7 @@ func dialect(table string, args *[]any) cql2.Dialect {
 		Intersects: func(_ string, g orb.Geometry) (string, bool) {
 			b := g.Bound()
 			*args = append(*args, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
-			return "t.fid IN (SELECT id FROM rtree_" + table + "_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)", false
+			return "t.fid IN (SELECT id FROM " + rtreeOf(table) + " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)", false
 		},
 	}
 }

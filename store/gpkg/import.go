@@ -72,6 +72,11 @@ func (db *DB) importTx(ctx context.Context, tx *sql.Tx, req store.ImportRequest,
 		}
 		db.hook("bundle")
 	}
+	if req.ReplaceShifts {
+		if err := replaceShiftsTx(ctx, tx, req.Shifts); err != nil {
+			return err
+		}
+	}
 	if d.Withdraw != 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE id = ?`, int64(d.Withdraw)); err != nil {
 			return err

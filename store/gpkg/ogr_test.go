@@ -47,11 +47,17 @@ func TestOGRInfo(t *testing.T) {
 	want := map[string]int{
 		"district": 1, "streets": len(b.Streets), "communities": len(b.Communities), "buildings": len(b.Buildings),
 		"facilities": len(b.Facilities), "patrols": len(b.Patrols), "grids": len(p.Grids), "plan_grids": 2 * len(p.Grids),
-		"plans": 2, "workers": len(b.Workers), "departments": len(b.Departments), "patrol_positions": 0,
+		"plans": 2, "workers": len(b.Workers), "departments": len(b.Departments),
+		// Units (issue 13): patrols and workers; patrols is a view of the patrol units.
+		"units": len(b.Patrols) + len(b.Workers), "unit_positions": 0,
 		// The case tables (issue 12), empty here: GDAL opens them as attribute tables.
 		"cases": 0, "incidents": 0, "case_events": 0,
 		// Locked grids of plans (issue 14, migration 050).
 		"plan_grid_locks": 0,
+		// The event log (issue 13), empty here.
+		"events": 0,
+		// The duty roster (issue 13), empty here.
+		"shifts": 0,
 	}
 	run := func(args ...string) string {
 		cmd := exec.Command(ogrinfo, args...)

@@ -22,6 +22,15 @@ var heldCaseSQL = func() string {
 	return `(SELECT c.id FROM cases c WHERE c.unit = u.id AND c.stage IN (` + strings.Join(q, ", ") + `) ORDER BY c.id LIMIT 1)`
 }()
 
+// rtreeOf is a feature table's R-tree. The patrols layer is a view of the
+// units table (fids kept), whose R-tree it uses.
+func rtreeOf(table string) string {
+	if table == "patrols" {
+		table = "units"
+	}
+	return "rtree_" + table + "_geom"
+}
+
 const unitColsGpkg = `u.id, u.kind, u.name, u.street_code, u.community_code, u.geom, u.status, u.reported_at, `
 
 // ReportPositions stores a batch in one transaction (SQLite: one

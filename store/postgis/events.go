@@ -35,20 +35,30 @@ func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, erro
 			return err
 		}
 		types, ats, lons, lats, bodies := make([]string, len(evs)), make([]time.Time, len(evs)), make([]*float64, len(evs)), make([]*float64, len(evs)), make([]string, len(evs))
+		keys := make([]*string, len(evs))
 		for i, ev := range evs {
 			types[i], ats[i], bodies[i] = string(ev.Type), ev.At.UTC(), string(data[i])
+			if ev.Key != "" {
+				k := ev.Key
+				keys[i] = &k
+			}
 			if ev.Loc != nil {
 				lon, lat := ev.Loc[0], ev.Loc[1]
 				lons[i], lats[i] = &lon, &lat
 			}
 		}
 		if err := tx.QueryRow(ctx, `WITH ins AS (
-				INSERT INTO events (type, at, lon, lat, data, stored_at)
-				SELECT t, a, x, y, d::jsonb, clock_timestamp() FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[])
-				  WITH ORDINALITY AS u(t, a, x, y, d, n) ORDER BY n
+				INSERT INTO events (type, at, lon, lat, data, key, stored_at)
+				SELECT t, a, x, y, d::jsonb, k, clock_timestamp()
+				  FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[], $6::text[])
+				  WITH ORDINALITY AS u(t, a, x, y, d, k, n) ORDER BY n
+				ON CONFLICT (key) DO NOTHING
 				RETURNING id)
-			SELECT max(id) FROM ins`, types, ats, lons, lats, bodies).Scan(&last); err != nil {
+			SELECT coalesce(max(id), 0) FROM ins`, types, ats, lons, lats, bodies, keys).Scan(&last); err != nil {
 			return err
+		}
+		if last == 0 { // every event was stored before (a retry)
+			return tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&last)
 		}
 		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, store.EventsChannel, strconv.FormatInt(last, 10))
 		return err

@@ -56,6 +56,11 @@ func (db *DB) Import(ctx context.Context, req store.ImportRequest) (store.Import
 			}
 			db.hook("bundle")
 		}
+		if req.ReplaceShifts {
+			if err := replaceShiftsTx(ctx, tx, req.Shifts); err != nil {
+				return err
+			}
+		}
 		if d.Withdraw != 0 {
 			if _, err := tx.Exec(ctx, `UPDATE plans SET status = 'archived' WHERE id = $1`, int64(d.Withdraw)); err != nil {
 				return err

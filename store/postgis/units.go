@@ -22,10 +22,11 @@ var unitStages = func() []string {
 	return out
 }()
 
-// ReportPositions stores a batch in one transaction and three statements
-// whatever its size: the units' state before (which also finds unknown
-// units), one multi-row INSERT of the history from arrays (UNNEST), and
-// one UPDATE moving each unit to its newest new report.
+// ReportPositions stores a batch in one transaction and two statements
+// whatever its size: the units' state before (locking their rows, which
+// also finds unknown units), then one statement that inserts the history
+// from arrays (UNNEST, one multi-row INSERT) and moves each unit to its
+// newest new report.
 func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport) ([]dispatch.ReportResult, error) {
 	if err := dispatch.ValidateReports(rs, store.MaxReportBatch); err != nil {
 		return nil, err
@@ -39,39 +40,50 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 	}
 	var out []dispatch.ReportResult
 	err := db.write(ctx, "units", func(tx pgx.Tx) error {
-		// The units' state before the batch; an id not found is unknown.
-		// FOR UPDATE: concurrent batches of one unit take turns, so the
-		// outcomes each reports are what happened.
-		rows, err := tx.Query(ctx, `SELECT u.id, u.reported_at FROM units u WHERE u.id = ANY($1) ORDER BY u.id FOR UPDATE`, ids)
+		// The units' state before the batch, rows locked in id order so
+		// that concurrent batches of one unit take turns (and cannot
+		// deadlock): the outcomes each reports are what happened.
+		rows, err := tx.Query(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = ANY($2) ORDER BY u.id FOR UPDATE OF u`, unitStages, ids)
 		if err != nil {
 			return err
 		}
-		prev := make(map[string]time.Time, n)
-		known := make(map[string]bool, n)
+		before := make(map[string]dispatch.Unit, n)
 		for rows.Next() {
-			var id string
-			var at *time.Time
-			if err := rows.Scan(&id, &at); err != nil {
+			u, err := scanUnit(rows)
+			if err != nil {
 				return err
 			}
-			known[id] = true
-			if at != nil {
-				prev[id] = at.UTC()
-			}
+			before[u.ID] = u
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		prev := make(map[string]time.Time, len(before))
 		for i, id := range ids {
-			if !known[id] {
+			u, ok := before[id]
+			if !ok {
 				return errs.E(errs.NotFound, dispatch.FieldAt(i, "unit"), "no unit %q", id)
 			}
+			if u.ReportedAt != nil {
+				prev[id] = *u.ReportedAt
+			}
 		}
-		rows, err = tx.Query(ctx, `INSERT INTO unit_positions (unit_id, at, position, status)
-			SELECT r.u, r.at, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326), r.st
-			FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[]) AS r(u, at, lon, lat, st)
-			ON CONFLICT (unit_id, at) DO NOTHING
-			RETURNING unit_id, at`, ids, ats, lons, lats, sts)
+		rows, err = tx.Query(ctx, `WITH r AS (
+				SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[]) WITH ORDINALITY AS r(u, at, lon, lat, st, i)
+			), ins AS (
+				INSERT INTO unit_positions (unit_id, at, position, status)
+				SELECT r.u, r.at, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326), r.st FROM r
+				ON CONFLICT (unit_id, at) DO NOTHING
+				RETURNING unit_id, at
+			), newest AS (
+				SELECT DISTINCT ON (r.u) r.* FROM r JOIN ins ON ins.unit_id = r.u AND ins.at = r.at
+				ORDER BY r.u, r.at DESC, r.i
+			), moved AS (
+				UPDATE units u SET position = ST_SetSRID(ST_MakePoint(m.lon, m.lat), 4326), status = m.st, reported_at = m.at
+				FROM newest m WHERE u.id = m.u AND (u.reported_at IS NULL OR u.reported_at < m.at)
+				RETURNING u.id
+			)
+			SELECT unit_id, at, (SELECT count(*) FROM moved) FROM ins`, ids, ats, lons, lats, sts)
 		if err != nil {
 			return err
 		}
@@ -82,7 +94,8 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 		fresh := make(map[key]bool, n)
 		for rows.Next() {
 			var k key
-			if err := rows.Scan(&k.id, &k.at); err != nil {
+			var nMoved int64
+			if err := rows.Scan(&k.id, &k.at, &nMoved); err != nil {
 				return err
 			}
 			k.at = k.at.UTC()
@@ -100,33 +113,26 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 			}
 		}
 		out = store.Outcomes(rs, inserted, prev)
-		var mIDs []string
-		var mAts []time.Time
-		var mLons, mLats []float64
-		var mSts []string
+		// The state after: the unit's newest report if it moved, else as
+		// before; busy while it holds a case.
+		after := make(map[string]dispatch.Unit, len(before))
+		for id, u := range before {
+			after[id] = u
+		}
 		for i, res := range out {
 			if res.Outcome == dispatch.Moved {
-				r := rs[i]
-				mIDs, mAts, mLons, mLats, mSts = append(mIDs, r.Unit), append(mAts, r.At), append(mLons, r.Loc[0]), append(mLats, r.Loc[1]), append(mSts, string(r.Status))
+				u, r := after[res.Unit], rs[i]
+				loc := r.Loc
+				u.Loc, u.ReportedStatus = &loc, r.Status
+				u.Status = dispatch.Effective(u.ReportedStatus, u.HeldCase)
+				after[res.Unit] = u
 			}
-		}
-		if len(mIDs) > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE units u SET position = ST_SetSRID(ST_MakePoint(m.lon, m.lat), 4326), status = m.st, reported_at = m.at
-				FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[]) AS m(u, at, lon, lat, st)
-				WHERE u.id = m.u`, mIDs, mAts, mLons, mLats, mSts); err != nil {
-				return err
-			}
-		}
-		// The state after: position, reported status and the held case.
-		states, err := unitStates(ctx, tx, ids)
-		if err != nil {
-			return err
 		}
 		for i := range out {
-			s := states[out[i].Unit]
-			out[i].Status, out[i].HeldCase = s.Status, s.HeldCase
-			if s.Loc != nil {
-				out[i].Loc = *s.Loc
+			u := after[out[i].Unit]
+			out[i].Status, out[i].HeldCase = u.Status, u.HeldCase
+			if u.Loc != nil {
+				out[i].Loc = *u.Loc
 			}
 		}
 		return nil
@@ -163,23 +169,6 @@ func scanUnit(r pgx.Row) (dispatch.Unit, error) {
 	u.Status = dispatch.Effective(u.ReportedStatus, u.HeldCase)
 	u.OnDuty = true
 	return u, nil
-}
-
-func unitStates(ctx context.Context, tx pgx.Tx, ids []string) (map[string]dispatch.Unit, error) {
-	rows, err := tx.Query(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = ANY($2)`, unitStages, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]dispatch.Unit{}
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[u.ID] = u
-	}
-	return out, rows.Err()
 }
 
 // Units lists units matching f, by id.

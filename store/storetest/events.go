@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func runEvents(t *testing.T, fresh func(t *testing.T) store.Store) {
 	t.Run("ConcurrentAppendsInOrder", func(t *testing.T) { testEventsConcurrent(t, open(t)) })
 	t.Run("Trim", func(t *testing.T) { testEventsTrim(t, open(t)) })
 	t.Run("Listen", func(t *testing.T) { testEventsListen(t, open(t)) })
+	t.Run("KeyedAppendsIdempotent", func(t *testing.T) { testEventsKeyed(t, open(t)) })
 }
 
 var evT0 = time.Date(2026, 7, 1, 9, 30, 0, 123456000, time.UTC)
@@ -275,4 +277,45 @@ func testEventsListen(t *testing.T, l store.EventLog) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("ListenEvents did not return when its context ended")
 	}
+}
+
+// testEventsKeyed: a batch appended again (a retry after a lost commit
+// answer) stores nothing twice; new keys in a half-new batch are stored.
+func testEventsKeyed(t *testing.T, l store.EventLog) {
+	ctx := ctxT(t)
+	mk := func(keys ...string) []events.Event {
+		out := make([]events.Event, len(keys))
+		for i, k := range keys {
+			out[i] = events.New(events.CaseChanged, evT0, nil, k)
+			out[i].Key = k
+		}
+		return out
+	}
+	first, err := l.AppendEvents(ctx, mk("b1:1", "b1:2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := l.AppendEvents(ctx, mk("b1:1", "b1:2"))
+	if err != nil || again != first {
+		t.Fatalf("the batch again: last id %d, %v; want %d (nothing new)", again, err, first)
+	}
+	more, err := l.AppendEvents(ctx, append(mk("b1:2", "b1:3"), events.Event{Type: events.PlanPublished, At: evT0}))
+	if err != nil || more <= first {
+		t.Fatalf("half-new batch: %d, %v", more, err)
+	}
+	got, err := l.EventsSince(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, ev := range got {
+		var k string
+		_ = json.Unmarshal(ev.Data, &k)
+		keys = append(keys, k)
+	}
+	if fmt.Sprint(keys) != "[b1:1 b1:2 b1:3 ]" {
+		t.Fatalf("stored %q, want each key once and the unkeyed event", keys)
+	}
+	_, err = l.AppendEvents(ctx, []events.Event{{Type: "x", At: evT0, Key: strings.Repeat("k", 201)}})
+	wantCode(t, "a 201-byte key", err, errs.Invalid)
 }

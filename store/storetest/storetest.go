@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("GridLocks", func(t *testing.T) { testGridLocks(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
 	t.Run("Units", func(t *testing.T) { runUnits(t, fresh) })
+	t.Run("Shifts", func(t *testing.T) { runShifts(t, fresh) })
 	t.Run("Events", func(t *testing.T) { runEvents(t, fresh) })
 }
 

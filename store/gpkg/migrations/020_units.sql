@@ -1,8 +1,8 @@
 -- Field units: patrols and grid workers are one kind of thing (a unit
 -- that reports positions and is dispatched to cases), so they share one
 -- feature table and one position history. The patrols layer becomes a
--- view of the patrol units with its old columns; its R-tree is a view of
--- the units' (patrols keep their fids).
+-- view of the patrol units with its old columns, searched through the
+-- units' R-tree (patrols keep their fids).
 CREATE TABLE units (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
@@ -50,7 +50,6 @@ DROP TABLE patrols;
 CREATE VIEW patrols AS
   SELECT fid, id, name AS callsign, street_code, home_lon, home_lat, status, reported_at AS updated_at, geom
   FROM units WHERE kind = 'patrol';
-CREATE VIEW rtree_patrols_geom AS SELECT id, minx, maxx, miny, maxy FROM rtree_units_geom;
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
   VALUES ('patrols', 'features', 'patrols', 'joint patrol units at their last reported position', 4326);
 INSERT INTO gpkg_geometry_columns VALUES ('patrols', 'geom', 'POINT', 4326, 0, 0);

@@ -11,6 +11,7 @@ CREATE TABLE events (
   lat REAL,
   data TEXT NOT NULL,
   stored_at TEXT NOT NULL,
+  key TEXT UNIQUE, -- the publisher's idempotency key: a retried append stores nothing twice
   CHECK ((lon IS NULL) = (lat IS NULL))
 );
 {{attributes "events" "the event log of the event stream"}}
