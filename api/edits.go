@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -23,9 +24,14 @@ type editJSON struct {
 	Validation validationJSON    `json:"validation"`
 }
 
+// editMu serialises the edits this process applies, so that two edits of
+// one draft do not both start from the same grids (a read-modify-write).
+// Across replicas EditGrids refuses (409) an edit whose base changed meanwhile.
+var editMu sync.Mutex
+
 // postEdit is POST /plans/{id}/edits: one planner edit of a draft
 // (gridplan.Edit: merge, split, redraw, move, rebalance, lock, unlock),
-// applied atomically with ReplaceGrids. It answers the grids changed or
+// applied atomically with EditGrids (the changed rows only). It answers the grids changed or
 // added (GeoJSON Features with code, community_code, street_code, kind,
 // households, target, locked), the codes removed and the validation of
 // the communities touched. 409 on a plan that is not a draft or a locked
@@ -40,22 +46,16 @@ func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &e); err != nil {
 		return err
 	}
-	p, err := s.st.Plan(r.Context(), id)
+	editMu.Lock()
+	defer editMu.Unlock()
+	// The catalogue holds the bundle the service runs on (rebuilt when a
+	// bundle is imported); the store is read only when there is none.
+	var b *bundle.Bundle
+	if c := s.cat.Load(); c != nil {
+		b = c.bundle
+	}
+	res, err := store.EditPlan(r.Context(), s.st, id, b, e, partition.Grids)
 	if err != nil {
-		return err
-	}
-	if p.Status != gridplan.Draft {
-		return store.ErrNotDraft(id, p.Status)
-	}
-	b, err := s.st.Bundle(r.Context())
-	if err != nil {
-		return err
-	}
-	res, err := gridplan.ApplyEdit(r.Context(), p, b, e, partition.Grids)
-	if err != nil {
-		return err
-	}
-	if err := s.st.ReplaceGrids(r.Context(), id, res.Grids); err != nil {
 		return err
 	}
 	out := editJSON{Plan: id, Op: e.Op, Changed: make([]json.RawMessage, 0, len(res.Changed)), Removed: res.Removed,

@@ -3,6 +3,7 @@ package gridplan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -63,6 +64,10 @@ type EditResult struct {
 	Changed  []Grid
 	Removed  []bundle.GridCode
 	Findings Findings
+	// Base is the plan's grids the edit started from, for every code of
+	// Changed and Removed the plan had: Store.EditGrids checks them so
+	// that an edit made meanwhile is not overwritten.
+	Base []Grid
 }
 
 // RefusedError is an edit whose result fails validation: nothing changes.
@@ -94,7 +99,8 @@ func (e *RefusedError) ProblemExtra() map[string]any {
 // recounted from the buildings with geo.PolygonIndex, the membership
 // rule of /locate; grids the edit did not touch keep code and figures.
 func ApplyEdit(ctx context.Context, p *Plan, b *bundle.Bundle, e Edit, part Partitioner) (*EditResult, error) {
-	ed := &editor{p: p, b: b, byCode: map[bundle.GridCode]int{}}
+	ed := &editor{p: p, b: b, byCode: map[bundle.GridCode]int{}, put: map[bundle.GridCode]Grid{},
+		removed: map[bundle.GridCode]bool{}, comms: map[bundle.CommunityCode]bool{}}
 	for i, g := range p.Grids {
 		ed.byCode[g.Code] = i
 	}
@@ -157,20 +163,12 @@ func (ed *editor) unlocked(field string, g *Grid) error {
 }
 
 func (ed *editor) set(g Grid) {
-	if ed.put == nil {
-		ed.put = map[bundle.GridCode]Grid{}
-		ed.removed = map[bundle.GridCode]bool{}
-		ed.comms = map[bundle.CommunityCode]bool{}
-	}
 	ed.put[g.Code] = g
 	delete(ed.removed, g.Code)
 	ed.comms[g.Community] = true
 }
 
 func (ed *editor) remove(g *Grid) {
-	if ed.put == nil {
-		ed.set(*g)
-	}
 	delete(ed.put, g.Code)
 	ed.removed[g.Code] = true
 	ed.comms[g.Community] = true
@@ -203,7 +201,7 @@ func (ed *editor) merge(e Edit) error {
 	}
 	u, err := sfgeom.Union(a.Geom, b.Geom)
 	if err != nil {
-		return err
+		return overlayErr("/grids", err)
 	}
 	if !adjacent(a.Geom, b.Geom, u) {
 		return errs.E(errs.Invalid, "/grids", "grids %s and %s are not adjacent (they share no edge)", a.Code, b.Code)
@@ -245,7 +243,24 @@ func (ed *editor) lock(e Edit) (*EditResult, error) {
 		out.Changed = append(out.Changed, *g)
 	}
 	out.Removed = []bundle.GridCode{}
+	out.Base = ed.base(out.Changed, nil)
 	return out, nil
+}
+
+// base returns the plan's grids of the codes of changed and removed it has.
+func (ed *editor) base(changed []Grid, removed []bundle.GridCode) []Grid {
+	var out []Grid
+	for _, g := range changed {
+		if i, ok := ed.byCode[g.Code]; ok {
+			out = append(out, ed.p.Grids[i])
+		}
+	}
+	for _, c := range removed {
+		if i, ok := ed.byCode[c]; ok {
+			out = append(out, ed.p.Grids[i])
+		}
+	}
+	return out
 }
 
 // split divides a grid into n balanced contiguous grids with the
@@ -278,7 +293,6 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 	params.Locked, params.Previous, params.Progress = nil, nil, nil
 	target := splitTarget(hh, e.N)
 	params.UrbanTarget, params.RuralTarget = target, target
-	params.TolerancePct = 99 // no building is too big for a grid here
 	sub := &bundle.Bundle{District: ed.b.District, Streets: ed.b.Streets, Buildings: blds,
 		Communities: []bundle.Community{{Code: g.Community, Street: g.Street, Kind: g.Kind, Geom: g.Geom}}}
 	if c, ok := ed.b.Community(g.Community); ok {
@@ -289,7 +303,7 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 	}
 	pieces, err := part(ctx, sub, params)
 	if err != nil {
-		return err
+		return partitionErr("/grid", err)
 	}
 	if len(pieces) != e.N {
 		return errs.E(errs.Invalid, "/n", "grid %s could not be split into %d grids (the partitioner made %d)", g.Code, e.N, len(pieces))
@@ -308,6 +322,22 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 		ed.set(ng)
 	}
 	return nil
+}
+
+// overlayErr answers an overlay that fails on the planner's shapes as
+// Invalid naming field.
+func overlayErr(field string, err error) error {
+	return errs.E(errs.Invalid, field, "the shapes cannot be overlaid: %s", problem(err))
+}
+
+// partitionErr keeps a coded error (and a cancelled context) as it is and
+// answers a partitioner failure on the planner's input as Invalid naming
+// field, not as a server error.
+func partitionErr(field string, err error) error {
+	if _, coded := errs.As(err); coded || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errs.E(errs.Invalid, field, "the partitioner cannot plan it: %v", err)
 }
 
 // splitTarget is a target for which GridCount(hh, target) is n.
@@ -378,7 +408,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 	}
 	inC, err := sfgeom.Intersection(sfgeom.FromOrb(region), sfgeom.FromOrb(c.Geom))
 	if err != nil {
-		return err
+		return overlayErr(field, err)
 	}
 	if len(inC) == 0 {
 		return errs.E(errs.Invalid, field, "the polygon does not reach into community %s", g.Community)
@@ -393,7 +423,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 		}
 		take, err := sfgeom.Intersection(sfgeom.FromOrb(n.Geom), sfgeom.FromOrb(inC))
 		if err != nil {
-			return err
+			return overlayErr(field, err)
 		}
 		if planarArea(take)*planarScaleM2(ed.b) < MinGridAreaM2/100 {
 			continue
@@ -403,7 +433,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 		}
 		rest, err := sfgeom.Difference(n.Geom, inC)
 		if err != nil {
-			return err
+			return overlayErr(field, err)
 		}
 		touched = true
 		ng := *n
@@ -412,7 +442,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 			// Left empty: removed; its rest joins g.
 			if len(rest) > 0 {
 				if gain, err = sfgeom.Union(gain, rest); err != nil {
-					return err
+					return overlayErr(field, err)
 				}
 			}
 			ed.remove(n)
@@ -420,7 +450,7 @@ func (ed *editor) give(g *Grid, region orb.MultiPolygon, field string) error {
 			ed.set(ng)
 		}
 		if gain, err = sfgeom.Union(gain, take); err != nil {
-			return err
+			return overlayErr(field, err)
 		}
 	}
 	if !touched {
@@ -606,7 +636,7 @@ func (ed *editor) rebalance(ctx context.Context, e Edit, part Partitioner) error
 	sub.Buildings = ed.buildingsIn(cur...)
 	grids, err := part(ctx, sub, params)
 	if err != nil {
-		return err
+		return partitionErr("/communities", err)
 	}
 	old := map[bundle.GridCode]*Grid{}
 	for i := range cur {
@@ -751,6 +781,7 @@ func (ed *editor) finish() (*EditResult, error) {
 			vb.Workers = append(vb.Workers, w)
 		}
 	}
+	out.Base = ed.base(out.Changed, out.Removed)
 	out.Findings = Validate(&Plan{ID: next.ID, Params: next.Params, Grids: sub}, vb)
 	if n := len(out.Findings.Errors()); n > 0 {
 		return nil, &RefusedError{Findings: out.Findings,

@@ -17,7 +17,7 @@ import (
 
 // pukouEditCase is the committed Pukou plan and an urban grid of about
 // 500 households with an adjacent grid of its community.
-func pukouEditCase(b *testing.B) (*bundle.Bundle, *gridplan.Plan, gridplan.Grid, gridplan.Grid) {
+func pukouEditCase(b testing.TB) (*bundle.Bundle, *gridplan.Plan, gridplan.Grid, gridplan.Grid) {
 	pb, err := fixtures.LoadPukou()
 	if err != nil {
 		b.Fatal(err)

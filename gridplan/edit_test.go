@@ -77,6 +77,14 @@ func checkResult(t *testing.T, b *bundle.Bundle, before *gridplan.Plan, r *gridp
 	if fs := gridplan.Validate(&gridplan.Plan{Params: before.Params, Grids: r.Grids}, b).Errors(); len(fs) > 0 {
 		t.Errorf("full validation of the result: %+v", fs)
 	}
+	for _, g := range r.Base {
+		if o := gridOf(before.Grids, g.Code); o == nil || !reflect.DeepEqual(*o, g) {
+			t.Errorf("base grid %s is not the plan's", g.Code)
+		}
+	}
+	if want := len(r.Removed); len(r.Base) < want {
+		t.Errorf("base has %d grids, fewer than the %d removed", len(r.Base), want)
+	}
 	touched := map[bundle.GridCode]bool{}
 	for _, g := range r.Changed {
 		touched[g.Code] = true
@@ -246,7 +254,7 @@ func TestEditRefusals(t *testing.T) {
 		{"unlock unknown", gridplan.Edit{Op: "unlock", Grids: []bundle.GridCode{"x"}}, errs.Invalid, "/grids/0"},
 		{"split n=1", gridplan.Edit{Op: "split", Grid: e, N: 1}, errs.Invalid, "/n"},
 		{"split n=21", gridplan.Edit{Op: "split", Grid: e, N: 21}, errs.Invalid, "/n"},
-		{"split too fine", gridplan.Edit{Op: "split", Grid: e, N: 20}, errs.Invalid, "body"},
+		{"split too fine", gridplan.Edit{Op: "split", Grid: e, N: 20}, errs.Invalid, "/n"},
 		{"split locked", gridplan.Edit{Op: "split", Grid: e1, N: 2}, errs.Conflict, "/grid"},
 		{"split unknown", gridplan.Edit{Op: "split", N: 2}, errs.Invalid, "/grid"},
 		{"redraw no polygon", gridplan.Edit{Op: "redraw", Grid: w}, errs.Invalid, "/polygon"},

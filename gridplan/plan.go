@@ -113,4 +113,12 @@ type Store interface {
 	// a missing plan, Conflict unless the plan is a draft, Invalid for
 	// grids that fail the plan's own checks (Plan.Check).
 	ReplaceGrids(ctx context.Context, id PlanID, grids []Grid) error
+	// EditGrids writes an edit (ApplyEdit's result) to a draft in one
+	// transaction: each grid of put replaces the grid of its code or is
+	// added, the grids of removed are deleted, the others are not
+	// touched. base are the grids the edit was made from (EditResult.Base):
+	// Conflict, and nothing written, when one of them is gone or its
+	// households differ, or a new code of put exists already (another
+	// edit came first). Other errors as ReplaceGrids.
+	EditGrids(ctx context.Context, id PlanID, put []Grid, removed []bundle.GridCode, base []Grid) error
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
 )
 
 // writeLocks replaces plan id's locked grids (migration 050) by those of
@@ -47,4 +49,86 @@ func readLocks(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, grids []grid
 		grids[i].Locked = locked[grids[i].Code]
 	}
 	return nil
+}
+
+// EditGrids replaces the grids of put (by code), adds the new ones and
+// deletes removed, in one transaction; other grids are not touched.
+func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
+	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, encodeGeom)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, "edit grids", func(tx *sql.Tx) error {
+		st, err := planStatus(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if st != gridplan.Draft {
+			return store.ErrNotDraft(id, st)
+		}
+		have := map[bundle.GridCode]int{}
+		look := func(c bundle.GridCode) error {
+			var hh int
+			err := tx.QueryRowContext(ctx, `SELECT households FROM plan_grids WHERE plan_id = ? AND code = ?`, int64(id), string(c)).Scan(&hh)
+			if err == sql.ErrNoRows {
+				return nil
+			}
+			if err == nil {
+				have[c] = hh
+			}
+			return err
+		}
+		for _, g := range put {
+			if err := look(g.Code); err != nil {
+				return err
+			}
+		}
+		for _, c := range removed {
+			if err := look(c); err != nil {
+				return err
+			}
+		}
+		if err := store.CheckEditBase(id, put, base, have); err != nil {
+			return err
+		}
+		del := func(c bundle.GridCode) (int64, error) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM plan_grid_locks WHERE plan_id = ? AND code = ?`, int64(id), string(c)); err != nil {
+				return 0, err
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM plan_grids WHERE plan_id = ? AND code = ?`, int64(id), string(c))
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		}
+		for _, c := range removed {
+			n, err := del(c)
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				return errs.E(errs.NotFound, "removed", "plan %d has no grid %s", id, c)
+			}
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, g := range put {
+			if _, err := del(g.Code); err != nil {
+				return err
+			}
+			if _, err := ins.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
+				return err
+			}
+			if g.Locked {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO plan_grid_locks (plan_id, code) VALUES (?, ?)`, int64(id), string(g.Code)); err != nil {
+					return err
+				}
+			}
+		}
+		return updateExtents(ctx, tx, "plan_grids")
+	})
 }

@@ -6,7 +6,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/store"
 )
 
 // writeLocks records plan id's locked grids (migration 050); the grids
@@ -43,4 +45,81 @@ func readLocks(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, grids []gridp
 		grids[i].Locked = locked[grids[i].Code]
 	}
 	return nil
+}
+
+// EditGrids replaces the grids of put (by code), adds the new ones and
+// deletes removed, in one transaction; other grids are not touched.
+func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
+	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, geomBytes)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, "edit grids", func(tx pgx.Tx) error {
+		st, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if st != gridplan.Draft {
+			return store.ErrNotDraft(id, st)
+		}
+		touched := make([]string, 0, len(put)+len(removed))
+		for _, g := range put {
+			touched = append(touched, string(g.Code))
+		}
+		for _, c := range removed {
+			touched = append(touched, string(c))
+		}
+		rows, err := tx.Query(ctx, `SELECT code, households FROM grids WHERE plan_id = $1 AND code = ANY($2::text[])`, int64(id), touched)
+		if err != nil {
+			return err
+		}
+		have := map[bundle.GridCode]int{}
+		for rows.Next() {
+			var c string
+			var hh int32
+			if err := rows.Scan(&c, &hh); err != nil {
+				rows.Close()
+				return err
+			}
+			have[bundle.GridCode(c)] = int(hh)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := store.CheckEditBase(id, put, base, have); err != nil {
+			return err
+		}
+		if len(removed) > 0 {
+			codes := make([]string, len(removed))
+			for i, c := range removed {
+				codes[i] = string(c)
+			}
+			tag, err := tx.Exec(ctx, `DELETE FROM grids WHERE plan_id = $1 AND code = ANY($2::text[])`, int64(id), codes)
+			if err != nil {
+				return err
+			}
+			if int(tag.RowsAffected()) != len(codes) {
+				return errs.E(errs.NotFound, "removed", "plan %d does not have every grid of %v", id, removed)
+			}
+		}
+		codes := make([]string, len(put))
+		for i, g := range put {
+			codes[i] = string(g.Code)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM grids WHERE plan_id = $1 AND code = ANY($2::text[])`, int64(id), codes); err != nil {
+			return err
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"grids"},
+			[]string{"plan_id", "code", "community_code", "street_code", "kind", "households", "target", "geom"},
+			pgx.CopyFromSlice(len(put), func(i int) ([]any, error) {
+				g := put[i]
+				return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind),
+					int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
+			}))
+		if err != nil {
+			return err
+		}
+		return writeLocks(ctx, tx, id, put)
+	})
 }
