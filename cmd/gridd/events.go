@@ -108,33 +108,38 @@ func (e *eventStream) start(ctx context.Context) (stop func()) {
 	}
 }
 
-// followPlans calls changed whenever any replica publishes a plan (the
-// plan.published event, delivered between replicas by LISTEN/NOTIFY),
-// until ctx ends; without an event stream it returns at once and the
-// plan poll alone notices.
-func (e *eventStream) followPlans(ctx context.Context, changed func()) {
+// follow subscribes, now, to the hub's live events of type t (made on this
+// replica or, over LISTEN/NOTIFY, another) and returns the loop that calls
+// changed for each until ctx ends — and once more when the subscription
+// is cut off for being slow, before following again. Subscribing before
+// the server says it is ready means no change made after that is missed.
+// Without an event stream the loop returns at once (the polls notice).
+func (e *eventStream) follow(ctx context.Context, t events.Type, changed func()) (loop func()) {
 	if e.hub == nil {
-		return
+		return func() {}
 	}
-	sub, err := e.hub.Follow(ctx, -1, events.Filter{Types: map[events.Type]bool{events.PlanPublished: true}})
+	f := events.Filter{Types: map[events.Type]bool{t: true}}
+	sub, err := e.hub.Follow(ctx, -1, f)
 	if err != nil {
-		return
+		return func() {}
 	}
-	defer func() { sub.Close() }() // the subscription in hand at return
-	for {
-		_, err := sub.Next(ctx, nil)
-		switch {
-		case err == nil:
-			changed()
-		case ctx.Err() != nil:
-			return
-		case errors.Is(err, events.ErrSlow):
-			changed() // cut off: check anyway, then follow again
-			if sub, err = e.hub.Follow(ctx, -1, events.Filter{Types: map[events.Type]bool{events.PlanPublished: true}}); err != nil {
+	return func() {
+		defer func() { sub.Close() }() // the subscription in hand at return
+		for {
+			_, err := sub.Next(ctx, nil)
+			switch {
+			case err == nil:
+				changed()
+			case ctx.Err() != nil:
+				return
+			case errors.Is(err, events.ErrSlow):
+				changed()
+				if sub, err = e.hub.Follow(ctx, -1, f); err != nil {
+					return
+				}
+			default:
 				return
 			}
-		default:
-			return
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
@@ -206,8 +207,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopWatch()
 	go srv.Watch(watchCtx)
 	defer evs.start(watchCtx)()
-	go evs.followPlans(watchCtx, srv.PlanChanged)
-	go evs.followShifts(watchCtx, srv.RosterChanged)
+	// Subscribed here, before the server is ready, so no change is missed.
+	followPlans := evs.follow(watchCtx, events.PlanPublished, srv.PlanChanged)
+	followShifts := evs.follow(watchCtx, events.ShiftsChanged, func() { srv.RosterChanged(watchCtx) })
+	go followPlans()
+	go followShifts()
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 
