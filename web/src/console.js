@@ -77,6 +77,10 @@ async function pick(lngLat) {
   map.getSource('picked').setData({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [lngLat.lng, lngLat.lat] }, properties: {} }] });
   const r = await api(`/locate?lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}&k=5&crs=${mapCRS}`);
   clicked.locate = r.ok ? r.body : null;
+  if (clicked.locate && clicked.locate.street && clicked.locate.street.code !== kpiStreet && features.kpis && features.kpis.served) {
+    kpiStreet = clicked.locate.street.code;
+    loadKPIs();
+  }
   highlightGrid(clicked.locate && clicked.locate.grid && clicked.locate.grid.code);
   renderCard(r);
 }
@@ -313,17 +317,24 @@ async function act(c, action, suggested) {
 }
 
 // --- KPIs (issue 12) ---
+// The KPI panel's area: the district or a street, chosen in its select or
+// set by a click on the map (the clicked point's street).
+let kpiStreet = '';
 async function loadKPIs() {
-  const street = clicked && clicked.locate && clicked.locate.street;
-  const q = street ? `level=street&code=${encodeURIComponent(street.code)}` : 'level=district';
+  const q = kpiStreet ? `level=street&code=${encodeURIComponent(kpiStreet)}` : 'level=district';
   const r = await api('/kpis?' + q);
   if (!r.ok) { $('kpis').innerHTML = `<p class="warn">${esc(r.status === 401 || r.status === 403 ? t('noKey') : r.status)}</p>`; return; }
   const k = r.body;
-  $('kpis').innerHTML = `<p class="muted">${esc(street ? street.name : t('all'))}</p><table class="card">
-    <tr><th>${esc(t('cases'))}</th><td>${esc(k.cases)}</td></tr>
-    <tr><th>${esc(t('closure'))}</th><td id="kpi-closure">${pct(k.closure_rate)}</td></tr>
-    <tr><th>${esc(t('ontime'))}</th><td>${pct(k.on_time_rate)}</td></tr>
-    <tr><th>${esc(t('onsite'))}</th><td>${pct(k.on_site_share)}</td></tr></table>`;
+  // Rates over no case due are not 0 %: shown as –.
+  const rate = (x) => (k.due ? pct(x) : '–');
+  const streets = [...labels.streets].sort((a, b) => String(a.props.code).localeCompare(String(b.props.code)));
+  $('kpis').innerHTML = `<select id="kpi-area"><option value="">${esc(t('all'))}</option>${streets.map((p) => `<option value="${esc(p.props.code)}" ${p.props.code === kpiStreet ? 'selected' : ''}>${esc(p.props.name)}</option>`).join('')}</select>
+    <table class="card">
+    <tr><th>${esc(t('cases'))}</th><td id="kpi-cases">${esc(k.cases)}</td></tr>
+    <tr><th>${esc(t('closure'))}</th><td id="kpi-closure">${rate(k.closure_rate)}</td></tr>
+    <tr><th>${esc(t('ontime'))}</th><td>${rate(k.on_time_rate)}</td></tr>
+    <tr><th>${esc(t('onsite'))}</th><td>${k.cases ? pct(k.on_site_share) : '–'}</td></tr></table>`;
+  $('kpi-area').addEventListener('change', (e) => { kpiStreet = e.target.value; loadKPIs(); });
 }
 
 // --- units, live from the event stream (issues 13 and 15) ---

@@ -121,7 +121,7 @@ try {
       const feats = (await page.evaluate(() => document.body.dataset.features || '')).split(' ');
       for (const f of ['cases', 'incidents', 'units', 'kpis']) if (!feats.includes(f)) result.skipped.push(`console ${f}: route not served`);
       let busy = '';
-      if (feats.includes('incidents') && feats.includes('cases') && key) busy = await incidentFlow(page, apiKeyed, out);
+      if (feats.includes('incidents') && feats.includes('cases') && key) busy = await incidentFlow(page, apiKeyed, out, loc.street.code);
       if (feats.includes('units') && key) await unitsFlow(page, apiKeyed, at, gcj, busy);
       else result.skipped.push('console units: /units not served');
     } else {
@@ -174,7 +174,7 @@ process.exit(result.ok ? 0 : 1);
 // locate card's form, sees its case on the map and in the queue, and
 // assigns the suggested unit (file, then dispatch): issue 16's "create and
 // assign an incident and see it on the map and in the queue".
-async function incidentFlow(page, apiKeyed, out) {
+async function incidentFlow(page, apiKeyed, out, street) {
   await page.waitForSelector('#create-form');
   await page.fill('#create-form input[name=description]', 'browser test');
   if (await page.$('#create-form input[name=category]')) {
@@ -206,6 +206,11 @@ async function incidentFlow(page, apiKeyed, out) {
   // The dispatched unit is busy: the stream's unit.status recolours it.
   await page.waitForFunction((u) => window.griddMap.getSource('units').serialize().data.features.find((f) => f.properties.id === u)?.properties.status === 'busy', suggested);
   check(true, 'console: the dispatched unit turns busy on the map', '');
+  // The KPI panel follows the clicked point's street and the case stream.
+  const k = await apiKeyed(`/kpis?level=street&code=${street}`);
+  await page.waitForFunction(([s, n]) => document.querySelector('#kpi-area')?.value === s && document.querySelector('#kpi-cases')?.textContent === n, [street, String(k.cases)], { timeout: 20000 })
+    .catch(async () => { throw new Error(`KPI panel: ${await page.textContent('#kpis')}, /kpis says ${k.cases} cases for street ${street}`); });
+  check(k.cases >= 1, 'console: the KPI panel shows the clicked street\'s figures (with the new case)', { cases: k.cases });
   await page.screenshot({ path: join(out, 'console-cases.png') });
   result.caseFlow = { id, unit: c.unit };
   return c.unit;
