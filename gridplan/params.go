@@ -12,6 +12,11 @@ type Params struct {
 	RuralTarget  int     `json:"rural_target"`  // households a grid in a rural village
 	TolerancePct float64 `json:"tolerance_pct"` // acceptable deviation from the community mean, percent
 	Seed         int64   `json:"seed"`
+	// RefineSharePct is the share of a grid's target, percent, above which
+	// a planning cell holding more than one building is refined (its
+	// community planned on finer H3 cells) until every cell holds one
+	// building or at most this share; 0 means the default, 10.
+	RefineSharePct float64 `json:"refine_share_pct,omitempty"`
 	// Locked grids are kept as they are (later planner edits); their
 	// buildings are not reassigned.
 	Locked []Grid `json:"-"`
@@ -39,7 +44,22 @@ func (p Params) Validate() error {
 	if !(p.TolerancePct > 0 && p.TolerancePct < 100) {
 		return errs.E(errs.Invalid, "params", "tolerance_pct must be in (0, 100), got %v", p.TolerancePct)
 	}
+	if !(p.RefineSharePct >= 0 && p.RefineSharePct < 100) {
+		return errs.E(errs.Invalid, "params", "refine_share_pct must be in [0, 100), got %v", p.RefineSharePct)
+	}
 	return nil
+}
+
+// DefaultRefineSharePct is RefineSharePct's default.
+const DefaultRefineSharePct = 10
+
+// RefineShare is the share of a grid's target (a fraction) above which a
+// cell of several buildings is refined: RefineSharePct, or its default.
+func (p Params) RefineShare() float64 {
+	if p.RefineSharePct == 0 {
+		return DefaultRefineSharePct / 100.0
+	}
+	return p.RefineSharePct / 100
 }
 
 // Target is the nominal households a grid in a community of kind k.

@@ -48,6 +48,9 @@ type CaseTx interface {
 // IntakeFlow is Store.Intake inside tx: store the incident or find the
 // stored one; a new located incident is attached to a case.
 func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
+	if w, ok := tx.(AttachedInserter); ok && in.Located {
+		return intakeAttached(ctx, tx, w, in, cat, now)
+	}
 	id, created, err := tx.InsertIncident(ctx, in)
 	if err != nil {
 		return cases.Incident{}, false, err
@@ -55,72 +58,179 @@ func IntakeFlow(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Ca
 	if created && in.Located {
 		stored := *in
 		stored.ID = id
-		if err := attach(ctx, tx, &stored, cat, now); err != nil {
+		caseID, dup, err := attach(ctx, tx, &stored, cat, now)
+		if err != nil {
 			return cases.Incident{}, false, err
+		}
+		if a, ok := tx.(AsStored); ok { // no need to read back what was just written
+			stored.Case, stored.Duplicate = caseID, dup
+			return a.AsStored(stored), true, nil
 		}
 	}
 	got, err := tx.Incident(ctx, id)
 	return got, created, err
 }
 
+// intakeAttached is IntakeFlow for a located report on a backend that
+// inserts the incident together with its case (or its link to a
+// duplicate's case) in one statement: the duplicate check runs first,
+// under the area's locks, and nothing but the incident's own row is
+// written when (channel, external_id) is stored already.
+func intakeAttached(ctx context.Context, tx CaseTx, w AttachedInserter, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
+	dup, isDup, err := findDuplicate(ctx, tx, in, cat, duplicateKeys(cat.Code, in.Loc))
+	if err != nil {
+		return cases.Incident{}, false, err
+	}
+	if isDup {
+		if dup, isDup, err = lockDuplicate(ctx, tx, dup); err != nil {
+			return cases.Incident{}, false, err
+		}
+	}
+	var open *cases.Case
+	var ev cases.Event
+	if isDup {
+		ev = cases.LinkEvent(&dup, 0, now)
+	} else {
+		c, e := cases.Open(in, cat, now)
+		if err := c.Validate(); err != nil {
+			return cases.Incident{}, false, err
+		}
+		open, ev = &c, e
+	}
+	id, caseID, created, err := w.InsertAttached(ctx, in, open, &ev)
+	if err != nil {
+		return cases.Incident{}, false, err
+	}
+	if !created {
+		got, err := tx.Incident(ctx, id)
+		return got, false, err
+	}
+	stored := *in
+	stored.ID, stored.Case, stored.Duplicate = id, caseID, isDup
+	if a, ok := tx.(AsStored); ok {
+		return a.AsStored(stored), true, nil
+	}
+	got, err := tx.Incident(ctx, id)
+	return got, true, err
+}
+
+// The intake path on PostGIS is a handful of round trips; these optional
+// CaseTx capabilities let a backend fold several statements into one
+// (the flows fall back to the plain methods when a backend lacks them).
+type (
+	// AsStored returns in exactly as Incident would read it back after
+	// it was inserted (times at the store's precision, empty lists).
+	AsStored interface {
+		AsStored(in cases.Incident) cases.Incident
+	}
+	// LockNear is Lock(keys...) then OpenCasesNear, in one round trip.
+	LockNear interface {
+		LockOpenCasesNear(ctx context.Context, keys []string, category string, p orb.Point, radiusM float64, since time.Time) ([]cases.Case, error)
+	}
+	// AttachedInserter inserts a located incident unless (Channel,
+	// ExternalID) is stored, and with it either the case open (with its
+	// opening event ev) or, open nil, the link event ev on ev.Case; the
+	// events' incident is the new incident. It returns the incident's id
+	// (the stored one when created is false, and nothing else is
+	// written) and its case.
+	AttachedInserter interface {
+		InsertAttached(ctx context.Context, in *cases.Incident, open *cases.Case, ev *cases.Event) (id cases.IncidentID, c cases.CaseID, created bool, err error)
+	}
+	// CaseOpener inserts a new case, its opening event (ev.Case is set
+	// from the new id) and sets incident's case, in one round trip.
+	CaseOpener interface {
+		OpenCase(ctx context.Context, c *cases.Case, ev *cases.Event, incident cases.IncidentID) (cases.CaseID, error)
+	}
+)
+
 // attach links a located incident to an open duplicate case, or opens a
 // case for it, with the event that records either.
-func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
-	if err := tx.Lock(ctx, duplicateKeys(cat.Code, in.Loc)...); err != nil {
-		return err
+// It returns the case and whether it was linked as a duplicate.
+func attach(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.CaseID, bool, error) {
+	dup, ok, err := findDuplicate(ctx, tx, in, cat, duplicateKeys(cat.Code, in.Loc))
+	if err == nil && ok {
+		dup, ok, err = lockDuplicate(ctx, tx, dup)
 	}
-	if dup, ok, err := findDuplicate(ctx, tx, in, cat); err != nil {
-		return err
+	if err != nil {
+		return 0, false, err
 	} else if ok {
 		ev := cases.LinkEvent(&dup, in.ID, now)
 		if _, err := tx.AppendEvent(ctx, &ev); err != nil {
-			return err
+			return 0, false, err
 		}
-		return tx.SetIncidentCase(ctx, in.ID, dup.ID, true)
+		return dup.ID, true, tx.SetIncidentCase(ctx, in.ID, dup.ID, true)
 	}
-	return openCase(ctx, tx, in, cat, now)
+	id, err := openCase(ctx, tx, in, cat, now)
+	return id, false, err
 }
 
-// duplicateCellDeg is the side of the lock cells of the duplicate check:
-// about 110 m north-south, more than DuplicateRadiusM, so every case that
-// can be a duplicate of a point lies in its cell or the 8 around it.
+// lockDuplicate locks the case a report is about to be linked to, as a
+// transition does, so the link event's seq cannot collide with a
+// concurrent transition's event; a case closed meanwhile is no longer a
+// duplicate's target (ok false: the report opens its own).
+func lockDuplicate(ctx context.Context, tx CaseTx, dup cases.Case) (cases.Case, bool, error) {
+	cur, err := tx.CaseForUpdate(ctx, dup.ID)
+	if err != nil {
+		return cases.Case{}, false, err
+	}
+	return cur, cur.Stage.Open(), nil
+}
+
+// duplicateCellDeg is the side of the lock cells of the duplicate check
+// (about 110 m north-south).
 const duplicateCellDeg = 0.001
 
 // duplicateKeys are the lock keys of a duplicate check of category at p:
-// its cell and the 8 neighbours. Two reports that could be duplicates of
-// one another share a key and are serialised; reports far apart are not.
+// the cells that meet the box of DuplicateRadiusM (and a margin) around
+// p — usually 4, never more than 9. Two reports that could be duplicates
+// of one another share a key (each one's cell lies in the other's box) and
+// are serialised; reports far apart are not.
 func duplicateKeys(category string, p orb.Point) []string {
-	cx, cy := int64(math.Floor(p[0]/duplicateCellDeg)), int64(math.Floor(p[1]/duplicateCellDeg))
-	keys := make([]string, 0, 9)
-	for dx := int64(-1); dx <= 1; dx++ {
-		for dy := int64(-1); dy <= 1; dy++ {
-			keys = append(keys, "dup:"+category+":"+strconv.FormatInt(cx+dx, 10)+":"+strconv.FormatInt(cy+dy, 10))
+	dLat := (cases.DuplicateRadiusM + 5) / 111195.0
+	dLon := dLat / math.Max(math.Cos(p[1]*math.Pi/180), 0.01)
+	x0, x1 := int64(math.Floor((p[0]-dLon)/duplicateCellDeg)), int64(math.Floor((p[0]+dLon)/duplicateCellDeg))
+	y0, y1 := int64(math.Floor((p[1]-dLat)/duplicateCellDeg)), int64(math.Floor((p[1]+dLat)/duplicateCellDeg))
+	keys := make([]string, 0, (x1-x0+1)*(y1-y0+1))
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			keys = append(keys, "dup:"+category+":"+strconv.FormatInt(x, 10)+":"+strconv.FormatInt(y, 10))
 		}
 	}
 	return keys
 }
 
-func openCase(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) error {
+func openCase(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, now time.Time) (cases.CaseID, error) {
 	c, ev := cases.Open(in, cat, now)
 	if err := c.Validate(); err != nil {
-		return err
+		return 0, err
+	}
+	if o, ok := tx.(CaseOpener); ok {
+		return o.OpenCase(ctx, &c, &ev, in.ID)
 	}
 	id, err := tx.InsertCase(ctx, &c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ev.Case = id
 	if _, err := tx.AppendEvent(ctx, &ev); err != nil {
-		return err
+		return 0, err
 	}
-	return tx.SetIncidentCase(ctx, in.ID, id, false)
+	return id, tx.SetIncidentCase(ctx, in.ID, id, false)
 }
 
 // findDuplicate returns the nearest open case of the incident's category
 // reported within DuplicateWindow before (or after) it and within
-// DuplicateRadiusM; the oldest wins a tie.
-func findDuplicate(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category) (cases.Case, bool, error) {
-	near, err := tx.OpenCasesNear(ctx, cat.Code, in.Loc, cases.DuplicateRadiusM, in.ReportedAt.Add(-cases.DuplicateWindow))
+// DuplicateRadiusM; the oldest wins a tie. It first takes the lock keys
+// of the area (concurrent checks of one area are serialised).
+func findDuplicate(ctx context.Context, tx CaseTx, in *cases.Incident, cat cases.Category, keys []string) (cases.Case, bool, error) {
+	since := in.ReportedAt.Add(-cases.DuplicateWindow)
+	var near []cases.Case
+	var err error
+	if ln, ok := tx.(LockNear); ok {
+		near, err = ln.LockOpenCasesNear(ctx, keys, cat.Code, in.Loc, cases.DuplicateRadiusM, since)
+	} else if err = tx.Lock(ctx, keys...); err == nil {
+		near, err = tx.OpenCasesNear(ctx, cat.Code, in.Loc, cases.DuplicateRadiusM, since)
+	}
 	if err != nil {
 		return cases.Case{}, false, err
 	}
@@ -157,7 +267,7 @@ func LocateFlow(ctx context.Context, tx CaseTx, id cases.IncidentID, loc cases.L
 		return cases.Incident{}, err
 	}
 	in.Located, in.Loc, in.Street, in.Community, in.Grid = true, loc.Loc, loc.Street, loc.Community, loc.Grid
-	if err := attach(ctx, tx, &in, cat, now); err != nil {
+	if _, _, err := attach(ctx, tx, &in, cat, now); err != nil {
 		return cases.Incident{}, err
 	}
 	return tx.Incident(ctx, id)
@@ -181,7 +291,7 @@ func UnlinkFlow(ctx context.Context, tx CaseTx, id cases.IncidentID, cat cases.C
 	if _, err := tx.AppendEvent(ctx, &ev); err != nil {
 		return cases.Incident{}, err
 	}
-	if err := openCase(ctx, tx, &in, cat, now); err != nil {
+	if _, err := openCase(ctx, tx, &in, cat, now); err != nil {
 		return cases.Incident{}, err
 	}
 	return tx.Incident(ctx, id)

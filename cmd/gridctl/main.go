@@ -49,6 +49,7 @@ func commands() map[string]command {
 		"diff":     {"grids added, removed, changed and the impact from plan A to plan B (diff A B)", cmdDiff},
 		"cases":    {"list cases, show one, export a period as GeoJSON or CSV (cases list|show ID|export)", cmdCases},
 		"shifts":   {"the duty roster: import shifts.csv, list, generate one (shifts import FILE|list|generate)", cmdShifts},
+		"simulate": {"drive a realistic day against gridd over HTTP (simulate --url URL --rate N --duration D --seed S --ack-log FILE)", cmdSimulate},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/partition"
@@ -62,5 +63,36 @@ func BenchmarkPartitionTowers(b *testing.B) {
 		if _, _, err := partition.Plan(context.Background(), bd, gridplan.DefaultParams()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkPlanDistricts is issue 15's plan-time benchmark on every
+// district the goals are measured on: Pukou and the tower-cluster district
+// for seeds 1 and 2 (figures in gridplan/README.md, Speed).
+func BenchmarkPlanDistricts(b *testing.B) {
+	pk, err := fixtures.LoadPukou()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []struct {
+		name string
+		bd   *bundle.Bundle
+	}{
+		{"pukou", pk},
+		{"towers-seed1", fixtures.Towers(1, fixtures.DefaultTowers())},
+		{"towers-seed2", fixtures.Towers(2, fixtures.DefaultTowers())},
+	} {
+		b.Run(d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var rep *partition.Report
+			for b.Loop() {
+				var err error
+				if _, rep, err = partition.Plan(context.Background(), d.bd, gridplan.DefaultParams()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(100*rep.WithinCommunityMeanShare, "%within10")
+			b.ReportMetric(rep.MedianPolsbyPopper, "PPmedian")
+		})
 	}
 }

@@ -50,6 +50,58 @@ func cellRes(kind bundle.Kind, areaM2 float64, k int) int {
 	return res
 }
 
+// maxRefineRes is the finest resolution refinement goes to (res 15 ≈ 0.9
+// m², a cell about a metre across): buildings closer than that stay
+// together.
+const maxRefineRes = 15
+
+// heavyCells counts the cells at res holding more than one building
+// location and more than limit households: the cells refinement splits.
+func heavyCells(pts []orb.Point, hh []int, res int, limit float64) int {
+	type agg struct {
+		h     int
+		first orb.Point
+		multi bool
+	}
+	by := make(map[h3.Cell]*agg, len(pts))
+	heavy := 0
+	for i, p := range pts {
+		c := cellOf(p, res)
+		a := by[c]
+		if a == nil {
+			a = &agg{first: p}
+			by[c] = a
+		}
+		before := a.multi && float64(a.h) > limit
+		a.h += hh[i]
+		if p != a.first {
+			a.multi = true
+		}
+		if !before && a.multi && float64(a.h) > limit {
+			heavy++
+		}
+	}
+	return heavy
+}
+
+// maxRefineCells bounds refinement: a community is not refined to a
+// resolution at which it would span more cells than this (about 20 ms of
+// table building and a few hundred ms of search on one core).
+const maxRefineCells = 4000
+
+// refineRes is the resolution a community of areaM2 planned at res needs
+// so that every cell holds one building location or at most limit
+// households: res raised one step at a time (each cell replaced by its
+// children) while a heavy cell remains, up to maxRefineRes and as long as
+// the community stays within maxRefineCells. Light communities keep res,
+// so their cost is unchanged.
+func refineRes(pts []orb.Point, hh []int, res int, areaM2, limit float64) int {
+	for res < maxRefineRes && areaM2/h3.HexagonAreaAvgM2(res+1) <= maxRefineCells && heavyCells(pts, hh, res, limit) > 0 {
+		res++
+	}
+	return res
+}
+
 type cell struct {
 	id       h3.Cell
 	center   orb.Point

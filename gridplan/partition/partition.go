@@ -157,10 +157,12 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 		}
 	}
 	sort.Slice(plan.Grids, func(i, j int) bool { return plan.Grids[i].Code < plan.Grids[j].Code })
-	if err := countHouseholds(b, plan.Grids); err != nil {
+	largest, err := countHouseholds(b, plan.Grids)
+	if err != nil {
 		return nil, nil, err
 	}
 	rep := newReport(b, plan.Grids, own, p, unplaced, time.Since(start))
+	rep.explainOutliers(largest)
 	data, err := json.Marshal(rep)
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, err, "encode report")
@@ -210,7 +212,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 	if H == 0 || k == 1 && !big {
 		return finish(c, append(out, mk(region)))
 	}
-	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct)
+	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct, p.RefineShare())
 	s := newSplitPlan(g, H, pins, target)
 	if s.kRest+len(pins) == 1 {
 		return finish(c, append(out, mk(region)))
@@ -279,12 +281,15 @@ func households(b *bundle.Bundle, buildings []int, target int, tolPct float64) (
 // k grids call for, weighs each node by its buildings' households and pins
 // the nodes holding a building too big for a grid (each its own grid),
 // returned in node order.
-func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, k, target int, tolPct float64) (*cellTable, *graph, []int32) {
-	res := cellRes(c.Kind, geo.AreaM2(region), k)
+func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, k, target int, tolPct, refineShare float64) (*cellTable, *graph, []int32) {
 	pts := make([]orb.Point, len(buildings))
+	hh := make([]int, len(buildings))
 	for i, bi := range buildings {
 		pts[i] = b.Buildings[bi].Loc
+		hh[i] = b.Buildings[bi].Households
 	}
+	area := geo.AreaM2(region)
+	res := refineRes(pts, hh, cellRes(c.Kind, area, k), area, refineShare*float64(target))
 	t := buildCells(region, res, pts)
 	g := newGraph(t)
 	var pins []int32
@@ -389,6 +394,12 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
 		g.recom(rng, l, k, s.mean, s.lambda, k)
 		g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		if g.worstDev(l, k, s.mean) > softDev && g.swapPass(rng, l, k, s.mean, s.lambda, 20) > 0 {
+			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		}
+		if g.worstDev(l, k, s.mean) > softDev && g.chainPass(rng, l, k, s.mean, s.lambda, 10) > 0 {
+			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		}
 		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
 			bestF, label = f, l
 		}
@@ -464,8 +475,9 @@ func placeBuildings(b *bundle.Bundle, jobs []commJob) (unplaced int, err error) 
 // buildings: one geo.PolygonIndex over all grids in code order (the order
 // dispatch indexes a plan in), so a building on an edge or vertex shared by
 // grids counts in the grid the tie rule names, never in two and never in
-// the first found. grids must be sorted by code.
-func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) error {
+// the first found. grids must be sorted by code. It returns each grid's
+// largest building's households (the Report's outlier reasons).
+func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) ([]int, error) {
 	areas := make([]geo.Area, len(grids))
 	for i := range grids {
 		areas[i] = geo.Area{Code: string(grids[i].Code), Geom: grids[i].Geom}
@@ -473,14 +485,16 @@ func countHouseholds(b *bundle.Bundle, grids []gridplan.Grid) error {
 	}
 	idx, err := geo.NewPolygonIndex(areas)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	largest := make([]int, len(grids))
 	for _, bl := range b.Buildings {
 		if i, ok := idx.Locate(bl.Loc[0], bl.Loc[1]); ok {
 			grids[i].Households += bl.Households
+			largest[i] = max(largest[i], bl.Households)
 		}
 	}
-	return nil
+	return largest, nil
 }
 
 // numberGrids gives every grid without a code the next free sequence

@@ -64,9 +64,75 @@ type Report struct {
 	P10PolsbyPopper    float64 `json:"p10_polsby_popper"`
 	// ContiguousShare is the share of grids that are one polygon, over the
 	// grids of single-part communities.
-	ContiguousShare float64      `json:"contiguous_share"`
-	Seconds         float64      `json:"seconds"`
-	PerGrid         []GridReport `json:"per_grid"`
+	ContiguousShare float64 `json:"contiguous_share"`
+	Seconds         float64 `json:"seconds"`
+	// Outliers are the grids beyond ±OutlierPct of their community mean
+	// (own-building grids aside), each with why, worst first.
+	Outliers []Outlier    `json:"outliers,omitempty"`
+	PerGrid  []GridReport `json:"per_grid"`
+}
+
+// OutlierPct is the deviation from the community mean beyond which a grid
+// is listed among a Report's Outliers with its reason (issue 15: none
+// beyond ±25 % unless a single building or the community's total forces
+// it).
+const OutlierPct = 25
+
+// Outlier reasons.
+const (
+	// ReasonSingleBuilding: the grid holds a building of more than
+	// OutlierPct of the community mean, so that one unit, which no
+	// refinement splits, moves the grid across the band.
+	ReasonSingleBuilding = "single building"
+	// ReasonFewGrids: the community has two grids or fewer besides its
+	// own-building grids, so its total leaves one split only.
+	ReasonFewGrids = "community total"
+	// ReasonSearch: nothing in the data forces it; the search did not
+	// find a better split (a gap of the planner, not of the district).
+	ReasonSearch = "search"
+)
+
+// Outlier is one grid beyond ±OutlierPct of its community mean.
+type Outlier struct {
+	Code         bundle.GridCode `json:"code"`
+	DeviationPct float64         `json:"deviation_pct"`
+	Reason       string          `json:"reason"`
+	// LargestBuilding is the households of the grid's largest building.
+	LargestBuilding int    `json:"largest_building"`
+	Detail          string `json:"detail"`
+}
+
+// explainOutliers lists the grids beyond ±OutlierPct with their reason;
+// largest is each grid's largest building, in PerGrid order.
+func (r *Report) explainOutliers(largest []int) {
+	grids := map[bundle.CommunityCode]int{}
+	for _, g := range r.PerGrid {
+		if !g.OwnBuilding {
+			grids[g.Community]++
+		}
+	}
+	r.Outliers = nil
+	for i, g := range r.PerGrid {
+		if g.OwnBuilding || math.Abs(g.DeviationPct) <= OutlierPct {
+			continue
+		}
+		o := Outlier{Code: g.Code, DeviationPct: g.DeviationPct, LargestBuilding: largest[i]}
+		switch {
+		case float64(largest[i]) > OutlierPct/100.0*g.CommunityMean:
+			o.Reason = ReasonSingleBuilding
+			o.Detail = fmt.Sprintf("a building of %d households against a community mean of %.0f", largest[i], g.CommunityMean)
+		case grids[g.Community] <= 2:
+			o.Reason = ReasonFewGrids
+			o.Detail = fmt.Sprintf("%d grids share the community's households", grids[g.Community])
+		default:
+			o.Reason = ReasonSearch
+			o.Detail = fmt.Sprintf("largest building %d households, community mean %.0f", largest[i], g.CommunityMean)
+		}
+		r.Outliers = append(r.Outliers, o)
+	}
+	sort.SliceStable(r.Outliers, func(a, b int) bool {
+		return math.Abs(r.Outliers[a].DeviationPct) > math.Abs(r.Outliers[b].DeviationPct)
+	})
 }
 
 // nominalPct is the issue's band around the nominal target.
@@ -194,10 +260,14 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		{"max |deviation| from mean", fmt.Sprintf("%.1f%%", r.MaxAbsDeviationPct)},
 		{"Polsby-Popper median / P10", fmt.Sprintf("%.3f / %.3f", r.MedianPolsbyPopper, r.P10PolsbyPopper)},
 		{"single-part (single-part communities)", pct(r.ContiguousShare)},
+		{fmt.Sprintf("beyond ±%d%% of mean", OutlierPct), fmt.Sprint(len(r.Outliers))},
 		{"seconds", fmt.Sprintf("%.2f", r.Seconds)},
 	}
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	for _, o := range r.Outliers {
+		fmt.Fprintf(tw, "  %s %+.1f%%\t%s: %s\n", o.Code, o.DeviationPct, o.Reason, o.Detail)
 	}
 	return tw.Flush()
 }

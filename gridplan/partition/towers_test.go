@@ -15,17 +15,18 @@ import (
 // (fixtures.Towers, seed 1) and has PostGIS check the tiling, contiguity,
 // enclaves, household counts and the report's figures as on Pukou; it
 // logs the balance and compactness figures and the grids beyond ±25 % of
-// their community mean. The balance floors here are today's figures
-// (61 % within ±10 % of the community mean, 88 % within ±15 % of the
-// target), a guard against regressions: issue 15's goal (≥ 99 %) is not
-// met on this district yet (gridplan/README.md, Missing).
+// their community mean. The balance floors here are guards against
+// regressions (measured 3 Dec 2026 after refinement, the swap and chain
+// passes: 68.7 % within ±10 % of the community mean, median Polsby-Popper
+// 0.455); issue 15's goal (≥ 99 %) is not met on this district yet
+// (gridplan/README.md, Missing; TestGoalsReachedTowers logs the gap).
 func TestPartitionTowersPostGIS(t *testing.T) {
 	b := fixtures.Towers(1, fixtures.DefaultTowers())
 	plan, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkWithPostGISGoals(t, b, plan.Grids, rep, goals{withinMean: 0.60, withinNominal: 0.85, medianPP: 0.45})
+	checkWithPostGISGoals(t, b, plan.Grids, rep, goals{withinMean: 0.65, withinNominal: 0.85, medianPP: 0.44})
 	var far []partition.GridReport
 	for _, g := range rep.PerGrid {
 		if !g.OwnBuilding && math.Abs(g.DeviationPct) > 25 {

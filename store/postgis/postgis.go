@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,12 @@ var migrationFS embed.FS
 // statement_timeout: a stuck query fails (Unavailable) instead of holding
 // a connection for ever.
 const StatementTimeout = 30 * time.Second
+
+// DefaultPoolConns is the pool size unless the DSN sets pool_max_conns:
+// an intake holds its connection for a few round trips and a commit, so a
+// pool of pgxpool's default (the number of CPUs, at least 4) queues
+// requests long before the server is busy (see docs/perf.md).
+func DefaultPoolConns() int32 { return int32(max(16, 4*runtime.NumCPU())) }
 
 // DB is an open PostGIS store. It is safe for concurrent use.
 type DB struct {
@@ -84,6 +91,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.Itoa(int(StatementTimeout / time.Millisecond))
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = DefaultPoolConns()
+	}
 	cfg.AfterConnect = registerGeometry
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

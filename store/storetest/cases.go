@@ -29,6 +29,8 @@ func runCases(t *testing.T, fresh func(t *testing.T) store.Store) {
 	}
 	t.Run("IntakeIdempotent", func(t *testing.T) { testIntakeIdempotent(t, open(t)) })
 	t.Run("IntakeConcurrentRetries", func(t *testing.T) { testIntakeConcurrent(t, open(t)) })
+	t.Run("IntakeAnswerIsStored", func(t *testing.T) { testIntakeAnswerIsStored(t, open(t)) })
+	t.Run("LinksBesideTransitions", func(t *testing.T) { testLinksBesideTransitions(t, open(t)) })
 	t.Run("Duplicates", func(t *testing.T) { testDuplicates(t, open(t)) })
 	t.Run("ManualLocationQueue", func(t *testing.T) { testManualQueue(t, open(t)) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open(t)) })
@@ -627,4 +629,76 @@ func driveRandom(t *testing.T, s cases.Store, rng *rand.Rand, id cases.CaseID, c
 		}
 	}
 	return c
+}
+
+// testIntakeAnswerIsStored: Intake's answer (a new case, a linked
+// duplicate) is what Incident reads back, also for times finer than the
+// store keeps and for absent lists (a backend may answer without reading
+// back).
+func testIntakeAnswerIsStored(t *testing.T, s cases.Store) {
+	at := caseT0.Add(123456789 * time.Nanosecond).In(time.FixedZone("CST", 8*3600))
+	a := report(cases.Hotline, "fine-1", "env_litter", here, at)
+	a.ReceivedAt = at.Add(987654321 * time.Nanosecond)
+	a.Media, a.Routing.Workers = nil, nil
+	b := report(cases.Video, "fine-2", "env_litter", offsetM(here, 10), at.Add(time.Minute+1))
+	b.Media = nil
+	for i, in := range []*cases.Incident{a, b} {
+		got, created, err := s.Intake(ctxT(t), in, category(t, in.Category), in.ReceivedAt)
+		if err != nil || !created || got.Case == 0 || got.Duplicate != (i == 1) {
+			t.Fatalf("intake %s: %+v %v %v", in.ExternalID, got, created, err)
+		}
+		read, err := s.Incident(ctxT(t), got.ID)
+		if err != nil || !reflect.DeepEqual(got, read) {
+			t.Fatalf("%s: Intake answered\n%+v\nIncident reads\n%+v (%v)", in.ExternalID, got, read, err)
+		}
+	}
+}
+
+// testLinksBesideTransitions: duplicates are linked to a case while the
+// case is moved at the same moment; every intake and every transition
+// succeeds and the case's events are numbered 1..n without a gap.
+func testLinksBesideTransitions(t *testing.T, s cases.Store) {
+	first := mustIntake(t, s, report(cases.Hotline, "lt-0", "env_litter", here, caseT0))
+	const n = 12
+	var wg sync.WaitGroup
+	errc := make(chan error, 2*n)
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			in := report(cases.Video, fmt.Sprintf("lt-%d", i+1), "env_litter", offsetM(here, float64(i)), caseT0.Add(time.Minute))
+			got, _, err := s.Intake(ctxT(t), in, category(t, in.Category), in.ReceivedAt)
+			if err == nil && (got.Case != first.Case || !got.Duplicate) {
+				err = fmt.Errorf("%s: case %d, duplicate %v", in.ExternalID, got.Case, got.Duplicate)
+			}
+			errc <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := s.Transition(ctxT(t), first.Case, func(c cases.Case) (cases.Case, cases.Event, error) {
+				return c, cases.Event{Action: cases.ActEscalate, From: c.Stage, To: c.Stage, Actor: "t", Role: "dispatcher",
+					At: caseT0.Add(time.Hour), Note: fmt.Sprint(i)}, nil
+			})
+			errc <- err
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	c, err := s.Case(ctxT(t), first.Case)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Events) != 1+2*n {
+		t.Errorf("%d events, want %d", len(c.Events), 1+2*n)
+	}
+	for i, ev := range c.Events {
+		if ev.Seq != i+1 {
+			t.Fatalf("event %d has seq %d", i, ev.Seq)
+		}
+	}
 }

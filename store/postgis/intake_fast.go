@@ -1,0 +1,156 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/store"
+)
+
+// The intake path in fewer round trips (store.AsStored, store.LockNear,
+// store.CaseOpener): a new located incident costs BEGIN, the insert, the
+// locks with the duplicate query (one pipelined batch), the case with its
+// event and link (one statement) and COMMIT.
+var (
+	_ store.AsStored   = caseTx{}
+	_ store.LockNear   = caseTx{}
+	_ store.CaseOpener = caseTx{}
+)
+
+// AsStored is in as scanIncident reads it back: pgx sends times at
+// microseconds (truncated), lists are never nil.
+func (caseTx) AsStored(in cases.Incident) cases.Incident {
+	in.ReportedAt = in.ReportedAt.Truncate(time.Microsecond).UTC()
+	in.ReceivedAt = in.ReceivedAt.Truncate(time.Microsecond).UTC()
+	if in.Media == nil {
+		in.Media = []string{}
+	}
+	if in.Routing.Workers == nil {
+		in.Routing.Workers = []string{}
+	}
+	return in
+}
+
+// LockOpenCasesNear takes the advisory locks and runs the duplicate query
+// in one batch; the server runs them in order, so the query sees every
+// case committed by whoever held the locks before.
+func (t caseTx) LockOpenCasesNear(ctx context.Context, keys []string, category string, p orb.Point, radiusM float64, since time.Time) ([]cases.Case, error) {
+	q, args := nearQuery(category, p, radiusM, since)
+	b := &pgx.Batch{}
+	b.Queue(lockSQL, keys)
+	b.Queue(q, args...)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	out, err := collectCases(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+// OpenCase inserts the case, its opening event (seq 1) and links the
+// incident to it in one statement.
+func (t caseTx) OpenCase(ctx context.Context, c *cases.Case, ev *cases.Event, incident cases.IncidentID) (cases.CaseID, error) {
+	var id cases.CaseID
+	err := t.tx.QueryRow(ctx, `WITH c AS (
+		  INSERT INTO cases (stage, path, category, channel, geom, street_code, community_code,
+		    grid_code, cost_yuan, unit, department, reported_at, due_at, deadline, escalate_at, updated_at)
+		  VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		  RETURNING id),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT c.id, 1, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29 FROM c),
+		u AS (UPDATE incidents SET case_id = c.id, duplicate = false FROM c WHERE incidents.id = $30)
+		SELECT id FROM c`,
+		string(c.Stage), string(c.Path), c.Category, string(c.Channel), c.Loc[0], c.Loc[1], c.Street, c.Community, c.Grid,
+		c.CostYuan, ns(c.Unit), ns(c.Department), c.ReportedAt, c.DueAt, nt(c.Deadline), nt(c.EscalateAt), c.UpdatedAt,
+		string(ev.Action), ns(string(ev.From)), string(ev.To), ev.Actor, ev.Role, ev.At, ev.Note, ns(ev.Unit),
+		ns(ev.Department), ev.OK, ni(ev.Satisfaction), ni(int(ev.Incident)), incident).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	ev.Case = id
+	return id, nil
+}
+
+var _ store.AttachedInserter = caseTx{}
+
+// InsertAttached inserts a located incident and its case with the opening
+// event, or its link event on a duplicate's case, in one statement; the
+// case id is drawn first so the incident is written once, with its case.
+// On a stored (channel, external_id) nothing is written and the stored
+// incident's id is returned.
+func (t caseTx) InsertAttached(ctx context.Context, in *cases.Incident, open *cases.Case, ev *cases.Event) (cases.IncidentID, cases.CaseID, bool, error) {
+	media, routing, err := incidentJSON(in)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	by := string(in.LocatedBy)
+	args := []any{string(in.Channel), in.ExternalID, in.Category, in.Description, in.Address, in.ReportedAt, in.ReceivedAt,
+		in.Reporter, media, in.Submitter, true, in.Loc[0], in.Loc[1], &by, in.Score, in.Reason, in.Street,
+		in.Community, in.Grid, routing}
+	evArgs := []any{string(ev.Action), ns(string(ev.From)), string(ev.To), ev.Actor, ev.Role, ev.At, ev.Note, ns(ev.Unit),
+		ns(ev.Department), ev.OK, ni(ev.Satisfaction)}
+	var q string
+	if open != nil {
+		c := open
+		args = append(args, string(c.Stage), string(c.Path), c.Category, string(c.Channel), c.Loc[0], c.Loc[1], c.Street,
+			c.Community, c.Grid, c.CostYuan, ns(c.Unit), ns(c.Department), c.ReportedAt, c.DueAt, nt(c.Deadline),
+			nt(c.EscalateAt), c.UpdatedAt)
+		args = append(args, evArgs...)
+		q = `WITH i AS (
+		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
+		  VALUES (` + incidentInsertVals + `, nextval(pg_get_serial_sequence('cases', 'id')), false)
+		  ON CONFLICT (channel, external_id) DO NOTHING
+		  RETURNING id, case_id),
+		c AS (
+		  INSERT INTO cases (id, stage, path, category, channel, geom, street_code, community_code, grid_code, cost_yuan,
+		    unit, department, reported_at, due_at, deadline, escalate_at, updated_at)
+		  SELECT i.case_id, $21, $22, $23, $24, ST_SetSRID(ST_MakePoint($25, $26), 4326), $27, $28, $29, $30, $31, $32,
+		    $33, $34, $35, $36, $37 FROM i),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT i.case_id, 1, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, i.id FROM i)
+		SELECT id, case_id FROM i`
+	} else {
+		args = append(args, ev.Case)
+		args = append(args, evArgs...)
+		q = `WITH i AS (
+		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
+		  VALUES (` + incidentInsertVals + `, $21, true)
+		  ON CONFLICT (channel, external_id) DO NOTHING
+		  RETURNING id, case_id),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT i.case_id, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE case_id = $21),
+		    $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, i.id FROM i)
+		SELECT id, case_id FROM i`
+	}
+	var id cases.IncidentID
+	var caseID cases.CaseID
+	err = t.tx.QueryRow(ctx, q, args...).Scan(&id, &caseID)
+	if err == nil {
+		return id, caseID, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, false, err
+	}
+	err = t.tx.QueryRow(ctx, `SELECT id FROM incidents WHERE channel = $1 AND external_id = $2`,
+		string(in.Channel), in.ExternalID).Scan(&id)
+	return id, 0, false, err
+}
