@@ -108,17 +108,20 @@ func (e *eventStream) start(ctx context.Context) (stop func()) {
 	}
 }
 
-// follow subscribes, now, to the hub's live events of type t (made on this
-// replica or, over LISTEN/NOTIFY, another) and returns the loop that calls
-// changed for each until ctx ends — and once more when the subscription
-// is cut off for being slow, before following again. Subscribing before
+// follow subscribes, now, to the hub's live events of the types ts (made
+// on this replica or, over LISTEN/NOTIFY, another) and returns the loop
+// that calls changed with each until ctx ends — and with a zero Event when
+// the subscription is cut off for being slow, before following again. Subscribing before
 // the server says it is ready means no change made after that is missed.
 // Without an event stream the loop returns at once (the polls notice).
-func (e *eventStream) follow(ctx context.Context, t events.Type, changed func()) (loop func()) {
+func (e *eventStream) follow(ctx context.Context, changed func(events.Event), ts ...events.Type) (loop func()) {
 	if e.hub == nil {
 		return func() {}
 	}
-	f := events.Filter{Types: map[events.Type]bool{t: true}}
+	f := events.Filter{Types: map[events.Type]bool{}}
+	for _, t := range ts {
+		f.Types[t] = true
+	}
 	sub, err := e.hub.Follow(ctx, -1, f)
 	if err != nil {
 		return func() {}
@@ -126,14 +129,14 @@ func (e *eventStream) follow(ctx context.Context, t events.Type, changed func())
 	return func() {
 		defer func() { sub.Close() }() // the subscription in hand at return
 		for {
-			_, err := sub.Next(ctx, nil)
+			ev, err := sub.Next(ctx, nil)
 			switch {
 			case err == nil:
-				changed()
+				changed(ev)
 			case ctx.Err() != nil:
 				return
 			case errors.Is(err, events.ErrSlow):
-				changed()
+				changed(events.Event{})
 				if sub, err = e.hub.Follow(ctx, -1, f); err != nil {
 					return
 				}

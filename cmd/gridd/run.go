@@ -208,10 +208,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go srv.Watch(watchCtx)
 	defer evs.start(watchCtx)()
 	// Subscribed here, before the server is ready, so no change is missed.
-	followPlans := evs.follow(watchCtx, events.PlanPublished, srv.PlanChanged)
-	followShifts := evs.follow(watchCtx, events.ShiftsChanged, func() { srv.RosterChanged(watchCtx) })
+	followPlans := evs.follow(watchCtx, func(events.Event) { srv.PlanChanged() }, events.PlanPublished)
+	followShifts := evs.follow(watchCtx, func(events.Event) { srv.RosterChanged(watchCtx) }, events.ShiftsChanged)
+	// Units reported, dispatched or released on another replica move this
+	// one's live index too (a cut-off zero event is ignored: the next
+	// report corrects the index).
+	followUnits := evs.follow(watchCtx, srv.ApplyUnitEvent, events.UnitPosition, events.UnitStatus)
 	go followPlans()
 	go followShifts()
+	go followUnits()
 	go svc.RunEscalations(watchCtx, cfg.escalate, func(err error) { log.Warn("escalation loop", "err", err.Error()) })
 	go catchUpReroutes(watchCtx, svc, log)
 

@@ -145,3 +145,53 @@ func TestUnitsPostGIS(t *testing.T) {
 	base := startGridd(t, []string{"--clock-start", caseEpoch.Add(time.Hour).Format(time.RFC3339)}, map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": lines})
 	unitsLoop(t, base, fleet, disp, intake, b)
 }
+
+// TestUnitsReplicas: two gridd on one PostGIS, the event poll at an hour
+// so only LISTEN/NOTIFY carries events. A unit moved on A moves on B's
+// /locate within a second, and a unit going off duty on A leaves B's
+// nearest-available answer.
+func TestUnitsReplicas(t *testing.T) {
+	dsn := testenv.PostGIS(t)
+	b, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet, _, _, lines := unitKeys()
+	args := []string{"--clock-start", caseEpoch.Add(time.Hour).Format(time.RFC3339)}
+	env := map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": lines, "GRIDD_EVENTS_POLL": "1h"}
+	baseA := startGridd(t, args, env)
+	baseB := startGridd(t, args, env)
+
+	p := b.Patrols[0]
+	far := orb.Point{p.Loc[0] + 0.013, p.Loc[1] + 0.007} // about 1.5 km away
+	nearestAt := func(base string, pt orb.Point) (string, float64) {
+		loc := call(t, "GET", fmt.Sprintf("%s/locate?lon=%v&lat=%v&k=1", base, pt[0], pt[1]), "", nil)
+		ps, _ := loc.m["patrols"].([]any)
+		if len(ps) == 0 {
+			return "", 0
+		}
+		m := ps[0].(map[string]any)
+		return m["id"].(string), m["distance_m"].(float64)
+	}
+	within := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not seen on replica B within 1 s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	at := caseEpoch.Add(30 * time.Minute).Format(time.RFC3339)
+	start := time.Now()
+	want(t, "move on A", call(t, "POST", baseA+"/units/positions", fleet,
+		[]map[string]any{{"unit": p.ID, "lon": far[0], "lat": far[1], "at": at, "status": "available"}}), 200)
+	within("the move", func() bool { id, d := nearestAt(baseB, far); return id == p.ID && d < 1 })
+	t.Logf("B saw A's position report after %v", time.Since(start).Round(time.Millisecond))
+
+	at = caseEpoch.Add(31 * time.Minute).Format(time.RFC3339)
+	want(t, "off duty on A", call(t, "POST", baseA+"/units/positions", fleet,
+		[]map[string]any{{"unit": p.ID, "lon": far[0], "lat": far[1], "at": at, "status": "off_duty"}}), 200)
+	within("off duty", func() bool { id, _ := nearestAt(baseB, far); return id != p.ID })
+}
