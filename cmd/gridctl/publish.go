@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 )
@@ -84,7 +86,23 @@ func publishPlan(ctx context.Context, e *env, data string, id gridplan.PlanID) e
 		return err
 	}
 	fmt.Fprintf(e.stdout, "published plan %d (%d warnings)\n", id, len(fs.Warnings()))
+	announcePublish(ctx, e, s, id)
 	return nil
+}
+
+// announcePublish appends the plan.published event gridd publishes for
+// the same change, so running servers swap at once (their event stream
+// wakes on it) instead of at their next plan poll. The plan is published
+// whatever happens here; a failure is only reported.
+func announcePublish(ctx context.Context, e *env, s store.Store, id gridplan.PlanID) {
+	el, ok := s.(store.EventLog)
+	if !ok {
+		return
+	}
+	ev := events.New(events.PlanPublished, time.Now(), nil, map[string]any{"plan": id})
+	if _, err := el.AppendEvents(ctx, []events.Event{ev}); err != nil {
+		fmt.Fprintf(e.stderr, "gridctl: published, but the plan.published event was not stored (servers notice at their next poll): %v\n", err)
+	}
 }
 
 // cmdDiff prints gridplan.Diff of plans A and B as JSON.

@@ -11,9 +11,12 @@ import (
 	"testing"
 
 	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/partition"
 	"github.com/gridd/gridd/internal/testenv"
+	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/backend"
 	"github.com/gridd/gridd/store/gpkg"
 	"github.com/gridd/gridd/store/storetest"
 )
@@ -168,6 +171,23 @@ func testPublishCommands(t *testing.T, vars map[string]string, data string, grid
 	wantRun(t, vars, 0, []string{"published plan 2"}, "publish", "--data", data, "2")
 	wantRun(t, vars, 0, []string{"published plan 1"}, "rollback", "--data", data)
 	wantRun(t, vars, 0, []string{"published plan 2"}, "rollback", "--data", data)
+	// Each publish told running servers: three plan.published events.
+	op, err := backend.Open(context.Background(), vars["DATABASE_URL"], data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := op.Store.(store.EventLog).EventsSince(context.Background(), 0, 100)
+	op.Close()
+	var published []string
+	for _, ev := range evs {
+		var body struct{ Plan string }
+		if ev.Type == events.PlanPublished && json.Unmarshal(ev.Data, &body) == nil {
+			published = append(published, body.Plan)
+		}
+	}
+	if err != nil || strings.Join(published, ",") != "2,1,2" {
+		t.Fatalf("plan.published events after publish, rollback, rollback: %v %v", published, err)
+	}
 	out = wantRun(t, vars, 0, nil, "plans", "--json", "--data", data)
 	var sums []planJSON
 	if err := json.Unmarshal([]byte(out), &sums); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -333,9 +334,18 @@ func TestEventsPostGISReplicas(t *testing.T) {
 	for i, r := range made {
 		wantReport(t, onB, r, at[i], fmt.Sprintf("report %d made while B's listener was down", i))
 	}
-	after := listenerPIDs(t, admin)
-	if len(after) != 2 || after[0] == before[0] || after[1] == before[1] {
-		t.Fatalf("listener backends %v after killing %v: want two new ones", after, before)
+	// B's listener is back (it delivered); A's may still be in its
+	// reconnect backoff (at most 5 s): wait for both.
+	var after []int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		after = listenerPIDs(t, admin)
+		fresh := len(after) == 2 && !slices.Contains(before, after[0]) && !slices.Contains(before, after[1])
+		if fresh {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("listener backends %v 10 s after killing %v: want two new ones", after, before)
+		}
 	}
 	// And live again through the new connection.
 	p = d.inside[11]
