@@ -48,6 +48,22 @@ type browserResult struct {
 		ID   string `json:"id"`
 		Unit string `json:"unit"`
 	} `json:"caseFlow"`
+	PlannerEdit *struct {
+		Draft  string   `json:"draft"`
+		Merged []string `json:"merged"`
+		Before struct {
+			Errors, Warnings int
+		} `json:"before"`
+		After struct {
+			Errors, Warnings int
+		} `json:"after"`
+	} `json:"plannerEdit"`
+	UnitMove *struct {
+		Unit string     `json:"unit"`
+		From [2]float64 `json:"from"`
+		To   [2]float64 `json:"to"`
+		Ms   int        `json:"ms"`
+	} `json:"unitMove"`
 }
 
 // TestBrowser drives the map pages of a real gridd (Run, the embedded
@@ -148,8 +164,22 @@ func runBrowser(t *testing.T, args []string, basemapOrigin, out string) browserR
 	for _, s := range res.Skipped {
 		t.Logf("not tested, gridd does not serve it yet: %s", s)
 	}
-	if res.CaseFlow != nil {
+	// gridd serves incidents, cases and units: the console's flows must run.
+	if res.CaseFlow == nil {
+		t.Error("the console's incident flow did not run")
+	} else {
 		t.Logf("incident created in the console, case %s dispatched to %s", res.CaseFlow.ID, res.CaseFlow.Unit)
+	}
+	if res.PlannerEdit == nil {
+		t.Error("the planner's merge did not run")
+	} else {
+		e := res.PlannerEdit
+		t.Logf("planner: draft %s, merged %v: validation errors %d → %d, warnings %d → %d; published", e.Draft, e.Merged, e.Before.Errors, e.After.Errors, e.Before.Warnings, e.After.Warnings)
+	}
+	if res.UnitMove == nil {
+		t.Error("the console's unit move did not run")
+	} else {
+		t.Logf("unit %s posted from %v to %v: its marker moved %d ms after the POST answered, no reload", res.UnitMove.Unit, res.UnitMove.From, res.UnitMove.To, res.UnitMove.Ms)
 	}
 	return res
 }

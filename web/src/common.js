@@ -33,6 +33,14 @@ const strings = {
     stages: { reported: '信息收集', filed: '案卷建立', dispatched: '任务派遣', handling: '任务处理', resolved: '处理反馈', closed: '核查结案', evaluated: '综合评价', void: '作废' },
     actions: { file: '立案', dispatch: '派遣', accept: '接单', arrive: '到场', resolve: '处置完成', verify: '核查通过', rework: '返工', evaluate: '评价', escalate: '上报', void: '作废' },
     legend: '户数偏差', busy: '忙碌', available: '可用', off_duty: '下班', workload: '工作量',
+    escalated: '已上报', unit: '处置力量', min: '分钟', otherStreet: '外街道', patrol: '巡逻', worker: '网格员', patrolKind: '巡逻力量', workerKind: '网格员',
+    editing: '编辑草稿', selected: '已选', selectHint: '点击网格选择，Shift+点击再选一个（合并）', lock: '锁定', unlock: '解锁', edit: '编辑', gridsN: '个网格',
+    status_draft: '草稿', status_published: '已发布', status_archived: '已归档', added: '新增', changed: '变更', removed: '删除', diff: '与已发布方案的差异',
+    householdsMoved: '变动户数', workersMoved: '变动网格员', casesMoved: '变动在办案件', working: '处理中…', publishedMsg: '已发布方案',
+    drawHint: '在地图上绘制多边形，双击结束', op_merge: '合并', op_split: '拆分', op_redraw: '重绘', op_lock: '锁定', op_unlock: '解锁', locked: '锁定',
+    rule_balance: '户数偏差', rule_polsby_popper: '紧凑度', rule_gap: '空隙', rule_overlap: '重叠', rule_outside: '越界', rule_contiguous: '不连续', rule_empty: '空网格',
+    rule_households: '户数不符', rule_without_worker: '缺网格员', rule_no_grids: '无网格', rule_code: '编码', rule_valid: '几何无效', rule_community: '社区',
+    stream_live: '实时', stream_reconnecting: '重连中…', stream_off: '无实时数据', normal: '一般', priority: '优先级', unitsTitle: '力量',
   },
   en: {
     title: 'Pukou joint command · dispatcher console', plannerTitle: 'Pukou grid planner', lang: '中文', key: 'API key',
@@ -47,6 +55,14 @@ const strings = {
     stages: { reported: 'reported', filed: 'filed', dispatched: 'dispatched', handling: 'handling', resolved: 'resolved', closed: 'closed', evaluated: 'evaluated', void: 'void' },
     actions: { file: 'File', dispatch: 'Dispatch', accept: 'Accept', arrive: 'Arrive', resolve: 'Resolve', verify: 'Verify', rework: 'Rework', evaluate: 'Evaluate', escalate: 'Escalate', void: 'Void' },
     legend: 'Household deviation', busy: 'busy', available: 'available', off_duty: 'off duty', workload: 'Workload',
+    escalated: 'escalated', unit: 'Unit', min: 'min', otherStreet: 'other street', patrol: 'patrol', worker: 'grid worker', patrolKind: 'Patrols', workerKind: 'Grid workers',
+    editing: 'Editing draft', selected: 'Selected', selectHint: 'Click a grid to select it, shift-click a second one (merge)', lock: 'Lock', unlock: 'Unlock', edit: 'Edit', gridsN: 'grids',
+    status_draft: 'draft', status_published: 'published', status_archived: 'archived', added: 'Added', changed: 'Changed', removed: 'Removed', diff: 'Diff against the published plan',
+    householdsMoved: 'Households moved', workersMoved: 'Workers moved', casesMoved: 'Open cases moved', working: 'working…', publishedMsg: 'Published plan',
+    drawHint: 'Draw a polygon on the map, double-click to finish', op_merge: 'Merged', op_split: 'Split', op_redraw: 'Redrawn', op_lock: 'Locked', op_unlock: 'Unlocked', locked: 'Locked',
+    rule_balance: 'balance', rule_polsby_popper: 'compactness', rule_gap: 'gap', rule_overlap: 'overlap', rule_outside: 'outside', rule_contiguous: 'not contiguous', rule_empty: 'empty',
+    rule_households: 'households', rule_without_worker: 'without worker', rule_no_grids: 'no grids', rule_code: 'code', rule_valid: 'invalid geometry', rule_community: 'community',
+    stream_live: 'live', stream_reconnecting: 'reconnecting…', stream_off: 'no live feed', normal: 'normal', priority: 'Priority', unitsTitle: 'Units',
   },
 };
 
@@ -187,10 +203,12 @@ export function addDistrictLayers(map) {
 // followGridLabels keeps one label point per grid in view from zoom 14
 // (grids read as GeoJSON for the visible bbox): labels taken from the
 // vector tiles would repeat in every tile a grid crosses.
-export function followGridLabels(map) {
+// own(), when it answers true, says the page sets the labels itself (the
+// planner showing a draft).
+export function followGridLabels(map, own = () => false) {
   let ctl = null;
   const update = async () => {
-    if (map.getZoom() < 13.5) return;
+    if (map.getZoom() < 13.5 || own()) return;
     if (ctl) ctl.abort();
     ctl = new AbortController();
     const b = map.getBounds();
@@ -323,6 +341,22 @@ export { maplibregl };
 // (GCJ-02 on a Chinese basemap); the same formula as gridd's geo package.
 export function toMap(p) {
   return gcj ? wgs84ToGcj02(p) : p;
+}
+
+// fromMap converts a point read off the map to WGS84 for the API.
+export function fromMap(p) {
+  return gcj ? gcj02ToWgs84(p) : p;
+}
+
+// gcj02ToWgs84 inverts wgs84ToGcj02 by fixed-point iteration (well under
+// a millimetre after a few steps).
+export function gcj02ToWgs84([lon, lat]) {
+  let w = [lon, lat];
+  for (let i = 0; i < 8; i++) {
+    const g = wgs84ToGcj02(w);
+    w = [w[0] - (g[0] - lon), w[1] - (g[1] - lat)];
+  }
+  return w;
 }
 
 // mapCRS is the crs parameter for points read off the map.

@@ -20,6 +20,10 @@ const stageColor = {
   reported: '#e67e22', filed: '#f1c40f', dispatched: '#3498db', handling: '#2980b9', resolved: '#27ae60', closed: '#7f8c8d', evaluated: '#95a5a6', void: '#bdc3c7',
 };
 
+// Case priority rings: normal, escalated, overdue.
+const prioColor = ['#ffffff', '#e67e22', '#c0392b'];
+const unitColor = { available: '#16a085', busy: '#8e44ad', off_duty: '#95a5a6' };
+
 const map = newMap('map', (map) => {
   map.addLayer({ id: 'grid-fill', type: 'fill', source: 'grids', 'source-layer': 'grids', minzoom: 11,
     paint: { 'fill-color': '#5d8aa8', 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.35, 0.04] } });
@@ -27,23 +31,31 @@ const map = newMap('map', (map) => {
   map.addSource('picked', { type: 'geojson', data: empty() });
   map.addLayer({ id: 'picked', type: 'circle', source: 'picked', paint: { 'circle-radius': 4, 'circle-color': '#000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
   map.addSource('cases', { type: 'geojson', data: empty() });
+  // A case's fill is its stage; its size and ring its priority: overdue
+  // (2) above escalated (1) above normal (0).
   map.addLayer({ id: 'cases', type: 'circle', source: 'cases', paint: {
     'circle-color': ['match', ['get', 'stage'], ...Object.entries(stageColor).flat(), '#e74c3c'],
-    'circle-radius': ['interpolate', ['linear'], ['coalesce', ['get', 'priority'], 3], 1, 10, 5, 5],
-    'circle-stroke-color': ['case', ['boolean', ['get', 'overdue'], false], '#c0392b', '#fff'],
-    'circle-stroke-width': ['case', ['boolean', ['get', 'overdue'], false], 3, 1.5],
+    'circle-radius': ['match', ['get', 'prio'], 2, 9, 1, 7.5, 6],
+    'circle-stroke-color': ['match', ['get', 'prio'], 2, prioColor[2], 1, prioColor[1], prioColor[0]],
+    'circle-stroke-width': ['match', ['get', 'prio'], 2, 3, 1, 2.5, 1.5],
   } });
+  // Units: patrols are large discs with a white ring, grid workers small
+  // discs with a dark ring; the fill is the status.
   map.addSource('units', { type: 'geojson', data: empty() });
   map.addLayer({ id: 'units', type: 'circle', source: 'units', paint: {
-    'circle-radius': 5, 'circle-color': ['match', ['get', 'status'], 'available', '#16a085', 'busy', '#8e44ad', '#95a5a6'],
-    'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } });
+    'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, ['case', ['==', ['get', 'kind'], 'patrol'], 4, 2], 15, ['case', ['==', ['get', 'kind'], 'patrol'], 8, 5]],
+    'circle-color': ['match', ['get', 'status'], ...Object.entries(unitColor).flat(), '#95a5a6'],
+    'circle-stroke-color': ['case', ['boolean', ['get', 'suggested'], false], '#f39c12', ['==', ['get', 'kind'], 'patrol'], '#fff', '#2c3e50'],
+    'circle-stroke-width': ['case', ['boolean', ['get', 'suggested'], false], 3, ['==', ['get', 'kind'], 'patrol'], 2, 1] } });
 });
 const labelsLoading = loadLabels(); // in parallel with the map's start
 let labels = { streets: [], communities: [] };
 let clicked = null; // {lngLat, locate}
 const features = { cases: null, incidents: null, units: null, events: null, kpis: null };
 let cases = [];
-let units = new Map();
+let units = new Map(); // id → {id, kind, name, status, loc [lon, lat] WGS84, at}
+let streaming = false;
+let suggestedUnits = new Set(); // the open case's suggested units, ringed on the map
 
 map.on('load', async () => {
   followGridLabels(map);
@@ -65,6 +77,10 @@ async function pick(lngLat) {
   map.getSource('picked').setData({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [lngLat.lng, lngLat.lat] }, properties: {} }] });
   const r = await api(`/locate?lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}&k=5&crs=${mapCRS}`);
   clicked.locate = r.ok ? r.body : null;
+  if (clicked.locate && clicked.locate.street && clicked.locate.street.code !== kpiStreet && features.kpis && features.kpis.served) {
+    kpiStreet = clicked.locate.street.code;
+    loadKPIs();
+  }
   highlightGrid(clicked.locate && clicked.locate.grid && clicked.locate.grid.code);
   renderCard(r);
 }
@@ -126,7 +142,12 @@ async function detect() {
   document.body.dataset.features = Object.entries(features).filter(([, f]) => f && f.served).map(([n]) => n).join(' ');
   if (c.served) await loadCases();
   if (k.served) await loadKPIs();
-  if (u.served) await loadUnits();
+  $('units-panel').hidden = !u.served;
+  if (u.served && u.ok && !streaming) {
+    streaming = true;
+    features.events = { served: await served('/events') };
+    if (features.events.served) stream(); else loadUnits();
+  }
   if (clicked) renderCreate();
 }
 
@@ -171,18 +192,27 @@ function caseLocation(c) {
   return inc ? [inc.location.lon, inc.location.lat] : null;
 }
 
+// casePrio is a case's priority on the map and in the queue: overdue (2)
+// above escalated (1) above normal (0).
+const casePrio = (c) => (c.overdue ? 2 : c.escalation > 0 ? 1 : 0);
+// dueOf is the time the queue sorts by: the next step's deadline, else the
+// close deadline.
+const dueOf = (c) => c.deadline || c.due_at || '';
+
 async function loadCases(openId) {
   const r = await api('/cases?limit=500');
   if (!r.ok) { $('queue').innerHTML = `<p class="warn">${esc(r.status === 401 || r.status === 403 ? t('noKey') : (r.body && r.body.detail) || r.status)}</p>`; return; }
   cases = listOf(r.body);
   const open = cases.filter((c) => !['closed', 'evaluated', 'void'].includes(c.stage));
-  open.sort((a, b) => String(a.deadline || '9999').localeCompare(String(b.deadline || '9999')));
-  $('queue').innerHTML = open.map((c) => `<li class="case ${c.overdue ? 'overdue' : ''}" data-case="${esc(c.id)}">
-      <span class="dot" style="background:${stageColor[c.stage] || '#e74c3c'}"></span>
+  const at = (c) => { const v = Date.parse(dueOf(c)); return Number.isNaN(v) ? Infinity : v; };
+  open.sort((a, b) => at(a) - at(b) || casePrio(b) - casePrio(a) || Number(a.id) - Number(b.id));
+  $('queue').innerHTML = open.map((c) => `<li class="case ${c.overdue ? 'overdue' : ''} ${c.escalation > 0 ? 'escalated' : ''}" data-case="${esc(c.id)}" data-prio="${casePrio(c)}">
+      <span class="dot" style="background:${stageColor[c.stage] || '#e74c3c'};box-shadow:0 0 0 2px ${prioColor[casePrio(c)]}"></span>
       <b>#${esc(c.id)}</b> ${esc(categoryName(c.category))} <span class="stage">${esc(stageName(c.stage))}</span>
       <span class="muted">${esc(c.grid_code || '')}</span>
-      <span class="deadline">${c.overdue ? `<b class="od">${esc(t('overdue'))}</b> ` : ''}${esc(fmtTime(c.deadline))}</span></li>`).join('');
-  for (const li of $('queue').querySelectorAll('li')) li.addEventListener('click', () => openCase(li.dataset.case));
+      <span class="deadline">${c.overdue ? `<b class="od">${esc(t('overdue'))}</b> ` : c.escalation > 0 ? `<b class="esc">${esc(t('escalated'))}</b> ` : ''}${esc(fmtTime(dueOf(c)))}</span></li>`).join('');
+  $('queue-count').textContent = `${open.length}`;
+  for (const li of $('queue').querySelectorAll('li')) li.addEventListener('click', () => openCase(li.dataset.case, true));
   // The case list may carry no places; the cases collection (OGC API
   // Features, issue 12) has them as geometry.
   let where = new Map();
@@ -192,9 +222,10 @@ async function loadCases(openId) {
   }
   map.getSource('cases').setData({ type: 'FeatureCollection', features: cases.map((c) => {
     const at = caseLocation(c) || where.get(String(c.id));
-    return at && { type: 'Feature', geometry: { type: 'Point', coordinates: toMap(at) }, properties: { id: c.id, stage: c.stage, priority: c.priority, overdue: !!c.overdue } };
+    return at && { type: 'Feature', geometry: { type: 'Point', coordinates: toMap(at) }, properties: { id: c.id, stage: c.stage, prio: casePrio(c), overdue: !!c.overdue } };
   }).filter(Boolean) });
   if (openId) openCase(openId);
+  else if (openCaseId && open.some((c) => String(c.id) === String(openCaseId))) openCase(openCaseId);
 }
 
 function fmtTime(s) {
@@ -203,39 +234,77 @@ function fmtTime(s) {
   return Number.isNaN(d.getTime()) ? s : d.toLocaleString(lang, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
-async function openCase(id) {
+// openCase shows a case with its actions and, while it may be dispatched,
+// the units suggested for it (GET /cases/{id}/suggestions: available
+// on-duty units of the kinds its category suits, its street's nearest
+// first), each with an assign button; fly: centre the map on it.
+let openCaseId = null;
+let caseSeq = 0;
+async function openCase(id, fly) {
+  const seq = ++caseSeq;
+  openCaseId = id;
   const r = await api('/cases/' + encodeURIComponent(id));
+  if (seq !== caseSeq) return;
   const el = $('case');
   if (!r.ok) { el.innerHTML = `<p class="warn">${esc((r.body && r.body.detail) || r.status)}</p>`; return; }
   const c = r.body;
-  const suggested = suggestedUnit(c);
+  if (fly && c.location) map.easeTo({ center: toMap([c.location.lon, c.location.lat]), zoom: Math.max(map.getZoom(), 14) });
   // The case says which actions it allows (allowed_actions); a verify can
   // close it or send it back (rework).
   const allowed = Array.isArray(c.allowed_actions)
     ? c.allowed_actions.flatMap((a) => (a === 'verify' ? ['verify', 'rework'] : [a])).filter((a) => a in stageActionsAll)
     : (stageActions[c.stage] || []);
-  const acts = allowed.map((a) => `<button data-action="${a}">${esc(actionName(a))}</button>`).join(' ');
+  const assignable = allowed.includes('dispatch') || (allowed.includes('file') && c.stage === 'reported');
+  let sugg = [];
+  if (assignable) sugg = await suggestions(c);
+  if (seq !== caseSeq) return;
+  const acts = allowed.filter((a) => a !== 'dispatch' || !sugg.length).map((a) => `<button data-action="${a}">${esc(actionName(a))}</button>`).join(' ');
+  const first = sugg[0];
   el.innerHTML = `<h4>#${esc(c.id)} · ${esc(stageName(c.stage))}</h4>
-    <p>${esc(categoryName(c.category))} · ${esc(c.grid_code || '')} ${c.deadline ? `· ${esc(t('deadline'))} ${esc(fmtTime(c.deadline))}` : ''} ${c.overdue ? `<b class="od">${esc(t('overdue'))}</b>` : ''}</p>
-    ${suggested ? `<p>${esc(t('suggested'))}: <b id="suggested">${esc(suggested.callsign || suggested.name || suggested.id)}</b></p>` : ''}
+    <p>${esc(categoryName(c.category))} · ${esc(c.grid_code || '')} ${dueOf(c) ? `· ${esc(t('deadline'))} ${esc(fmtTime(dueOf(c)))}` : ''} ${c.overdue ? `<b class="od">${esc(t('overdue'))}</b>` : ''} ${c.escalation > 0 ? `<b class="esc">${esc(t('escalated'))}</b>` : ''}</p>
+    ${c.unit ? `<p>${esc(t('unit'))}: <b id="case-unit">${esc(unitName(c.unit))}</b></p>` : ''}
+    ${first ? `<p>${esc(t('suggested'))}: <b id="suggested" data-unit="${esc(first.unit)}">${esc(first.unit)}</b> <span class="muted">${esc(first.name || '')}</span></p>
+    <ol class="suggestions">${sugg.map((u, i) => `<li data-unit="${esc(u.unit)}"><button data-assign="${i}">${esc(t('assign'))}</button>
+      ${esc(u.unit)} ${esc(u.name || '')} <span class="muted">${esc(t(u.kind))} · ${Math.round(u.distance_m)} ${esc(t('m'))} · ${Math.max(1, Math.round(u.eta_s / 60))} ${esc(t('min'))}${u.same_street ? '' : ' · ' + esc(t('otherStreet'))}</span></li>`).join('')}</ol>` : ''}
     <div class="actions">${acts}</div><p id="case-msg" class="warn"></p>`;
-  for (const b of el.querySelectorAll('button[data-action]')) b.addEventListener('click', () => act(c, b.dataset.action, suggested));
+  for (const b of el.querySelectorAll('button[data-action]')) b.addEventListener('click', () => act(c, b.dataset.action, first));
+  for (const b of el.querySelectorAll('button[data-assign]')) b.addEventListener('click', () => assign(c, sugg[Number(b.dataset.assign)]));
+  suggestedUnits = new Set(sugg.map((u) => u.unit));
+  drawUnits();
 }
 
-// suggestedUnit reads the routing's suggested on-site unit (issue 12:
-// routing.unit, the unit id, with unit_distance_m).
-function suggestedUnit(c) {
-  const r = c.routing || (c.incidents && c.incidents[0] && c.incidents[0].routing) || {};
-  if (typeof r.unit === 'string' && r.unit) return { id: r.unit, distance_m: r.unit_distance_m };
-  if (r.unit && r.unit.id) return r.unit;
-  return null;
+// suggestions answers the case's suggested units: the suggestions route
+// where gridd serves it, else the unit its routing named at intake.
+async function suggestions(c) {
+  if (await served('/cases/{id}/suggestions')) {
+    const r = await api(`/cases/${encodeURIComponent(c.id)}/suggestions?k=5`);
+    if (r.ok && r.body && Array.isArray(r.body.suggestions)) return r.body.suggestions;
+  }
+  const rt = c.routing || {};
+  return typeof rt.unit === 'string' && rt.unit ? [{ unit: rt.unit, distance_m: rt.unit_distance_m || 0, eta_s: 0, same_street: true }] : [];
+}
+
+function unitName(id) {
+  const u = units.get(String(id));
+  return u && u.name ? `${id} ${u.name}` : id;
+}
+
+// assign dispatches the case to a unit, filing it first if it is only
+// reported.
+async function assign(c, unit) {
+  if (!unit) return;
+  if (c.stage === 'reported') {
+    const f = await api(`/cases/${encodeURIComponent(c.id)}/events`, { method: 'POST', body: { action: 'file', note: 'console' } });
+    if (!f.ok) { $('case-msg').textContent = (f.body && f.body.detail) || String(f.status); return; }
+  }
+  await act(c, 'dispatch', unit);
 }
 
 async function act(c, action, suggested) {
   const body = { action, note: 'console' };
   if (action === 'dispatch') {
     if (!suggested) return;
-    body.unit = suggested.id;
+    body.unit = suggested.unit || suggested.id;
   }
   if (action === 'verify') body.ok = true;
   if (action === 'rework') { body.action = 'verify'; body.ok = false; }
@@ -248,90 +317,167 @@ async function act(c, action, suggested) {
 }
 
 // --- KPIs (issue 12) ---
+// The KPI panel's area: the district or a street, chosen in its select or
+// set by a click on the map (the clicked point's street).
+let kpiStreet = '';
 async function loadKPIs() {
-  const street = clicked && clicked.locate && clicked.locate.street;
-  const q = street ? `level=street&code=${encodeURIComponent(street.code)}` : 'level=district';
+  const q = kpiStreet ? `level=street&code=${encodeURIComponent(kpiStreet)}` : 'level=district';
   const r = await api('/kpis?' + q);
   if (!r.ok) { $('kpis').innerHTML = `<p class="warn">${esc(r.status === 401 || r.status === 403 ? t('noKey') : r.status)}</p>`; return; }
   const k = r.body;
-  $('kpis').innerHTML = `<p class="muted">${esc(street ? street.name : t('all'))}</p><table class="card">
-    <tr><th>${esc(t('cases'))}</th><td>${esc(k.cases)}</td></tr>
-    <tr><th>${esc(t('closure'))}</th><td id="kpi-closure">${pct(k.closure_rate)}</td></tr>
-    <tr><th>${esc(t('ontime'))}</th><td>${pct(k.on_time_rate)}</td></tr>
-    <tr><th>${esc(t('onsite'))}</th><td>${pct(k.on_site_share)}</td></tr></table>`;
+  // Rates over no case due are not 0 %: shown as –.
+  const rate = (x) => (k.due ? pct(x) : '–');
+  const streets = [...labels.streets].sort((a, b) => String(a.props.code).localeCompare(String(b.props.code)));
+  $('kpis').innerHTML = `<select id="kpi-area"><option value="">${esc(t('all'))}</option>${streets.map((p) => `<option value="${esc(p.props.code)}" ${p.props.code === kpiStreet ? 'selected' : ''}>${esc(p.props.name)}</option>`).join('')}</select>
+    <table class="card">
+    <tr><th>${esc(t('cases'))}</th><td id="kpi-cases">${esc(k.cases)}</td></tr>
+    <tr><th>${esc(t('closure'))}</th><td id="kpi-closure">${rate(k.closure_rate)}</td></tr>
+    <tr><th>${esc(t('ontime'))}</th><td>${rate(k.on_time_rate)}</td></tr>
+    <tr><th>${esc(t('onsite'))}</th><td>${k.cases ? pct(k.on_site_share) : '–'}</td></tr></table>`;
+  $('kpi-area').addEventListener('change', (e) => { kpiStreet = e.target.value; loadKPIs(); });
 }
 
-// --- units, live from the event stream (issue 13) ---
+// --- units, live from the event stream (issues 13 and 15) ---
+
+// loadUnits reads every unit (GET /units) once the stream is open, so no
+// move falls between the two; a unit the stream already moved keeps the
+// stream's newer position.
 async function loadUnits() {
   const r = await api('/units');
   if (!r.ok) return;
-  units = new Map(listOf(r.body).map((u) => [String(u.id), u]));
+  for (const f of (r.body && r.body.features) || []) {
+    const id = String(f.id ?? f.properties.id);
+    const had = units.get(id);
+    const u = { ...f.properties, id, at: f.properties.reported_at, loc: f.geometry && f.geometry.coordinates };
+    if (had && had.at && u.at && Date.parse(had.at) > Date.parse(u.at)) { units.set(id, { ...u, ...had }); continue; }
+    units.set(id, had ? { ...had, ...u } : u);
+  }
+  window.griddUnitsLoaded = (window.griddUnitsLoaded || 0) + 1;
   drawUnits();
-  features.events = { served: await served('/events') };
-  if (features.events.served) stream();
 }
 
+// drawUnits sets the units' source, at most once a frame.
+let drawPending = false;
 function drawUnits() {
-  map.getSource('units').setData({ type: 'FeatureCollection', features: [...units.values()].map((u) => {
-    const at = u.geometry ? u.geometry.coordinates : (u.lon != null ? [u.lon, u.lat] : u.location ? [u.location.lon, u.location.lat] : null);
-    return at && { type: 'Feature', geometry: { type: 'Point', coordinates: toMap(at) }, properties: { id: String(u.id), status: u.status } };
-  }).filter(Boolean) });
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    map.getSource('units').setData({ type: 'FeatureCollection', features: [...units.values()].filter((u) => u.loc).map((u) => ({
+      type: 'Feature', geometry: { type: 'Point', coordinates: toMap(u.loc) },
+      properties: { id: u.id, kind: u.kind, status: u.status, name: u.name || '', suggested: suggestedUnits.has(u.id) },
+    })) });
+    renderUnitCounts();
+  });
+}
+
+function renderUnitCounts() {
+  const n = {};
+  for (const u of units.values()) {
+    const k = `${u.kind}.${u.status}`;
+    n[k] = (n[k] || 0) + 1;
+  }
+  const cell = (kind, st) => `<td data-count="${kind}.${st}">${n[`${kind}.${st}`] || 0}</td>`;
+  $('units').innerHTML = `<table class="card counts"><tr><th></th>${Object.keys(unitColor).map((st) => `<th><span class="dot" style="background:${unitColor[st]}"></span>${esc(t(st))}</th>`).join('')}</tr>
+    ${['patrol', 'worker'].map((k) => `<tr><th>${esc(t(k + 'Kind'))}</th>${Object.keys(unitColor).map((st) => cell(k, st)).join('')}</tr>`).join('')}</table>`;
 }
 
 // stream reads /events (Server-Sent Events) with fetch, which can send the
-// API key, and applies unit positions and case changes as they come.
+// API key as a header (EventSource cannot), and applies unit positions and
+// statuses and case changes as they come. It resumes with Last-Event-ID
+// after a cut; a refused key or a missing stream ends it.
+const streamTypes = 'unit.position,unit.status,case.changed,incident.created';
 async function stream() {
   let last = '';
+  let first = true;
+  let wait = 1000;
   for (;;) {
     try {
       const headers = { Accept: 'text/event-stream' };
       const key = localStorage.getItem('gridd.key');
       if (key) headers.Authorization = 'Bearer ' + key;
       if (last) headers['Last-Event-ID'] = last;
-      const res = await fetch('/events', { headers });
-      if (!res.ok || !res.body) return;
+      const res = await fetch('/events?types=' + streamTypes, { headers });
+      if (res.status >= 400 && res.status < 500) { setStreamState('off'); return; }
+      if (!res.ok || !res.body) throw new Error(String(res.status));
+      setStreamState('live');
+      wait = 1000;
+      // (Re)read the units once the stream is open; after a cut, the cases
+      // too (the replay covers the retained events, not a long outage).
+      loadUnits();
+      if (!first && features.cases && features.cases.served) loadCases();
+      first = false;
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buf += value;
+        buf += value.replace(/\r\n?/g, '\n');
         let i;
         while ((i = buf.indexOf('\n\n')) >= 0) {
           const block = buf.slice(0, i); buf = buf.slice(i + 2);
           const ev = { type: 'message', data: '' };
           for (const line of block.split('\n')) {
-            const [k, ...rest] = line.split(':');
-            const v = rest.join(':').replace(/^ /, '');
-            if (k === 'event') ev.type = v; else if (k === 'data') ev.data += v; else if (k === 'id') last = v;
+            if (line.startsWith(':')) continue; // heartbeat
+            const c = line.indexOf(':');
+            const k = c < 0 ? line : line.slice(0, c);
+            const v = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
+            if (k === 'event') ev.type = v; else if (k === 'data') ev.data += (ev.data ? '\n' : '') + v; else if (k === 'id') last = v;
           }
-          onEvent(ev);
+          if (ev.data) onEvent(ev);
         }
       }
     } catch { /* reconnect below */ }
-    await new Promise((r) => setTimeout(r, 2000));
+    setStreamState('reconnecting');
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 30000);
   }
 }
 
+function setStreamState(s) {
+  document.body.dataset.stream = s;
+  $('stream-state').textContent = t('stream_' + s);
+  $('stream-state').className = 'stream ' + s;
+}
+
+// onEvent applies one stream message: {id, type, at, lon, lat, data}.
 let caseReload = null;
 function onEvent(ev) {
-  let d;
-  try { d = JSON.parse(ev.data); } catch { return; }
-  if (ev.type.startsWith('unit')) {
-    const u = d.unit && typeof d.unit === 'object' ? d.unit : d;
-    const id = String(u.id ?? u.unit);
-    units.set(id, { ...(units.get(id) || {}), ...u, id });
+  let m;
+  try { m = JSON.parse(ev.data); } catch { return; }
+  const d = m.data || {};
+  window.griddEvents = (window.griddEvents || 0) + 1;
+  if (ev.type === 'unit.position' || ev.type === 'unit.status') {
+    const id = String(d.unit);
+    const had = units.get(id) || { id };
+    if (had.at && d.at && Date.parse(had.at) > Date.parse(d.at) && ev.type === 'unit.position') return; // older than what is drawn
+    const u = { ...had, status: d.status ?? had.status, held_case: d.held_case };
+    if (m.lon != null && m.lat != null) u.loc = [m.lon, m.lat];
+    if (ev.type === 'unit.position') u.at = d.at;
+    units.set(id, u);
     drawUnits();
-  } else if (ev.type.startsWith('case') || ev.type.startsWith('incident')) {
+  } else if (ev.type === 'case.changed' || ev.type === 'incident.created') {
     clearTimeout(caseReload);
-    caseReload = setTimeout(() => loadCases(), 300);
+    caseReload = setTimeout(() => { loadCases(); if (features.kpis && features.kpis.served) loadKPIs(); }, 300);
   }
+}
+
+// renderCaseLegend explains the cases' colours: stage fill, priority ring.
+function renderCaseLegend() {
+  const stages = ['reported', 'filed', 'dispatched', 'handling', 'resolved'];
+  $('case-legend').innerHTML = stages.map((st) => `<span><span class="dot" style="background:${stageColor[st]}"></span>${esc(stageName(st))}</span>`).join(' ')
+    + '<br>' + [[0, 'normal'], [1, 'escalated'], [2, 'overdue']].map(([p, k]) => `<span><span class="dot ring" style="box-shadow:0 0 0 2px ${prioColor[p]}"></span>${esc(t(k))}</span>`).join(' ');
 }
 
 // --- page chrome ---
 translate();
+renderCaseLegend();
 $('lang').addEventListener('click', () => setLang(lang === 'en' ? 'zh-CN' : 'en', () => {
   relabel(map, labels);
+  renderCaseLegend();
+  renderUnitCounts();
+  if (document.body.dataset.stream) setStreamState(document.body.dataset.stream);
+  if (openCaseId) openCase(openCaseId);
   if (clicked) pick(clicked.lngLat); else renderCard(null);
   if (features.cases && features.cases.served) loadCases();
   if (features.kpis && features.kpis.served) loadKPIs();

@@ -6,7 +6,7 @@ import { TerraDraw, TerraDrawPolygonMode } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import {
   api, feature, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, followGridLabels, loadLabels, setLabelData, relabel,
-  esc, pct, empty, itemsCRS,
+  esc, pct, empty, itemsCRS, toMap, fromMap, labelPoint,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,25 +17,39 @@ const deviation = ['/', ['-', ['to-number', ['get', 'households']], ['to-number'
 const stops = [[-0.3, '#2166ac'], [-0.15, '#92c5de'], [0, '#f7f7f7'], [0.15, '#f4a582'], [0.3, '#b2182b']];
 const fillColor = ['interpolate', ['linear'], deviation, ...stops.flat()];
 
+// The edited plan's grids (a draft, or a plan just published) replace the
+// published grids' vector tiles while one is open; the diff against the
+// published plan outlines the grids added or changed (from the draft) and
+// those removed (from the published tiles).
+const noCodes = ['literal', ['']];
 const map = newMap('map', (map) => {
   map.addLayer({ id: 'grid-fill', type: 'fill', source: 'grids', 'source-layer': 'grids',
     paint: { 'fill-color': fillColor, 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.95, 0.7] } });
-  map.addSource('draft', { type: 'geojson', data: empty() });
-  map.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', paint: { 'fill-color': fillColor, 'fill-opacity': 0.85 } });
-  map.addLayer({ id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#222', 'line-width': 1 } });
-  map.addSource('diff', { type: 'geojson', data: empty() });
-  map.addLayer({ id: 'diff-line', type: 'line', source: 'diff', paint: { 'line-color': '#ff00aa', 'line-width': 3, 'line-dasharray': [2, 1] } });
+  map.addSource('draft', { type: 'geojson', data: empty(), promoteId: 'code' });
+  map.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', paint: { 'fill-color': fillColor, 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.95, 0.75] } });
+  map.addLayer({ id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#4b6b8a', 'line-width': 0.6 } });
+  map.addLayer({ id: 'diff-line', type: 'line', source: 'draft', filter: ['in', ['get', 'code'], noCodes],
+    paint: { 'line-color': ['case', ['in', ['get', 'code'], ['literal', ['']]], '#1e8449', '#ff00aa'], 'line-width': 3 } });
+  map.addLayer({ id: 'draft-picked', type: 'line', source: 'draft',
+    paint: { 'line-color': '#111', 'line-width': ['case', ['boolean', ['feature-state', 'picked'], false], 3, 0] } });
+  map.addLayer({ id: 'diff-removed', type: 'line', source: 'grids', 'source-layer': 'grids', filter: ['in', ['get', 'code'], noCodes],
+    paint: { 'line-color': '#c0392b', 'line-width': 2.5, 'line-dasharray': [1.5, 1.5] } });
   addDistrictLayers(map);
 });
+// Shift-click adds a grid to the selection, so shift-drag does not zoom.
+map.boxZoom.disable();
 const labelsLoading = loadLabels(); // in parallel with the map's start
 let labels = { streets: [], communities: [] };
 let selected = []; // selected grids' properties (two for a merge)
-let draft = null; // the plan being edited
+let draft = null; // the draft being edited
+let shown = null; // the plan whose grids the draft layer shows (the draft, or the plan just published)
+let published = null; // the published plan
+let grids = new Map(); // code → the shown plan's grid feature
 let plansServed = false;
 let draw = null;
 
 map.on('load', async () => {
-  followGridLabels(map);
+  followGridLabels(map, () => !!shown);
   labels = await labelsLoading;
   setLabelData(map, labels);
   map.once('idle', () => { window.griddIdleAt = performance.now(); detect(); });
@@ -44,20 +58,26 @@ map.on('load', async () => {
 
 map.on('click', (e) => {
   if (draw && draw.getMode() === 'polygon') return;
-  const layers = draft ? ['draft-fill'] : ['grid-fill'];
+  const layers = shown ? ['draft-fill'] : ['grid-fill'];
   const f = map.queryRenderedFeatures(e.point, { layers })[0];
   if (!f) return;
-  select(f, e.originalEvent.shiftKey);
+  select(f.properties, e.originalEvent.shiftKey || e.originalEvent.ctrlKey);
 });
 
+// select picks a grid (add: keep the previous pick too, for a merge).
 let picked = [];
-function select(f, add) {
-  const p = { ...f.properties };
-  selected = add ? [...selected.slice(-1), p] : [p];
-  for (const id of picked) map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id }, { picked: false });
-  picked = draft ? [] : selected.map((s) => Number(s.code));
-  for (const id of picked) map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id }, { picked: true });
+function select(props, add) {
+  const p = { ...props };
+  selected = add ? [...selected.filter((g) => g.code !== p.code).slice(-1), p] : [p];
+  paintPicked();
   renderFigures();
+  renderTools();
+}
+
+function paintPicked() {
+  for (const [src, id] of picked) map.setFeatureState(src === 'draft' ? { source: 'draft', id } : { source: 'grids', sourceLayer: 'grids', id }, { picked: false });
+  picked = selected.map((s) => (shown ? ['draft', s.code] : ['grids', Number(s.code)]));
+  for (const [src, id] of picked) map.setFeatureState(src === 'draft' ? { source: 'draft', id } : { source: 'grids', sourceLayer: 'grids', id }, { picked: true });
 }
 
 function communityName(code) {
@@ -76,7 +96,8 @@ function renderFigures() {
       <tr><th>${esc(t('households'))}</th><td class="fig-households">${esc(g.households)}</td></tr>
       <tr><th>${esc(t('target'))}</th><td>${esc(g.target)}</td></tr>
       <tr><th>${esc(t('deviation'))}</th><td class="fig-deviation">${dev >= 0 ? '+' : ''}${pct(dev)}</td></tr>
-      <tr><th>${esc(t('kind'))}</th><td>${esc(t(g.kind))}</td></tr></table>`;
+      <tr><th>${esc(t('kind'))}</th><td>${esc(t(g.kind))}</td></tr>
+      ${g.locked === true || g.locked === 'true' ? `<tr><th>${esc(t('locked'))}</th><td>🔒</td></tr>` : ''}</table>`;
   }).join('<hr>');
 }
 
@@ -84,7 +105,7 @@ function renderLegend() {
   $('legend').innerHTML = stops.map(([v, c]) => `<div class="legend-row"><span class="sw" style="background:${c}"></span>${v > 0 ? '+' : ''}${Math.round(v * 100)} %</div>`).join('');
 }
 
-// --- plan editing (issue 14), shown when gridd serves /plans ---
+// --- plan editing (issue 14): drafts, edits, validation, diff, publish ---
 
 async function detect() {
   const f = await feature('/plans');
@@ -99,97 +120,228 @@ function listPlans(b) {
   return Array.isArray(b) ? b : (b && (b.plans || b.items)) || [];
 }
 
-function renderPlans(plans) {
-  const published = plans.find((p) => p.status === 'published');
-  const drafts = plans.filter((p) => p.status === 'draft');
-  $('plans').innerHTML = `<ul>${plans.map((p) => `<li>#${esc(p.id)} ${esc(p.status)} ${p.status === 'draft' ? `<button data-edit="${esc(p.id)}">✎</button>` : ''}</li>`).join('')}</ul>
-    ${published ? `<button id="new-draft">${esc(t('draft'))}</button>` : ''}
-    <div class="tools" id="tools" ${draft ? '' : 'hidden'}>
-      <button id="op-merge">${esc(t('merge'))}</button>
-      <button id="op-split">${esc(t('split'))}</button>
-      <button id="op-redraw">${esc(t('redraw'))}</button>
-      <button id="op-publish">${esc(t('publish'))}</button>
-      <p id="op-msg" class="warn"></p>
-    </div>`;
-  if (published) $('new-draft').addEventListener('click', async () => {
-    const r = await api(`/plans/${published.id}/drafts`, { method: 'POST', body: {} });
-    if (r.ok) { await edit(r.body); } else msg(r);
-  });
-  for (const b of $('plans').querySelectorAll('button[data-edit]')) b.addEventListener('click', () => edit(drafts.find((d) => String(d.id) === b.dataset.edit)));
-  if (!draft) return;
-  $('op-merge').addEventListener('click', () => op({ op: 'merge', grids: selected.slice(-2).map((g) => g.code) }));
-  $('op-split').addEventListener('click', () => op({ op: 'split', grid: selected[selected.length - 1]?.code, n: 2 }));
-  $('op-redraw').addEventListener('click', startRedraw);
-  $('op-publish').addEventListener('click', async () => {
-    const r = await api(`/plans/${draft.id}/publish`, { method: 'POST', body: {} });
-    if (!r.ok) return msg(r);
-    draft = null;
-    map.getSource('draft').setData(empty());
-    map.getSource('diff').setData(empty());
-    $('validation-panel').hidden = true;
-    detect();
-  });
-}
-
-function msg(r) {
-  const el = $('op-msg') || $('plans');
-  el.textContent = (r.body && (r.body.detail || r.body.title)) || String(r.status);
-}
-
-async function edit(plan) {
-  draft = plan;
-  selected = [];
-  renderFigures();
-  await Promise.all([loadDraft(), loadValidation()]);
+let plans = [];
+async function refreshPlans() {
   const r = await api('/plans');
   if (r.ok) renderPlans(listPlans(r.body));
 }
 
-async function loadDraft() {
-  const r = await api(`/collections/grids/items?plan=${draft.id}&limit=10000${itemsCRS}`);
-  if (r.ok) map.getSource('draft').setData(r.body);
-  if (draft.parent) {
-    const d = await api(`/plans/${draft.parent}/diff/${draft.id}`, { headers: { Accept: 'application/geo+json' } });
-    if (d.ok && d.body && d.body.type === 'FeatureCollection') map.getSource('diff').setData(d.body);
-  }
+function renderPlans(list) {
+  plans = list;
+  published = plans.find((p) => p.status === 'published') || null;
+  $('plans').innerHTML = `<ul class="plans">${plans.slice(0, 8).map((p) => `<li data-plan="${esc(p.id)}" class="${shown && String(shown.id) === String(p.id) ? 'open' : ''}">
+      #${esc(p.id)} <span class="status ${esc(p.status)}">${esc(t('status_' + p.status))}</span> <span class="muted">${esc(p.grids ?? '')} ${esc(t('gridsN'))}</span>
+      ${p.status === 'draft' ? `<button data-edit="${esc(p.id)}">${esc(t('edit'))}</button>` : ''}</li>`).join('')}</ul>
+    ${published ? `<button id="new-draft">${esc(t('draft'))}</button>` : ''}`;
+  if (published) $('new-draft').addEventListener('click', async () => {
+    const r = await api(`/plans/${published.id}/drafts`, { method: 'POST', body: {} });
+    if (r.ok) { await edit(r.body); } else msg(r);
+  });
+  for (const b of $('plans').querySelectorAll('button[data-edit]')) b.addEventListener('click', () => edit(plans.find((d) => String(d.id) === b.dataset.edit)));
+  renderTools();
 }
 
-async function loadValidation(v) {
-  if (!v) {
-    const r = await api(`/plans/${draft.id}/validation`);
-    if (!r.ok) return;
-    v = r.body;
-  }
-  $('validation-panel').hidden = false;
-  const list = (xs) => (xs || []).map((f) => `<li>${esc(f.grid || '')} ${esc(f.rule || '')} ${esc(f.value ?? '')}${f.limit != null ? ' / ' + esc(f.limit) : ''}</li>`).join('');
-  $('validation').innerHTML = `<h4>${esc(t('errors'))} <span id="val-errors">${(v.errors || []).length}</span></h4><ul>${list(v.errors)}</ul>
-    <h4>${esc(t('warnings'))} <span id="val-warnings">${(v.warnings || []).length}</span></h4><ul>${list(v.warnings)}</ul>`;
+// renderTools shows the edit tools of the open draft, enabled by what is
+// selected: merge two grids, split one, redraw one with a polygon, lock or
+// unlock, publish.
+function renderTools() {
+  const el = $('tools');
+  el.hidden = !draft;
+  if (!draft) return;
+  const one = selected.length >= 1, two = selected.length === 2;
+  const locked = one && selected.every((g) => g.locked === true || g.locked === 'true');
+  el.innerHTML = `<p>${esc(t('editing'))} <b id="draft-id">#${esc(draft.id)}</b> · ${esc(t('selected'))}: <span id="sel">${selected.map((g) => esc(g.code)).join(', ') || '–'}</span></p>
+    <p class="muted">${esc(t('selectHint'))}</p>
+    <button id="op-merge" ${two ? '' : 'disabled'}>${esc(t('merge'))}</button>
+    <button id="op-split" ${one ? '' : 'disabled'}>${esc(t('split'))}</button> <input id="split-n" type="number" min="2" max="20" value="2" title="n">
+    <button id="op-redraw" ${one ? '' : 'disabled'}>${esc(t('redraw'))}</button>
+    <button id="op-lock" ${one ? '' : 'disabled'}>${esc(t(locked ? 'unlock' : 'lock'))}</button>
+    <button id="op-publish">${esc(t('publish'))}</button>
+    <p id="op-msg"></p>`;
+  $('op-merge').addEventListener('click', () => op({ op: 'merge', grids: selected.map((g) => g.code) }));
+  $('op-split').addEventListener('click', () => op({ op: 'split', grid: selected[selected.length - 1].code, n: Number($('split-n').value) || 2 }));
+  $('op-redraw').addEventListener('click', startRedraw);
+  $('op-lock').addEventListener('click', () => op({ op: locked ? 'unlock' : 'lock', grids: selected.map((g) => g.code) }));
+  $('op-publish').addEventListener('click', publish);
 }
 
-// op sends one edit and shows the validation it answers.
-async function op(body) {
-  const r = await api(`/plans/${draft.id}/edits`, { method: 'POST', body });
+function msg(r, el = $('op-msg') || $('plans')) {
+  const b = r.body || {};
+  const findings = [...(b.errors || []), ...(Array.isArray(b.findings) ? b.findings : [])].slice(0, 5).map((f) => f.message || f.rule).filter(Boolean);
+  el.textContent = [(b.detail || b.title || String(r.status)), ...findings].join(' · ');
+  el.className = 'warn';
+  document.body.dataset.lastError = el.textContent;
+}
+
+// edit opens a draft: its grids replace the published ones on the map,
+// with its validation and its diff against the published plan.
+async function edit(plan) {
+  draft = plan;
+  await show(plan);
+  await Promise.all([loadValidation(), loadDiff()]);
+  await refreshPlans();
+}
+
+// show draws a plan's grids (GeoJSON, in the map's system) over the
+// published plan's tiles, which are hidden.
+async function show(plan) {
+  const r = await api(`/collections/grids/items?plan=${plan.id}&limit=10000${itemsCRS}`);
   if (!r.ok) return msg(r);
-  $('op-msg').textContent = '';
-  await loadDraft();
-  await loadValidation(r.body && r.body.validation);
+  shown = plan;
+  grids = new Map(r.body.features.map((f) => [f.properties.code, f]));
+  selected = [];
+  paintPicked();
+  drawShown();
+  // The published grids' fill and outlines give way to the shown plan's.
+  map.setLayoutProperty('grid-fill', 'visibility', 'none');
+  map.setLayoutProperty('grid-line', 'visibility', 'none');
+  renderFigures();
 }
 
+// drawShown draws the shown plan's grids and their labels.
+function drawShown() {
+  const fs = [...grids.values()];
+  map.getSource('draft').setData({ type: 'FeatureCollection', features: fs });
+  map.getSource('grid-labels').setData({ type: 'FeatureCollection', features: fs.map((f) => {
+    const at = labelPoint(f.geometry);
+    return at && { type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: { code: f.properties.code } };
+  }).filter(Boolean) });
+}
+
+// toMapGeom converts an API geometry (WGS84) to the map's system.
+function toMapGeom(g) {
+  const conv = (c) => (typeof c[0] === 'number' ? toMap(c) : c.map(conv));
+  return { ...g, coordinates: conv(g.coordinates) };
+}
+
+let validation = null;
+async function loadValidation(touched) {
+  const r = await api(`/plans/${draft.id}/validation`);
+  if (!r.ok) return msg(r);
+  const v = r.body;
+  const before = validation;
+  validation = { errors: (v.errors || []).length, warnings: (v.warnings || []).length };
+  window.griddValidation = { ...validation, plan: draft.id };
+  $('validation-panel').hidden = false;
+  const delta = (k) => (before && before[k] !== validation[k] ? ` <span class="delta">(${validation[k] > before[k] ? '+' : ''}${validation[k] - before[k]})</span>` : '');
+  const list = (xs) => (xs || []).slice(0, 200).map((f) => `<li data-grid="${esc(f.grid || '')}" class="${touched && touched.has(f.grid || f.community) ? 'touched' : ''}">
+    <b>${esc(f.grid || f.community || '')}</b> ${esc(t('rule_' + f.rule) === 'rule_' + f.rule ? f.rule : t('rule_' + f.rule))} <span class="muted">${esc(f.message || '')}</span></li>`).join('');
+  $('validation').innerHTML = `<h4>${esc(t('errors'))} <span id="val-errors">${validation.errors}</span>${delta('errors')}</h4><ul class="findings">${list(v.errors)}</ul>
+    <h4>${esc(t('warnings'))} <span id="val-warnings">${validation.warnings}</span>${delta('warnings')}</h4><ul class="findings">${list(v.warnings)}</ul>`;
+  for (const li of $('validation').querySelectorAll('li[data-grid]')) li.addEventListener('click', () => focusGrid(li.dataset.grid));
+}
+
+function focusGrid(code) {
+  const f = grids.get(code);
+  if (!f) return;
+  select(f.properties, false);
+  const b = bounds(f.geometry);
+  map.fitBounds(b, { padding: 80, maxZoom: 16 });
+}
+
+function bounds(g) {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  const walk = (c) => { if (typeof c[0] === 'number') { w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1]); n = Math.max(n, c[1]); } else c.forEach(walk); };
+  walk(g.coordinates);
+  return [[w, s], [e, n]];
+}
+
+// loadDiff compares the draft with the published plan and outlines the
+// grids added (green) and changed (magenta) on the draft and the removed
+// ones (red, dashed) on the published tiles.
+async function loadDiff() {
+  if (!draft || !published || String(published.id) === String(draft.id)) return;
+  const r = await api(`/plans/${published.id}/diff/${draft.id}`);
+  if (!r.ok) return;
+  const d = r.body;
+  const added = d.added.map((g) => g.code), changed = d.changed.map((g) => g.code), removed = d.removed.map((g) => g.code);
+  const lit = (xs) => ['literal', xs.length ? xs : ['']];
+  map.setFilter('diff-line', ['in', ['get', 'code'], lit([...added, ...changed])]);
+  map.setPaintProperty('diff-line', 'line-color', ['case', ['in', ['get', 'code'], lit(added)], '#1e8449', '#ff00aa']);
+  map.setFilter('diff-removed', ['in', ['get', 'code'], lit(removed)]);
+  window.griddDiff = { added, changed, removed };
+  const im = d.impact || {};
+  $('diff-panel').hidden = false;
+  $('diff').innerHTML = `<table class="card">
+    <tr><th><span class="sw" style="border-color:#1e8449"></span>${esc(t('added'))}</th><td id="diff-added">${added.length}</td></tr>
+    <tr><th><span class="sw" style="border-color:#ff00aa"></span>${esc(t('changed'))}</th><td id="diff-changed">${changed.length}</td></tr>
+    <tr><th><span class="sw dashed" style="border-color:#c0392b"></span>${esc(t('removed'))}</th><td id="diff-removed">${removed.length}</td></tr>
+    <tr><th>${esc(t('householdsMoved'))}</th><td>${esc(im.households_moved ?? 0)}</td></tr>
+    <tr><th>${esc(t('workersMoved'))}</th><td>${esc(im.workers_moved ?? 0)}</td></tr>
+    ${im.open_cases_moved != null ? `<tr><th>${esc(t('casesMoved'))}</th><td>${esc(im.open_cases_moved)}</td></tr>` : ''}</table>`;
+}
+
+function clearDiff() {
+  map.setFilter('diff-line', ['in', ['get', 'code'], noCodes]);
+  map.setFilter('diff-removed', ['in', ['get', 'code'], noCodes]);
+  $('diff-panel').hidden = true;
+}
+
+// op sends one edit; the answer's changed grids replace theirs on the map
+// and its removed codes go, then the validation and the diff refresh.
+let busy = false;
+async function op(body) {
+  if (busy || !draft) return;
+  busy = true;
+  document.body.dataset.busy = '1';
+  $('op-msg').textContent = t('working');
+  try {
+    const r = await api(`/plans/${draft.id}/edits`, { method: 'POST', body });
+    if (!r.ok) return msg(r);
+    for (const code of r.body.removed || []) grids.delete(code);
+    for (const f of r.body.changed || []) grids.set(f.properties.code, { ...f, geometry: toMapGeom(f.geometry), properties: { ...f.properties, plan_id: draft.id } });
+    drawShown();
+    const touched = new Set((r.body.changed || []).flatMap((f) => [f.properties.code, f.properties.community_code]));
+    const keep = (r.body.changed || []).map((f) => f.properties).filter((p) => selected.some((g) => g.code === p.code));
+    selected = keep.length ? keep : (r.body.changed || []).slice(0, 1).map((f) => f.properties);
+    paintPicked();
+    renderFigures();
+    renderTools();
+    $('op-msg').textContent = '';
+    window.griddEdits = (window.griddEdits || 0) + 1;
+    await Promise.all([loadValidation(touched), loadDiff(), refreshPlans()]);
+    $('op-msg').className = 'ok';
+    $('op-msg').textContent = `${t('op_' + body.op) === 'op_' + body.op ? body.op : t('op_' + body.op)} ✓ ${(r.body.changed || []).map((f) => f.properties.code).join(', ')}`;
+  } finally {
+    busy = false;
+    delete document.body.dataset.busy;
+  }
+}
+
+async function publish() {
+  const r = await api(`/plans/${draft.id}/publish`, { method: 'POST', body: {} });
+  if (!r.ok) return msg(r);
+  // The published plan stays drawn from its GeoJSON: the published tiles
+  // may be cached for a minute.
+  shown = { ...draft, status: 'published' };
+  draft = null;
+  clearDiff();
+  $('validation-panel').hidden = true;
+  window.griddPublished = shown.id;
+  await refreshPlans();
+  $('plans').insertAdjacentHTML('beforeend', `<p id="published-msg">${esc(t('publishedMsg'))} #${esc(shown.id)}</p>`);
+}
+
+// startRedraw draws a polygon (terra-draw) that the selected grid takes
+// over within its community.
 let redrawGrid = null;
 function startRedraw() {
   redrawGrid = selected[selected.length - 1];
   if (!redrawGrid) return;
   if (!draw) {
     draw = new TerraDraw({ adapter: new TerraDrawMapLibreGLAdapter({ map }), modes: [new TerraDrawPolygonMode()] });
+    draw.start();
     draw.on('finish', (id) => {
       const f = draw.getSnapshotFeature(id);
       draw.clear();
       draw.setMode('static');
-      if (f && redrawGrid) op({ op: 'redraw', grid: redrawGrid.code, polygon: f.geometry });
+      document.body.dataset.drawing = '';
+      if (f && redrawGrid) op({ op: 'redraw', grid: redrawGrid.code, polygon: { type: 'Polygon', coordinates: f.geometry.coordinates.map((ring) => ring.map(fromMap)) } });
     });
   }
-  draw.start();
   draw.setMode('polygon');
+  document.body.dataset.drawing = '1';
+  $('op-msg').textContent = t('drawHint');
 }
 
 translate();
@@ -199,5 +351,6 @@ $('lang').addEventListener('click', () => setLang(lang === 'en' ? 'zh-CN' : 'en'
   relabel(map, labels);
   renderFigures();
   if (plansServed) detect();
+  if (draft) { loadValidation(); loadDiff(); }
 }));
 keyInput($('key'), detect);

@@ -18,6 +18,15 @@ const key = process.env.GRIDD_TEST_KEY || '';
 if (!base || !out) { console.error('usage: browser.mjs BASE_URL OUT_DIR [CHROMIUM]'); process.exit(2); }
 mkdirSync(out, { recursive: true });
 const result = { checks: [], skipped: [] };
+// A watchdog: a script stuck past the deadline still reports how far it
+// got (the last check passed) before gridd's test kills it.
+const watchdogMs = Number(process.env.GRIDD_BROWSER_DEADLINE_MS || 210000);
+setTimeout(() => {
+  result.ok = false;
+  result.error = `timed out after ${watchdogMs} ms; last check passed: ${result.checks[result.checks.length - 1] || 'none'}`;
+  console.log(JSON.stringify(result));
+  process.exit(1);
+}, watchdogMs).unref();
 const check = (ok, what, detail) => {
   result.checks.push(what);
   if (!ok) throw new Error(`${what}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
@@ -44,6 +53,8 @@ try {
     return route.abort();
   });
   const api = async (path) => (await fetch(base + path)).json();
+  const openapi = await api('/api');
+  const served = async (template) => !!openapi.paths[template];
   let basemapTiles = 0;
   // The page's configuration, as gridd wrote it: a GCJ-02 basemap makes
   // the page draw gcj02 tiles, so the click goes to the shifted point.
@@ -109,12 +120,17 @@ try {
       await page.waitForFunction(() => document.body.dataset.features !== undefined);
       const feats = (await page.evaluate(() => document.body.dataset.features || '')).split(' ');
       for (const f of ['cases', 'incidents', 'units', 'kpis']) if (!feats.includes(f)) result.skipped.push(`console ${f}: route not served`);
-      if (feats.includes('incidents') && feats.includes('cases') && key) await incidentFlow(page, apiKeyed, out);
+      let busy = '';
+      if (feats.includes('incidents') && feats.includes('cases') && key) busy = await incidentFlow(page, apiKeyed, out, loc.street.code);
+      if (feats.includes('units') && key) await unitsFlow(page, apiKeyed, at, gcj, busy);
+      else result.skipped.push('console units: /units not served');
     } else {
       const hh = await page.textContent('.fig-households');
       check(hh === String(loc.grid.households), 'planner: figures show the grid\'s households', { hh, want: loc.grid.households });
       const feats = await page.evaluate(() => document.body.dataset.features || '');
       if (!feats.includes('plans')) result.skipped.push('planner edits: /plans not served');
+      else if (key && await served('/plans/{id}/edits')) await plannerFlow(page, apiKeyed, gcj, loc.community.code, out);
+      else result.skipped.push('planner edits: /plans/{id}/edits not served');
     }
     await page.evaluate(() => new Promise((res) => (window.griddMap.loaded() ? res() : window.griddMap.once('idle', res))));
     await page.screenshot({ path: join(out, `${view}.png`) });
@@ -147,6 +163,7 @@ try {
 } catch (e) {
   result.ok = false;
   result.error = e.message;
+  for (const c of browser.contexts()) for (const [i, p] of c.pages().entries()) await p.screenshot({ path: join(out, `failure-${i}.png`) }).catch(() => {});
 } finally {
   await browser.close();
 }
@@ -157,7 +174,7 @@ process.exit(result.ok ? 0 : 1);
 // locate card's form, sees its case on the map and in the queue, and
 // assigns the suggested unit (file, then dispatch): issue 16's "create and
 // assign an incident and see it on the map and in the queue".
-async function incidentFlow(page, apiKeyed, out) {
+async function incidentFlow(page, apiKeyed, out, street) {
   await page.waitForSelector('#create-form');
   await page.fill('#create-form input[name=description]', 'browser test');
   if (await page.$('#create-form input[name=category]')) {
@@ -171,19 +188,162 @@ async function incidentFlow(page, apiKeyed, out) {
   await page.waitForSelector(`#queue li[data-case="${id}"]`);
   const onMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.some((f) => String(f.properties.id) === i), id);
   check(onMap, 'console: the new case is on the map', { id });
-  check(!!(await page.$('#suggested')), 'console: the case names a suggested unit', await page.textContent('#case'));
-  const suggested = await page.textContent('#suggested');
-  if (await page.$('#case button[data-action="file"]')) {
-    await page.click('#case button[data-action="file"]');
-    await page.waitForSelector('#case button[data-action="dispatch"]');
-  }
-  await page.click('#case button[data-action="dispatch"]');
+  await page.waitForSelector('#suggested');
+  const sugg = await page.$$eval('#case ol.suggestions li', (lis) => lis.map((li) => li.dataset.unit));
+  const served = await apiKeyed(`/cases/${id}/suggestions?k=5`);
+  check(sugg.length > 0 && JSON.stringify(sugg) === JSON.stringify(served.suggestions.map((u) => u.unit)),
+    'console: the case lists the units /cases/{id}/suggestions gives', { page: sugg, api: served.suggestions });
+  const suggested = await page.getAttribute('#suggested', 'data-unit');
+  const ringed = await page.evaluate((u) => window.griddMap.getSource('units').serialize().data.features.some((f) => f.properties.id === u && f.properties.suggested), suggested);
+  check(ringed, 'console: the suggested unit is marked on the map', { suggested });
+  await page.click('#case button[data-assign="0"]'); // files the reported case, then dispatches
   await page.waitForFunction(() => /^#\d+ · (任务派遣|dispatched)$/.test(document.querySelector('#case h4')?.textContent || ''));
   const c = await apiKeyed('/cases/' + id);
   check(c.stage === 'dispatched' && c.unit === suggested, 'console: the case is dispatched to the suggested unit', { stage: c.stage, unit: c.unit, suggested });
   await page.waitForFunction((i) => document.querySelector(`#queue li[data-case="${i}"] .stage`)?.textContent === '任务派遣', id);
+  const stageOnMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.find((f) => String(f.properties.id) === i)?.properties.stage, id);
+  check(stageOnMap === 'dispatched', 'console: the case on the map is coloured dispatched', { stageOnMap });
+  // The dispatched unit is busy: the stream's unit.status recolours it.
+  await page.waitForFunction((u) => window.griddMap.getSource('units').serialize().data.features.find((f) => f.properties.id === u)?.properties.status === 'busy', suggested);
+  check(true, 'console: the dispatched unit turns busy on the map', '');
+  // The KPI panel follows the clicked point's street and the case stream.
+  const k = await apiKeyed(`/kpis?level=street&code=${street}`);
+  await page.waitForFunction(([s, n]) => document.querySelector('#kpi-area')?.value === s && document.querySelector('#kpi-cases')?.textContent === n, [street, String(k.cases)], { timeout: 20000 })
+    .catch(async () => { throw new Error(`KPI panel: ${await page.textContent('#kpis')}, /kpis says ${k.cases} cases for street ${street}`); });
+  check(k.cases >= 1, 'console: the KPI panel shows the clicked street\'s figures (with the new case)', { cases: k.cases });
   await page.screenshot({ path: join(out, 'console-cases.png') });
   result.caseFlow = { id, unit: c.unit };
+  return c.unit;
+}
+
+// unitsFlow posts a unit's position over the API and waits for its marker
+// to move there and take the reported status, with no reload of the page
+// and no new GET /units: the move comes from the event stream.
+async function unitsFlow(page, apiKeyed, at, gcj, busy) {
+  await page.waitForFunction(() => document.body.dataset.stream === 'live' && window.griddUnitsLoaded > 0);
+  const list = await apiKeyed('/units?kind=patrol&status=available');
+  const u = list.features.find((f) => f.id !== busy && f.geometry);
+  check(!!u, 'console: an available patrol to move', { n: list.features.length });
+  const marker = (id) => page.evaluate((i) => {
+    const f = window.griddMap.getSource('units').serialize().data.features.find((x) => x.properties.id === i);
+    return f && { at: f.geometry.coordinates, status: f.properties.status, kind: f.properties.kind };
+  }, id);
+  const before = await marker(u.id);
+  check(before && before.kind === 'patrol' && before.status === 'available', 'console: the patrol is drawn as an available patrol', before);
+  await page.evaluate(() => { window.griddNoReload = true; });
+  let unitReads = 0;
+  const count = (r) => { if (new URL(r.url()).pathname === '/units') unitReads++; };
+  page.on('request', count);
+  const to = [at[0] + 0.004, at[1] + 0.0025]; // about 450 m from the clicked point, in the map's system
+  const res = await fetch(base + '/units/positions', { method: 'POST', headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: JSON.stringify([{ unit: u.id, lon: to[0], lat: to[1], crs: gcj ? 'gcj02' : 'wgs84', at: new Date().toISOString(), status: 'off_duty' }]) });
+  const body = await res.json();
+  check(res.ok && body.moved === 1, 'POST /units/positions moved the unit', body);
+  const t0 = Date.now();
+  await page.waitForFunction(([i, p]) => {
+    const f = window.griddMap.getSource('units').serialize().data.features.find((x) => x.properties.id === i);
+    return f && Math.abs(f.geometry.coordinates[0] - p[0]) < 2e-5 && Math.abs(f.geometry.coordinates[1] - p[1]) < 2e-5 && f.properties.status === 'off_duty';
+  }, [u.id, to], { timeout: 20000 });
+  const moved = Date.now() - t0;
+  const after = await marker(u.id);
+  // The marker is drawn where it was posted, on the screen too.
+  const rendered = await page.waitForFunction(([i, p]) => {
+    const m = window.griddMap;
+    return m.queryRenderedFeatures(m.project(p), { layers: ['units'] }).some((f) => f.properties.id === i);
+  }, [u.id, to], { timeout: 20000 }).then(() => true, () => false);
+  page.off('request', count);
+  check(await page.evaluate(() => window.griddNoReload === true), 'console: the page was not reloaded', '');
+  check(unitReads === 0, 'console: the marker moved from the event stream (no GET /units)', { unitReads });
+  check(rendered, 'console: the moved marker is rendered at the posted point', { to, after });
+  result.unitMove = { unit: u.id, from: before.at, to: after.at, ms: moved };
+}
+
+// plannerFlow opens a new draft in /planner, selects two adjacent grids of
+// one community on the map (click, shift-click), merges them with the
+// merge button, and sees the validation panel change to what
+// /plans/{id}/validation says, the merged grid drawn and the diff against
+// the published plan outlined; then publishes the draft.
+async function plannerFlow(page, apiKeyed, gcj, community, out) {
+  await page.click('#new-draft');
+  await page.waitForFunction(() => window.griddValidation && document.querySelector('#val-warnings') && !document.querySelector('#tools').hidden);
+  const draftId = await page.evaluate(() => String(window.griddValidation.plan));
+  const before = await page.evaluate(() => ({ ...window.griddValidation }));
+  const fc = await apiKeyed(`/collections/grids/items?plan=${draftId}&limit=10000` + (gcj ? '&crs=' + encodeURIComponent('https://gridd.example/def/crs/GCJ02') : ''));
+  const pair = adjacentPair(fc.features, community);
+  check(!!pair, 'planner: two adjacent grids of one community to merge', { n: fc.features.length });
+  const [a, b] = pair;
+  const pa = interior(a.geometry), pb = interior(b.geometry);
+  await page.evaluate(([p, q]) => new Promise((res) => {
+    const m = window.griddMap;
+    m.fitBounds([[Math.min(p[0], q[0]), Math.min(p[1], q[1])], [Math.max(p[0], q[0]), Math.max(p[1], q[1])]], { padding: 200, maxZoom: 15, duration: 0 });
+    const done = () => (m.loaded() ? res() : m.once('idle', res));
+    setTimeout(done, 50);
+  }), [pa, pb]);
+  const screen = (p) => page.evaluate(([lon, lat]) => { const m = window.griddMap; const x = m.project([lon, lat]); const r = m.getContainer().getBoundingClientRect(); return [r.left + x.x, r.top + x.y]; }, p);
+  const sa = await screen(pa), sb = await screen(pb);
+  await page.mouse.click(sa[0], sa[1]);
+  await page.waitForFunction((c) => document.querySelector('#sel')?.textContent === c, a.properties.code, { timeout: 20000 })
+    .catch(async () => { throw new Error(`select ${a.properties.code} at ${sa}: selected ${await page.textContent('#sel')}`); });
+  await page.keyboard.down('Shift');
+  await page.mouse.click(sb[0], sb[1]);
+  await page.keyboard.up('Shift');
+  const both = [a.properties.code, b.properties.code];
+  await page.waitForFunction((w) => document.querySelector('#sel')?.textContent === w, both.join(', '));
+  check(true, 'planner: two grids selected on the map', both);
+  await page.click('#op-merge');
+  await page.waitForFunction(() => window.griddEdits === 1 && !document.body.dataset.busy && /✓/.test(document.querySelector('#op-msg')?.textContent || ''), null, { timeout: 60000 })
+    .catch(async (e) => { throw new Error(`merge: ${await page.textContent('#op-msg')} (${e.message})`); });
+  const after = await page.evaluate(() => ({ ...window.griddValidation }));
+  const v = await apiKeyed(`/plans/${draftId}/validation`);
+  check(after.errors === v.errors.length && after.warnings === v.warnings.length, 'planner: the validation panel shows the draft\'s validation after the merge', { after, api: { errors: v.errors.length, warnings: v.warnings.length } });
+  check(after.errors !== before.errors || after.warnings !== before.warnings, 'planner: the merge changes the validation', { before, after });
+  const onMap = await page.evaluate((codes) => {
+    const fs = window.griddMap.getSource('draft').serialize().data.features;
+    return codes.map((c) => fs.some((f) => f.properties.code === c));
+  }, both);
+  check(onMap.filter(Boolean).length === 1, 'planner: the two grids are one on the map', { both, onMap });
+  const diff = await page.evaluate(() => window.griddDiff);
+  const kept = both[onMap.indexOf(true)], gone = both[onMap.indexOf(false)];
+  check(diff && diff.removed.includes(gone) && diff.changed.includes(kept), 'planner: the diff against the published plan outlines the merge', { diff, kept, gone });
+  const listed = await page.$$eval('#validation li[data-grid]', (lis) => lis.map((li) => li.dataset.grid));
+  const vWanted = [...v.errors, ...v.warnings].map((f) => f.grid || '');
+  check(JSON.stringify(listed) === JSON.stringify(vWanted.slice(0, listed.length)) && listed.length === Math.min(vWanted.length, 400), 'planner: the panel lists the findings', { listed: listed.length, api: vWanted.length });
+  await page.evaluate(() => new Promise((res) => (window.griddMap.loaded() ? res() : window.griddMap.once('idle', res))));
+  await page.screenshot({ path: join(out, 'planner-edit.png') });
+  // Publish: the draft becomes the published plan.
+  await page.click('#op-publish');
+  await page.waitForSelector('#published-msg', { timeout: 60000 }).catch(async (e) => { throw new Error(`publish: ${await page.textContent('#plans')} (${e.message})`); });
+  const plans = await apiKeyed('/plans');
+  const pub = plans.plans.find((p) => p.status === 'published');
+  check(pub && String(pub.id) === draftId, 'planner: the draft is published', { published: pub && pub.id, draftId });
+  result.plannerEdit = { draft: draftId, merged: both, kept, before, after };
+}
+
+// adjacentPair finds two grids of one community that share an edge (two
+// vertices), preferring the given community.
+function adjacentPair(features, community) {
+  const verts = (g) => {
+    const s = new Set();
+    const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+    for (const p of polys) for (const r of p) for (const [x, y] of r) s.add(x.toFixed(7) + ',' + y.toFixed(7));
+    return s;
+  };
+  const by = new Map();
+  for (const f of features) {
+    const c = f.properties.community_code;
+    if (!by.has(c)) by.set(c, []);
+    by.get(c).push(f);
+  }
+  const order = [community, ...[...by.keys()].filter((c) => c !== community)];
+  for (const c of order) {
+    const fs = by.get(c) || [];
+    for (let i = 0; i < fs.length; i++) for (let j = i + 1; j < fs.length; j++) {
+      const vi = verts(fs[i].geometry);
+      let shared = 0;
+      for (const v of verts(fs[j].geometry)) if (vi.has(v) && ++shared >= 2) return [fs[i], fs[j]];
+    }
+  }
+  return null;
 }
 
 function interior(g) {
