@@ -221,7 +221,7 @@ func (m *memStore) all(layer store.Layer, plan gridplan.PlanID) ([]store.Feature
 			}
 			var at any
 			if !pos.At.IsZero() {
-				at = pos.At.UTC().Format(time.RFC3339)
+				at = pos.At.UTC().Format(storeTimeLayout) // as both stores write it
 			}
 			out = append(out, store.Feature{ID: p.ID, Geom: pos.Loc, Props: map[string]any{
 				"id": p.ID, "callsign": p.Callsign, "street_code": string(p.Street), "status": string(pos.Status),

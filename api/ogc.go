@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -403,6 +404,39 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	return s.writeBody(w, r, ct, etag, buf.Bytes())
 }
 
+// storeTimeLayout is how both stores write a live layer's date-times:
+// fixed-width UTC with microseconds, so text order is time order.
+const storeTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// timeFilter is the CQL2 form of an OGC datetime interval on property
+// prop (both ends included; open ends unbounded; prop must not be null).
+func timeFilter(prop string, iv interval) cql2.Expr {
+	terms := []cql2.Expr{&cql2.Not{X: &cql2.IsNull{Prop: prop, Type: cql2.String}}}
+	if !iv.start.IsZero() {
+		terms = append(terms, &cql2.Compare{Op: cql2.Ge, L: cql2.Operand{Prop: prop},
+			R: cql2.Operand{Value: iv.start.UTC().Format(storeTimeLayout)}, Type: cql2.String})
+	}
+	if !iv.end.IsZero() {
+		terms = append(terms, &cql2.Compare{Op: cql2.Le, L: cql2.Operand{Prop: prop},
+			R: cql2.Operand{Value: iv.end.UTC().Format(storeTimeLayout)}, Type: cql2.String})
+	}
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	return &cql2.Logic{Op: cql2.And, Args: terms}
+}
+
+// andFilter is a AND b, either possibly nil.
+func andFilter(a, b cql2.Expr) cql2.Expr {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return &cql2.Logic{Op: cql2.And, Args: []cql2.Expr{a, b}}
+}
+
 // liveItems serves a layer that is not cached (patrols) straight from the
 // store.
 func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *store.LayerDesc, p parsedItems, ct string) error {
@@ -414,32 +448,17 @@ func (s *Server) liveItems(w http.ResponseWriter, r *http.Request, ci *store.Lay
 			q.Filters[f.name] = f.value
 		}
 	}
-	var features []store.Feature
-	matched := 0
 	if p.q.datetime != nil {
-		// The store has no time filter; page in memory (patrols are few).
-		all := q
-		all.Limit, all.Offset = 0, 0
-		pg, err := s.storeFeatures(r.Context(), all)
-		if err != nil {
-			return err
-		}
-		for _, f := range pg.Features {
-			if !p.q.datetime.matches(ci, f.Props) {
-				continue
-			}
-			if matched >= p.q.offset && len(features) < p.q.limit {
-				features = append(features, f)
-			}
-			matched++
-		}
-	} else {
-		pg, err := s.storeFeatures(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		features, matched = pg.Features, pg.NumberMatched
+		// The store pages with the time filter too: live layers keep their
+		// temporal property as fixed-width UTC text, so the interval is a
+		// string range on it (and a feature without a time matches none).
+		q.Filter = andFilter(q.Filter, timeFilter(ci.Temporal, *p.q.datetime))
 	}
+	pg, err := s.storeFeatures(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	features, matched := pg.Features, pg.NumberMatched
 	var fb []byte
 	for i := range features {
 		if i > 0 {

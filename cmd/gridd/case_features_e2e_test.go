@@ -78,6 +78,18 @@ func caseCollections(t *testing.T, base string, k caseKeys, d caseDistrict) {
 	if lost["geometry"] != nil || lost["properties"].(map[string]any)["external_id"] != "gis-lost" {
 		t.Fatalf("the unlocated incident: %v", lost)
 	}
+	// datetime pages in the store: the 11 reports an hour ago, not the
+	// unlocatable one made now (both layers' temporal property is reported_at).
+	since := time.Now().UTC().Add(-3 * time.Hour).Format(time.RFC3339)
+	until := time.Now().UTC().Add(-30 * time.Minute).Format(time.RFC3339)
+	r = want(t, "cases by datetime", call(t, "GET", base+"/collections/cases/items?limit=2&datetime="+since+"/"+until, k.dispatcher, nil), 200)
+	if fs, _ := r.m["features"].([]any); r.num("numberMatched") != n || len(fs) != 2 {
+		t.Fatalf("cases reported in [%s, %s]: %s", since, until, r.body)
+	}
+	r = want(t, "incidents by datetime", call(t, "GET", base+"/collections/incidents/items?datetime="+until+"/..", k.dispatcher, nil), 200)
+	if fs, _ := r.m["features"].([]any); len(fs) != 1 || fs[0].(map[string]any)["properties"].(map[string]any)["external_id"] != "gis-lost" {
+		t.Fatalf("incidents reported since %s: %s", until, r.body)
+	}
 	want(t, "incident CQL2", call(t, "GET", base+"/collections/incidents/items?filter="+
 		"external_id%20LIKE%20%27gis-1%25%27", k.dispatcher, nil), 200)
 }
