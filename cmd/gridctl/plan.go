@@ -30,6 +30,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	urban := fs.Int("urban", def.UrbanTarget, "households a grid in urban communities")
 	rural := fs.Int("rural", def.RuralTarget, "households a grid in rural villages")
 	tol := fs.Float64("tolerance", def.TolerancePct, "tolerance around the community mean, percent")
+	refine := fs.Float64("refine-share", gridplan.DefaultRefineSharePct, "a cell of several buildings holding more than this percent of its grid target is refined (finer H3 cells)")
 	var warm warmFlags
 	fs.StringVar(&warm.previous, "previous", "", "plan GeoJSON to start from (warm start: most households keep their grid and code)")
 	fs.StringVar(&warm.locked, "locked", "", "comma-separated grid codes of --previous kept as they are")
@@ -48,8 +49,11 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --bundle and --out are required", errUsage)
 	}
 	p := gridplan.Params{UrbanTarget: *urban, RuralTarget: *rural, TolerancePct: *tol, Seed: *seed}
-	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 || !(p.TolerancePct > 0 && p.TolerancePct < 100) {
-		return fmt.Errorf("%w: --urban and --rural must be positive and --tolerance in (0, 100)", errUsage)
+	if *refine != gridplan.DefaultRefineSharePct {
+		p.RefineSharePct = *refine // the default stays implicit, so default plans' params read as before
+	}
+	if p.UrbanTarget <= 0 || p.RuralTarget <= 0 || !(p.TolerancePct > 0 && p.TolerancePct < 100) || !(*refine > 0 && *refine < 100) {
+		return fmt.Errorf("%w: --urban and --rural must be positive, --tolerance and --refine-share in (0, 100)", errUsage)
 	}
 	b, err := bundle.ReadForPlan(*dir) // the service's files (facilities, patrols, ...) are optional here
 	if err != nil {

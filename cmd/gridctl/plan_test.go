@@ -92,6 +92,7 @@ func TestPlanCommandErrors(t *testing.T) {
 		{"no out", []string{"plan", "--bundle", dir}, 2, "required"},
 		{"bad seed", []string{"plan", "--bundle", dir, "--out", out, "--seed", "x"}, 2, "seed"},
 		{"bad target", []string{"plan", "--bundle", dir, "--out", out, "--urban", "0"}, 2, "positive"},
+		{"bad refine share", []string{"plan", "--bundle", dir, "--out", out, "--refine-share", "100"}, 2, "--refine-share"},
 		{"stray argument", []string{"plan", "--bundle", dir, "--out", out, "extra"}, 2, "unexpected argument"},
 		{"missing bundle", []string{"plan", "--bundle", filepath.Join(dir, "nope"), "--out", out}, 1, "cannot open"},
 	}
