@@ -40,9 +40,6 @@ type DB struct {
 	path string
 	rd   *sql.DB // readers: a small pool, each connection sees a snapshot per transaction
 	wr   *sql.DB // the one writer connection: writes are serialised here
-	// afterCommit, when set, runs after a write transaction commits (the
-	// place for publishing change events).
-	afterCommit func(what string)
 	// importHook, when set, is called at the named steps of an import
 	// inside its transaction (tests kill the process there).
 	importHook func(step string)
@@ -150,9 +147,6 @@ func (db *DB) write(ctx context.Context, what string, fn func(tx *sql.Tx) error)
 	}
 	if err := tx.Commit(); err != nil {
 		return wrapErr(ctx, err)
-	}
-	if db.afterCommit != nil {
-		db.afterCommit(what)
 	}
 	return nil
 }

@@ -46,9 +46,6 @@ func DefaultPoolConns() int32 { return int32(max(16, 4*runtime.NumCPU())) }
 // DB is an open PostGIS store. It is safe for concurrent use.
 type DB struct {
 	pool *pgxpool.Pool
-	// afterCommit, when set, runs after a write transaction commits (the
-	// place for publishing change events).
-	afterCommit func(what string)
 	// importHook, when set, is called at the named steps of an import
 	// inside its transaction (tests kill the process there).
 	importHook func(step string)
@@ -152,9 +149,6 @@ func (db *DB) write(ctx context.Context, what string, fn func(tx pgx.Tx) error) 
 	})
 	if err != nil {
 		return wrapErr(ctx, err)
-	}
-	if db.afterCommit != nil {
-		db.afterCommit(what)
 	}
 	return nil
 }
