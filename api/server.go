@@ -108,7 +108,8 @@ type Server struct {
 
 	planWake chan struct{} // PlanChanged's nudge to Watch (capacity 1)
 
-	roster atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
+	roster   atomic.Pointer[dispatch.Roster] // the duty roster (shifts.go)
+	rosterMu sync.Mutex                      // serialises roster reloads (reloadRoster)
 }
 
 // staticRoute is a route without path variables, found by map lookup

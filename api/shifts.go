@@ -100,6 +100,11 @@ func (s *Server) Roster() *dispatch.Roster { return s.roster.Load() }
 
 // reloadRoster reads the whole roster from the store and swaps it in.
 func (s *Server) reloadRoster(ctx context.Context) error {
+	// One reload at a time, read and swap together: a reload that read
+	// the store before a change committed can then never swap in after
+	// the reload that read it after (a stale roster would win).
+	s.rosterMu.Lock()
+	defer s.rosterMu.Unlock()
 	shifts, err := s.st.Shifts(ctx, store.ShiftFilter{})
 	if err != nil {
 		s.metrics.storeErrors.WithLabelValues("shifts").Inc()
