@@ -2,8 +2,10 @@ package postgis
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gridd/gridd/cases"
 )
@@ -27,34 +29,81 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 	}
 	var k cases.KPIs
 	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
+	// The totals and the breakdowns are two scans of the same rows: they
+	// run at once on two connections (two cores), the second importing the
+	// first's snapshot, so both see the same cases.
 	err := db.read(ctx, func(tx pgx.Tx) error {
-		var closedOnTime, reworked, onSite int
-		var satMean *float64
-		err := tx.QueryRow(ctx, `SELECT count(*),
-			count(*) FILTER (WHERE closed_at IS NOT NULL),
-			count(*) FILTER (WHERE closed_at IS NOT NULL OR due_at <= $3),
-			count(*) FILTER (WHERE closed_at <= due_at),
-			count(*) FILTER (WHERE closed_at IS NOT NULL AND rework > 0),
-			count(*) FILTER (WHERE path = 'on_site'),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', dispatched_at - reported_at) / 60), -1),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', accepted_at - dispatched_at) / 60), -1),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', arrived_at - dispatched_at) / 60), -1),
-			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - reported_at) / 60), -1),
-			avg(satisfaction), count(satisfaction)
-			FROM cases WHERE `+sel, args...).Scan(&k.Cases, &k.Closed, &k.Due, &closedOnTime, &reworked, &onSite,
-			&k.Median.Dispatch, &k.Median.Accept, &k.Median.Arrive, &k.Median.Close, &satMean, &k.Satisfaction.Count)
-		if err != nil {
+		select {
+		case db.kpiPar <- struct{}{}:
+			defer func() { <-db.kpiPar }()
+		default: // two already run in parallel: one scan after the other
+			if err := kpiTotals(ctx, tx, sel, args, &k); err != nil {
+				return err
+			}
+			var err error
+			k.Workload.Departments, k.Workload.Units, err = breakdowns(ctx, tx, sel, args, k.ByChannel, k.ByCategory)
 			return err
 		}
-		k.ClosureRate, k.OnTimeRate = ratio(k.Closed, k.Due), ratio(closedOnTime, k.Due)
-		k.ReworkRate, k.OnSiteShare = ratio(reworked, k.Closed), ratio(onSite, k.Cases)
-		if satMean != nil {
-			k.Satisfaction.Mean = *satMean
+		var snap string
+		if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snap); err != nil {
+			return err
 		}
-		k.Workload.Departments, k.Workload.Units, err = breakdowns(ctx, tx, sel, args, k.ByChannel, k.ByCategory)
-		return err
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error {
+			return db.readSnapshot(gctx, snap, func(tx2 pgx.Tx) error {
+				var err error
+				k.Workload.Departments, k.Workload.Units, err = breakdowns(gctx, tx2, sel, args, k.ByChannel, k.ByCategory)
+				return err
+			})
+		})
+		g.Go(func() error { return kpiTotals(gctx, tx, sel, args, &k) })
+		return g.Wait()
 	})
 	return k, err
+}
+
+// readSnapshot runs fn in a read-only transaction that sees exactly the
+// snapshot another open transaction exported.
+func (db *DB) readSnapshot(ctx context.Context, snap string, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		// SET TRANSACTION SNAPSHOT takes no bind parameter; the id is
+		// PostgreSQL's own output, quoted as a literal.
+		if _, err := tx.Exec(ctx, `SET TRANSACTION SNAPSHOT `+quoteLiteral(snap)); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// kpiTotals computes the counts, rates, medians and satisfaction of the
+// selected cases in one scan.
+func kpiTotals(ctx context.Context, tx pgx.Tx, sel string, args []any, k *cases.KPIs) error {
+	var closedOnTime, reworked, onSite int
+	var satMean *float64
+	err := tx.QueryRow(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE closed_at IS NOT NULL),
+		count(*) FILTER (WHERE closed_at IS NOT NULL OR due_at <= $3),
+		count(*) FILTER (WHERE closed_at <= due_at),
+		count(*) FILTER (WHERE closed_at IS NOT NULL AND rework > 0),
+		count(*) FILTER (WHERE path = 'on_site'),
+		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', dispatched_at - reported_at) / 60), -1),
+		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', accepted_at - dispatched_at) / 60), -1),
+		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', arrived_at - dispatched_at) / 60), -1),
+		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - reported_at) / 60), -1),
+		avg(satisfaction), count(satisfaction)
+		FROM cases WHERE `+sel, args...).Scan(&k.Cases, &k.Closed, &k.Due, &closedOnTime, &reworked, &onSite,
+		&k.Median.Dispatch, &k.Median.Accept, &k.Median.Arrive, &k.Median.Close, &satMean, &k.Satisfaction.Count)
+	if err != nil {
+		return err
+	}
+	k.ClosureRate, k.OnTimeRate = ratio(k.Closed, k.Due), ratio(closedOnTime, k.Due)
+	k.ReworkRate, k.OnSiteShare = ratio(reworked, k.Closed), ratio(onSite, k.Cases)
+	if satMean != nil {
+		k.Satisfaction.Mean = *satMean
+	}
+	return nil
 }
 
 func ratio(n, d int) float64 {

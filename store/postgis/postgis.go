@@ -52,6 +52,11 @@ type DB struct {
 	// clock gives the times plans are created and published at
 	// (store.Now unless SetClock injected another).
 	clock func() time.Time
+	// kpiPar admits the KPI computations that may take a second
+	// connection; the rest run their two scans one after the other, so
+	// callers waiting on the pool for their second connection cannot fill
+	// it and deadlock.
+	kpiPar chan struct{}
 }
 
 // SetClock injects the clock the store stamps plans with (tests; call
@@ -96,7 +101,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2)}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
