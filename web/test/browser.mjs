@@ -186,7 +186,10 @@ async function incidentFlow(page, apiKeyed, out, street) {
   await page.waitForSelector('#case h4');
   const id = (await page.textContent('#case h4')).match(/#(\d+)/)[1];
   await page.waitForSelector(`#queue li[data-case="${id}"]`);
-  const onMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.some((f) => String(f.properties.id) === i), id);
+  // Sources are updated asynchronously (fetches, then setData): wait for
+  // the state rather than sample it once.
+  const onMap = await page.waitForFunction((i) => window.griddMap.getSource('cases').serialize().data.features.some((f) => String(f.properties.id) === i), id, { timeout: 10000 })
+    .then(() => true, () => false);
   check(onMap, 'console: the new case is on the map', { id });
   await page.waitForSelector('#suggested');
   const sugg = await page.$$eval('#case ol.suggestions li', (lis) => lis.map((li) => li.dataset.unit));
@@ -194,14 +197,16 @@ async function incidentFlow(page, apiKeyed, out, street) {
   check(sugg.length > 0 && JSON.stringify(sugg) === JSON.stringify(served.suggestions.map((u) => u.unit)),
     'console: the case lists the units /cases/{id}/suggestions gives', { page: sugg, api: served.suggestions });
   const suggested = await page.getAttribute('#suggested', 'data-unit');
-  const ringed = await page.evaluate((u) => window.griddMap.getSource('units').serialize().data.features.some((f) => f.properties.id === u && f.properties.suggested), suggested);
+  const ringed = await page.waitForFunction((u) => window.griddMap.getSource('units').serialize().data.features.some((f) => f.properties.id === u && f.properties.suggested), suggested, { timeout: 10000 })
+    .then(() => true, () => false);
   check(ringed, 'console: the suggested unit is marked on the map', { suggested });
   await page.click('#case button[data-assign="0"]'); // files the reported case, then dispatches
   await page.waitForFunction(() => /^#\d+ · (任务派遣|dispatched)$/.test(document.querySelector('#case h4')?.textContent || ''));
   const c = await apiKeyed('/cases/' + id);
   check(c.stage === 'dispatched' && c.unit === suggested, 'console: the case is dispatched to the suggested unit', { stage: c.stage, unit: c.unit, suggested });
   await page.waitForFunction((i) => document.querySelector(`#queue li[data-case="${i}"] .stage`)?.textContent === '任务派遣', id);
-  const stageOnMap = await page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.find((f) => String(f.properties.id) === i)?.properties.stage, id);
+  const stageOnMap = await page.waitForFunction((i) => window.griddMap.getSource('cases').serialize().data.features.find((f) => String(f.properties.id) === i)?.properties.stage === 'dispatched', id, { timeout: 10000 })
+    .then(() => 'dispatched', () => page.evaluate((i) => window.griddMap.getSource('cases').serialize().data.features.find((f) => String(f.properties.id) === i)?.properties.stage, id));
   check(stageOnMap === 'dispatched', 'console: the case on the map is coloured dispatched', { stageOnMap });
   // The dispatched unit is busy: the stream's unit.status recolours it.
   await page.waitForFunction((u) => window.griddMap.getSource('units').serialize().data.features.find((f) => f.properties.id === u)?.properties.status === 'busy', suggested);
