@@ -362,18 +362,9 @@ func csvRows(file string, r io.Reader, header []string, row func(line int, rec [
 			break
 		}
 		if err != nil {
-			// FieldPos panics after a failed Read; the ParseError has the line.
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-				if pe.Err == csv.ErrQuote {
-					line = badQuoteLine(data, pe.StartLine, pe.Line)
-				}
-			}
-			probs = append(probs, errs.E(errs.Invalid, fmt.Sprintf("%s:%d", file, line), "%s", csvMsg(err)))
-			if len(probs) > 100 || !errors.As(err, &pe) || pe.Err != csv.ErrFieldCount {
-				break // a syntax error leaves the reader out of step; stop here
+			p, stop := csvReadProblem(file, data, err)
+			if probs = append(probs, p); stop || len(probs) > 100 {
+				break
 			}
 			continue
 		}
@@ -651,4 +642,22 @@ func marshalFC(fc *geojson.FeatureCollection) ([]byte, error) {
 	}
 	buf.WriteString("]}\n")
 	return buf.Bytes(), nil
+}
+
+// csvReadProblem is a failed CSV Read as a problem naming the file and the
+// line where the bad record (or the unbalanced quote) starts; stop is true
+// unless the reader can go on (a wrong field count: the next record is
+// still in step; after a syntax error it is not).
+func csvReadProblem(file string, data []byte, err error) (p *errs.Error, stop bool) {
+	// FieldPos panics after a failed Read; the ParseError has the line.
+	line := 0
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		line = pe.Line
+		if pe.Err == csv.ErrQuote {
+			line = badQuoteLine(data, pe.StartLine, pe.Line)
+		}
+	}
+	stop = pe == nil || pe.Err != csv.ErrFieldCount
+	return errs.E(errs.Invalid, fmt.Sprintf("%s:%d", file, line), "%s", csvMsg(err)), stop
 }

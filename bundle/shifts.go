@@ -168,16 +168,8 @@ func parseShifts(file string, data []byte) ([]Shift, errs.List) {
 			break
 		}
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-				if pe.Err == csv.ErrQuote {
-					line = badQuoteLine(data, pe.StartLine, pe.Line)
-				}
-			}
-			probs = append(probs, errs.E(errs.Invalid, fmt.Sprintf("%s:%d", file, line), "%s", csvMsg(err)))
-			if len(probs) > 100 || !errors.As(err, &pe) || pe.Err != csv.ErrFieldCount {
+			p, stop := csvReadProblem(file, data, err)
+			if probs = append(probs, p); stop || len(probs) > 100 {
 				break
 			}
 			continue
