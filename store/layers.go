@@ -12,6 +12,9 @@ type LayerDesc struct {
 	Description string
 	// ID is the property that is the feature id.
 	ID string
+	// RowID marks an ID that is the table's integer row key (cases and
+	// incidents number their rows); it is served as text like every id.
+	RowID bool
 	// Props are the properties in the order the backends read them; each
 	// is a column of the layer's table in every backend.
 	Props []Property
@@ -63,13 +66,13 @@ var Descriptions = []LayerDesc{
 	// /incidents serve, read live (role dispatcher). An unlocated
 	// incident has a null geometry.
 	{Layer: Cases, Title: "Cases", Description: "Joint-duty cases at their location: stage, path, routing, unit or department, deadlines (live; role dispatcher).",
-		ID: "id", Props: []Property{str("id"), str("stage"), str("path"), str("category"), str("channel"), str("street_code"), str("community_code"),
+		ID: "id", RowID: true, Props: []Property{str("id"), str("stage"), str("path"), str("category"), str("channel"), str("street_code"), str("community_code"),
 			str("grid_code"), str("unit"), str("department"), datetime("reported_at"), datetime("dispatched_at"), datetime("accepted_at"), datetime("arrived_at"),
 			datetime("resolved_at"), datetime("closed_at"), datetime("evaluated_at"), datetime("due_at"), datetime("deadline"), integ("escalation"),
 			integ("rework"), integ("satisfaction"), str("void_reason"), datetime("updated_at")},
 		Geometry: "Point", Readers: []access.Role{access.Dispatcher}, Temporal: "reported_at"},
 	{Layer: Incidents, Title: "Incidents", Description: "Reports from every channel with their channel, external id, category and the case they opened or joined (live; role dispatcher).",
-		ID: "id", Props: []Property{str("id"), str("channel"), str("external_id"), str("category"), str("address"), datetime("reported_at"),
+		ID: "id", RowID: true, Props: []Property{str("id"), str("channel"), str("external_id"), str("category"), str("address"), datetime("reported_at"),
 			datetime("received_at"), str("located_by"), str("reason"), str("street_code"), str("community_code"), str("grid_code"), integ("case_id")},
 		Geometry: "Point", Readers: []access.Role{access.Dispatcher}, Temporal: "reported_at"},
 }
@@ -86,7 +89,7 @@ func Describe(l Layer) (*LayerDesc, bool) {
 
 // Schema is the part of the description the backends read with.
 func (d *LayerDesc) Schema() LayerSchema {
-	return LayerSchema{Layer: d.Layer, ID: d.ID, Props: d.Props}
+	return LayerSchema{Layer: d.Layer, ID: d.ID, RowID: d.RowID, Props: d.Props}
 }
 
 // Public reports whether anyone may read the layer.

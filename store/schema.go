@@ -48,6 +48,7 @@ func (p Property) Format() string {
 type LayerSchema struct {
 	Layer Layer
 	ID    string // the property that is the feature id
+	RowID bool   // ID is the table's integer row key, read as text
 	Props []Property
 }
 

@@ -152,18 +152,18 @@ func orderBy(d store.LayerSchema, keys []store.SortKey) string {
 			parts = append(parts, "t."+k.Prop+" ASC NULLS LAST")
 		}
 	}
-	if pkOf(string(d.Layer)) == "id" {
-		// Integer ids (cases, incidents): numeric order is store.IDLess's.
-		return strings.Join(append(parts, "t.id"), ", ")
+	if d.RowID {
+		// Integer row ids: numeric order is store.IDLess's.
+		return strings.Join(append(parts, "t."+d.ID), ", ")
 	}
 	return strings.Join(append(parts, idOrder("t."+d.ID)), ", ")
 }
 
 // pkOf is the integer primary key of a feature table, which its R-tree
-// index is keyed on: fid, but cases and incidents number their rows by id.
+// index is keyed on: fid, or the id of a layer described with row ids.
 func pkOf(table string) string {
-	if table == string(store.Cases) || table == string(store.Incidents) {
-		return "id"
+	if s, err := store.Schema(store.Layer(table)); err == nil && s.RowID {
+		return s.ID
 	}
 	return "fid"
 }

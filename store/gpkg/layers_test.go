@@ -47,7 +47,7 @@ func TestTablesMatchDescriptions(t *testing.T) {
 					t.Errorf("described property %s is not a column", p.Name)
 					continue
 				}
-				rowID := p.Name == d.ID && typ == "INTEGER" // an integer row id, served as a text id
+				rowID := d.RowID && p.Name == d.ID // an integer row id, served as a text id
 				if (typ == "INTEGER") != p.Int && !rowID {
 					t.Errorf("column %s is %s, described integer=%v", p.Name, typ, p.Int)
 				}

@@ -61,7 +61,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 				return err
 			}
 			p, _ := d.Property(k) // FilterArg checked the name
-			where = append(where, expr(d.Layer, p)+" = "+arg(v))
+			where = append(where, expr(d, p)+" = "+arg(v))
 		}
 		if q.Filter != nil {
 			cond, _ := cql2.SQL(q.Filter, dialect(d.Layer, arg)) // exact: PostGIS tests geometries itself
@@ -84,7 +84,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		sel := d.Select(q)
 		cols := make([]string, len(sel.Props))
 		for i, c := range sel.Props {
-			cols[i] = expr(d.Layer, c)
+			cols[i] = expr(d, c)
 		}
 		query := "SELECT " + strings.Join(cols, ", ") + ", ST_AsBinary(t." + geomColumn(d.Layer) + ") FROM " + from + cond + " ORDER BY " + orderBy(d, q.SortBy)
 		if q.Limit > 0 {
@@ -138,7 +138,7 @@ func dialect(l store.Layer, arg func(any) string) cql2.Dialect {
 			s, _ := store.Schema(l)
 			p, _ := s.Property(name) // cql2 checked the name against the queryables
 			p.Name = name
-			return expr(l, p)
+			return expr(s, p)
 		},
 		Collate: ` COLLATE "C"`,
 		Intersects: func(col string, g orb.Geometry) (string, bool) {
@@ -153,7 +153,7 @@ func orderBy(d store.LayerSchema, keys []store.SortKey) string {
 	var parts []string
 	for _, k := range keys {
 		p, _ := d.Property(k.Prop) // CheckQuery checked the name
-		s := expr(d.Layer, p)
+		s := expr(d, p)
 		if !p.Int {
 			s += ` COLLATE "C"`
 		}
@@ -164,9 +164,9 @@ func orderBy(d store.LayerSchema, keys []store.SortKey) string {
 		}
 		parts = append(parts, s)
 	}
-	if intID(d.Layer) {
+	if d.RowID {
 		// Every id is digits: numeric order is store.IDLess's order.
-		return strings.Join(append(parts, "t.id"), ", ")
+		return strings.Join(append(parts, "t."+d.ID), ", ")
 	}
 	return strings.Join(append(parts, idOrder("t."+d.ID)), ", ")
 }

@@ -12,23 +12,19 @@ func utcText(col string) string {
 	return `to_char(t.` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 }
 
-// expr is the SQL expression that reads property p of layer l's row t: its
-// column, or a formatting expression (date-times as UTC text, the integer
-// ids of cases and incidents as text, as every feature id is). Filters
-// compare it with equality.
-func expr(l store.Layer, p store.Property) string {
+// expr is the SQL expression that reads property p of the row t of a
+// layer with schema s: its column, or a formatting expression (date-times
+// as UTC text, an integer row id as text, as every feature id is).
+// Filters compare it with equality.
+func expr(s store.LayerSchema, p store.Property) string {
 	switch {
 	case p.DateTime:
 		return utcText(p.Name)
-	case p.Name == "id" && intID(l):
-		return "t.id::text"
+	case s.RowID && p.Name == s.ID:
+		return "t." + p.Name + "::text"
 	}
 	return "t." + p.Name
 }
-
-// intID reports whether layer l's id column is an integer (cases and
-// incidents number their rows; every other layer has text ids).
-func intID(l store.Layer) bool { return l == store.Cases || l == store.Incidents }
 
 // geomColumn is the layer's geometry column (a patrol's is its current
 // position).
