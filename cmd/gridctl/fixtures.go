@@ -9,23 +9,25 @@ import (
 	"github.com/gridd/gridd/fixtures"
 )
 
-// cmdFixtures generates a reference district bundle (only Pukou so far).
+// cmdFixtures generates a reference district bundle: Pukou, or the
+// tower-cluster district the partitioner's goals are also measured on.
 func cmdFixtures(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "fixtures")
 	out := fs.String("out", "", "output folder (required)")
 	seed := fs.Int64("seed", 1, "generator seed; the committed bundle is seed 1")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: gridctl fixtures pukou --out DIR [--seed N]\n\nWrites the synthetic Pukou district bundle (deterministic for a seed).")
+		fmt.Fprintln(fs.Output(), "usage: gridctl fixtures pukou|towers --out DIR [--seed N]\n\nWrites a synthetic district bundle (deterministic for a seed): pukou, the reference\ndistrict, or towers, estates of 150-250-household towers (fixtures.Towers, DefaultTowers).")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want a district name (pukou)", errUsage)
+		return fmt.Errorf("%w: want a district name (pukou or towers)", errUsage)
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		return parseFlags(e, fs, args[:1])
 	}
-	if args[0] != "pukou" {
-		return fmt.Errorf("%w: unknown district %q (only pukou)", errUsage, args[0])
+	district := args[0]
+	if district != "pukou" && district != "towers" {
+		return fmt.Errorf("%w: unknown district %q (pukou or towers)", errUsage, district)
 	}
 	if err := parseFlags(e, fs, args[1:]); err != nil {
 		return err
@@ -37,9 +39,14 @@ func cmdFixtures(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}
 	start := time.Now()
-	b, err := fixtures.Pukou(*seed)
-	if err != nil {
-		return err
+	var b *bundle.Bundle
+	if district == "towers" {
+		b = fixtures.Towers(*seed, fixtures.DefaultTowers())
+	} else {
+		var err error
+		if b, err = fixtures.Pukou(*seed); err != nil {
+			return err
+		}
 	}
 	if err := bundle.Write(*out, b); err != nil {
 		return err

@@ -50,13 +50,42 @@ func TestFixturesPukou(t *testing.T) {
 	}
 }
 
+// TestFixturesTowersPlan writes the tower district through the command,
+// checks it, plans it with `gridctl plan` and wants the summary to carry
+// the balance bands, the Polsby-Popper median and P10.
+func TestFixturesTowersPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plans a district of 135,000 households")
+	}
+	dir := filepath.Join(t.TempDir(), "towers")
+	code, out, errOut := run(t, "fixtures", "towers", "--out", dir, "--seed", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "20 communities") {
+		t.Errorf("stdout %q", out)
+	}
+	if code, out, _ := run(t, "bundle", "check", dir); code != 0 {
+		t.Errorf("bundle check exit %d:\n%s", code, out)
+	}
+	code, out, errOut = run(t, "plan", "--bundle", dir, "--out", filepath.Join(t.TempDir(), "plan.geojson"))
+	if code != 0 {
+		t.Fatalf("plan exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"within ±10% of community mean", "within ±25% of community mean", "Polsby-Popper median / P10", "beyond ±25% of mean"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestFixturesUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		code int
 		want string
 	}{
-		{[]string{"fixtures", "-h"}, 0, "usage: gridctl fixtures pukou"},
+		{[]string{"fixtures", "-h"}, 0, "usage: gridctl fixtures pukou|towers"},
 		{[]string{"fixtures", "pukou", "-h"}, 0, "-seed"},
 		{[]string{"fixtures"}, 2, "want a district name"},
 		{[]string{"fixtures", "gulou", "--out", "x"}, 2, `unknown district "gulou"`},

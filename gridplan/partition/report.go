@@ -47,6 +47,9 @@ type Report struct {
 	// WithinCommunityMeanShare is the share of grids (of communities with
 	// households) within ±TolerancePct of their community's mean.
 	WithinCommunityMeanShare float64 `json:"within_community_mean_share"`
+	// WithinOutlierShare is the share of those grids within ±OutlierPct
+	// (25 %) of their community's mean; the rest are the Outliers.
+	WithinOutlierShare float64 `json:"within_outlier_share"`
 	// WithinNominalShare is the share of grids within ±15% of the nominal
 	// target, over the grids of communities that can reach it.
 	WithinNominalShare float64 `json:"within_nominal_share"`
@@ -178,7 +181,7 @@ func newReport(b *bundle.Bundle, grids []gridplan.Grid, own map[bundle.GridCode]
 		}
 	}
 	r.NominalExcludedCommunities = len(excluded)
-	var within, balanced, nominal, nominalIn, single, singleIn int
+	var within, within25, balanced, nominal, nominalIn, single, singleIn int
 	pps := make([]float64, 0, len(grids))
 	for _, g := range grids {
 		a := comm[g.Community]
@@ -194,6 +197,9 @@ func newReport(b *bundle.Bundle, grids []gridplan.Grid, own map[bundle.GridCode]
 			balanced++
 			if math.Abs(gr.DeviationPct) <= p.TolerancePct {
 				within++
+			}
+			if math.Abs(gr.DeviationPct) <= OutlierPct {
+				within25++
 			}
 			r.MaxAbsDeviationPct = math.Max(r.MaxAbsDeviationPct, math.Abs(gr.DeviationPct))
 			if excluded[g.Community] {
@@ -216,6 +222,7 @@ func newReport(b *bundle.Bundle, grids []gridplan.Grid, own map[bundle.GridCode]
 		r.PerGrid = append(r.PerGrid, gr)
 	}
 	r.WithinCommunityMeanShare = share(within, balanced)
+	r.WithinOutlierShare = share(within25, balanced)
 	r.WithinNominalShare = share(nominalIn, nominal)
 	r.ContiguousShare = share(singleIn, single)
 	sort.Float64s(pps)
@@ -254,6 +261,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		{"households", fmt.Sprint(r.Households)},
 		{"unplaced buildings", fmt.Sprint(r.UnplacedBuildings)},
 		{fmt.Sprintf("within ±%g%% of community mean", r.TolerancePct), pct(r.WithinCommunityMeanShare)},
+		{fmt.Sprintf("within ±%d%% of community mean", OutlierPct), pct(r.WithinOutlierShare)},
 		{fmt.Sprintf("within ±%d%% of nominal target", nominalPct), pct(r.WithinNominalShare)},
 		{"  excluded (cannot reach it)", fmt.Sprintf("%d communities, %d grids", r.NominalExcludedCommunities, r.NominalExcludedGrids)},
 		{"grids of one too-big building", fmt.Sprint(r.OwnBuildingGrids)},
