@@ -313,7 +313,10 @@ func sq(x float64) float64 { return x * x }
 // unionRings returns the union of the cells of t whose owner is part, as
 // polygons (outer ring CCW, holes CW, each closed). owner is indexed by
 // table position.
-func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.MultiPolygon {
+//
+// Vertices marked in cut (nil: none) have their corner cut
+// (cuttableCorners).
+func (t *cellTable) unionRings(owner []int32, part int32, members []int32, cut []bool) orb.MultiPolygon {
 	next := map[int32]int32{}
 	for _, ci := range members {
 		c := &t.cells[ci]
@@ -334,20 +337,22 @@ func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.M
 	used := map[int32]bool{}
 	var outers []orb.Ring
 	var holes []orb.Ring
+	var ids []int32
 	for _, s := range starts {
 		if used[s] {
 			continue
 		}
-		ring := orb.Ring{t.verts[s]}
+		ids = ids[:0]
 		v := s
 		for {
 			used[v] = true
+			ids = append(ids, v)
 			v = next[v]
-			ring = append(ring, t.verts[v])
 			if v == s {
 				break
 			}
 		}
+		ring := t.ringPoints(ids, cut)
 		if sfgeom.SignedArea(ring[:len(ring)-1]) > 0 {
 			outers = append(outers, ring)
 		} else {
@@ -372,6 +377,31 @@ func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.M
 		}
 	}
 	return mp
+}
+
+// ringPoints is the closed ring through vertices ids, each vertex marked
+// in cut replaced by the midpoints of its two edges.
+func (t *cellTable) ringPoints(ids []int32, cut []bool) orb.Ring {
+	n := len(ids)
+	ring := make(orb.Ring, 0, n+n/2+1)
+	add := func(p orb.Point) {
+		if len(ring) == 0 || ring[len(ring)-1] != p {
+			ring = append(ring, p)
+		}
+	}
+	for i, v := range ids {
+		if cut == nil || !cut[v] {
+			add(t.verts[v])
+			continue
+		}
+		prev, next := t.verts[ids[(i+n-1)%n]], t.verts[ids[(i+1)%n]]
+		add(midpoint(prev, t.verts[v]))
+		add(midpoint(t.verts[v], next))
+	}
+	if len(ring) > 1 && ring[len(ring)-1] == ring[0] {
+		ring = ring[:len(ring)-1]
+	}
+	return append(ring, ring[0])
 }
 
 func midpoint(a, b orb.Point) orb.Point { return orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2} }

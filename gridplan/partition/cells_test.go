@@ -73,7 +73,7 @@ func TestUnionRings(t *testing.T) {
 			if len(members[p]) == 0 {
 				continue
 			}
-			u := tb.unionRings(owner, int32(p), members[p])
+			u := tb.unionRings(owner, int32(p), members[p], nil)
 			sum += area(u)
 			for _, poly := range u {
 				for ri, r := range poly {
@@ -110,8 +110,8 @@ func TestUnionRings(t *testing.T) {
 	}
 	// The whole table already has a hole: lake cells beyond the band are
 	// not in it.
-	whole := tb.unionRings(make([]int32, len(tb.cells)), 0, all)
-	u := tb.unionRings(owner, 0, zero)
+	whole := tb.unionRings(make([]int32, len(tb.cells)), 0, all, nil)
+	u := tb.unionRings(owner, 0, zero, nil)
 	if len(whole) != 1 || len(u) != 1 || len(u[0]) != len(whole[0])+1 {
 		t.Fatalf("part around one cell: %d polygons, %d rings; the whole table %d polygons, %d rings; want one hole more",
 			len(u), len(u[0]), len(whole), len(whole[0]))

@@ -214,6 +214,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 	}
 	t, g, pins := cellGraph(b, c, region, buildings, k, target, p.TolerancePct, p.RefineShare())
 	s := newSplitPlan(g, H, pins, target)
+	s.tol = p.TolerancePct / 100
 	if s.kRest+len(pins) == 1 {
 		return finish(c, append(out, mk(region)))
 	}
@@ -229,7 +230,7 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 		label = s.cold(rng)
 	}
 	owner := t.fixEnclaves(rng, g, label, s.k, func() { g.localSearch(rng, label, s.k, s.mean, s.lambda, 40, len(j.previous) > 0) })
-	geoms, err := gridGeoms(t, owner, s.k, region)
+	geoms, err := gridGeoms(t, owner, s.k, region, buildingPoints(b, buildings))
 	if err != nil {
 		return commResult{}, err
 	}
@@ -317,6 +318,7 @@ type splitPlan struct {
 	kRest  int
 	mean   float64
 	lambda float64
+	tol    float64 // the plan's tolerance, relative
 }
 
 func newSplitPlan(g *graph, H int, pins []int32, target int) *splitPlan {
@@ -399,6 +401,9 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		}
 		if g.worstDev(l, k, s.mean) > softDev && g.chainPass(rng, l, k, s.mean, s.lambda, 10) > 0 {
 			g.localSearch(rng, l, k, s.mean, s.lambda, 40, false)
+		}
+		if s.tol > 0 && g.worstDev(l, k, s.mean) > s.tol && g.unitSearch(rng, l, k, s.mean, s.lambda, s.tol) {
+			g.localSearch(rng, l, k, s.mean, s.lambda, 40, true)
 		}
 		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
 			bestF, label = f, l
@@ -907,7 +912,11 @@ func (t *cellTable) assignFringe(g *graph, label []int32) []int32 {
 
 // gridGeoms builds each part's shape: the union of its cells, clipped by
 // the region when one of its cells may cross the region's boundary.
-func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]orb.MultiPolygon, error) {
+//
+// Grid borders have their zigzag corners cut where no building is in the
+// way (cuttableCorners); pts are the community's buildings.
+func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon, pts []orb.Point) ([]orb.MultiPolygon, error) {
+	cut := t.cuttableCorners(owner, pts)
 	members := make([][]int32, k)
 	clip := make([]bool, k)
 	for i, o := range owner {
@@ -919,7 +928,7 @@ func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]o
 	sfRegion := sfgeom.FromOrb(region)
 	out := make([]orb.MultiPolygon, k)
 	for p := 0; p < k; p++ {
-		u := t.unionRings(owner, int32(p), members[p])
+		u := t.unionRings(owner, int32(p), members[p], cut)
 		if !clip[p] {
 			out[p] = u
 			continue
@@ -931,6 +940,14 @@ func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]o
 		out[p] = dropSlivers(x)
 	}
 	return out, nil
+}
+
+func buildingPoints(b *bundle.Bundle, buildings []int) []orb.Point {
+	pts := make([]orb.Point, len(buildings))
+	for i, bi := range buildings {
+		pts[i] = b.Buildings[bi].Loc
+	}
+	return pts
 }
 
 // minPartM2 is the area below which a polygon left by clipping is a
