@@ -3,6 +3,7 @@ package partition_test
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
 
 	"github.com/gridd/gridd/bundle"
@@ -67,8 +68,12 @@ func BenchmarkPartitionTowers(b *testing.B) {
 }
 
 // BenchmarkPlanDistricts is issue 15's plan-time benchmark on every
-// district the goals are measured on: Pukou and the tower-cluster district
-// for seeds 1 and 2 (figures in gridplan/README.md, Speed).
+// district the goals are measured on: Pukou, the tower-cluster district
+// (seeds 1 and 2) and Pukou with ten times its households (each building
+// repeated ten times a few metres apart). Besides wall time it reports the
+// process CPU seconds an op (user + system, getrusage), which says more
+// than wall time on a shared machine, and the plan's balance and
+// compactness figures (figures in gridplan/README.md, Speed).
 func BenchmarkPlanDistricts(b *testing.B) {
 	pk, err := fixtures.LoadPukou()
 	if err != nil {
@@ -76,23 +81,39 @@ func BenchmarkPlanDistricts(b *testing.B) {
 	}
 	for _, d := range []struct {
 		name string
-		bd   *bundle.Bundle
+		bd   func() *bundle.Bundle
 	}{
-		{"pukou", pk},
-		{"towers-seed1", fixtures.Towers(1, fixtures.DefaultTowers())},
-		{"towers-seed2", fixtures.Towers(2, fixtures.DefaultTowers())},
+		{"pukou", func() *bundle.Bundle { return pk }},
+		{"towers-seed1", func() *bundle.Bundle { return fixtures.Towers(1, fixtures.DefaultTowers()) }},
+		{"towers-seed2", func() *bundle.Bundle { return fixtures.Towers(2, fixtures.DefaultTowers()) }},
+		{"pukou-x10", func() *bundle.Bundle { return scaled(pk, 10, 1) }},
 	} {
 		b.Run(d.name, func(b *testing.B) {
+			bd := d.bd()
 			b.ReportAllocs()
 			var rep *partition.Report
+			cpu0 := cpuSeconds()
 			for b.Loop() {
 				var err error
-				if _, rep, err = partition.Plan(context.Background(), d.bd, gridplan.DefaultParams()); err != nil {
+				if _, rep, err = partition.Plan(context.Background(), bd, gridplan.DefaultParams()); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 			b.ReportMetric(100*rep.WithinCommunityMeanShare, "%within10")
+			b.ReportMetric(100*rep.WithinOutlierShare, "%within25")
 			b.ReportMetric(rep.MedianPolsbyPopper, "PPmedian")
+			b.ReportMetric(rep.P10PolsbyPopper, "PPp10")
+			b.ReportMetric(float64(rep.Grids), "grids")
 		})
 	}
+}
+
+// cpuSeconds is the process's user + system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

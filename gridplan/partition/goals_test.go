@@ -2,9 +2,12 @@ package partition_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/partition"
@@ -16,12 +19,45 @@ import (
 // that a regression fails; raise them when the planner improves.
 const (
 	goalWithinMean   = 0.99 // share of grids within ±10 % of the community mean
-	goalMedianPP     = 0.55
-	reachedTowersIn  = 0.65 // measured 68.7 % (seed 1), 68.1 % (seed 2)
-	reachedMedianPP  = 0.44 // measured 0.499 Pukou, 0.455 / 0.481 Towers
-	reachedP10PP     = 0.25 // measured 0.361 Pukou, 0.271 / 0.322 Towers
-	reachedMaxDevPct = 21.0 // Towers, measured 18.8 / 18.6; the goal's ±25 % is met
+	goalMedianPP     = 0.55 // median Polsby-Popper, every district
+	reachedTowersIn  = 0.69 // measured 70.9 % (seed 1), 75.5 % (seed 2); goal 99 % not met
+	reachedP10PP     = 0.33 // measured 0.436 Pukou, 0.367 / 0.356 Towers (no goal; reported)
+	reachedMaxDevPct = 23.0 // Towers, measured 21.9 / 17.8; the goal's ±25 % is met
 )
+
+// towersSeeds are the tower-cluster districts the goals are measured on
+// (the generator's seed; the partition seed is gridplan.DefaultParams').
+var towersSeeds = []int64{1, 2}
+
+type towersRun struct {
+	b    *bundle.Bundle
+	plan *gridplan.Plan
+	rep  *partition.Report
+	err  error
+}
+
+var (
+	towersMu   sync.Mutex
+	towersRuns = map[int64]*towersRun{}
+)
+
+// towers plans fixtures.Towers(seed) once per test binary (several CPU
+// seconds, ×5-10 under -race) and shares it among the tests.
+func towers(t *testing.T, seed int64) *towersRun {
+	t.Helper()
+	towersMu.Lock()
+	defer towersMu.Unlock()
+	r, ok := towersRuns[seed]
+	if !ok {
+		r = &towersRun{b: fixtures.Towers(seed, fixtures.DefaultTowers())}
+		r.plan, r.rep, r.err = partition.Plan(context.Background(), r.b, gridplan.DefaultParams())
+		towersRuns[seed] = r
+	}
+	if r.err != nil {
+		t.Fatalf("Towers seed %d: %v", seed, r.err)
+	}
+	return r
+}
 
 // checkOutliers holds every grid beyond ±25 % of its community mean to the
 // goal: it must be named among the Report's Outliers with a reason that
@@ -39,25 +75,41 @@ func checkOutliers(t *testing.T, name string, rep *partition.Report) {
 			t.Errorf("%s: grid %s at %+.1f %% beyond ±%d %% with nothing forcing it (%s)", name, o.Code, o.DeviationPct, partition.OutlierPct, o.Detail)
 		}
 	}
+	beyond := 0
 	for _, g := range rep.PerGrid {
 		if !g.OwnBuilding && math.Abs(g.DeviationPct) > partition.OutlierPct {
+			beyond++
 			if _, ok := named[string(g.Code)]; !ok {
 				t.Errorf("%s: grid %s at %+.1f %% is not among the Report's outliers", name, g.Code, g.DeviationPct)
 			}
 		}
 	}
+	if want := 1 - float64(beyond)/float64(max(1, rep.Grids-rep.OwnBuildingGrids)); rep.WithinOutlierShare > want+1e-9 {
+		t.Errorf("%s: WithinOutlierShare %.4f but %d grids lie beyond ±25 %%", name, rep.WithinOutlierShare, beyond)
+	}
 }
 
 func logFigures(t *testing.T, name string, rep *partition.Report) {
 	t.Helper()
-	t.Logf("%s: %d grids, within ±10%% of mean %.2f%% (goal %.0f%%), max |dev| %.1f%%, beyond ±25%%: %d, PP median %.3f (goal %.2f) P10 %.3f, %.2f s",
-		name, rep.Grids, 100*rep.WithinCommunityMeanShare, 100*goalWithinMean, rep.MaxAbsDeviationPct, len(rep.Outliers),
+	t.Logf("%s: %d grids, within ±10%% of mean %.2f%% (goal %.0f%%), within ±25%% %.2f%%, max |dev| %.1f%%, outliers: %d, PP median %.3f (goal %.2f) P10 %.3f, %.2f s",
+		name, rep.Grids, 100*rep.WithinCommunityMeanShare, 100*goalWithinMean, 100*rep.WithinOutlierShare, rep.MaxAbsDeviationPct, len(rep.Outliers),
 		rep.MedianPolsbyPopper, goalMedianPP, rep.P10PolsbyPopper, rep.Seconds)
 }
 
-// TestGoalsPukou: on Pukou the balance goal is met (≥ 99 % within ±10 %,
-// none beyond ±25 % unforced); compactness is held at what is reached
-// (median Polsby-Popper goal 0.55 not met).
+// checkCompact holds the compactness goal (median Polsby-Popper ≥ 0.55) and
+// the reached P10.
+func checkCompact(t *testing.T, name string, rep *partition.Report) {
+	t.Helper()
+	if rep.MedianPolsbyPopper < goalMedianPP {
+		t.Errorf("%s: Polsby-Popper median %.3f, goal %.2f", name, rep.MedianPolsbyPopper, goalMedianPP)
+	}
+	if rep.P10PolsbyPopper < reachedP10PP {
+		t.Errorf("%s: Polsby-Popper P10 %.3f, reached before %.2f", name, rep.P10PolsbyPopper, reachedP10PP)
+	}
+}
+
+// TestGoalsPukou: on Pukou the balance goal (≥ 99 % within ±10 %, none
+// beyond ±25 % unforced) and the compactness goal are met.
 func TestGoalsPukou(t *testing.T) {
 	rep := pukou(t).rep
 	logFigures(t, "Pukou", rep)
@@ -65,33 +117,29 @@ func TestGoalsPukou(t *testing.T) {
 		t.Errorf("Pukou: %.2f %% within ±10 %% of the community mean, goal %.0f %%", 100*rep.WithinCommunityMeanShare, 100*goalWithinMean)
 	}
 	checkOutliers(t, "Pukou", rep)
-	if rep.MedianPolsbyPopper < reachedMedianPP || rep.P10PolsbyPopper < reachedP10PP {
-		t.Errorf("Pukou: Polsby-Popper median %.3f P10 %.3f, reached %.2f / %.2f", rep.MedianPolsbyPopper, rep.P10PolsbyPopper, reachedMedianPP, reachedP10PP)
-	}
+	checkCompact(t, "Pukou", rep)
 }
 
-// TestGoalsReachedTowers plans the tower-cluster district for two seeds:
-// the ±25 % goal is met (no grid beyond it unforced); the ≥ 99 % within
-// ±10 % goal is NOT met and is held at what is reached (about 68 %), as is
-// compactness.
+// TestGoalsReachedTowers plans the tower-cluster district (seed 1; seed 2
+// too unless -short): the ±25 % goal is met (no grid beyond it unforced)
+// and so is compactness; the ≥ 99 % within ±10 % goal is NOT met and is
+// held at what is reached (about 71-76 %; why: gridplan/README.md).
 func TestGoalsReachedTowers(t *testing.T) {
-	for _, seed := range []int64{1, 2} {
-		b := fixtures.Towers(seed, fixtures.DefaultTowers())
-		_, rep, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := "Towers seed " + string(rune('0'+seed))
+	seeds := towersSeeds
+	if testing.Short() {
+		seeds = seeds[:1]
+	}
+	for _, seed := range seeds {
+		rep := towers(t, seed).rep
+		name := fmt.Sprintf("Towers seed %d", seed)
 		logFigures(t, name, rep)
 		checkOutliers(t, name, rep)
+		checkCompact(t, name, rep)
 		if rep.WithinCommunityMeanShare < reachedTowersIn {
 			t.Errorf("%s: %.2f %% within ±10 %%, reached before %.0f %%", name, 100*rep.WithinCommunityMeanShare, 100*reachedTowersIn)
 		}
 		if rep.MaxAbsDeviationPct > reachedMaxDevPct {
 			t.Errorf("%s: max |deviation| %.1f %%, reached before %.1f %%", name, rep.MaxAbsDeviationPct, reachedMaxDevPct)
-		}
-		if rep.MedianPolsbyPopper < reachedMedianPP || rep.P10PolsbyPopper < reachedP10PP {
-			t.Errorf("%s: Polsby-Popper median %.3f P10 %.3f, reached %.2f / %.2f", name, rep.MedianPolsbyPopper, rep.P10PolsbyPopper, reachedMedianPP, reachedP10PP)
 		}
 		if rep.WithinCommunityMeanShare < goalWithinMean {
 			t.Logf("%s: issue 15's goal of %.0f %% within ±10 %% is not met (gap %.1f points)", name, 100*goalWithinMean, 100*(goalWithinMean-rep.WithinCommunityMeanShare))
