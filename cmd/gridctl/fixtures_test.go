@@ -54,8 +54,8 @@ func TestFixturesPukou(t *testing.T) {
 // checks it, plans it with `gridctl plan` and wants the summary to carry
 // the balance bands, the Polsby-Popper median and P10.
 func TestFixturesTowersPlan(t *testing.T) {
-	if testing.Short() {
-		t.Skip("plans a district of 135,000 households")
+	if testing.Short() || raceEnabled {
+		t.Skip("plans a district of 135,000 households (several CPU seconds, ×10 under -race)")
 	}
 	dir := filepath.Join(t.TempDir(), "towers")
 	code, out, errOut := run(t, "fixtures", "towers", "--out", dir, "--seed", "2")

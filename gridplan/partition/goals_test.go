@@ -20,9 +20,9 @@ import (
 const (
 	goalWithinMean   = 0.99 // share of grids within ±10 % of the community mean
 	goalMedianPP     = 0.55 // median Polsby-Popper, every district
-	reachedTowersIn  = 0.69 // measured 70.9 % (seed 1), 75.5 % (seed 2); goal 99 % not met
-	reachedP10PP     = 0.33 // measured 0.436 Pukou, 0.367 / 0.356 Towers (no goal; reported)
-	reachedMaxDevPct = 23.0 // Towers, measured 21.9 / 17.8; the goal's ±25 % is met
+	reachedTowersIn  = 0.76 // measured 77.5 % (seed 1), 80.3 % (seed 2); goal 99 % not met
+	reachedP10PP     = 0.33 // measured 0.436 Pukou, 0.355 / 0.338 Towers (no goal; reported)
+	reachedMaxDevPct = 20.0 // Towers, measured 18.7 / 18.0; the goal's ±25 % is met
 )
 
 // towersSeeds are the tower-cluster districts the goals are measured on
@@ -45,6 +45,7 @@ var (
 // seconds, ×5-10 under -race) and shares it among the tests.
 func towers(t *testing.T, seed int64) *towersRun {
 	t.Helper()
+	skipHeavyTowers(t)
 	towersMu.Lock()
 	defer towersMu.Unlock()
 	r, ok := towersRuns[seed]
@@ -57,6 +58,17 @@ func towers(t *testing.T, seed int64) *towersRun {
 		t.Fatalf("Towers seed %d: %v", seed, r.err)
 	}
 	return r
+}
+
+// skipHeavyTowers skips a test that plans the whole tower district under
+// -race or -short: planning it takes several CPU seconds (×5-10 under
+// the race detector), and Pukou already runs the planner's concurrency
+// under -race. The goals are asserted by `go test ./gridplan/partition`.
+func skipHeavyTowers(t *testing.T) {
+	t.Helper()
+	if raceEnabled || testing.Short() {
+		t.Skip("plans the tower district (135,000 households): run `go test ./gridplan/partition -run Towers` without -race/-short")
+	}
 }
 
 // checkOutliers holds every grid beyond ±25 % of its community mean to the
@@ -120,16 +132,13 @@ func TestGoalsPukou(t *testing.T) {
 	checkCompact(t, "Pukou", rep)
 }
 
-// TestGoalsReachedTowers plans the tower-cluster district (seed 1; seed 2
-// too unless -short): the ±25 % goal is met (no grid beyond it unforced)
+// TestGoalsReachedTowers plans the tower-cluster district (seeds 1 and 2;
+// skipped under -race and -short): the ±25 % goal is met (no grid beyond it unforced)
 // and so is compactness; the ≥ 99 % within ±10 % goal is NOT met and is
-// held at what is reached (about 71-76 %; why: gridplan/README.md).
+// held at what is reached (about 77-80 %; why: gridplan/README.md).
 func TestGoalsReachedTowers(t *testing.T) {
-	seeds := towersSeeds
-	if testing.Short() {
-		seeds = seeds[:1]
-	}
-	for _, seed := range seeds {
+	skipHeavyTowers(t)
+	for _, seed := range towersSeeds {
 		rep := towers(t, seed).rep
 		name := fmt.Sprintf("Towers seed %d", seed)
 		logFigures(t, name, rep)

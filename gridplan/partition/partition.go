@@ -28,6 +28,10 @@ import (
 // gets; the best by objective wins.
 const starts = 2
 
+// maxStarts is how many starts a community gets while a grid is still
+// beyond the tolerance after the first ones.
+const maxStarts = 6
+
 // GridCount is the number of grids for h households at target households a
 // grid; the rule is bundle.GridCount, kept here because it is the planner's
 // public API.
@@ -378,7 +382,8 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 	}
 	var label []int32
 	bestF := math.Inf(1)
-	for range starts {
+	bestOut := math.MaxInt
+	for start := 0; start < starts || start < maxStarts && bestOut > 0; start++ {
 		l := make([]int32, g.n)
 		if s.kRest > 0 {
 			next := int32(0)
@@ -405,8 +410,9 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		if s.tol > 0 && g.worstDev(l, k, s.mean) > s.tol && g.unitSearch(rng, l, k, s.mean, s.lambda, s.tol) {
 			g.localSearch(rng, l, k, s.mean, s.lambda, 40, true)
 		}
-		if f := g.objective(l, k, s.mean, s.lambda); f < bestF {
-			bestF, label = f, l
+		out := countOut(g.partWeights(l, k), g.fixed, s.mean, s.tol)
+		if f := g.objective(l, k, s.mean, s.lambda); out < bestOut || out == bestOut && f < bestF {
+			bestF, bestOut, label = f, out, l
 		}
 	}
 	for _, v := range s.pins {
