@@ -163,8 +163,8 @@ func (s *Server) postDraft(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	draft := &gridplan.Plan{Name: draftName(p), Parent: id, Params: p.Params, Report: p.Report, Grids: p.Grids}
-	nid, err := s.st.CreatePlan(r.Context(), draft)
+	// Grids, locks and planning units copied in one transaction.
+	nid, err := s.st.CreateDraft(r.Context(), id, draftName(p))
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ type Plan struct {
 	Grids       []Grid
 	// Units are the plan's planning units (cells) with their grid. The
 	// partitioner sets them and CreatePlan stores them with the grids;
-	// Store.Plan does not read them (UnitStore.Units does). An edit is
+	// Store.Plan does not read them (UnitStore.PlanUnits does). An edit is
 	// given the units of the communities it touches (store.EditPlan);
 	// nil for a plan without stored units.
 	Units []Unit

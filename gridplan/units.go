@@ -79,10 +79,10 @@ func (u Unit) Validate() error {
 // copied into drafts by CreateDraft and replaced grid by grid by
 // EditGridsUnits, each in the transaction that writes the grids.
 type UnitStore interface {
-	// Units returns plan id's units of grids (every unit when grids is
-	// empty), by grid then id. NotFound for a missing plan; a plan or
+	// PlanUnits returns plan id's units of grids (every unit when grids
+	// is empty), by grid then id. NotFound for a missing plan; a plan or
 	// grid without units answers none.
-	Units(ctx context.Context, id PlanID, grids ...bundle.GridCode) ([]Unit, error)
+	PlanUnits(ctx context.Context, id PlanID, grids ...bundle.GridCode) ([]Unit, error)
 	// CreateDraft copies plan from (grids, locks, units, params, report)
 	// into a new draft named name whose parent is from, in one
 	// transaction, and returns its id. NotFound for a missing plan.
