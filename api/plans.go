@@ -30,6 +30,7 @@ func (s *Server) planRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	get("/plans/{id}", planner(s.getPlan))
 	get("/plans/{id}/validation", planner(s.planValidation))
 	get("/plans/{a}/diff/{b}", planner(s.planDiff))
+	get("/plans/{id}/units", planner(s.planUnits))
 	post("/plans/{id}/drafts", s.postDraft)
 	post("/plans/{id}/publish", s.publishPlan)
 	post("/plans/{id}/grids", s.putPlanGrids)

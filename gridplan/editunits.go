@@ -73,29 +73,9 @@ func (ed *editor) unitsOf(c bundle.CommunityCode) ([]Unit, bool, error) {
 	if us, ok := ed.cunits[c]; ok {
 		return us, ed.derived[c], nil
 	}
-	var us []Unit
-	for _, u := range ed.p.Units {
-		if u.Grid.Community() == c {
-			us = append(us, u)
-		}
-	}
-	derived := false
-	if len(us) == 0 {
-		cm, ok := ed.b.Community(c)
-		if !ok {
-			return nil, false, errs.E(errs.Invalid, "/to", "community %s is not in the bundle", c)
-		}
-		var grids []Grid
-		for _, g := range ed.p.Grids {
-			if g.Community == c {
-				grids = append(grids, g)
-			}
-		}
-		var err error
-		if us, err = DeriveUnits(cm, grids, ed.b.Buildings, ed.p.Params); err != nil {
-			return nil, false, err
-		}
-		derived = true
+	us, derived, err := CommunityUnits(ed.p, ed.b, c)
+	if err != nil {
+		return nil, false, err
 	}
 	ed.cunits[c], ed.derived[c] = us, derived
 	return us, derived, nil

@@ -231,3 +231,28 @@ func TestEditMoveUnits(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseUnitID: a unit id parses only as a valid H3 cell of resolution
+// 7..15 that prints back as its input (lower case), never a silent zero.
+func FuzzParseUnitID(f *testing.F) {
+	for _, s := range []string{"8b309a2d5b2dfff", "8B309A2D5B2DFFF", "", "0", "000000000000000", "ffffffffffffffff", "8b309a2d5b2dff", "8b309a2d5b2dfffx", "85283473fffffff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := gridplan.ParseUnitID(s)
+		if err != nil {
+			if e, ok := errs.As(err); !ok || e.Code != errs.Invalid {
+				t.Fatalf("%q: %v, want Invalid", s, err)
+			}
+			return
+		}
+		c := id.Cell()
+		if id == 0 || !c.IsValid() || c.Resolution() < 7 {
+			t.Fatalf("%q parsed to %x", s, uint64(id))
+		}
+		back, err := gridplan.ParseUnitID(id.String())
+		if err != nil || back != id {
+			t.Fatalf("%q: %s does not parse back (%v)", s, id, err)
+		}
+	})
+}

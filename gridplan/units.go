@@ -131,6 +131,32 @@ func CheckUnits(units []Unit, grids []bundle.GridCode) error {
 	return nil
 }
 
+// CommunityUnits are the units of community c of plan p: p.Units of its
+// grids, or, when p has none there, units derived from its grids
+// (DeriveUnits with b's buildings); derived says which.
+func CommunityUnits(p *Plan, b *bundle.Bundle, c bundle.CommunityCode) (units []Unit, derived bool, err error) {
+	for _, u := range p.Units {
+		if u.Grid.Community() == c {
+			units = append(units, u)
+		}
+	}
+	if len(units) > 0 {
+		return units, false, nil
+	}
+	cm, ok := b.Community(c)
+	if !ok {
+		return nil, false, errs.E(errs.Invalid, "community", "community %s is not in the bundle", c)
+	}
+	var grids []Grid
+	for _, g := range p.Grids {
+		if g.Community == c {
+			grids = append(grids, g)
+		}
+	}
+	units, err = DeriveUnits(cm, grids, b.Buildings, p.Params)
+	return units, true, err
+}
+
 // DeriveUnits makes units for grids of one community c that has none
 // stored (a plan imported from a file, a community planned as one grid):
 // the community's cells at the resolution the partitioner would plan it
