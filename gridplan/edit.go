@@ -46,7 +46,7 @@ type Edit struct {
 	Grid        bundle.GridCode        `json:"grid,omitempty"`
 	N           int                    `json:"n,omitempty"`
 	Polygon     json.RawMessage        `json:"polygon,omitempty"`
-	Units       []UnitID               `json:"units,omitempty"`
+	Units       []string               `json:"units,omitempty"` // unit ids (ParseUnitID), parsed by move so that a bad one is named /units/i
 	Buildings   []bundle.BuildingID    `json:"buildings,omitempty"`
 	To          bundle.GridCode        `json:"to,omitempty"`
 	Communities []bundle.CommunityCode `json:"communities,omitempty"`

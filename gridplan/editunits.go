@@ -122,7 +122,11 @@ func (ed *editor) move(e Edit) error {
 	res := us[0].ID.Cell().Resolution()
 	ids := make([]UnitID, n)
 	if field == "/units" {
-		copy(ids, e.Units)
+		for k, raw := range e.Units {
+			if ids[k], err = ParseUnitID(raw); err != nil {
+				return errs.E(errs.Invalid, fmt.Sprintf("/units/%d", k), "%q is not a unit id (an H3 cell index of 15 hex digits, GET /plans/{id}/units)", clipStr(raw, 40))
+			}
+		}
 	} else {
 		byID := make(map[bundle.BuildingID]int, len(ed.b.Buildings))
 		for i, bl := range ed.b.Buildings {

@@ -144,10 +144,10 @@ func TestEditMoveUnits(t *testing.T) {
 	lockedTo := clonePlan(p)
 	lockedTo.Units = p.Units
 	lockedTo.Grids[0].Locked = true
-	ids := func(us ...gridplan.Unit) []gridplan.UnitID {
-		out := make([]gridplan.UnitID, len(us))
+	ids := func(us ...gridplan.Unit) []string {
+		out := make([]string, len(us))
 		for i, u := range us {
-			out[i] = u.ID
+			out[i] = u.ID.String()
 		}
 		return out
 	}
@@ -164,7 +164,8 @@ func TestEditMoveUnits(t *testing.T) {
 		{"other community", p, gridplan.Edit{Op: "move", Units: ids(edge[0], foreign), To: g1.Code}, errs.Invalid, "/units/1"},
 		{"already there", p, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g2.Code}, errs.Invalid, "/units/0"},
 		{"named twice", p, gridplan.Edit{Op: "move", Units: ids(edge[0], edge[0]), To: g1.Code}, errs.Invalid, "/units/1"},
-		{"unknown unit", p, gridplan.Edit{Op: "move", Units: []gridplan.UnitID{gridplan.UnitID(cells.Of(orb.Point{10, 10}, 11))}, To: g1.Code}, errs.Invalid, "/units/0"},
+		{"unknown unit", p, gridplan.Edit{Op: "move", Units: []string{cells.Of(orb.Point{10, 10}, 11).String()}, To: g1.Code}, errs.Invalid, "/units/0"},
+		{"junk unit id", p, gridplan.Edit{Op: "move", Units: []string{edge[0].ID.String(), "8b2a1"}, To: g1.Code}, errs.Invalid, "/units/1"},
 		{"unknown to", p, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: "320111001001009"}, errs.Invalid, "/to"},
 		{"none", p, gridplan.Edit{Op: "move", To: g1.Code}, errs.Invalid, "/units"},
 		{"source locked", locked, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g1.Code}, errs.Conflict, "/units/0"},
@@ -208,7 +209,8 @@ func TestEditMoveUnits(t *testing.T) {
 			}
 			to := gridOf(r.Grids, tc.edit.To)
 			moved := map[gridplan.UnitID]bool{}
-			for _, id := range tc.edit.Units {
+			for _, raw := range tc.edit.Units {
+				id, _ := gridplan.ParseUnitID(raw)
 				moved[id] = true
 			}
 			sum := map[bundle.GridCode]int{}
