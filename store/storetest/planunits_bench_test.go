@@ -26,6 +26,9 @@ func partitionedPukou(b *testing.B) (*bundle.Bundle, *gridplan.Plan) {
 			return
 		}
 		partPlan, _, partErr = partition.Plan(context.Background(), partBundle, gridplan.DefaultParams())
+		if partErr == nil {
+			partPlan.Name = "pukou partitioned"
+		}
 	})
 	if partErr != nil {
 		b.Fatal(partErr)
