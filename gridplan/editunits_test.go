@@ -2,6 +2,7 @@ package gridplan_test
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"testing"
 
@@ -131,6 +132,15 @@ func TestEditMoveUnits(t *testing.T) {
 			deep = u
 		}
 	}
+	// A band of 002's units across the strip at mid latitude: moved into
+	// 001 it cuts 002 in two.
+	var band []gridplan.Unit
+	mid := g2.Geom.Bound().Center()[1]
+	for _, u := range us {
+		if ct := cells.Centre(u.ID.Cell()); u.Grid == g2.Code && math.Abs(ct[1]-mid) < 60.0/110574 {
+			band = append(band, u)
+		}
+	}
 	var foreign gridplan.Unit
 	for _, u := range p.Units {
 		if u.Grid == other.Code {
@@ -157,20 +167,23 @@ func TestEditMoveUnits(t *testing.T) {
 		edit  gridplan.Edit
 		code  errs.Code // "" when the move applies
 		field string
+		// the grid a refused move's contiguous finding names
+		parts bundle.GridCode
 	}{
-		{"adjacent", p, gridplan.Edit{Op: "move", Units: ids(edge[:3]...), To: g1.Code}, "", ""},
-		{"adjacent one", p, gridplan.Edit{Op: "move", Units: ids(edge3[0]), To: g2.Code}, "", ""},
-		{"grid not adjacent", p, gridplan.Edit{Op: "move", Units: ids(edge3[0]), To: g1.Code}, errs.Invalid, "/units/0"},
-		{"other community", p, gridplan.Edit{Op: "move", Units: ids(edge[0], foreign), To: g1.Code}, errs.Invalid, "/units/1"},
-		{"already there", p, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g2.Code}, errs.Invalid, "/units/0"},
-		{"named twice", p, gridplan.Edit{Op: "move", Units: ids(edge[0], edge[0]), To: g1.Code}, errs.Invalid, "/units/1"},
-		{"unknown unit", p, gridplan.Edit{Op: "move", Units: []string{cells.Of(orb.Point{10, 10}, 11).String()}, To: g1.Code}, errs.Invalid, "/units/0"},
-		{"junk unit id", p, gridplan.Edit{Op: "move", Units: []string{edge[0].ID.String(), "8b2a1"}, To: g1.Code}, errs.Invalid, "/units/1"},
-		{"unknown to", p, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: "320111001001009"}, errs.Invalid, "/to"},
-		{"none", p, gridplan.Edit{Op: "move", To: g1.Code}, errs.Invalid, "/units"},
-		{"source locked", locked, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g1.Code}, errs.Conflict, "/units/0"},
-		{"receiver locked", lockedTo, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g1.Code}, errs.Conflict, "/to"},
-		{"lands apart", p, gridplan.Edit{Op: "move", Units: ids(deep), To: g1.Code}, errs.Invalid, "body"},
+		{"adjacent", p, gridplan.Edit{Op: "move", Units: ids(edge[:3]...), To: g1.Code}, "", "", ""},
+		{"adjacent one", p, gridplan.Edit{Op: "move", Units: ids(edge3[0]), To: g2.Code}, "", "", ""},
+		{"grid not adjacent", p, gridplan.Edit{Op: "move", Units: ids(edge3[0]), To: g1.Code}, errs.Invalid, "/units/0", ""},
+		{"other community", p, gridplan.Edit{Op: "move", Units: ids(edge[0], foreign), To: g1.Code}, errs.Invalid, "/units/1", ""},
+		{"already there", p, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g2.Code}, errs.Invalid, "/units/0", ""},
+		{"named twice", p, gridplan.Edit{Op: "move", Units: ids(edge[0], edge[0]), To: g1.Code}, errs.Invalid, "/units/1", ""},
+		{"unknown unit", p, gridplan.Edit{Op: "move", Units: []string{cells.Of(orb.Point{10, 10}, 11).String()}, To: g1.Code}, errs.Invalid, "/units/0", ""},
+		{"junk unit id", p, gridplan.Edit{Op: "move", Units: []string{edge[0].ID.String(), "8b2a1"}, To: g1.Code}, errs.Invalid, "/units/1", ""},
+		{"unknown to", p, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: "320111001001009"}, errs.Invalid, "/to", ""},
+		{"none", p, gridplan.Edit{Op: "move", To: g1.Code}, errs.Invalid, "/units", ""},
+		{"source locked", locked, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g1.Code}, errs.Conflict, "/units/0", ""},
+		{"receiver locked", lockedTo, gridplan.Edit{Op: "move", Units: ids(edge[0]), To: g1.Code}, errs.Conflict, "/to", ""},
+		{"lands apart", p, gridplan.Edit{Op: "move", Units: ids(deep), To: g1.Code}, errs.Invalid, "body", g1.Code},
+		{"disconnects the source", p, gridplan.Edit{Op: "move", Units: ids(band...), To: g1.Code}, errs.Invalid, "body", g2.Code},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,6 +205,13 @@ func TestEditMoveUnits(t *testing.T) {
 					var re *gridplan.RefusedError
 					if !errorsAs(err, &re) || len(re.Findings.Errors()) == 0 {
 						t.Fatalf("refused without findings: %v", err)
+					}
+					found := false
+					for _, f := range re.Findings.Errors() {
+						found = found || f.Rule == "contiguous" && f.Grid == tc.parts
+					}
+					if !found {
+						t.Errorf("no contiguous finding for %s: %+v", tc.parts, re.Findings.Errors())
 					}
 				}
 				return
