@@ -220,7 +220,7 @@ func DeriveUnits(c *bundle.Community, grids []Grid, blds []bundle.Building, p Pa
 		}
 		out[j].Households += hh[i]
 	}
-	sortUnits(out)
+	SortUnits(out)
 	return out, nil
 }
 
@@ -231,8 +231,9 @@ func paramsOrDefault(p Params) Params {
 	return p
 }
 
-// sortUnits orders units by grid, then id.
-func sortUnits(us []Unit) {
+// SortUnits orders units by grid, then id: the order stores read them in
+// (and write them in, so that their key index grows at its end).
+func SortUnits(us []Unit) {
 	sort.Slice(us, func(i, j int) bool {
 		if us[i].Grid != us[j].Grid {
 			return us[i].Grid < us[j].Grid

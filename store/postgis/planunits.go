@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +16,12 @@ import (
 func writeUnits(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, units []gridplan.Unit) error {
 	if len(units) == 0 {
 		return nil
+	}
+	if !sort.SliceIsSorted(units, func(i, j int) bool {
+		return units[i].Grid < units[j].Grid || units[i].Grid == units[j].Grid && units[i].ID < units[j].ID
+	}) {
+		units = append([]gridplan.Unit(nil), units...)
+		gridplan.SortUnits(units)
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"plan_units"}, []string{"plan_id", "unit", "grid", "households"},
 		pgx.CopyFromSlice(len(units), func(i int) ([]any, error) {
