@@ -2,8 +2,8 @@ package gpkg
 
 import (
 	"context"
-	"sort"
 	"database/sql"
+	"sort"
 	"strings"
 
 	"github.com/gridd/gridd/bundle"
