@@ -3,7 +3,6 @@ package gpkg
 import (
 	"context"
 	"database/sql"
-	"sort"
 	"strings"
 
 	"github.com/gridd/gridd/bundle"
@@ -11,48 +10,19 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
-// unitBatch is how many units one INSERT statement writes (4 parameters
-// each): one statement a row made CreatePlan of a partitioned Pukou (about
-// 400 k units) take 10 s.
-const unitBatch = 250
-
-// writeUnits inserts units of plan id (migration 080), unitBatch rows a
-// statement.
+// writeUnits inserts units of plan id (migration 080), one row a grid.
 func writeUnits(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, units []gridplan.Unit) error {
 	if len(units) == 0 {
 		return nil
 	}
-	if !sort.SliceIsSorted(units, func(i, j int) bool {
-		return units[i].Grid < units[j].Grid || units[i].Grid == units[j].Grid && units[i].ID < units[j].ID
-	}) {
-		units = append([]gridplan.Unit(nil), units...)
-		gridplan.SortUnits(units)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO plan_units (plan_id, grid, units) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
 	}
-	stmt := func(n int) string {
-		return `INSERT INTO plan_units (plan_id, unit, grid, households) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")
-	}
-	var full *sql.Stmt
-	if len(units) >= unitBatch {
-		var err error
-		if full, err = tx.PrepareContext(ctx, stmt(unitBatch)); err != nil {
-			return err
-		}
-		defer full.Close()
-	}
-	args := make([]any, 0, 4*unitBatch)
-	for i := 0; i < len(units); i += unitBatch {
-		chunk := units[i:min(i+unitBatch, len(units))]
-		args = args[:0]
-		for _, u := range chunk {
-			args = append(args, int64(id), int64(u.ID), string(u.Grid), u.Households)
-		}
-		var err error
-		if len(chunk) == unitBatch {
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, stmt(len(chunk)), args...)
-		}
-		if err != nil {
+	defer st.Close()
+	grids, by := store.GridUnits(units)
+	for _, g := range grids {
+		if _, err := st.ExecContext(ctx, int64(id), string(g), store.PackUnits(by[g])); err != nil {
 			return err
 		}
 	}
@@ -78,11 +48,11 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 		if _, err := planStatus(ctx, tx, id); err != nil {
 			return err
 		}
-		q, args := `SELECT unit, grid, households FROM plan_units WHERE plan_id = ? ORDER BY grid, unit`, []any{int64(id)}
+		q, args := `SELECT grid, units FROM plan_units WHERE plan_id = ? ORDER BY grid`, []any{int64(id)}
 		if len(grids) > 0 {
 			var in string
 			in, args = inList(int64(id), grids)
-			q = `SELECT unit, grid, households FROM plan_units WHERE plan_id = ? AND grid IN (` + in + `) ORDER BY grid, unit`
+			q = `SELECT grid, units FROM plan_units WHERE plan_id = ? AND grid IN (` + in + `) ORDER BY grid`
 		}
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -90,14 +60,16 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var u gridplan.Unit
-			var cell int64
 			var grid string
-			if err := rows.Scan(&cell, &grid, &u.Households); err != nil {
+			var blob []byte
+			if err := rows.Scan(&grid, &blob); err != nil {
 				return err
 			}
-			u.ID, u.Grid = gridplan.UnitID(cell), bundle.GridCode(grid)
-			out = append(out, u)
+			us, err := store.UnpackUnits(bundle.GridCode(grid), blob)
+			if err != nil {
+				return err
+			}
+			out = append(out, us...)
 		}
 		return rows.Err()
 	})
@@ -125,7 +97,7 @@ func (db *DB) CreateDraft(ctx context.Context, from gridplan.PlanID, name string
 			`INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
 				SELECT ?, code, community_code, street_code, kind, households, target, geom FROM plan_grids WHERE plan_id = ? ORDER BY code`,
 			`INSERT INTO plan_grid_locks (plan_id, code) SELECT ?, code FROM plan_grid_locks WHERE plan_id = ?`,
-			`INSERT INTO plan_units (plan_id, unit, grid, households) SELECT ?, unit, grid, households FROM plan_units WHERE plan_id = ?`,
+			`INSERT INTO plan_units (plan_id, grid, units) SELECT ?, grid, units FROM plan_units WHERE plan_id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, int64(id), int64(from)); err != nil {
 				return err
