@@ -216,6 +216,15 @@ async function incidentFlow(page, apiKeyed, out, street) {
   await page.waitForFunction(([s, n]) => document.querySelector('#kpi-area')?.value === s && document.querySelector('#kpi-cases')?.textContent === n, [street, String(k.cases)], { timeout: 20000 })
     .catch(async () => { throw new Error(`KPI panel: ${await page.textContent('#kpis')}, /kpis says ${k.cases} cases for street ${street}`); });
   check(k.cases >= 1, 'console: the KPI panel shows the clicked street\'s figures (with the new case)', { cases: k.cases });
+  // The visible area: the panel follows the map's bounds (GET /kpis?bbox=).
+  await page.selectOption('#kpi-area', '@view');
+  await page.evaluate(([lon, lat]) => new Promise((done) => { window.griddMap.once('moveend', done); window.griddMap.jumpTo({ center: [lon, lat], zoom: 15 }); }), [c.location.lon, c.location.lat]);
+  const b = await page.evaluate(() => { const x = window.griddMap.getBounds(); return [x.getWest(), x.getSouth(), x.getEast(), x.getNorth()].map((v) => v.toFixed(6)).join(','); });
+  const kv = await apiKeyed(`/kpis?level=district&bbox=${b}`);
+  const kd = await apiKeyed('/kpis?level=district');
+  await page.waitForFunction((n) => document.querySelector('#kpi-area')?.value === '@view' && document.querySelector('#kpi-cases')?.textContent === n, String(kv.cases), { timeout: 20000 })
+    .catch(async () => { throw new Error(`KPI panel (visible area ${b}): ${await page.textContent('#kpis')}, /kpis says ${kv.cases}`); });
+  check(kv.cases >= 1 && kv.cases <= kd.cases, 'console: the KPI panel shows the visible area\'s figures', { view: kv.cases, district: kd.cases, bbox: b });
   await page.screenshot({ path: join(out, 'console-cases.png') });
   result.caseFlow = { id, unit: c.unit };
   return c.unit;
