@@ -30,6 +30,10 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 		sel += ` AND ` + col + ` = ?`
 		args = append(args, q.Code)
 	}
+	if b := q.BBox; b != nil { // closed, as KPIQuery.InArea
+		sel += ` AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`
+		args = append(args, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	}
 	var k cases.KPIs
 	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
 	err := db.read(ctx, func(tx *sql.Tx) error {

@@ -2,6 +2,8 @@ package postgis
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -24,8 +26,15 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 	sel := `stage <> 'void' AND reported_at >= $1 AND reported_at < $2`
 	args := []any{q.From, q.To, q.AsOf}
 	if col, ok := levelColumn[q.Level]; ok {
-		sel += ` AND ` + col + ` = $4`
 		args = append(args, q.Code)
+		sel += ` AND ` + col + ` = $` + strconv.Itoa(len(args))
+	}
+	if b := q.BBox; b != nil {
+		// geom && box holds for a point on the box's edge too: the closed
+		// box of KPIQuery.InArea.
+		n := len(args)
+		args = append(args, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		sel += fmt.Sprintf(` AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, 4326)`, n+1, n+2, n+3, n+4)
 	}
 	var k cases.KPIs
 	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
