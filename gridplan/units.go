@@ -100,8 +100,11 @@ type UnitsEdit struct {
 	Units []Unit
 }
 
-// CheckUnits reports a unit that fails Validate or is named twice, and
-// (with grids given) a unit whose grid is not among them.
+// CheckUnits reports a unit that fails Validate or is named twice in
+// one grid, and (with grids given) a unit whose grid is not among them,
+// as Invalid naming units[i]. Each grid code is checked once and
+// duplicates are found by sorting, so a district's units (≈ 300 k) check
+// in tens of milliseconds.
 func CheckUnits(units []Unit, grids []bundle.GridCode) error {
 	var in map[bundle.GridCode]bool
 	if grids != nil {
@@ -110,23 +113,41 @@ func CheckUnits(units []Unit, grids []bundle.GridCode) error {
 			in[g] = true
 		}
 	}
-	type key struct {
-		id UnitID
-		g  bundle.GridCode
-	}
-	seen := make(map[key]bool, len(units))
+	okGrid := map[bundle.GridCode]error{}
 	for i, u := range units {
-		if err := u.Validate(); err != nil {
-			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "%v", err)
+		err, seen := okGrid[u.Grid]
+		if !seen {
+			if _, perr := bundle.ParseGridCode(string(u.Grid)); perr != nil {
+				err = errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s: %v", u.ID, perr)
+			} else if in != nil && !in[u.Grid] {
+				err = errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s names grid %s, which is not written with it", u.ID, u.Grid)
+			}
+			okGrid[u.Grid] = err
 		}
-		if in != nil && !in[u.Grid] {
-			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s names grid %s, which the edit does not write", u.ID, u.Grid)
+		if err != nil {
+			return err
 		}
-		k := key{u.ID, u.Grid}
-		if seen[k] {
-			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s of grid %s is named twice", u.ID, u.Grid)
+		if u.Households < 0 || !u.ID.Cell().IsValid() {
+			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "%v", u.Validate())
 		}
-		seen[k] = true
+	}
+	idx := make([]int32, len(units))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		ua, ub := &units[idx[a]], &units[idx[b]]
+		if ua.Grid != ub.Grid {
+			return ua.Grid < ub.Grid
+		}
+		return ua.ID < ub.ID
+	})
+	for k := 1; k < len(idx); k++ {
+		a, b := &units[idx[k-1]], &units[idx[k]]
+		if a.ID == b.ID && a.Grid == b.Grid {
+			i := max(idx[k-1], idx[k])
+			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s of grid %s is named twice", a.ID, a.Grid)
+		}
 	}
 	return nil
 }
