@@ -153,29 +153,44 @@ func CheckUnits(units []Unit, grids []bundle.GridCode) error {
 }
 
 // CommunityUnits are the units of community c of plan p: p.Units of its
-// grids, or, when p has none there, units derived from its grids
-// (DeriveUnits with b's buildings); derived says which.
+// grids, and for its grids without units (all of them in a plan imported
+// from a file; a grid the partitioner kept locked) units derived from the
+// community's grids (DeriveUnits with b's buildings). derived says
+// whether some were derived.
 func CommunityUnits(p *Plan, b *bundle.Bundle, c bundle.CommunityCode) (units []Unit, derived bool, err error) {
+	has := map[bundle.GridCode]bool{}
 	for _, u := range p.Units {
 		if u.Grid.Community() == c {
 			units = append(units, u)
+			has[u.Grid] = true
 		}
 	}
-	if len(units) > 0 {
+	var grids []Grid
+	missing := false
+	for _, g := range p.Grids {
+		if g.Community == c {
+			grids = append(grids, g)
+			missing = missing || !has[g.Code]
+		}
+	}
+	if !missing {
 		return units, false, nil
 	}
 	cm, ok := b.Community(c)
 	if !ok {
 		return nil, false, errs.E(errs.Invalid, "community", "community %s is not in the bundle", c)
 	}
-	var grids []Grid
-	for _, g := range p.Grids {
-		if g.Community == c {
-			grids = append(grids, g)
+	more, err := DeriveUnits(cm, grids, b.Buildings, p.Params)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, u := range more {
+		if !has[u.Grid] {
+			units = append(units, u)
 		}
 	}
-	units, err = DeriveUnits(cm, grids, b.Buildings, p.Params)
-	return units, true, err
+	SortUnits(units)
+	return units, true, nil
 }
 
 // DeriveUnits makes units for grids of one community c that has none
