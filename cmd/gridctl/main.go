@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"publish":  {"validate a plan and publish it (publish ID); running gridd servers pick it up", cmdPublish},
 		"rollback": {"publish the previously published plan again", cmdRollback},
 		"edit":     {"apply one planner edit to a draft (edit ID '{\"op\":\"merge\",...}')", cmdEdit},
+		"units":    {"the planning units (H3 cells) of one grid of a plan, as a move names them (units ID GRID)", cmdUnits},
 		"diff":     {"grids added, removed, changed and the impact from plan A to plan B (diff A B)", cmdDiff},
 		"cases":    {"list cases, show one, export a period as GeoJSON or CSV (cases list|show ID|export)", cmdCases},
 		"shifts":   {"the duty roster: import shifts.csv, list, generate one (shifts import FILE|list|generate)", cmdShifts},
