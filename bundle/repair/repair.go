@@ -376,7 +376,27 @@ func makeValid(parts func(yield func(shells, holes []orb.Ring))) (out orb.MultiP
 	if err != nil {
 		return nil, err
 	}
-	return sfgeom.ToOrbRFC7946(u), nil
+	return tidy(sfgeom.ToOrbRFC7946(u)), nil
+}
+
+// tidy drops the polygons and holes of an overlay's output that are no
+// more than NoiseM2: slivers of floating-point width where two inputs'
+// edges nearly coincide.
+func tidy(mp orb.MultiPolygon) orb.MultiPolygon {
+	out := mp[:0:0]
+	for _, p := range mp {
+		if geo.AreaM2(orb.Polygon{p[0]}) <= NoiseM2 {
+			continue
+		}
+		q := orb.Polygon{p[0]}
+		for _, h := range p[1:] {
+			if geo.AreaM2(orb.Polygon{h}) > NoiseM2 {
+				q = append(q, h)
+			}
+		}
+		out = append(out, q)
+	}
+	return out
 }
 
 func unionRings(rs []orb.Ring) (geom.Geometry, error) {
@@ -532,10 +552,31 @@ func (r *repairer) tile(parent *area, kids []*area) {
 	}
 	P := sfgeom.FromOrb(*parent.geom)
 	gs := make([]geom.Geometry, len(kids))
-	set := func(i int, g geom.Geometry) {
-		gs[i] = g
-		*kids[i].geom = sfgeom.ToOrbRFC7946(g)
+	// set replaces kid i by g, unless nothing with an area would be left
+	// of it: an area is never removed, a person decides.
+	changed := make([]bool, len(kids))
+	set := func(i int, g geom.Geometry, would Kind) bool {
+		mp := tidy(sfgeom.ToOrbRFC7946(g))
+		if len(mp) == 0 || geo.AreaM2(mp) <= NoiseM2 {
+			lon, lat := at((*kids[i].geom)[0][0][0])
+			r.add(kids[i], Finding{Kind: LeftForReview, Would: would, Lon: lon, Lat: lat, AreaM2: geo.AreaM2(*kids[i].geom),
+				Msg: "nothing of it would be left"})
+			return false
+		}
+		gs[i] = sfgeom.FromOrb(mp)
+		*kids[i].geom = mp
+		changed[i] = true
+		return true
 	}
+	// An overlay's output can hold near-degenerate rings geo's validation
+	// refuses; what tidy leaves is checked, and cleaned once more if need be.
+	defer func() {
+		for i, k := range kids {
+			if changed[i] && geo.ValidateMultiPolygon(*k.geom) != nil {
+				r.clean(k, false)
+			}
+		}
+	}()
 	// 1. Parts outside the parent.
 	for i, k := range kids {
 		gs[i] = sfgeom.FromOrb(*k.geom)
@@ -572,7 +613,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			fail(err)
 			return
 		}
-		set(i, g)
+		set(i, g, ClippedToParent)
 	}
 	// 2. Overlaps, left to the larger area (mapshaper -clean's default
 	// rule) and cut from the smaller.
@@ -618,7 +659,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			fail(err)
 			return
 		}
-		set(j, g)
+		set(j, g, OverlapCut)
 	}
 	// 3. Gaps, each to the neighbour sharing its longest edge.
 	u, err := geom.UnionMany(gs)
@@ -663,7 +704,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			fail(err)
 			return
 		}
-		set(i, g)
+		set(i, g, GapFilled)
 	}
 }
 
