@@ -27,7 +27,8 @@ const bundleUsage = `usage: gridctl bundle check DIR
 check   checks a district bundle folder (syntax of every file, codes, tiling,
         references) and prints every problem; exits 0 only when there are none.
 repair  writes a repaired copy of DIR into DIR2 (every file copied as it is,
-        district, streets and communities rewritten): repeated points and
+        district, streets and communities rewritten; like plan, it needs only
+        those and buildings.csv): repeated points and
         spikes removed, rings made valid, near-coincident vertices snapped,
         streets clipped to the district and communities to their street,
         overlaps cut from the smaller area, gaps given to the neighbour
@@ -154,7 +155,10 @@ func bundleRepair(e *env, fs *flag.FlagSet, args []string) error {
 	if err := emptyTarget(dir, *out); err != nil {
 		return err
 	}
-	b, err := bundle.Read(dir)
+	// As for a plan, only the plan's files must be there: a planner's
+	// folder of district, streets, communities and buildings is repaired
+	// as it is, and the absent files stay absent.
+	b, err := bundle.ReadForPlan(dir)
 	if err != nil {
 		var probs errs.List
 		if errors.As(err, &probs) {
@@ -174,7 +178,7 @@ func bundleRepair(e *env, fs *flag.FlagSet, args []string) error {
 	if err := bundle.WriteAreas(*out, fixed); err != nil {
 		return err
 	}
-	after := bundle.Check(fixed)
+	after := checkRepaired(dir, fixed)
 	review := rep.Review()
 	if *asJSON {
 		doc := repairOutput{Out: *out, Findings: rep.Findings, Counts: rep.Counts(), Review: len(review),
@@ -231,6 +235,25 @@ func writeRepairText(w io.Writer, out string, rep repair.Report, after errs.List
 	if len(after) == 0 {
 		fmt.Fprintf(w, "%s: bundle check: ok\n", out)
 	}
+}
+
+// checkRepaired is bundle.Check of the repaired bundle, without the
+// problems of a missing facilities file (no centre, sub-centre or work
+// station) when the folder has none: facilities are optional for a plan,
+// and a repair does not make them.
+func checkRepaired(dir string, b *bundle.Bundle) errs.List {
+	probs := bundle.Check(b)
+	if _, err := os.Stat(filepath.Join(dir, bundle.FacilitiesFile)); err == nil {
+		return probs
+	}
+	var out errs.List
+	for _, p := range probs {
+		if p.Field == bundle.FacilitiesFile || strings.Contains(p.Msg, " in "+bundle.FacilitiesFile) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // emptyTarget refuses to write into the source folder or into a folder

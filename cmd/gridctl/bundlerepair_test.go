@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
@@ -188,5 +189,59 @@ func TestBundleRepairUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestBundleRepairPlanFilesOnly: a planner's folder of only district,
+// streets, communities and buildings (one street of Pukou as the
+// district), broken by a gap and a spike, is repaired (exit 0, the absent
+// files stay absent), and gridctl plan then plans the repaired folder.
+func TestBundleRepairPlanFilesOnly(t *testing.T) {
+	pukou, err := fixtures.LoadPukou()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pukou.Streets[6] // 盘城: 9 communities
+	b := &bundle.Bundle{District: bundle.District{Code: pukou.District.Code, Name: "one street", Geom: s.Geom.Clone()}, Streets: []bundle.Street{s}}
+	for _, c := range pukou.Communities {
+		if c.Street == s.Code {
+			c.Geom = c.Geom.Clone()
+			b.Communities = append(b.Communities, c)
+		}
+	}
+	for _, bl := range pukou.Buildings {
+		for _, c := range b.Communities {
+			if planar.MultiPolygonContains(c.Geom, bl.Loc) {
+				b.Buildings = append(b.Buildings, bl)
+				break
+			}
+		}
+	}
+	c := &b.Communities[1]
+	c.Geom[0][0] = inwardTent(c.Geom[0][0], 1, 2e-5)
+	r := b.Communities[2].Geom[0][0]
+	spike := orb.Point{r[1][0] + 3e-4, r[1][1] + 1e-4}
+	b.Communities[2].Geom[0][0] = append(r[:2:2], append(orb.Ring{spike, r[1]}, r[2:]...)...)
+	dir := filepath.Join(t.TempDir(), "in")
+	if err := bundle.Write(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{bundle.FacilitiesFile, bundle.PatrolsFile, bundle.WorkersFile, bundle.DepartmentsFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := run(t, "bundle", "repair", dir, "--out", out)
+	if code != 0 || !strings.Contains(stdout, "gap_filled") || !strings.Contains(stdout, "spike") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	ents, _ := os.ReadDir(out)
+	if len(ents) != 4 {
+		t.Errorf("%d files in the output, want the 4 plan files", len(ents))
+	}
+	plan := filepath.Join(t.TempDir(), "plan.geojson")
+	if code, _, stderr := run(t, "plan", "--bundle", out, "--out", plan); code != 0 {
+		t.Fatalf("plan on the repaired folder: exit %d: %s", code, stderr)
 	}
 }
