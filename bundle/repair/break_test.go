@@ -210,3 +210,28 @@ func (k *breaker) twist(sM, dM float64) int {
 	k.t.Logf("self-intersection: community %d (%s) edge %d at (%.6f, %.6f)", ci, c.Code, ei, mx, my)
 	return ci
 }
+
+// pushStreet tents an edge a street shares with another street (not on
+// the district's outline): inward (dM < 0) a gap between the streets,
+// outward an overlap.
+func (k *breaker) pushStreet(what string, baseM, dM float64) int {
+	for range 10000 {
+		si := k.rng.IntN(len(k.b.Streets))
+		r := k.b.Streets[si].Geom[0][0]
+		ei := k.rng.IntN(len(r) - 1)
+		a, b := r[ei], r[ei+1]
+		if geo.DistanceM(a, b) < baseM/0.8 {
+			continue
+		}
+		m := orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2}
+		if onAnyBoundary(m, k.b.District.Geom) {
+			continue
+		}
+		rr, tip, area := tent(r, ei, baseM, dM)
+		k.b.Streets[si].Geom[0][0] = rr
+		k.t.Logf("%s: street %d (%s) edge %d, %.0f m² at (%.6f, %.6f)", what, si, k.b.Streets[si].Code, ei, area, tip[0], tip[1])
+		return si
+	}
+	k.t.Fatalf("no shared street edge of ≥ %.0f m", baseM/0.8)
+	return 0
+}
