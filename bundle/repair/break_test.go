@@ -21,8 +21,8 @@ type breaker struct {
 	b    *bundle.Bundle
 	orig *bundle.Bundle
 	used map[int]bool // communities already broken: one breakage each keeps them apart
-	// want lists the breakages made, for the test's log.
-	want []string
+	// mid is the midpoint of the edge the last tent was pushed into.
+	mid orb.Point
 }
 
 func newBreaker(t testing.TB, b *bundle.Bundle, seed uint64) *breaker {
@@ -140,6 +140,8 @@ func tent(r orb.Ring, ei int, baseM, dM float64) (orb.Ring, orb.Point, float64) 
 func (k *breaker) pushCommunity(what string, onStreet bool, baseM, dM float64) (int, orb.Point, float64) {
 	ci, ei := k.edge(onStreet, baseM/0.8)
 	c := &k.b.Communities[ci]
+	e := c.Geom[0][0]
+	k.mid = orb.Point{(e[ei][0] + e[ei+1][0]) / 2, (e[ei][1] + e[ei+1][1]) / 2}
 	r, tip, a := tent(c.Geom[0][0], ei, baseM, dM)
 	c.Geom[0][0] = r
 	k.t.Logf("%s: community %d (%s) edge %d, %.0f m² at (%.6f, %.6f)", what, ci, c.Code, ei, a, tip[0], tip[1])

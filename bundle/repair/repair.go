@@ -17,6 +17,7 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/gridd/gridd/bundle"
@@ -58,8 +59,14 @@ type Finding struct {
 	// the sphere; 0 for a repeated point or an exact spike.
 	AreaM2 float64 `json:"area_m2"`
 	// Vertices is how many vertices a Snap moved.
-	Vertices int    `json:"vertices,omitempty"`
-	Msg      string `json:"msg,omitempty"`
+	Vertices int `json:"vertices,omitempty"`
+	// Buildings and Households are those in the piece a gap, overlap or
+	// overhang finding moved (or would move): whose community changes.
+	Buildings  int    `json:"buildings,omitempty"`
+	Households int    `json:"households,omitempty"`
+	Msg        string `json:"msg,omitempty"`
+
+	piece orb.Polygon // the piece moved, for counting its buildings
 }
 
 func (f Finding) String() string {
@@ -73,6 +80,9 @@ func (f Finding) String() string {
 	}
 	if f.Vertices > 0 {
 		s += fmt.Sprintf(", %d vertices", f.Vertices)
+	}
+	if f.Buildings > 0 {
+		s += fmt.Sprintf(", %d buildings (%d households)", f.Buildings, f.Households)
 	}
 	if f.Msg != "" {
 		s += ": " + f.Msg
@@ -203,7 +213,32 @@ func Repair(b *bundle.Bundle, opt Options) (*bundle.Bundle, Report) {
 			r.tile(streets[i], byStreet[s.Code])
 		}
 	}
+	r.countBuildings(b.Buildings)
 	return &out, r.rep
+}
+
+// countBuildings fills in the buildings and households of each finding
+// with a piece: a bounding-box filter, then the exact planar test.
+func (r *repairer) countBuildings(bs []bundle.Building) {
+	var fs []*Finding
+	var boxes []orb.Bound
+	for i := range r.rep.Findings {
+		if f := &r.rep.Findings[i]; len(f.piece) > 0 {
+			fs = append(fs, f)
+			boxes = append(boxes, f.piece.Bound())
+		}
+	}
+	if len(fs) == 0 {
+		return
+	}
+	for _, bl := range bs {
+		for i, f := range fs {
+			if boxes[i].Contains(bl.Loc) && planar.PolygonContains(f.piece, bl.Loc) {
+				f.Buildings++
+				f.Households += bl.Households
+			}
+		}
+	}
 }
 
 func (r *repairer) add(a *area, f Finding) {
@@ -593,12 +628,12 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		for _, p := range ps {
 			lon, lat := at(p.at)
 			if p.areaM2 > r.opt.MaxAreaM2 {
-				r.add(k, Finding{Kind: LeftForReview, Would: ClippedToParent, Lon: lon, Lat: lat, AreaM2: p.areaM2, Other: parent.code,
+				r.add(k, Finding{Kind: LeftForReview, Would: ClippedToParent, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly, Other: parent.code,
 					Msg: fmt.Sprintf("reaches %.0f m² outside %s %s, above the %.0f m² limit", p.areaM2, parent.file, parent.code, r.opt.MaxAreaM2)})
 				continue
 			}
 			cut = append(cut, p)
-			r.add(k, Finding{Kind: ClippedToParent, Lon: lon, Lat: lat, AreaM2: p.areaM2, Other: parent.code})
+			r.add(k, Finding{Kind: ClippedToParent, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly, Other: parent.code})
 		}
 		if len(cut) == 0 {
 			continue
@@ -643,12 +678,12 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			for _, p := range pieces(x) {
 				lon, lat := at(p.at)
 				if p.areaM2 > r.opt.MaxAreaM2 {
-					r.add(kids[j], Finding{Kind: LeftForReview, Would: OverlapCut, Lon: lon, Lat: lat, AreaM2: p.areaM2, Other: kids[i].code,
+					r.add(kids[j], Finding{Kind: LeftForReview, Would: OverlapCut, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly, Other: kids[i].code,
 						Msg: fmt.Sprintf("overlaps %s by %.0f m², above the %.0f m² limit", kids[i].code, p.areaM2, r.opt.MaxAreaM2)})
 					continue
 				}
 				cut = append(cut, p)
-				r.add(kids[j], Finding{Kind: OverlapCut, Lon: lon, Lat: lat, AreaM2: p.areaM2, Other: kids[i].code})
+				r.add(kids[j], Finding{Kind: OverlapCut, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly, Other: kids[i].code})
 			}
 		}
 		if len(cut) == 0 {
@@ -676,7 +711,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 	for _, p := range pieces(gap) {
 		lon, lat := at(p.at)
 		if p.areaM2 > r.opt.MaxAreaM2 {
-			r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, AreaM2: p.areaM2,
+			r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly,
 				Msg: fmt.Sprintf("gap of %.0f m² covered by none of its areas, above the %.0f m² limit", p.areaM2, r.opt.MaxAreaM2)})
 			continue
 		}
@@ -687,12 +722,12 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			}
 		}
 		if best < 0 {
-			r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, AreaM2: p.areaM2,
+			r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly,
 				Msg: "gap shares no edge with any of its areas"})
 			continue
 		}
 		given[best] = append(given[best], p)
-		r.add(kids[best], Finding{Kind: GapFilled, Lon: lon, Lat: lat, AreaM2: p.areaM2, Other: parent.code,
+		r.add(kids[best], Finding{Kind: GapFilled, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly, Other: parent.code,
 			Msg: fmt.Sprintf("shares %.1f m of edge with it", bestLen)})
 	}
 	for i, ps := range given {

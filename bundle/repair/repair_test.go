@@ -183,6 +183,10 @@ func TestRepairLeavesLarge(t *testing.T) {
 			k.pushCommunity("small overlap", false, 100, 20)
 			big, tip, area := k.pushCommunity("large overlap", false, 200, 80)
 			gapC, gapTip, gapArea := k.pushCommunity("large gap", false, 200, -80)
+			// A building of 42 households in the gap, at its centroid.
+			k.b.Buildings = append(append([]bundle.Building(nil), k.b.Buildings...), bundle.Building{
+				ID: "GAP1", Households: 42, Address: "gap",
+				Loc: orb.Point{(2*k.mid[0] + gapTip[0]) / 3, (2*k.mid[1] + gapTip[1]) / 3}})
 			opt := repair.DefaultOptions()
 			if area <= opt.MaxAreaM2 || gapArea <= opt.MaxAreaM2 {
 				t.Fatalf("breakages of %.0f and %.0f m² are not above the limit", area, gapArea)
@@ -211,12 +215,25 @@ func TestRepairLeavesLarge(t *testing.T) {
 			}
 			// What is left: the gap and the overlap, and buildings in the
 			// gap (outside every community).
+			// The gap finding counts those buildings.
 			var probs []string
+			outside := 0
 			for _, p := range bundle.Check(fixed) {
 				if strings.HasPrefix(p.Field, bundle.BuildingsFile) && strings.Contains(p.Msg, "outside every community") {
+					outside++
 					continue
 				}
 				probs = append(probs, p.Field+": "+p.Msg)
+			}
+			counted, hh := 0, 0
+			for _, f := range review {
+				if f.Would == repair.GapFilled {
+					counted += f.Buildings
+					hh += f.Households
+				}
+			}
+			if counted != outside || counted < 1 || hh < 42 {
+				t.Errorf("the gap findings count %d buildings (%d households), bundle.Check %d outside every community; want the planted one of 42 among them", counted, hh, outside)
 			}
 			if len(probs) != 2 {
 				t.Errorf("after repair bundle.Check says %q, want the large gap and overlap only", probs)
