@@ -249,8 +249,9 @@ func (r *repairer) add(a *area, f Finding) {
 func at(p orb.Point) (float64, float64) { return p[0], p[1] }
 
 // clean removes repeated points and spikes from every ring of a and
-// makes it valid; report is false when cleaning again after snapping,
-// where the changes are the snap's.
+// makes it valid; report is false when cleaning again after a snap or an
+// overlay, whose finding covers the change (what cannot be made valid is
+// reported all the same).
 func (r *repairer) clean(a *area, report bool) {
 	mp := *a.geom
 	if len(mp) == 0 {
@@ -260,11 +261,10 @@ func (r *repairer) clean(a *area, report bool) {
 	opts := geo.CleanOptions{SpikeDeg: r.opt.SpikeDeg, MaxSpikeM2: r.opt.MaxAreaM2}
 	changed, complex := false, false
 	var xAt orb.Point
-	type part struct{ shells, holes []orb.Ring }
-	parts := make([]part, len(mp))
+	parts := make([]loops, len(mp))
 	for pi, p := range mp {
 		for ri, ring := range p {
-			loops, fixes := geo.CleanRing(ring, opts)
+			rings, fixes := geo.CleanRing(ring, opts)
 			for _, f := range fixes {
 				switch {
 				case f.Kind == geo.FixRepeatedPoint:
@@ -274,6 +274,9 @@ func (r *repairer) clean(a *area, report bool) {
 						r.add(a, Finding{Kind: RepeatedPoint, Lon: lon, Lat: lat})
 					}
 				case f.Kind == geo.FixSpike && f.Kept:
+					if !report {
+						continue // reported when the area was first cleaned
+					}
 					lon, lat := at(f.At)
 					r.add(a, Finding{Kind: LeftForReview, Would: Spike, Lon: lon, Lat: lat, AreaM2: f.AreaM2,
 						Msg: fmt.Sprintf("spike tip of %.0f m² is above the %.0f m² limit", f.AreaM2, r.opt.MaxAreaM2)})
@@ -290,22 +293,22 @@ func (r *repairer) clean(a *area, report bool) {
 					changed = true
 				}
 			}
-			if len(loops) != 1 || &loops[0][0] != &ring[0] {
+			if len(rings) != 1 || &rings[0][0] != &ring[0] {
 				changed = true
 			}
-			if len(loops) != 1 {
+			if len(rings) != 1 {
 				complex = true
 			}
 			if ri == 0 {
-				parts[pi].shells = loops
+				parts[pi].shells = rings
 			} else {
-				parts[pi].holes = append(parts[pi].holes, loops...)
+				parts[pi].holes = append(parts[pi].holes, rings...)
 			}
 		}
 	}
 	if !changed {
 		a.valid = geo.ValidateMultiPolygon(mp) == nil
-		if a.valid || !report {
+		if a.valid {
 			return
 		}
 		complex = true // overlapping parts, holes outside shells, ...
@@ -332,11 +335,7 @@ func (r *repairer) clean(a *area, report bool) {
 	// Make valid as ST_MakeValid's "structure" method: the union of each
 	// shell's loops minus the union of its holes' loops, unioned over the
 	// parts.
-	valid, err := makeValid(func(yield func(shells, holes []orb.Ring)) {
-		for _, p := range parts {
-			yield(p.shells, p.holes)
-		}
-	})
+	valid, err := makeValid(parts)
 	if err != nil || len(valid) == 0 || geo.ValidateMultiPolygon(valid) != nil {
 		if err == nil && len(valid) == 0 {
 			r.collapsed(a, mp)
@@ -372,40 +371,37 @@ func (r *repairer) collapsed(a *area, mp orb.MultiPolygon) {
 	a.valid = false
 }
 
+// loops are the simple rings geo.CleanRing made of one polygon's shell
+// and of its holes.
+type loops struct{ shells, holes []orb.Ring }
+
 // makeValid unions each part's shell loops, subtracts its hole loops and
 // unions the parts.
-func makeValid(parts func(yield func(shells, holes []orb.Ring))) (out orb.MultiPolygon, err error) {
+func makeValid(parts []loops) (out orb.MultiPolygon, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("overlay failed: %v", p)
 		}
 	}()
 	var all []geom.Geometry
-	var ferr error
-	parts(func(shells, holes []orb.Ring) {
-		if ferr != nil || len(shells) == 0 {
-			return
+	for _, p := range parts {
+		if len(p.shells) == 0 {
+			continue
 		}
-		s, err := unionRings(shells)
+		g, err := unionRings(p.shells)
 		if err != nil {
-			ferr = err
-			return
+			return nil, err
 		}
-		if len(holes) > 0 {
-			h, err := unionRings(holes)
+		if len(p.holes) > 0 {
+			h, err := unionRings(p.holes)
 			if err != nil {
-				ferr = err
-				return
+				return nil, err
 			}
-			if s, err = geom.Difference(s, h); err != nil {
-				ferr = err
-				return
+			if g, err = geom.Difference(g, h); err != nil {
+				return nil, err
 			}
 		}
-		all = append(all, s)
-	})
-	if ferr != nil {
-		return nil, ferr
+		all = append(all, g)
 	}
 	u, err := geom.UnionMany(all)
 	if err != nil {
