@@ -135,6 +135,10 @@ func bundleRepair(e *env, fs *flag.FlagSet, args []string) error {
 	maxArea := fs.Float64("max-area", def.MaxAreaM2, "m²: a gap, overlap, overhang, spike or self-intersection moving more area is left for review")
 	snap := fs.Float64("snap", def.SnapM, "m: vertices nearer than this are snapped together (0: no snapping)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), bundleUsage+"\n\nrepair flags:")
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(e, fs, args)
 	if err != nil {
 		return err
