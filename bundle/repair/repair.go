@@ -375,8 +375,8 @@ func (r *repairer) collapsed(a *area, mp orb.MultiPolygon) {
 // and of its holes.
 type loops struct{ shells, holes []orb.Ring }
 
-// makeValid unions each part's shell loops, subtracts its hole loops and
-// unions the parts.
+// makeValid unions each part's shell loops, subtracts its hole loops
+// (and the shell's inverted loops, see orientLoops) and unions the parts.
 func makeValid(parts []loops) (out orb.MultiPolygon, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -388,12 +388,14 @@ func makeValid(parts []loops) (out orb.MultiPolygon, err error) {
 		if len(p.shells) == 0 {
 			continue
 		}
-		g, err := unionRings(p.shells)
+		shells, holes := orientLoops(p.shells)
+		holes = append(holes, p.holes...)
+		g, err := unionRings(shells)
 		if err != nil {
 			return nil, err
 		}
-		if len(p.holes) > 0 {
-			h, err := unionRings(p.holes)
+		if len(holes) > 0 {
+			h, err := unionRings(holes)
 			if err != nil {
 				return nil, err
 			}
@@ -403,11 +405,55 @@ func makeValid(parts []loops) (out orb.MultiPolygon, err error) {
 		}
 		all = append(all, g)
 	}
-	u, err := geom.UnionMany(all)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	u, err := unionAll(all)
 	if err != nil {
 		return nil, err
 	}
 	return tidy(sfgeom.ToOrbRFC7946(u)), nil
+}
+
+// orientLoops sorts the loops of one shell ring: a loop walked the other
+// way round from the largest one and lying inside another loop is an
+// inverted hole (the ring touched itself around it) and is subtracted;
+// every other loop (a bow tie's lobes) is area.
+func orientLoops(ls []orb.Ring) (shells, holes []orb.Ring) {
+	if len(ls) == 1 {
+		return ls, nil
+	}
+	big := 0
+	for i, l := range ls {
+		if math.Abs(sfgeom.SignedArea(l[:len(l)-1])) > math.Abs(sfgeom.SignedArea(ls[big][:len(ls[big])-1])) {
+			big = i
+		}
+	}
+	ccw := sfgeom.SignedArea(ls[big][:len(ls[big])-1]) > 0
+	var inverted []orb.Ring
+	for _, l := range ls {
+		if (sfgeom.SignedArea(l[:len(l)-1]) > 0) == ccw {
+			shells = append(shells, l)
+		} else {
+			inverted = append(inverted, l)
+		}
+	}
+	for _, l := range inverted {
+		xy, ok := sfgeom.FromOrb(orb.MultiPolygon{{l}}).PointOnSurface().XY()
+		inside := false
+		for _, s := range shells {
+			if ok && planar.RingContains(s, orb.Point{xy.X, xy.Y}) {
+				inside = true
+				break
+			}
+		}
+		if inside {
+			holes = append(holes, l)
+		} else {
+			shells = append(shells, l)
+		}
+	}
+	return shells, holes
 }
 
 // tidy drops the polygons and holes of an overlay's output that are no
@@ -435,7 +481,7 @@ func unionRings(rs []orb.Ring) (geom.Geometry, error) {
 	for i, ring := range rs {
 		gs[i] = sfgeom.FromOrb(orb.MultiPolygon{{ring}})
 	}
-	return geom.UnionMany(gs)
+	return unionAll(gs)
 }
 
 // snap moves every vertex within SnapM of an earlier-seen distinct vertex
@@ -543,12 +589,36 @@ func pieces(g geom.Geometry) []piece {
 	return out
 }
 
-func union(ps []piece) orb.MultiPolygon {
-	var mp orb.MultiPolygon
-	for _, p := range ps {
-		mp = append(mp, p.poly)
+// union is the union of pieces, which may overlap one another (the
+// overlaps of one area with several larger ones do).
+func union(ps []piece) (geom.Geometry, error) {
+	gs := make([]geom.Geometry, len(ps))
+	for i, p := range ps {
+		gs[i] = sfgeom.FromOrb(orb.MultiPolygon{p.poly})
 	}
-	return mp
+	return unionAll(gs)
+}
+
+// unionAll folds geom.Union over gs, two operands at a time. UnionMany
+// takes them as one collection, and where members of it overlap with
+// nearly coincident edges it has been seen to leave a hole in their
+// overlap (FuzzRepair found one); two operands it overlays correctly.
+func unionAll(gs []geom.Geometry) (geom.Geometry, error) {
+	var u geom.Geometry
+	for i, g := range gs {
+		if i == 0 {
+			u = g
+			continue
+		}
+		var err error
+		if u, err = geom.Union(u, g); err != nil {
+			return geom.Geometry{}, err
+		}
+	}
+	if len(gs) == 1 {
+		return geom.UnaryUnion(u)
+	}
+	return u, nil
 }
 
 // tile makes kids tile parent: parts outside it cut off, overlaps cut from
@@ -608,9 +678,30 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			}
 		}
 	}()
-	// 1. Parts outside the parent.
+	// 1. Parts outside the parent. One overlay of the union of the areas
+	// says where there are any; only areas near those, or outside the
+	// parent's box, are overlaid one by one.
 	for i, k := range kids {
 		gs[i] = sfgeom.FromOrb(*k.geom)
+	}
+	pb := parent.geom.Bound()
+	var outBoxes []orb.Bound
+	if all, err := geom.UnionMany(gs); err == nil {
+		if out, err := geom.Difference(all, P); err == nil {
+			for _, p := range pieces(out) {
+				outBoxes = append(outBoxes, p.poly.Bound())
+			}
+		}
+	}
+	for i, k := range kids {
+		kb := k.geom.Bound()
+		near := !(pb.Contains(kb.Min) && pb.Contains(kb.Max))
+		for _, ob := range outBoxes {
+			near = near || ob.Intersects(kb)
+		}
+		if !near {
+			continue
+		}
 		out, err := geom.Difference(gs[i], P)
 		if err != nil {
 			fail(err)
@@ -638,7 +729,10 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		if len(cut) == len(ps) {
 			g, err = geom.Intersection(gs[i], P)
 		} else {
-			g, err = geom.Difference(gs[i], sfgeom.FromOrb(union(cut)))
+			var u geom.Geometry
+			if u, err = union(cut); err == nil {
+				g, err = geom.Difference(gs[i], u)
+			}
 		}
 		if err != nil {
 			fail(err)
@@ -660,6 +754,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		bounds[i] = k.geom.Bound()
 	}
 	orig := append([]geom.Geometry(nil), gs...)
+	overlapsLeft := false
 	for oj, j := range order { // j: the smaller
 		var cut []piece
 		for _, i := range order[:oj] { // i: larger
@@ -674,6 +769,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			for _, p := range pieces(x) {
 				lon, lat := at(p.at)
 				if p.areaM2 > r.opt.MaxAreaM2 {
+					overlapsLeft = true
 					r.add(kids[j], Finding{Kind: LeftForReview, Would: OverlapCut, Lon: lon, Lat: lat, AreaM2: p.areaM2, piece: p.poly, Other: kids[i].code,
 						Msg: fmt.Sprintf("overlaps %s by %.0f m², above the %.0f m² limit", kids[i].code, p.areaM2, r.opt.MaxAreaM2)})
 					continue
@@ -685,15 +781,26 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		if len(cut) == 0 {
 			continue
 		}
-		g, err := geom.Difference(gs[j], sfgeom.FromOrb(union(cut)))
+		u, err := union(cut)
+		if err != nil {
+			fail(err)
+			return
+		}
+		g, err := geom.Difference(gs[j], u)
 		if err != nil {
 			fail(err)
 			return
 		}
 		set(j, g, OverlapCut)
 	}
-	// 3. Gaps, each to the neighbour sharing its longest edge.
-	u, err := geom.UnionMany(gs)
+	// 3. Gaps, each to the neighbour sharing its longest edge. The areas
+	// overlap no more now, unless an overlap was left for review: only
+	// then is the slower pairwise union needed (see unionAll).
+	unionKids := geom.UnionMany
+	if overlapsLeft {
+		unionKids = unionAll
+	}
+	u, err := unionKids(gs)
 	if err != nil {
 		fail(err)
 		return
@@ -730,7 +837,12 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		if len(ps) == 0 {
 			continue
 		}
-		g, err := geom.Union(gs[i], sfgeom.FromOrb(union(ps)))
+		u, err := union(ps)
+		if err != nil {
+			fail(err)
+			return
+		}
+		g, err := geom.Union(gs[i], u)
 		if err != nil {
 			fail(err)
 			return
