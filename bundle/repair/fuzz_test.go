@@ -1,6 +1,7 @@
 package repair_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -81,4 +82,38 @@ func FuzzRepair(f *testing.F) {
 			t.Errorf("after repair: %s: %s", p.Field, p.Msg)
 		}
 	})
+}
+
+// TestInvertedHole: a community's shell that touches itself around a
+// clockwise loop encloses a hole there (winding number 0), as OGC writes
+// it with a hole touching the shell: making it valid keeps the hole (no
+// area added), and the tiling then gives the hole, a gap, to the only
+// area around it.
+func TestInvertedHole(t *testing.T) {
+	b := fuzzBundle(nil)
+	const x, y, s = 118.6, 32.0, 0.005
+	pt := func(u, v float64) orb.Point { return orb.Point{x + u*s/2, y + v*s/2} }
+	// The quadrant's square, walked counter-clockwise, with a clockwise
+	// loop from the top edge's midpoint down into it and back.
+	b.Communities[0].Geom = orb.MultiPolygon{{{pt(0, 0), pt(2, 0), pt(2, 2), pt(1, 2), pt(1.5, 1), pt(0.5, 1), pt(1, 2), pt(0, 2), pt(0, 0)}}}
+	hole := geo.AreaM2(orb.Polygon{{pt(1, 2), pt(1.5, 1), pt(0.5, 1), pt(1, 2)}})
+	opt := repair.DefaultOptions()
+	opt.MaxAreaM2 = 1e6 // the hole is 3.3 ha
+	fixed, rep := repair.Repair(b, opt)
+	var mended, filled float64
+	for _, f := range rep.Findings {
+		t.Logf("%s", f)
+		switch f.Kind {
+		case repair.SelfIntersection:
+			mended += f.AreaM2
+		case repair.GapFilled:
+			filled += f.AreaM2
+		}
+	}
+	if mended > 1 || math.Abs(filled-hole) > 1 {
+		t.Errorf("self-intersection changed %.1f m², gap filled %.1f m²; want 0 and the hole's %.1f m²", mended, filled, hole)
+	}
+	if err := geo.ValidateMultiPolygon(fixed.Communities[0].Geom); err != nil {
+		t.Error(err)
+	}
 }
