@@ -589,6 +589,21 @@ func pieces(g geom.Geometry) []piece {
 	return out
 }
 
+// planarM2 is mp's area in the lon/lat plane in m², scaled by the metres
+// of a degree at lat0.
+func planarM2(mp orb.MultiPolygon, lat0 float64) float64 {
+	k := math.Pi / 180 * geo.EarthRadiusM
+	return planar.Area(mp) * k * k * math.Cos(lat0*math.Pi/180)
+}
+
+func areaOf(ps []piece) float64 {
+	a := 0.0
+	for _, p := range ps {
+		a += p.areaM2
+	}
+	return a
+}
+
 // union is the union of pieces, which may overlap one another (the
 // overlaps of one area with several larger ones do).
 func union(ps []piece) (geom.Geometry, error) {
@@ -655,29 +670,49 @@ func (r *repairer) tile(parent *area, kids []*area) {
 	gs := make([]geom.Geometry, len(kids))
 	// set replaces kid i by g, unless nothing with an area would be left
 	// of it: an area is never removed, a person decides.
-	changed := make([]bool, len(kids))
-	set := func(i int, g geom.Geometry, would Kind) bool {
-		mp := tidy(sfgeom.ToOrbRFC7946(g))
-		if len(mp) == 0 || geo.AreaM2(mp) <= NoiseM2 {
-			lon, lat := at((*kids[i].geom)[0][0][0])
-			r.add(kids[i], Finding{Kind: LeftForReview, Would: would, Lon: lon, Lat: lat, AreaM2: geo.AreaM2(*kids[i].geom),
-				Msg: "nothing of it would be left"})
+	// set replaces kid i by g, the result of cutting movedM2 off it
+	// (would = ClippedToParent, OverlapCut) or adding it (GapFilled).
+	// The overlay's output is cleaned as the input was (it can hold
+	// slivers and spikes of floating-point width where edges nearly
+	// coincide) and then must be plausible: nothing of the area gone, its
+	// area changed by about movedM2 the right way, a cut inside the old
+	// box. Otherwise the area is kept and left for review: the overlay
+	// misread near-degenerate input.
+	lat0 := parent.geom.Bound().Center()[1]
+	set := func(i int, g geom.Geometry, would Kind, movedM2 float64) bool {
+		k := kids[i]
+		lon, lat := at((*k.geom)[0][0][0])
+		review := func(msg string) bool {
+			r.add(k, Finding{Kind: LeftForReview, Would: would, Lon: lon, Lat: lat, AreaM2: movedM2, Msg: msg})
 			return false
 		}
+		mp := tidy(sfgeom.ToOrbRFC7946(g))
+		if len(mp) == 0 || geo.AreaM2(mp) <= NoiseM2 {
+			return review("nothing of it would be left")
+		}
+		tmp := &area{file: k.file, idx: k.idx, code: k.code, geom: &mp}
+		r.clean(tmp, false)
+		if !tmp.valid {
+			return false // clean said why
+		}
+		// Planar areas (one scale for the parent), which add up where an
+		// overlay puts a vertex on an edge; spherical ones do not quite.
+		before, after := planarM2(*k.geom, lat0), planarM2(mp, lat0)
+		tol := 1 + 1e-9*before
+		moved := 1.01 * movedM2 // pieces were measured on the sphere
+		ok := true
+		if would == GapFilled {
+			ok = after <= before+moved+tol && after >= before-tol
+		} else {
+			ok = after <= before+tol && after >= before-moved-tol && k.geom.Bound().Pad(1e-9).Contains(mp.Bound().Min) && k.geom.Bound().Pad(1e-9).Contains(mp.Bound().Max)
+		}
+		if !ok {
+			return review(fmt.Sprintf("the overlay gave %.0f m² from %.0f m² and %.0f m² moved: not trusted (near-degenerate input), not changed", after, before, movedM2))
+		}
 		gs[i] = sfgeom.FromOrb(mp)
-		*kids[i].geom = mp
-		changed[i] = true
+		*k.geom = mp
 		return true
 	}
-	// An overlay's output can hold near-degenerate rings geo's validation
-	// refuses; what tidy leaves is checked, and cleaned once more if need be.
-	defer func() {
-		for i, k := range kids {
-			if changed[i] && geo.ValidateMultiPolygon(*k.geom) != nil {
-				r.clean(k, false)
-			}
-		}
-	}()
 	// 1. Parts outside the parent. One overlay of the union of the areas
 	// says where there are any; only areas near those, or outside the
 	// parent's box, are overlaid one by one.
@@ -738,7 +773,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			fail(err)
 			return
 		}
-		set(i, g, ClippedToParent)
+		set(i, g, ClippedToParent, areaOf(cut))
 	}
 	// 2. Overlaps, left to the larger area (mapshaper -clean's default
 	// rule) and cut from the smaller.
@@ -791,7 +826,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			fail(err)
 			return
 		}
-		set(j, g, OverlapCut)
+		set(j, g, OverlapCut, areaOf(cut))
 	}
 	// 3. Gaps, each to the neighbour sharing its longest edge. The areas
 	// overlap no more now, unless an overlap was left for review: only
@@ -847,7 +882,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			fail(err)
 			return
 		}
-		set(i, g, GapFilled)
+		set(i, g, GapFilled, areaOf(ps))
 	}
 }
 
