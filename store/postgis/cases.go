@@ -11,9 +11,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/cases"
-	"github.com/gridd/gridd/store/sqlwhere"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlwhere"
 )
 
 var _ cases.Store = (*DB)(nil)
