@@ -1,64 +1,75 @@
-package partition
+package partition_test
 
 import (
-	"math"
-	"math/rand/v2"
+	"context"
 	"testing"
 
-	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/cells"
+	"github.com/gridd/gridd/gridplan/partition"
+	"github.com/gridd/gridd/store/storetest"
 )
 
-// TestUnitSearch: six towers in a row (250, 150, 250, 150, 250, 150
-// households) on a refined estate, two grids of mean 600 (±10 %: 540–660)
-// starting from a cut after the second tower (400 / 800, both out). The
-// unit search must bring both grids within the tolerance, keep each
-// connected, label every cell, and leave a labelling already within the
-// tolerance alone.
-func TestUnitSearch(t *testing.T) {
-	region := orb.MultiPolygon{{{{118.700, 32.100}, {118.704, 32.100}, {118.704, 32.1012}, {118.700, 32.1012}, {118.700, 32.100}}}}
-	var pts []orb.Point
-	hh := []int{250, 150, 250, 150, 250, 150}
-	for i := range hh {
-		pts = append(pts, orb.Point{118.7004 + 0.00064*float64(i), 32.1006})
+// TestPlanUnits: the partitioner's plan carries its units — each graph
+// cell once a community, in a grid of the plan, the grids' households
+// the sums of their units' (exactly the buildings'), and each unit's
+// centre inside its grid when it lies in the community.
+func TestPlanUnits(t *testing.T) {
+	b := storetest.SmallBundle(7)
+	p, _, err := partition.Plan(context.Background(), b, gridplan.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
 	}
-	const res = 12
-	tb := buildCells(region, res, pts)
-	g := newGraph(tb)
-	for i, p := range pts {
-		g.w[tb.cells[tb.index[cellOf(p, res)]].node] += hh[i]
+	if len(p.Units) == 0 {
+		t.Fatal("no units")
 	}
-	const k = 2
-	g.fixed = make([]bool, k)
-	label := make([]int32, g.n)
-	split := (pts[1][0] + pts[2][0]) / 2
-	for v := range label {
-		if tb.cells[g.cells[v]].center[0] > split {
-			label[v] = 1
+	if err := gridplan.CheckUnits(p.Units, codes(p.Grids)); err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[bundle.GridCode]*gridplan.Grid{}
+	for i := range p.Grids {
+		byCode[p.Grids[i].Code] = &p.Grids[i]
+	}
+	sum := map[bundle.GridCode]int{}
+	seen := map[bundle.CommunityCode]map[gridplan.UnitID]bool{}
+	off := 0
+	for _, u := range p.Units {
+		g := byCode[u.Grid]
+		c := g.Community
+		if seen[c] == nil {
+			seen[c] = map[gridplan.UnitID]bool{}
+		}
+		if seen[c][u.ID] {
+			t.Fatalf("unit %s twice in community %s", u.ID, c)
+		}
+		seen[c][u.ID] = true
+		sum[u.Grid] += u.Households
+		cm, _ := b.Community(c)
+		ct := cells.Centre(u.ID.Cell())
+		if planar.MultiPolygonContains(cm.Geom, ct) && !planar.MultiPolygonContains(g.Geom, ct) {
+			off++
 		}
 	}
-	mean, tol := 600.0, 0.10
-	if got := countOut(g.partWeights(label, k), g.fixed, mean, tol); got != 2 {
-		t.Fatalf("start: %d grids out, want 2 (weights %v)", got, g.partWeights(label, k))
+	if off > len(p.Units)/200 {
+		t.Errorf("%d of %d units have their centre outside their grid", off, len(p.Units))
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	if !g.unitSearch(rng, label, k, mean, 0.001, tol) {
-		t.Fatal("unit search changed nothing")
-	}
-	W := g.partWeights(label, k)
-	for p, w := range W {
-		if math.Abs(w-mean) > tol*mean {
-			t.Errorf("grid %d: %v households, want within ±10 %% of %v", p, w, mean)
+	for _, g := range p.Grids {
+		if _, ok := sum[g.Code]; !ok {
+			continue // a grid planned without cells (one grid a community)
 		}
-		if !g.connected(label, int32(p)) {
-			t.Errorf("grid %d is not connected", p)
+		if sum[g.Code] != g.Households {
+			t.Errorf("grid %s: units hold %d households, the grid %d", g.Code, sum[g.Code], g.Households)
 		}
 	}
-	for v, l := range label {
-		if l < 0 || l >= k {
-			t.Fatalf("node %d labelled %d", v, l)
-		}
+}
+
+func codes(gs []gridplan.Grid) []bundle.GridCode {
+	out := make([]bundle.GridCode, len(gs))
+	for i, g := range gs {
+		out[i] = g.Code
 	}
-	if g.unitSearch(rng, label, k, mean, 0.001, tol) && countOut(g.partWeights(label, k), g.fixed, mean, tol) > 0 {
-		t.Errorf("a balanced labelling got worse")
-	}
+	return out
 }
