@@ -12,6 +12,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 )
 
 // Layer names a feature table.
@@ -115,6 +116,8 @@ type Store interface {
 	Features
 	Units
 	Shifts
+	jobs.Store
+	Idempotency
 	Pinger
 	// Close releases the store's resources.
 	Close() error

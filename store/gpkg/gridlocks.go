@@ -54,6 +54,12 @@ func readLocks(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, grids []grid
 // EditGrids replaces the grids of put (by code), adds the new ones and
 // deletes removed, in one transaction; other grids are not touched.
 func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
+	return db.editGrids(ctx, id, put, removed, base, nil)
+}
+
+// editGrids is EditGrids that also runs also (when not nil) in its
+// transaction once the grids are written.
+func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, also func(tx *sql.Tx) error) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, encodeGeom)
 	if err != nil {
 		return err
@@ -127,6 +133,11 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 				if _, err := tx.ExecContext(ctx, `INSERT INTO plan_grid_locks (plan_id, code) VALUES (?, ?)`, int64(id), string(g.Code)); err != nil {
 					return err
 				}
+			}
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
 			}
 		}
 		return updateExtents(ctx, tx, "plan_grids")
