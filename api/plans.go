@@ -34,6 +34,8 @@ func (s *Server) planRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	post("/plans/{id}/publish", s.publishPlan)
 	post("/plans/{id}/grids", s.putPlanGrids)
 	post("/plans/{id}/edits", s.postEdit)
+	post("/plans", s.postPlan)           // api/jobs.go
+	get("/jobs/{id}", planner(s.getJob)) // api/jobs.go
 }
 
 // planSummaryJSON is a plan in GET /plans and GET /plans/{id}.

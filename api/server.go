@@ -28,6 +28,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
 )
 
@@ -80,6 +81,9 @@ type Config struct {
 	// UnitSpeeds turn suggestions' distances into ETAs; zero:
 	// dispatch.DefaultSpeeds.
 	UnitSpeeds dispatch.Speeds
+	// Jobs runs POST /plans's plan jobs in this process; nil answers 503
+	// there (GET /jobs/{id} reads the store and needs none).
+	Jobs *jobs.Runner
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue

@@ -44,10 +44,12 @@ type Runner struct {
 	st   Store
 	cfg  Config
 	base context.Context // cancelled when gridd stops: running work ends, the job fails
-	sem  chan struct{}
 	mu   sync.Mutex
-	wait int // jobs submitted and not yet running
-	wg   sync.WaitGroup
+	// running is how many jobs hold a slot; fifo are the turns of the
+	// jobs waiting for one, in submission order (closed when it is theirs).
+	running int
+	fifo    []chan struct{}
+	wg      sync.WaitGroup
 }
 
 // NewRunner returns a Runner over st whose jobs end when ctx is done.
@@ -76,7 +78,7 @@ func NewRunner(ctx context.Context, st Store, cfg Config) *Runner {
 			return b
 		}
 	}
-	return &Runner{st: st, cfg: cfg, base: ctx, sem: make(chan struct{}, cfg.Concurrency)}
+	return &Runner{st: st, cfg: cfg, base: ctx}
 }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Microsecond) }
@@ -86,27 +88,61 @@ func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Micros
 // request's ctx only bounds the store write. Unavailable when MaxQueued
 // jobs wait already.
 func (r *Runner) Submit(ctx context.Context, kind Kind, params json.RawMessage, work Work) (*Job, error) {
-	r.mu.Lock()
-	if r.wait >= r.cfg.MaxQueued {
-		r.mu.Unlock()
-		return nil, errs.E(errs.Unavailable, "", "%d jobs are waiting already; retry later", r.wait)
+	if work == nil {
+		return nil, errs.E(errs.Internal, "work", "a job needs work")
 	}
-	r.wait++
+	r.mu.Lock()
+	waiting := len(r.fifo)
 	r.mu.Unlock()
+	if waiting >= r.cfg.MaxQueued {
+		return nil, errs.E(errs.Unavailable, "", "%d jobs are waiting already; retry later", waiting)
+	}
 	now := r.now()
 	j := &Job{Kind: kind, Status: Queued, Params: params, CreatedAt: now, UpdatedAt: now}
 	id, err := r.st.CreateJob(ctx, j)
 	if err != nil {
-		r.mu.Lock()
-		r.wait--
-		r.mu.Unlock()
 		return nil, err
 	}
 	j.ID = id
 	out := *j
+	turn := make(chan struct{})
+	r.mu.Lock()
+	if r.running < r.cfg.Concurrency && len(r.fifo) == 0 {
+		r.running++
+		close(turn)
+	} else {
+		r.fifo = append(r.fifo, turn)
+	}
+	r.mu.Unlock()
 	r.wg.Add(1)
-	go r.run(j, work)
+	go r.run(j, work, turn)
 	return &out, nil
+}
+
+// release hands the slot of a finished job to the oldest waiting one.
+func (r *Runner) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.fifo) > 0 {
+		close(r.fifo[0])
+		r.fifo = r.fifo[1:]
+		return
+	}
+	r.running--
+}
+
+// leave takes turn out of the queue; false when it was handed a slot
+// meanwhile (the caller holds it then).
+func (r *Runner) leave(turn chan struct{}) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, t := range r.fifo {
+		if t == turn {
+			r.fifo = append(r.fifo[:i], r.fifo[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // Wait blocks until every submitted job has finished (after the Runner's
@@ -114,12 +150,17 @@ func (r *Runner) Submit(ctx context.Context, kind Kind, params json.RawMessage, 
 func (r *Runner) Wait() { r.wg.Wait() }
 
 // Sweep marks failed ("interrupted") every queued or running job not
-// written for Config.Stale: its process died. gridd calls it at start and
-// then every Stale/2 (Loop).
-func (r *Runner) Sweep(ctx context.Context) (int, error) {
+// written for Config.Stale, or with all every open job: its process died.
+// gridd calls it at start (all when it is the store's only process,
+// before submitting any job) and then every Stale/2 (Loop).
+func (r *Runner) Sweep(ctx context.Context, all bool) (int, error) {
 	now := r.now()
+	before := now.Add(-r.cfg.Stale)
+	if all {
+		before = now.Add(time.Microsecond)
+	}
 	prob := r.cfg.Problem(errs.E(errs.Unavailable, "job", "interrupted: the gridd process running this job stopped before it finished; submit it again"))
-	return r.st.InterruptJobs(ctx, now.Add(-r.cfg.Stale), now, prob)
+	return r.st.InterruptJobs(ctx, before, now, prob)
 }
 
 // Loop sweeps every Stale/2 until ctx is done.
@@ -131,7 +172,7 @@ func (r *Runner) Loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+			if n, err := r.Sweep(ctx, false); err != nil && ctx.Err() == nil {
 				r.cfg.Logger.Warn("sweep interrupted jobs", "err", err.Error())
 			} else if n > 0 {
 				r.cfg.Logger.Warn("jobs interrupted (their process died)", "jobs", n)
@@ -142,9 +183,24 @@ func (r *Runner) Loop(ctx context.Context) {
 
 // run waits for a slot, runs work and writes the outcome; a heartbeat
 // writes the job meanwhile.
-func (r *Runner) run(j *Job, work Work) {
+func (r *Runner) run(j *Job, work Work, turn chan struct{}) {
 	defer r.wg.Done()
-	var mu sync.Mutex // guards j between the heartbeat, progress and run
+	var (
+		mu  sync.Mutex // guards j between the heartbeat, progress and run
+		wmu sync.Mutex // orders the writes as their snapshots: a stale one never lands last
+	)
+	// save applies change to j and writes a snapshot of it.
+	save := func(change func(now time.Time)) {
+		wmu.Lock()
+		defer wmu.Unlock()
+		mu.Lock()
+		now := r.now()
+		change(now)
+		j.UpdatedAt = now
+		c := *j
+		mu.Unlock()
+		r.write(&c)
+	}
 	stop := make(chan struct{})
 	beat := make(chan struct{})
 	go func() {
@@ -156,51 +212,36 @@ func (r *Runner) run(j *Job, work Work) {
 			case <-stop:
 				return
 			case <-t.C:
-				mu.Lock()
-				j.UpdatedAt = r.now()
-				c := *j
-				mu.Unlock()
-				r.write(&c)
+				save(func(time.Time) {})
 			}
 		}
 	}()
 	finish := func(res json.RawMessage, err error) {
 		close(stop)
 		<-beat
-		mu.Lock()
-		defer mu.Unlock()
-		now := r.now()
-		j.FinishedAt, j.UpdatedAt = now, now
-		if err != nil {
-			j.Status, j.Error = Failed, r.cfg.Problem(err)
-			r.cfg.Logger.Warn("job failed", "job", int64(j.ID), "kind", string(j.Kind), "err", err.Error())
-		} else {
+		save(func(now time.Time) {
+			j.FinishedAt = now
+			if err != nil {
+				j.Status, j.Error = Failed, r.cfg.Problem(err)
+				r.cfg.Logger.Warn("job failed", "job", int64(j.ID), "kind", string(j.Kind), "err", err.Error())
+				return
+			}
 			j.Status, j.Result = Succeeded, res
 			if j.Total > 0 {
 				j.Done = j.Total
 			}
-		}
-		r.write(j)
+		})
 	}
 	select {
-	case r.sem <- struct{}{}:
+	case <-turn:
 	case <-r.base.Done():
-		r.mu.Lock()
-		r.wait--
-		r.mu.Unlock()
-		finish(nil, errs.E(errs.Unavailable, "job", "interrupted: gridd stopped before the job started; submit it again"))
-		return
+		if r.leave(turn) {
+			finish(nil, errs.E(errs.Unavailable, "job", "interrupted: gridd stopped before the job started; submit it again"))
+			return
+		}
 	}
-	defer func() { <-r.sem }()
-	r.mu.Lock()
-	r.wait--
-	r.mu.Unlock()
-	mu.Lock()
-	now := r.now()
-	j.Status, j.StartedAt, j.UpdatedAt = Running, now, now
-	c := *j
-	mu.Unlock()
-	r.write(&c)
+	defer r.release()
+	save(func(now time.Time) { j.Status, j.StartedAt = Running, now })
 	progress := func(done, total int) {
 		mu.Lock()
 		if total >= 0 && done >= 0 && done <= total {
