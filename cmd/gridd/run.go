@@ -27,8 +27,8 @@ import (
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
-	"github.com/gridd/gridd/store/gpkg"
 	"github.com/gridd/gridd/store/backend"
+	"github.com/gridd/gridd/store/gpkg"
 	"github.com/gridd/gridd/web"
 )
 
