@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/store"
 )
 
 // handlerFunc is the shape of every gridd handler: it writes a successful
@@ -235,7 +236,7 @@ func statusOf(err error) int {
 	e, _ := errs.As(err)
 	switch errs.CodeOf(err) {
 	case errs.Invalid:
-		if e != nil && (strings.HasPrefix(e.Field, "/") || e.Field == "body") {
+		if e != nil && (strings.HasPrefix(e.Field, "/") || e.Field == "body") || errors.Is(err, store.ErrKeyReused) {
 			return http.StatusUnprocessableEntity
 		}
 		return http.StatusBadRequest

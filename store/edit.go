@@ -13,6 +13,19 @@ import (
 // a draft; a refused edit (*gridplan.RefusedError, Invalid, Conflict)
 // writes nothing.
 func EditPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle, e gridplan.Edit, part gridplan.Partitioner) (*gridplan.EditResult, error) {
+	return editPlan(ctx, s, id, b, e, part, nil)
+}
+
+// EditPlanKeyed is EditPlan that stores answer(result) with the edit, in
+// its transaction (EditGridsKeyed): a retry finds the answer
+// (KeyedAnswer) instead of applying the edit again.
+func EditPlanKeyed(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle, e gridplan.Edit, part gridplan.Partitioner,
+	answer func(*gridplan.EditResult) (KeyedAnswer, error)) (*gridplan.EditResult, error) {
+	return editPlan(ctx, s, id, b, e, part, answer)
+}
+
+func editPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle, e gridplan.Edit, part gridplan.Partitioner,
+	answer func(*gridplan.EditResult) (KeyedAnswer, error)) (*gridplan.EditResult, error) {
 	p, err := s.Plan(ctx, id)
 	if err != nil {
 		return nil, err
@@ -28,6 +41,16 @@ func EditPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle
 	res, err := gridplan.ApplyEdit(ctx, p, b, e, part)
 	if err != nil {
 		return nil, err
+	}
+	if answer != nil {
+		a, err := answer(res)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.EditGridsKeyed(ctx, id, res.Changed, res.Removed, res.Base, a); err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
 	if err := s.EditGrids(ctx, id, res.Changed, res.Removed, res.Base); err != nil {
 		return nil, err

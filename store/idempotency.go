@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gridd/gridd/bundle"
@@ -25,6 +26,10 @@ type KeyedAnswer struct {
 	Body      []byte
 	CreatedAt time.Time
 }
+
+// ErrKeyReused is the cause of the Invalid error answering a key sent
+// again with another request body.
+var ErrKeyReused = errors.New("idempotency key reused with another request")
 
 // MaxIdemKeyBytes bounds an idempotency key.
 const MaxIdemKeyBytes = 200
