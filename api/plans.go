@@ -296,9 +296,15 @@ func (e *listProblem) ProblemExtra() map[string]any {
 // planDiff is GET /plans/{a}/diff/{b}: the grids added, removed and
 // changed from plan a to plan b and the impact of the switch
 // (gridplan.Diff over the stored bundle and, when the case service is
-// there, the open cases).
+// there, the open cases); with Accept: application/geo+json or
+// ?f=geojson the changed areas as a FeatureCollection
+// (gridplan.DiffFeatures).
 func (s *Server) planDiff(w http.ResponseWriter, r *http.Request) error {
 	aID, err := planID(r, "a")
+	if err != nil {
+		return err
+	}
+	ct, err := negotiate(r, mediaJSON, mediaGeoJSON)
 	if err != nil {
 		return err
 	}
@@ -325,6 +331,9 @@ func (s *Server) planDiff(w http.ResponseWriter, r *http.Request) error {
 	d, err := gridplan.Diff(a, b, bu, open)
 	if err != nil {
 		return err
+	}
+	if ct == mediaGeoJSON { // the changed areas
+		return writeJSON(w, r, http.StatusOK, mediaGeoJSON, gridplan.DiffFeatures(a, b, d))
 	}
 	return writeJSON(w, r, http.StatusOK, mediaJSON, d)
 }

@@ -14,9 +14,12 @@ import (
 )
 
 // planFlags parses --data and want positional plan ids.
-func planFlags(e *env, name, usage string, args []string, want int) (*flag.FlagSet, *string, []gridplan.PlanID, error) {
+func planFlags(e *env, name, usage string, args []string, want int, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *string, []gridplan.PlanID, error) {
 	fs := newFlags(e, name)
 	data := fs.String("data", defaultDataDir, "folder of the embedded GeoPackage store (ignored when DATABASE_URL is set)")
+	for _, x := range extra {
+		x(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -105,9 +108,15 @@ func announcePublish(ctx context.Context, e *env, s store.Store, id gridplan.Pla
 	}
 }
 
-// cmdDiff prints gridplan.Diff of plans A and B as JSON.
+// cmdDiff prints gridplan.Diff of plans A and B as JSON, or with
+// --geojson its changed areas (gridplan.DiffFeatures) as a GeoJSON
+// FeatureCollection.
 func cmdDiff(ctx context.Context, e *env, args []string) error {
-	_, data, ids, err := planFlags(e, "diff", "usage: gridctl diff [--data DIR] A B\n\nPrints the grids added, removed and changed from plan A to plan B and the impact, as JSON.", args, 2)
+	var geoJSON bool
+	_, data, ids, err := planFlags(e, "diff", "usage: gridctl diff [--data DIR] [--geojson] A B\n\nPrints the grids added, removed and changed from plan A to plan B and the impact, as JSON;\nwith --geojson a FeatureCollection of the changed areas (one feature per added, removed and changed grid).", args, 2,
+		func(fs *flag.FlagSet) {
+			fs.BoolVar(&geoJSON, "geojson", false, "print the changed areas as a GeoJSON FeatureCollection (as GET /plans/A/diff/B?f=geojson)")
+		})
 	if err != nil {
 		return err
 	}
@@ -131,6 +140,9 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	d, err := gridplan.Diff(a, b, bu, nil)
 	if err != nil {
 		return err
+	}
+	if geoJSON {
+		return json.NewEncoder(e.stdout).Encode(gridplan.DiffFeatures(a, b, d))
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
