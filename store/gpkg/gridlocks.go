@@ -140,6 +140,13 @@ func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 				return err
 			}
 		}
-		return updateExtents(ctx, tx, "plan_grids")
+		if len(put) == 0 {
+			return nil
+		}
+		bound := put[0].Geom.Bound()
+		for _, g := range put[1:] {
+			bound = bound.Union(g.Geom.Bound())
+		}
+		return growExtent(ctx, tx, "plan_grids", bound)
 	})
 }
