@@ -30,6 +30,7 @@ func addPlanPaths(paths obj, jsonResp func(string, obj) obj) {
 		"content": obj{mediaGeoJSON: obj{"schema": anyObj}, mediaJSON: obj{"schema": anyObj}}}
 	paths["/plans/{id}/grids"] = obj{"post": upload}
 	addPlanEditPath(paths, operation, jsonResp, id)
+	addPlanJobPaths(paths, operation, jsonResp) // api/openapi_jobs.go
 }
 
 // addPlanEditPath documents POST /plans/{id}/edits (api/edits.go).
