@@ -57,7 +57,7 @@ func addPlanJobPaths(paths obj, operation func(string, string, string, obj, []ob
 	if p, ok := paths["/plans/{id}/edits"].(obj); ok {
 		if e, ok := p["post"].(obj); ok {
 			e["parameters"] = append(append([]obj(nil), e["parameters"].([]obj)...), obj{"name": idemHeader, "in": "header", "required": false,
-				"schema": obj{"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
+				"schema":      obj{"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
 				"description": "makes a retry safe: the first answer to this key on this plan is stored with the edit; the same key and body answer it again (header Idempotent-Replayed: true) without a second edit; the same key with another body is 422 naming the header. Refused edits store nothing"})
 		}
 	}
