@@ -24,17 +24,26 @@ func planFlags(e *env, name, usage string, args []string, want int, extra ...fun
 		fmt.Fprintln(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(e, fs, args); err != nil {
-		return nil, nil, nil, err
+	// Flags may follow the plan ids (gridctl diff A B --geojson).
+	var pos []string
+	for rest := args; ; {
+		if err := parseFlags(e, fs, rest); err != nil {
+			return nil, nil, nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
-	if fs.NArg() != want {
-		return nil, nil, nil, fmt.Errorf("%w: %s wants %d plan id(s), got %d arguments", errUsage, name, want, fs.NArg())
+	if len(pos) != want {
+		return nil, nil, nil, fmt.Errorf("%w: %s wants %d plan id(s), got %d arguments", errUsage, name, want, len(pos))
 	}
 	ids := make([]gridplan.PlanID, want)
 	for i := range ids {
-		id, err := gridplan.ParsePlanID(fs.Arg(i))
+		id, err := gridplan.ParsePlanID(pos[i])
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%w: %q is not a plan id", errUsage, fs.Arg(i))
+			return nil, nil, nil, fmt.Errorf("%w: %q is not a plan id", errUsage, pos[i])
 		}
 		ids[i] = id
 	}

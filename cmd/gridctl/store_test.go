@@ -169,7 +169,7 @@ func testPublishCommands(t *testing.T, vars map[string]string, data string, grid
 	}
 	// --geojson: the one grid whose households changed, its polygon
 	// (geometry_kind grid: the shape did not change).
-	out = wantRun(t, vars, 0, []string{`"FeatureCollection"`, `"geometry_kind":"grid"`, `"change":"changed"`}, "diff", "--geojson", "--data", data, "1", bad.String())
+	out = wantRun(t, vars, 0, []string{`"FeatureCollection"`, `"geometry_kind":"grid"`, `"change":"changed"`}, "diff", "--data", data, "1", bad.String(), "--geojson")
 	var fc struct {
 		Features []struct {
 			Properties map[string]any `json:"properties"`
