@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -269,6 +270,8 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	work := func(ctx context.Context, progress func(done, total int)) (json.RawMessage, error) {
 		p.Progress = progress
+		// Leave a core to the requests: gridd runs on small machines.
+		p.MaxWorkers = max(runtime.GOMAXPROCS(0)-1, 1)
 		plan, rep, err := partition.Plan(ctx, ws.Bundle, p)
 		if err != nil {
 			return nil, err
