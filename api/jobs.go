@@ -277,7 +277,19 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		p.Progress = nil
-		draft := &gridplan.Plan{Name: name, Parent: q.Previous, Params: p, Grids: ws.Merge(plan.Grids)}
+		draft := &gridplan.Plan{Name: name, Parent: q.Previous, Params: p, Grids: ws.Merge(plan.Grids), Units: plan.Units}
+		if len(ws.Kept) > 0 {
+			// The grids kept from the previous plan keep its units.
+			codes := make([]bundle.GridCode, len(ws.Kept))
+			for i, g := range ws.Kept {
+				codes[i] = g.Code
+			}
+			kept, err := s.st.PlanUnits(ctx, q.Previous, codes...)
+			if err != nil {
+				return nil, err
+			}
+			draft.Units = append(draft.Units, kept...)
+		}
 		draft.Params.Previous, draft.Params.Locked = nil, nil
 		if draft.Report, err = json.Marshal(rep); err != nil {
 			return nil, errs.Wrap(errs.Internal, err, "encode the report")

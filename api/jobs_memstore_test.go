@@ -35,7 +35,7 @@ func (m *memStore) KeyedAnswer(ctx context.Context, id gridplan.PlanID, key stri
 	return &a, nil
 }
 
-func (m *memStore) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, a store.KeyedAnswer) error {
+func (m *memStore) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a store.KeyedAnswer) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
@@ -45,7 +45,13 @@ func (m *memStore) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put [
 	if used {
 		return errs.E(errs.Conflict, "Idempotency-Key", "plan %d has an answer under this key already", id)
 	}
-	if err := m.EditGrids(ctx, id, put, removed, base); err != nil {
+	var err error
+	if units != nil {
+		err = m.EditGridsUnits(ctx, id, put, removed, base, *units)
+	} else {
+		err = m.EditGrids(ctx, id, put, removed, base)
+	}
+	if err != nil {
 		return err
 	}
 	m.mu.Lock()

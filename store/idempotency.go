@@ -74,10 +74,10 @@ type Idempotency interface {
 	// KeyedAnswer returns the answer stored under key for plan id
 	// (NotFound when there is none).
 	KeyedAnswer(ctx context.Context, id gridplan.PlanID, key string) (*KeyedAnswer, error)
-	// EditGridsKeyed is EditGrids that stores a under a.Key for plan id in
-	// the same transaction: both or neither. Conflict, nothing written,
-	// when the key is stored for the plan already (a concurrent retry came
-	// first) or EditGrids would answer Conflict; Invalid for an a that
-	// fails Validate.
-	EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, a KeyedAnswer) error
+	// EditGridsKeyed is EditGrids (EditGridsUnits when units is not nil)
+	// that stores a under a.Key for plan id in the same transaction: all
+	// or nothing. Conflict, nothing written, when the key is stored for the
+	// plan already (a concurrent retry came first) or EditGrids would
+	// answer Conflict; Invalid for an a that fails Validate.
+	EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a KeyedAnswer) error
 }

@@ -155,6 +155,16 @@ func jobLoop(t *testing.T, base string, k caseKeys, grids []gridplan.Grid, dead 
 	if p.str("status") != "draft" || p.str("name") != "job plan" {
 		t.Fatalf("the job's plan: %s", p.body)
 	}
+	// The partitioner's units are stored with the draft (what a move names).
+	someGrid := ""
+	for c := range planGrids(t, base, k.planner, res.Plan) {
+		someGrid = c
+		break
+	}
+	u := want(t, "the draft's units", call(t, "GET", fmt.Sprintf("%s/plans/%d/units?grid=%s", base, res.Plan, someGrid), k.planner, nil), 200)
+	if fs, _ := u.m["features"].([]any); len(fs) == 0 {
+		t.Fatalf("grid %s of the job's draft has no units: %.300s", someGrid, u.body)
+	}
 	v := want(t, "the draft's validation", call(t, "GET", fmt.Sprintf("%s/plans/%d/validation", base, res.Plan), k.planner, nil), 200)
 	if errsList, _ := v.m["errors"].([]any); len(errsList) != 0 || res.Validation.Errors != 0 {
 		t.Fatalf("the job's draft fails validation: %s", v.body)
@@ -177,6 +187,28 @@ func jobLoop(t *testing.T, base string, k caseKeys, grids []gridplan.Grid, dead 
 	p = want(t, "the warm draft", call(t, "GET", fmt.Sprintf("%s/plans/%d", base, res.Plan), k.planner, nil), 200)
 	if p.str("parent") != "1" {
 		t.Fatalf("the warm draft's parent: %.300s", p.body)
+	}
+
+	// Re-plan one community of plan 1: every other grid is kept as it is.
+	r = want(t, "POST /plans one community", post(k.planner, map[string]any{"seed": 5, "previous": 1, "communities": []string{string(grids[0].Community)}}), 202)
+	r = pollJob(t, base, k.planner, fmt.Sprintf("/jobs/%v", r.m["id"]))
+	if r.str("status") != "succeeded" {
+		t.Fatalf("the one-community job failed: %s", r.body)
+	}
+	raw, _ = json.Marshal(r.m["result"])
+	_ = json.Unmarshal(raw, &res)
+	got = planGrids(t, base, k.planner, res.Plan)
+	for _, g := range grids {
+		if g.Community == grids[0].Community {
+			continue
+		}
+		if h, ok := got[string(g.Code)]; !ok || h.Households != g.Households {
+			t.Fatalf("grid %s of another community in the one-community plan: %+v", g.Code, h)
+		}
+	}
+	v = want(t, "the one-community draft's validation", call(t, "GET", fmt.Sprintf("%s/plans/%d/validation", base, res.Plan), k.planner, nil), 200)
+	if errsList, _ := v.m["errors"].([]any); len(errsList) != 0 {
+		t.Fatalf("the one-community draft fails validation: %.500s", v.body)
 	}
 
 }

@@ -54,17 +54,16 @@ func readLocks(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, grids []grid
 // EditGrids replaces the grids of put (by code), adds the new ones and
 // deletes removed, in one transaction; other grids are not touched.
 func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
-	return db.editGrids(ctx, id, put, removed, base, nil)
-}
-
-// editGrids is EditGrids that also runs also (when not nil) in its
-// transaction once the grids are written.
-func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, also func(tx *sql.Tx) error) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, encodeGeom)
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "edit grids", func(tx *sql.Tx) error {
+	return db.write(ctx, "edit grids", func(tx *sql.Tx) error { return editGrids(ctx, tx, id, put, removed, base, e) })
+}
+
+// editGrids is EditGrids in tx.
+func editGrids(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, e store.EncodedPlan) error {
+	{
 		st, err := planStatus(ctx, tx, id)
 		if err != nil {
 			return err
@@ -135,11 +134,6 @@ func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 				}
 			}
 		}
-		if also != nil {
-			if err := also(tx); err != nil {
-				return err
-			}
-		}
 		if len(put) == 0 {
 			return nil
 		}
@@ -148,5 +142,5 @@ func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 			bound = bound.Union(g.Geom.Bound())
 		}
 		return growExtent(ctx, tx, "plan_grids", bound)
-	})
+	}
 }

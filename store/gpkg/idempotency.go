@@ -35,11 +35,28 @@ func (db *DB) KeyedAnswer(ctx context.Context, id gridplan.PlanID, key string) (
 }
 
 // EditGridsKeyed is EditGrids storing a in the same transaction.
-func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, a store.KeyedAnswer) error {
+func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a store.KeyedAnswer) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return db.editGrids(ctx, id, put, removed, base, func(tx *sql.Tx) error {
+	if units != nil {
+		if err := gridplan.CheckUnits(units.Units, units.Grids); err != nil {
+			return err
+		}
+	}
+	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, encodeGeom)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, "edit grids", func(tx *sql.Tx) error {
+		if err := editGrids(ctx, tx, id, put, removed, base, e); err != nil {
+			return err
+		}
+		if units != nil {
+			if err := replaceUnits(ctx, tx, id, *units); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plan_request_keys WHERE plan_id = ? AND key = ?`, int64(id), a.Key).Scan(&n); err != nil {
 			return err

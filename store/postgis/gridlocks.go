@@ -50,17 +50,16 @@ func readLocks(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, grids []gridp
 // EditGrids replaces the grids of put (by code), adds the new ones and
 // deletes removed, in one transaction; other grids are not touched.
 func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
-	return db.editGrids(ctx, id, put, removed, base, nil)
-}
-
-// editGrids is EditGrids that also runs also (when not nil) in its
-// transaction once the grids are written.
-func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, also func(tx pgx.Tx) error) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, geomBytes)
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "edit grids", func(tx pgx.Tx) error {
+	return db.write(ctx, "edit grids", func(tx pgx.Tx) error { return editGrids(ctx, tx, id, put, removed, base, e) })
+}
+
+// editGrids is EditGrids in tx.
+func editGrids(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, e store.EncodedPlan) error {
+	{
 		st, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -126,12 +125,6 @@ func (db *DB) editGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 		if err != nil {
 			return err
 		}
-		if err := writeLocks(ctx, tx, id, put); err != nil {
-			return err
-		}
-		if also != nil {
-			return also(tx)
-		}
-		return nil
-	})
+		return writeLocks(ctx, tx, id, put)
+	}
 }

@@ -154,14 +154,14 @@ func testKeyedEdits(t *testing.T, s store.Store) {
 	// A refused edit (stale base) stores no key.
 	stale := []gridplan.Grid{pa.Grids[0]}
 	stale[0].Households++
-	wantCode(t, "EditGridsKeyed(stale)", s.EditGridsKeyed(ctx, id, []gridplan.Grid{changed}, nil, stale, ans), errs.Conflict)
+	wantCode(t, "EditGridsKeyed(stale)", s.EditGridsKeyed(ctx, id, []gridplan.Grid{changed}, nil, stale, nil, ans), errs.Conflict)
 	_, err = s.KeyedAnswer(ctx, id, "retry-1")
 	wantCode(t, "KeyedAnswer after a refused edit", err, errs.NotFound)
 	badAns := ans
 	badAns.Key = "a\nb"
-	wantCode(t, "EditGridsKeyed(bad key)", s.EditGridsKeyed(ctx, id, []gridplan.Grid{changed}, nil, base, badAns), errs.Invalid)
+	wantCode(t, "EditGridsKeyed(bad key)", s.EditGridsKeyed(ctx, id, []gridplan.Grid{changed}, nil, base, nil, badAns), errs.Invalid)
 
-	if err := s.EditGridsKeyed(ctx, id, []gridplan.Grid{changed}, nil, base, ans); err != nil {
+	if err := s.EditGridsKeyed(ctx, id, []gridplan.Grid{changed}, nil, base, nil, ans); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.KeyedAnswer(ctx, id, "retry-1")
@@ -179,7 +179,7 @@ func testKeyedEdits(t *testing.T, s store.Store) {
 	// nothing written.
 	again := changed
 	again.Households += 5
-	wantCode(t, "EditGridsKeyed(key used)", s.EditGridsKeyed(ctx, id, []gridplan.Grid{again}, nil, []gridplan.Grid{changed}, ans), errs.Conflict)
+	wantCode(t, "EditGridsKeyed(key used)", s.EditGridsKeyed(ctx, id, []gridplan.Grid{again}, nil, []gridplan.Grid{changed}, nil, ans), errs.Conflict)
 	p, _ = s.Plan(ctx, id)
 	sameGrids(t, "after a refused keyed edit", p.Grids, want)
 	// Keys are per plan.
@@ -202,7 +202,7 @@ func testKeyedEdits(t *testing.T, s store.Store) {
 			g.Households += 1
 			a := ans
 			a.Key = "race"
-			errc[i] = s.EditGridsKeyed(ctx, rid, []gridplan.Grid{g}, nil, []gridplan.Grid{op.Grids[i+1]}, a)
+			errc[i] = s.EditGridsKeyed(ctx, rid, []gridplan.Grid{g}, nil, []gridplan.Grid{op.Grids[i+1]}, nil, a)
 		}(i)
 	}
 	wg.Wait()
