@@ -190,9 +190,9 @@ func checkUnits(t *testing.T, dsn string) {
 }
 
 type probe struct {
-	at     time.Time
-	code   int
-	status string
+	at, end time.Time // asked, answered
+	code    int
+	status  string
 }
 
 // pollReady asks /readyz every 100 ms until stop and returns the answers.
@@ -210,6 +210,7 @@ func pollReady(base string, stop <-chan struct{}) <-chan []probe {
 				p.code = res.StatusCode
 				p.status, _ = m["status"].(string)
 			}
+			p.end = time.Now()
 			ps = append(ps, p)
 			select {
 			case <-stop:
@@ -300,8 +301,10 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	acks.waitFor(t, 150)
 	stopAt := time.Now()
 	c.Stop(t)
+	stoppedAt := time.Now() // down for sure from here to restartAt
 	alive := pollAlive(base, 3*time.Second)
 	time.Sleep(3 * time.Second)
+	restartAt := time.Now()
 	c.StartAgain(t)
 	startAt := time.Now()
 	sum := <-done
@@ -310,7 +313,8 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	sum.Print(&buf)
-	t.Logf("outage %s–%s\n%s", stopAt.Format("15:04:05.000"), startAt.Format("15:04:05.000"), buf.String())
+	t.Logf("outage %s (stopped %s) – %s (started %s)\n%s", stopAt.Format("15:04:05.000"), stoppedAt.Format("15:04:05.000"),
+		restartAt.Format("15:04:05.000"), startAt.Format("15:04:05.000"), buf.String())
 	// Ready again (the pool reconnects), then stop polling.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -327,11 +331,10 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	ps := <-probes
 	var during, readyDuring, after int
 	for _, p := range ps {
-		inOutage := p.at.After(stopAt.Add(300*time.Millisecond)) && p.at.Before(startAt)
 		switch {
-		case inOutage && p.code == http.StatusServiceUnavailable && p.status == "degraded":
+		case p.at.After(stopAt) && p.at.Before(startAt) && p.code == http.StatusServiceUnavailable && p.status == "degraded":
 			during++
-		case inOutage && p.code == http.StatusOK:
+		case p.at.After(stoppedAt) && p.end.Before(restartAt) && p.code == http.StatusOK:
 			readyDuring++
 		case p.at.After(startAt) && ready(p):
 			after++
