@@ -53,7 +53,7 @@ func addCasePaths(paths obj, jsonResp func(string, obj) obj) {
 		body("action, note, unit, department, ok, satisfaction, spot_check, reason", anyObj), cs, "400", "401", "403", "404", "409", "422", "503"), keyed, id)}
 	paths["/kpis"] = obj{"get": with(getOp("kpis", "Evaluation figures for the district, a street, community or grid (dispatcher, planner)",
 		jsonResp("KPIs", anyObj), "400", "401", "403"), keyed, q("level", "district, street, community or grid"), q("code", ""),
-		q("from", "RFC 3339"), q("to", "RFC 3339"))}
+		q("from", "RFC 3339"), q("to", "RFC 3339"), q("bbox", "minLon,minLat,maxLon,maxLat (CRS84): only the cases located in the box, e.g. the visible map"))}
 	open311 := func(desc string) obj {
 		return obj{"description": desc, "content": obj{"application/json": obj{"schema": anyList}}}
 	}

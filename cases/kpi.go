@@ -5,7 +5,10 @@ import (
 	"sort"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
 )
 
 // Level is the area a KPI query covers.
@@ -20,12 +23,15 @@ const (
 
 // KPIQuery selects the cases KPIs are computed over: those reported in
 // [From, To) in the area, void cases left out. AsOf is the time "due" is
-// judged at (the caller's clock, capped at To).
+// judged at (the caller's clock, capped at To). BBox, when set, further
+// keeps the cases located in it (WGS84; closed: a case on its edge is in),
+// so a map can ask for the visible area.
 type KPIQuery struct {
 	Level    Level
 	Code     string // empty for the district
 	From, To time.Time
 	AsOf     time.Time
+	BBox     *orb.Bound
 }
 
 // Validate checks the query.
@@ -48,6 +54,9 @@ func (q *KPIQuery) Validate() error {
 	}
 	if q.AsOf.IsZero() {
 		l = append(l, errs.E(errs.Invalid, "as_of", "required"))
+	}
+	if b := q.BBox; b != nil && !(b.Min[0] <= b.Max[0] && b.Min[1] <= b.Max[1] && geo.ValidLonLat(b.Min[0], b.Min[1]) && geo.ValidLonLat(b.Max[0], b.Max[1])) {
+		l = append(l, errs.E(errs.Invalid, "bbox", "want min lon,lat before max lon,lat, within WGS84 range"))
 	}
 	return firstOrList(l)
 }
@@ -96,6 +105,9 @@ type Workload struct {
 
 // InArea reports whether c lies in q's area.
 func (q *KPIQuery) InArea(c *Case) bool {
+	if q.BBox != nil && !q.BBox.Contains(c.Loc) {
+		return false
+	}
 	switch q.Level {
 	case LevelStreet:
 		return c.Street == q.Code

@@ -364,6 +364,18 @@ func caseLoop(t *testing.T, base string, k caseKeys, d caseDistrict, unitA, unit
 	if sat, _ := kp.m["satisfaction"].(map[string]any); sat["count"] != 1.0 || sat["mean"] != 5.0 {
 		t.Fatalf("satisfaction %v", kp.m["satisfaction"])
 	}
+	// The map's visible area: the KPIs of the cases in a box are those of
+	// the non-void cases /cases lists in the same box.
+	box := fmt.Sprintf("%f,%f,%f,%f", d.inside[0][0]-0.02, d.inside[0][1]-0.02, d.inside[0][0]+0.02, d.inside[0][1]+0.02)
+	inBox := want(t, "cases in box", call(t, "GET", base+"/cases?limit=1000&bbox="+box, k.dispatcher, nil), 200)
+	voidBox := want(t, "void in box", call(t, "GET", base+"/cases?stage=void&bbox="+box, k.dispatcher, nil), 200)
+	kb := want(t, "kpis in box", call(t, "GET", base+q+"&bbox="+box, k.dispatcher, nil), 200)
+	if n := inBox.num("number_matched") - voidBox.num("number_matched"); kb.num("cases") != n || n < 1 || n >= kp.num("cases") {
+		t.Fatalf("kpis in box %v cases, /cases in box %v (district %v)", kb.num("cases"), n, kp.num("cases"))
+	}
+	if p := want(t, "kpis bad bbox", call(t, "GET", base+q+"&bbox=119,32,118,31", k.dispatcher, nil), 400); !bytes.Contains(p.body, []byte(`"bbox"`)) {
+		t.Fatalf("bad bbox: %s", p.body)
+	}
 	open311Loop(t, base, k, d)
 }
 

@@ -570,6 +570,10 @@ func testKPIs(t *testing.T, s cases.Store) {
 		{Level: cases.LevelCommunity, Code: streets[0] + "002", From: caseT0, To: caseT0.Add(96 * time.Hour), AsOf: caseT0.Add(50 * time.Hour)},
 		{Level: cases.LevelGrid, Code: streets[0] + "001001", From: caseT0, To: caseT0.Add(96 * time.Hour), AsOf: caseT0.Add(50 * time.Hour)},
 		{Level: cases.LevelGrid, Code: "nowhere", From: caseT0, To: caseT0.Add(96 * time.Hour), AsOf: caseT0.Add(50 * time.Hour)},
+		// The visible area of a map: the first 30 cases' points, the 30th
+		// exactly on the box's east edge (closed box: it counts).
+		{Level: cases.LevelDistrict, From: caseT0, To: caseT0.Add(96 * time.Hour), AsOf: caseT0.Add(60 * time.Hour), BBox: kpiBox(0, 29)},
+		{Level: cases.LevelStreet, Code: streets[0], From: caseT0, To: caseT0.Add(96 * time.Hour), AsOf: caseT0.Add(60 * time.Hour), BBox: kpiBox(10, 49)},
 	} {
 		got, err := s.KPIs(ctxT(t), q)
 		if err != nil {
@@ -581,13 +585,23 @@ func testKPIs(t *testing.T, s cases.Store) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s %s:\nstore %+v\n   go %+v", q.Level, q.Code, got, want)
 		}
-		if q.Level == cases.LevelDistrict && q.From.Equal(caseT0) && (want.Cases < 60 || want.Closed < 10 || want.Satisfaction.Count < 3 || len(want.Workload.Units) < 10) {
+		if q.BBox != nil && want.Cases < 15 {
+			t.Errorf("the box holds only %d cases: it does not test the bbox filter", want.Cases)
+		}
+		if q.Level == cases.LevelDistrict && q.From.Equal(caseT0) && q.BBox == nil && (want.Cases < 60 || want.Closed < 10 || want.Satisfaction.Count < 3 || len(want.Workload.Units) < 10) {
 			t.Errorf("the random cases do not exercise the KPIs: %+v", want)
 		}
 	}
 	if _, err := s.KPIs(ctxT(t), cases.KPIQuery{Level: "city", From: caseT0, To: caseT0.Add(time.Hour), AsOf: caseT0}); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("bad level: %v", err)
 	}
+}
+
+// kpiBox is the box around the points of testKPIs's cases i to j
+// (offsetM(here, k*300) moves east with k).
+func kpiBox(i, j int) *orb.Bound {
+	a, b := offsetM(here, float64(i)*300), offsetM(here, float64(j)*300)
+	return &orb.Bound{Min: orb.Point{a[0], a[1] - 0.001}, Max: orb.Point{b[0], b[1] + 0.001}}
 }
 
 // driveRandom moves a case a random distance along its path, with

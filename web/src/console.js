@@ -4,7 +4,7 @@
 // cases through their stages, KPIs and units live from the event stream.
 import {
   api, feature, served, hasCollection, t, lang, setLang, translate, keyInput, newMap, addDistrictLayers, followGridLabels, loadLabels, setLabelData, relabel,
-  esc, pct, empty, toMap, mapCRS, stageName, actionName, maplibregl,
+  esc, pct, empty, toMap, fromMap, mapCRS, stageName, actionName, maplibregl,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -317,18 +317,32 @@ async function act(c, action, suggested) {
 }
 
 // --- KPIs (issue 12) ---
-// The KPI panel's area: the district or a street, chosen in its select or
-// set by a click on the map (the clicked point's street).
+// The KPI panel's area: the district, the visible map (viewArea) or a
+// street, chosen in its select or set by a click on the map (the clicked
+// point's street). The visible area follows the map as it moves.
+const viewArea = '@view';
 let kpiStreet = '';
+let kpiSeq = 0;
+function kpiQuery() {
+  if (kpiStreet === viewArea) {
+    const b = map.getBounds();
+    const [w, s] = fromMap([b.getWest(), b.getSouth()]);
+    const [e, n] = fromMap([b.getEast(), b.getNorth()]);
+    return `level=district&bbox=${[w, s, e, n].map((x) => x.toFixed(6)).join(',')}`;
+  }
+  return kpiStreet ? `level=street&code=${encodeURIComponent(kpiStreet)}` : 'level=district';
+}
 async function loadKPIs() {
-  const q = kpiStreet ? `level=street&code=${encodeURIComponent(kpiStreet)}` : 'level=district';
-  const r = await api('/kpis?' + q);
+  const seq = ++kpiSeq;
+  const r = await api('/kpis?' + kpiQuery());
+  if (seq !== kpiSeq) return; // a newer area was asked for meanwhile
   if (!r.ok) { $('kpis').innerHTML = `<p class="warn">${esc(r.status === 401 || r.status === 403 ? t('noKey') : r.status)}</p>`; return; }
   const k = r.body;
   // Rates over no case due are not 0 %: shown as –.
   const rate = (x) => (k.due ? pct(x) : '–');
   const streets = [...labels.streets].sort((a, b) => String(a.props.code).localeCompare(String(b.props.code)));
-  $('kpis').innerHTML = `<select id="kpi-area"><option value="">${esc(t('all'))}</option>${streets.map((p) => `<option value="${esc(p.props.code)}" ${p.props.code === kpiStreet ? 'selected' : ''}>${esc(p.props.name)}</option>`).join('')}</select>
+  const opt = (v, label) => `<option value="${esc(v)}" ${v === kpiStreet ? 'selected' : ''}>${esc(label)}</option>`;
+  $('kpis').innerHTML = `<select id="kpi-area">${opt('', t('all'))}${opt(viewArea, t('visibleArea'))}${streets.map((p) => opt(p.props.code, p.props.name)).join('')}</select>
     <table class="card">
     <tr><th>${esc(t('cases'))}</th><td id="kpi-cases">${esc(k.cases)}</td></tr>
     <tr><th>${esc(t('closure'))}</th><td id="kpi-closure">${rate(k.closure_rate)}</td></tr>
@@ -336,6 +350,12 @@ async function loadKPIs() {
     <tr><th>${esc(t('onsite'))}</th><td>${k.cases ? pct(k.on_site_share) : '–'}</td></tr></table>`;
   $('kpi-area').addEventListener('change', (e) => { kpiStreet = e.target.value; loadKPIs(); });
 }
+let kpiMove = 0;
+map.on('moveend', () => {
+  if (kpiStreet !== viewArea) return;
+  clearTimeout(kpiMove);
+  kpiMove = setTimeout(loadKPIs, 250);
+});
 
 // --- units, live from the event stream (issues 13 and 15) ---
 
