@@ -57,3 +57,61 @@ func (m *memStore) EditGrids(ctx context.Context, id gridplan.PlanID, put []grid
 	p.Grids = out
 	return nil
 }
+
+func (m *memStore) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle.GridCode) ([]gridplan.Unit, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, err := m.plan(id)
+	if err != nil {
+		return nil, err
+	}
+	in := map[bundle.GridCode]bool{}
+	for _, g := range grids {
+		in[g] = true
+	}
+	var out []gridplan.Unit
+	for _, u := range p.Units {
+		if len(grids) == 0 || in[u.Grid] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) CreateDraft(ctx context.Context, from gridplan.PlanID, name string) (gridplan.PlanID, error) {
+	m.mu.Lock()
+	p, err := m.plan(from)
+	m.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	cp := *p
+	cp.Name, cp.Parent = name, from
+	cp.Grids = append([]gridplan.Grid(nil), p.Grids...)
+	cp.Units = append([]gridplan.Unit(nil), p.Units...)
+	return m.CreatePlan(ctx, &cp)
+}
+
+func (m *memStore) EditGridsUnits(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, u gridplan.UnitsEdit) error {
+	if err := gridplan.CheckUnits(u.Units, u.Grids); err != nil {
+		return err
+	}
+	if err := m.EditGrids(ctx, id, put, removed, base); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, _ := m.plan(id)
+	drop := map[bundle.GridCode]bool{}
+	for _, g := range u.Grids {
+		drop[g] = true
+	}
+	var keep []gridplan.Unit
+	for _, x := range p.Units {
+		if !drop[x.Grid] {
+			keep = append(keep, x)
+		}
+	}
+	p.Units = append(keep, u.Units...)
+	return nil
+}

@@ -25,6 +25,8 @@ func FuzzPlanEdit(f *testing.F) {
 		fmt.Sprintf(`{"op":"unlock","grids":[%q]}`, a),
 		fmt.Sprintf(`{"op":"redraw","grid":%q,"polygon":{"type":"Polygon","coordinates":[[[118.6,32.0],[118.7,32.0],[118.7,32.1],[118.6,32.0]]]}}`, a),
 		fmt.Sprintf(`{"op":"move","buildings":["B1"],"to":%q}`, b),
+		fmt.Sprintf(`{"op":"move","units":["8b2a100d2d1bfff"],"to":%q}`, b),
+		fmt.Sprintf(`{"op":"move","units":["zz",7],"to":%q}`, b),
 		`{"op":"split","grid":"x","n":2}`,
 		`{"op":"rebalance","communities":[]}`,
 		`{"op":7}`, `[]`, `{}`,

@@ -30,6 +30,7 @@ func addPlanPaths(paths obj, jsonResp func(string, obj) obj) {
 		"content": obj{mediaGeoJSON: obj{"schema": anyObj}, mediaJSON: obj{"schema": anyObj}}}
 	paths["/plans/{id}/grids"] = obj{"post": upload}
 	addPlanEditPath(paths, operation, jsonResp, id)
+	addPlanUnitsPath(paths, operation, id)
 }
 
 // addPlanEditPath documents POST /plans/{id}/edits (api/edits.go).
@@ -49,7 +50,8 @@ func addPlanEditPath(paths obj, operation func(string, string, string, obj, []ob
 			"grid":        obj{"type": "string", "description": "split, redraw: the grid"},
 			"n":           obj{"type": "integer", "minimum": 2, "maximum": 20, "description": "split: into n grids"},
 			"polygon":     obj{"type": "object", "description": "redraw: a GeoJSON Polygon or MultiPolygon"},
-			"buildings":   obj{"type": "array", "items": codes[0], "description": "move: building ids"},
+			"units":       obj{"type": "array", "items": obj{"type": "string", "pattern": "^[0-9a-fA-F]{15}$"}, "description": "move: planning units (H3 cell ids, GET /plans/{id}/units) of grids adjacent to `to` in its community"},
+			"buildings":   obj{"type": "array", "items": codes[0], "description": "move: building ids (their units move); instead of units"},
 			"to":          obj{"type": "string", "description": "move: the receiving grid"},
 			"communities": obj{"type": "array", "items": codes[0], "description": "rebalance: community codes"},
 		}}}}}

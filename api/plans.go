@@ -30,6 +30,7 @@ func (s *Server) planRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	get("/plans/{id}", planner(s.getPlan))
 	get("/plans/{id}/validation", planner(s.planValidation))
 	get("/plans/{a}/diff/{b}", planner(s.planDiff))
+	get("/plans/{id}/units", planner(s.planUnits))
 	post("/plans/{id}/drafts", s.postDraft)
 	post("/plans/{id}/publish", s.publishPlan)
 	post("/plans/{id}/grids", s.putPlanGrids)
@@ -163,8 +164,8 @@ func (s *Server) postDraft(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	draft := &gridplan.Plan{Name: draftName(p), Parent: id, Params: p.Params, Report: p.Report, Grids: p.Grids}
-	nid, err := s.st.CreatePlan(r.Context(), draft)
+	// Grids, locks and planning units copied in one transaction.
+	nid, err := s.st.CreateDraft(r.Context(), id, draftName(p))
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ const MaxSplit = 20
 //	lock      {"grids": [...]}      unlock {"grids": [...]}
 //	split     {"grid": g, "n": n}
 //	redraw    {"grid": g, "polygon": GeoJSON Polygon or MultiPolygon}
-//	move      {"buildings": [ids], "to": g}
+//	move      {"units": [H3 cell ids], "to": g}  (or "buildings": [ids]: their units)
 //	rebalance {"communities": [...]}
 type Edit struct {
 	Op          string                 `json:"op"`
@@ -46,6 +46,7 @@ type Edit struct {
 	Grid        bundle.GridCode        `json:"grid,omitempty"`
 	N           int                    `json:"n,omitempty"`
 	Polygon     json.RawMessage        `json:"polygon,omitempty"`
+	Units       []string               `json:"units,omitempty"` // unit ids (ParseUnitID), parsed by move so that a bad one is named /units/i
 	Buildings   []bundle.BuildingID    `json:"buildings,omitempty"`
 	To          bundle.GridCode        `json:"to,omitempty"`
 	Communities []bundle.CommunityCode `json:"communities,omitempty"`
@@ -68,6 +69,10 @@ type EditResult struct {
 	// Changed and Removed the plan had: Store.EditGrids checks them so
 	// that an edit made meanwhile is not overwritten.
 	Base []Grid
+	// Units, when not nil, are the units to write with the grids
+	// (UnitStore.EditGridsUnits): every unit of the touched communities
+	// whose units the plan stores, or that a move derived.
+	Units *UnitsEdit
 }
 
 // RefusedError is an edit whose result fails validation: nothing changes.
@@ -100,7 +105,8 @@ func (e *RefusedError) ProblemExtra() map[string]any {
 // rule of /locate; grids the edit did not touch keep code and figures.
 func ApplyEdit(ctx context.Context, p *Plan, b *bundle.Bundle, e Edit, part Partitioner) (*EditResult, error) {
 	ed := &editor{p: p, b: b, byCode: map[bundle.GridCode]int{}, put: map[bundle.GridCode]Grid{},
-		removed: map[bundle.GridCode]bool{}, comms: map[bundle.CommunityCode]bool{}}
+		removed: map[bundle.GridCode]bool{}, comms: map[bundle.CommunityCode]bool{},
+		cunits: map[bundle.CommunityCode][]Unit{}, derived: map[bundle.CommunityCode]bool{}, unitsSet: map[bundle.CommunityCode]bool{}}
 	for i, g := range p.Grids {
 		ed.byCode[g.Code] = i
 	}
@@ -145,6 +151,11 @@ type editor struct {
 	put     map[bundle.GridCode]Grid
 	removed map[bundle.GridCode]bool
 	comms   map[bundle.CommunityCode]bool
+	// units by community as read (stored or derived), whether derived,
+	// and whether the edit set them itself (a move)
+	cunits   map[bundle.CommunityCode][]Unit
+	derived  map[bundle.CommunityCode]bool
+	unitsSet map[bundle.CommunityCode]bool
 }
 
 func (ed *editor) grid(field string, c bundle.GridCode) (*Grid, error) {
@@ -489,112 +500,6 @@ func readPolygon(field string, raw json.RawMessage) (orb.MultiPolygon, error) {
 	return mp, nil
 }
 
-// moveHalfM is half the side of the square around each moved building
-// that a move redraws.
-const moveHalfM = 2.0
-
-// move gives buildings to an adjacent grid of their community: units are
-// not stored with a plan, so a move redraws the smallest area around them
-// — a square of 2·moveHalfM metres around each building, joined to the
-// receiving grid by the hull of the squares and the nearest point of the
-// receiving grid.
-func (ed *editor) move(e Edit) error {
-	to, err := ed.grid("/to", e.To)
-	if err != nil {
-		return err
-	}
-	if err := ed.unlocked("/to", to); err != nil {
-		return err
-	}
-	if len(e.Buildings) == 0 {
-		return errs.E(errs.Invalid, "/buildings", "name at least one building")
-	}
-	byID := make(map[bundle.BuildingID]int, len(ed.b.Buildings))
-	for i, bl := range ed.b.Buildings {
-		byID[bl.ID] = i
-	}
-	var pts []orb.Point
-	for k, id := range e.Buildings {
-		i, ok := byID[id]
-		if !ok {
-			return errs.E(errs.Invalid, fmt.Sprintf("/buildings/%d", k), "building %q is not in the bundle", clipStr(string(id), 64))
-		}
-		pts = append(pts, ed.b.Buildings[i].Loc)
-	}
-	lat := pts[0][1]
-	dx := moveHalfM / (111320 * math.Cos(lat*math.Pi/180))
-	dy := moveHalfM / 110574
-	// The region: the convex hull of the squares around the buildings and
-	// the nearest vertex of the receiving grid, so that it touches it.
-	var all orb.MultiPoint
-	for _, p := range pts {
-		all = append(all, orb.Point{p[0] - dx, p[1] - dy}, orb.Point{p[0] + dx, p[1] - dy},
-			orb.Point{p[0] + dx, p[1] + dy}, orb.Point{p[0] - dx, p[1] + dy})
-	}
-	all = append(all, nearestBoundaryPoint(to.Geom, pts[0]))
-	hull := convexHull(all)
-	return ed.give(to, orb.MultiPolygon{{hull}}, "/buildings")
-}
-
-// nearestBoundaryPoint is the point of mp's outer rings nearest p, in the
-// plane scaled by the cosine of p's latitude, pulled 1 cm into mp's side
-// beyond the boundary so that the hull overlaps the grid.
-func nearestBoundaryPoint(mp orb.MultiPolygon, p orb.Point) orb.Point {
-	k := math.Cos(p[1] * math.Pi / 180)
-	best, bd := orb.Point{}, math.Inf(1)
-	for _, poly := range mp {
-		r := poly[0]
-		for i := 0; i+1 < len(r); i++ {
-			a, b := r[i], r[i+1]
-			ux, uy := (b[0]-a[0])*k, b[1]-a[1]
-			wx, wy := (p[0]-a[0])*k, p[1]-a[1]
-			t := 0.0
-			if l := ux*ux + uy*uy; l > 0 {
-				t = math.Max(0, math.Min(1, (wx*ux+wy*uy)/l))
-			}
-			q := orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
-			if d := ((q[0]-p[0])*k)*((q[0]-p[0])*k) + (q[1]-p[1])*(q[1]-p[1]); d < bd {
-				best, bd = q, d
-			}
-		}
-	}
-	// Step past the boundary, away from p, by about 1 cm.
-	dx, dy := (best[0]-p[0])*k, best[1]-p[1]
-	if l := math.Hypot(dx, dy); l > 0 {
-		const stepDeg = 0.01 / 110574
-		best = orb.Point{best[0] + dx/l*stepDeg/k, best[1] + dy/l*stepDeg}
-	}
-	return best
-}
-
-// convexHull is the closed CCW hull ring of pts (monotone chain).
-func convexHull(pts orb.MultiPoint) orb.Ring {
-	ps := append([]orb.Point(nil), pts...)
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i][0] != ps[j][0] {
-			return ps[i][0] < ps[j][0]
-		}
-		return ps[i][1] < ps[j][1]
-	})
-	cross := func(o, a, b orb.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	var h []orb.Point
-	for _, p := range ps {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	lo := len(h) + 1
-	for i := len(ps) - 2; i >= 0; i-- {
-		p := ps[i]
-		for len(h) >= lo && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	return orb.Ring(h) // last point equals the first
-}
-
 // rebalance re-plans the named communities with the partitioner, warm
 // from their current grids, keeping their locked grids.
 func (ed *editor) rebalance(ctx context.Context, e Edit, part Partitioner) error {
@@ -782,6 +687,7 @@ func (ed *editor) finish() (*EditResult, error) {
 		}
 	}
 	out.Base = ed.base(out.Changed, out.Removed)
+	out.Units = ed.finishUnits(out.Grids)
 	out.Findings = Validate(&Plan{ID: next.ID, Params: next.Params, Grids: sub}, vb)
 	if n := len(out.Findings.Errors()); n > 0 {
 		return nil, &RefusedError{Findings: out.Findings,

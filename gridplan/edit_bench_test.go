@@ -109,3 +109,55 @@ func BenchmarkEditLockPukou(b *testing.B) {
 		}
 	}
 }
+
+// pukouMoveCase is pukouEditCase with a move of up to three adjacent
+// units of the ~500-household grid g on its edge with n into n, and the
+// units of their community (derived from the committed plan's grids, as
+// the store would hold them).
+func pukouMoveCase(b *testing.B) (*bundle.Bundle, *gridplan.Plan, gridplan.Edit, []gridplan.Unit) {
+	pb, p, g, n := pukouEditCase(b)
+	us := communityUnits(b, pb, p, g.Community)
+	edge := unitsOnEdge(us, &g, &n)
+	if len(edge) == 0 {
+		b.Skip("no unit on the edge")
+	}
+	first := edge[len(edge)/2]
+	ids := []string{first.ID.String()}
+	for _, u := range edge {
+		if len(ids) < 3 && u.ID != first.ID && u.ID.Cell().IsNeighbor(first.ID.Cell()) {
+			ids = append(ids, u.ID.String())
+		}
+	}
+	return pb, p, gridplan.Edit{Op: "move", Units: ids, To: n.Code}, us
+}
+
+// BenchmarkEditMovePukou: move units of a ~500-household urban grid of
+// Pukou into its neighbour, the units stored (Plan.Units holds the
+// community's, as store.EditPlan reads them): union of the moved cells,
+// two overlays, recount and validation of the community.
+func BenchmarkEditMovePukou(b *testing.B) {
+	pb, p, e, us := pukouMoveCase(b)
+	q := *p
+	q.Units = us
+	if _, err := gridplan.ApplyEdit(context.Background(), &q, pb, e, partition.Grids); err != nil {
+		b.Fatalf("move refused: %v", err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := gridplan.ApplyEdit(context.Background(), &q, pb, e, partition.Grids); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEditMoveDerivedPukou: the same move on the plan without stored
+// units (imported from a file): the community's units are derived first.
+func BenchmarkEditMoveDerivedPukou(b *testing.B) {
+	pb, p, e, _ := pukouMoveCase(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := gridplan.ApplyEdit(context.Background(), p, pb, e, partition.Grids); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -116,13 +116,9 @@ func TestEditMergeLockSplitRedrawMove(t *testing.T) {
 	quarter := (bd.Max[0] - bd.Min[0]) / 4
 	// West grid grows by a quarter of the box eastwards.
 	grow := orb.Bound{Min: orb.Point{mid - quarter, bd.Min[1] - 1}, Max: orb.Point{mid + quarter, bd.Max[1] + 1}}.ToPolygon()
-	// The building of the east grid nearest the cut.
-	var near bundle.Building
-	for _, bl := range b.Buildings {
-		if planar.MultiPolygonContains(p.Grids[1].Geom, bl.Loc) && (near.ID == "" || bl.Loc[0] < near.Loc[0]) {
-			near = bl
-		}
-	}
+	// A building of the east grid in a unit on the cut (the cell of the
+	// building nearest the cut, moved next to it).
+	near := buildingOnCut(t, b, p, 1, 0)
 	tests := []struct {
 		name  string
 		edit  gridplan.Edit
@@ -265,7 +261,7 @@ func TestEditRefusals(t *testing.T) {
 		{"redraw takes a locked grid", gridplan.Edit{Op: "redraw", Grid: w1, Polygon: polygonJSON(t, p.Grids[3].Geom[0])}, errs.Conflict, "/polygon"},
 		{"redraw disconnects", gridplan.Edit{Op: "redraw", Grid: w, Polygon: polygonJSON(t, hole)}, errs.Invalid, "body"},
 		{"move unknown building", gridplan.Edit{Op: "move", Buildings: []bundle.BuildingID{"nope"}, To: w}, errs.Invalid, "/buildings/0"},
-		{"move none", gridplan.Edit{Op: "move", To: w}, errs.Invalid, "/buildings"},
+		{"move none", gridplan.Edit{Op: "move", To: w}, errs.Invalid, "/units"},
 		{"move to locked", gridplan.Edit{Op: "move", Buildings: []bundle.BuildingID{b.Buildings[0].ID}, To: e1}, errs.Conflict, "/to"},
 		{"rebalance none", gridplan.Edit{Op: "rebalance"}, errs.Invalid, "/communities"},
 		{"rebalance unknown", gridplan.Edit{Op: "rebalance", Communities: []bundle.CommunityCode{"32011100"}}, errs.Invalid, "/communities/0"},

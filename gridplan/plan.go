@@ -75,6 +75,12 @@ type Plan struct {
 	CreatedAt   time.Time
 	PublishedAt time.Time // zero unless published (or published once, then archived)
 	Grids       []Grid
+	// Units are the plan's planning units (cells) with their grid. The
+	// partitioner sets them and CreatePlan stores them with the grids;
+	// Store.Plan does not read them (UnitStore.PlanUnits does). An edit is
+	// given the units of the communities it touches (store.EditPlan);
+	// nil for a plan without stored units.
+	Units []Unit
 }
 
 // Summary is a plan without its grids, for listings.

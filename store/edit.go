@@ -8,7 +8,9 @@ import (
 )
 
 // EditPlan applies one planner edit to draft id of s (gridplan.ApplyEdit)
-// and writes it with EditGrids, the changed rows in one transaction. b is
+// and writes it with EditGrids (EditGridsUnits when the edit changes
+// units: the units of the touched communities are read first), the
+// changed rows in one transaction. b is
 // the bundle to recount with; nil reads it from s. Conflict unless id is
 // a draft; a refused edit (*gridplan.RefusedError, Invalid, Conflict)
 // writes nothing.
@@ -25,11 +27,26 @@ func EditPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle
 			return nil, err
 		}
 	}
+	cp := *p
+	p = &cp
+	p.Units = nil
+	if cs := gridplan.EditCommunities(p, e); len(cs) > 0 {
+		if codes := gridplan.GridsOf(p, cs); len(codes) > 0 {
+			if p.Units, err = s.PlanUnits(ctx, id, codes...); err != nil {
+				return nil, err
+			}
+		}
+	}
 	res, err := gridplan.ApplyEdit(ctx, p, b, e, part)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.EditGrids(ctx, id, res.Changed, res.Removed, res.Base); err != nil {
+	if res.Units != nil {
+		err = s.EditGridsUnits(ctx, id, res.Changed, res.Removed, res.Base, *res.Units)
+	} else {
+		err = s.EditGrids(ctx, id, res.Changed, res.Removed, res.Base)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return res, nil

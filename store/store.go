@@ -110,6 +110,7 @@ type Pinger interface {
 // defined) and its cases to store/storetest.
 type Store interface {
 	gridplan.Store
+	gridplan.UnitStore
 	Bundles
 	Importer
 	Features

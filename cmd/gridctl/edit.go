@@ -24,6 +24,7 @@ func cmdEdit(ctx context.Context, e *env, args []string) error {
 Applies one edit to draft ID, atomically, as POST /plans/ID/edits does. EDIT is its JSON body, e.g.
   '{"op":"merge","grids":["320111001001001","320111001001002"]}'   '{"op":"split","grid":"...","n":2}'
   '{"op":"lock","grids":[...]}'   '{"op":"rebalance","communities":["320111001001"]}'
+  '{"op":"move","units":["8b309a2d5b2dfff"],"to":"..."}'   (units: H3 cell ids, GET /plans/ID/units?grid=CODE)
 A refused edit prints its findings and changes nothing.`)
 		fs.PrintDefaults()
 	}

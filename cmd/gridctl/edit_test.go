@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
@@ -65,5 +66,54 @@ func TestEditCommand(t *testing.T) {
 	wantRun(t, nil, 1, []string{"locked"}, "edit", "--data", data, ids, fmt.Sprintf(`{"op":"merge","grids":[%q,%q]}`, w, e))
 	wantRun(t, nil, 0, nil, "edit", "--data", data, ids, fmt.Sprintf(`{"op":"unlock","grids":[%q]}`, e))
 	wantRun(t, nil, 1, []string{"contiguous", e}, "edit", "--data", data, ids, hole)
+	// move a unit of the east half on the cut into the west half, by its
+	// id (as GET /plans/{id}/units lists it): stored with the draft.
+	unit := edgeUnit(t, b, grids[1], grids[0], grids)
+	wantRun(t, nil, 1, []string{"/units/0"}, "edit", "--data", data, ids, fmt.Sprintf(`{"op":"move","units":["8b2a100d2d1bfff"],"to":%q}`, w))
+	wantRun(t, nil, 0, []string{"changed\t" + w, "changed\t" + e, "edited plan " + ids + ": move, 2 changed, 0 removed"}, "edit", "--data", data, ids,
+		fmt.Sprintf(`{"op":"move","units":[%q],"to":%q}`, unit, w))
+	s, _, err = openStore(ctx, &env{getenv: func(string) string { return "" }}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, err := s.PlanUnits(ctx, id, grids[0].Code)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, u := range us {
+		found = found || u.ID.String() == unit
+	}
+	if !found {
+		t.Fatalf("unit %s is not stored in %s after the move (%d units)", unit, w, len(us))
+	}
 	wantRun(t, nil, 0, []string{"removed\t", "edited plan " + ids + ": merge, 1 changed, 1 removed"}, "edit", "--data", data, ids, fmt.Sprintf(`{"op":"merge","grids":[%q,%q]}`, w, e))
+}
+
+// edgeUnit is a unit of grid from (derived from the community's grids)
+// whose cell reaches into grid to.
+func edgeUnit(t *testing.T, b *bundle.Bundle, from, to gridplan.Grid, grids []gridplan.Grid) string {
+	t.Helper()
+	c, _ := b.Community(from.Community)
+	us, err := gridplan.DeriveUnits(c, grids, b.Buildings, gridplan.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edge []string
+	for _, u := range us {
+		if u.Grid != from.Code {
+			continue
+		}
+		for _, v := range h3.CellToBoundary(u.ID.Cell()) {
+			if planar.MultiPolygonContains(to.Geom, orb.Point{v.Lng, v.Lat}) {
+				edge = append(edge, u.ID.String())
+				break
+			}
+		}
+	}
+	if len(edge) == 0 {
+		t.Fatal("no unit on the edge")
+	}
+	return edge[len(edge)/2]
 }

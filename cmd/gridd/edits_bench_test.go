@@ -11,6 +11,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/uber/h3-go/v4"
+
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/gridplan"
@@ -45,7 +49,8 @@ func BenchmarkEditHTTPPukou(b *testing.B) {
 	}
 	g := grids[best]
 	var body map[string]any
-	for _, n := range grids {
+	var n gridplan.Grid
+	for _, n = range grids {
 		if n.Community == g.Community && n.Code != g.Code {
 			if u, err := sfgeom.Union(g.Geom, n.Geom); err == nil && len(u) < len(g.Geom)+len(n.Geom) {
 				body = map[string]any{"op": "merge", "grids": []string{string(g.Code), string(n.Code)}}
@@ -53,6 +58,7 @@ func BenchmarkEditHTTPPukou(b *testing.B) {
 			}
 		}
 	}
+	moveUnits := edgeUnitIDs(b, bd, grids, g, n)
 	for _, tc := range []struct {
 		name string
 		open func(b *testing.B) (store.Store, []string, map[string]string)
@@ -100,20 +106,80 @@ func BenchmarkEditHTTPPukou(b *testing.B) {
 			env["GRIDD_API_KEYS"] = k.lines
 			base := startGridd(b, args, env)
 			u := fmt.Sprintf("%s/plans/%d/edits", base, draft)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				r := callTB(b, "POST", u, k.planner, body)
-				b.StopTimer()
-				if r.status != 200 {
-					b.Fatalf("%d: %s", r.status, r.body)
+			b.Run("merge", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					r := callTB(b, "POST", u, k.planner, body)
+					b.StopTimer()
+					if r.status != 200 {
+						b.Fatalf("%d: %s", r.status, r.body)
+					}
+					if err := st.ReplaceGrids(ctx, draft, grids); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
 				}
-				if err := st.ReplaceGrids(ctx, draft, grids); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
+			})
+			// move: units of g on its edge with n go to n and back, one
+			// move an op, the units stored with the draft (the first
+			// move, which derives and stores them, is outside the timer).
+			there := map[string]any{"op": "move", "units": moveUnits, "to": string(n.Code)}
+			back := map[string]any{"op": "move", "units": moveUnits, "to": string(g.Code)}
+			if r := callTB(b, "POST", u, k.planner, there); r.status != 200 {
+				b.Fatalf("first move: %d: %s", r.status, r.body)
 			}
+			b.Run("move", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					body := back
+					if i%2 == 1 {
+						body = there
+					}
+					if r := callTB(b, "POST", u, k.planner, body); r.status != 200 {
+						b.Fatalf("%d: %s", r.status, r.body)
+					}
+				}
+			})
 		})
 	}
+}
+
+// edgeUnitIDs are up to three adjacent units of g (derived from the plan's
+// grids of its community, as the server derives them) whose cells reach
+// into n.
+func edgeUnitIDs(b *testing.B, bd *bundle.Bundle, grids []gridplan.Grid, g, n gridplan.Grid) []string {
+	c, _ := bd.Community(g.Community)
+	var cg []gridplan.Grid
+	for _, x := range grids {
+		if x.Community == g.Community {
+			cg = append(cg, x)
+		}
+	}
+	us, err := gridplan.DeriveUnits(c, cg, bd.Buildings, gridplan.DefaultParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var edge []gridplan.Unit
+	for _, u := range us {
+		if u.Grid != g.Code {
+			continue
+		}
+		for _, v := range h3.CellToBoundary(u.ID.Cell()) {
+			if planar.MultiPolygonContains(n.Geom, orb.Point{v.Lng, v.Lat}) {
+				edge = append(edge, u)
+				break
+			}
+		}
+	}
+	if len(edge) == 0 {
+		b.Skip("no unit on the edge")
+	}
+	first := edge[len(edge)/2]
+	ids := []string{first.ID.String()}
+	for _, u := range edge {
+		if len(ids) < 3 && u.ID != first.ID && u.ID.Cell().IsNeighbor(first.ID.Cell()) {
+			ids = append(ids, u.ID.String())
+		}
+	}
+	return ids
 }
 
 // callTB is call for benchmarks: a JSON POST with an API key.

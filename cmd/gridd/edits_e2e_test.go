@@ -181,6 +181,8 @@ func editLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids []g
 		{"split n=1", map[string]any{"op": "split", "grid": code(1), "n": 1}, 422, "/n"},
 		{"redraw point", map[string]any{"op": "redraw", "grid": code(0), "polygon": map[string]any{"type": "Point", "coordinates": []float64{1, 2}}}, 422, "/polygon"},
 		{"move unknown building", map[string]any{"op": "move", "buildings": []string{"nope"}, "to": code(0)}, 422, "/buildings/0"},
+		{"move a unit of another community", map[string]any{"op": "move", "units": []string{"8b2a100d2d1bfff"}, "to": code(0)}, 422, "/units/0"},
+		{"move a bad unit id", map[string]any{"op": "move", "units": []string{"zz"}, "to": code(0)}, 422, "/units/0"},
 		{"rebalance unknown", map[string]any{"op": "rebalance", "communities": []string{"320111999999"}}, 422, "/communities/0"},
 	}
 	// A redraw that cuts a hole into the east grid: refused with findings.
@@ -217,6 +219,11 @@ func editLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids []g
 	want(t, "merge a locked grid", edit(d, k.planner, map[string]any{"op": "merge", "grids": []string{code(3), code(2)}}), 409)
 	want(t, "split a locked grid", edit(d, k.planner, map[string]any{"op": "split", "grid": code(2), "n": 2}), 409)
 	want(t, "redraw into a locked grid", edit(d, k.planner, polygonBody("redraw", code(3), grids[2].Geom[0])), 409)
+	u3 := gridUnits(t, base, k.planner, d, code(3))
+	r = want(t, "move into a locked grid", edit(d, k.planner, map[string]any{"op": "move", "units": []string{u3[0].id}, "to": code(2)}), 409)
+	if !reflectField(r, "/to") {
+		t.Errorf("move into a locked grid: problem does not name /to: %s", r.body)
+	}
 	want(t, "unlock", edit(d, k.planner, map[string]any{"op": "unlock", "grids": []string{code(2)}}), 200)
 	if planGrids(t, base, k.planner, d)[code(2)].Locked {
 		t.Fatal("the unlock is not stored")
@@ -244,14 +251,9 @@ func editLoop(t *testing.T, base string, k caseKeys, b *bundle.Bundle, grids []g
 	mid, q := (bd1.Min[0]+bd1.Max[0])/2, (bd1.Max[0]-bd1.Min[0])/4
 	grow := orb.Bound{Min: orb.Point{mid - q, bd1.Min[1] - 1}, Max: orb.Point{mid + q, bd1.Max[1] + 1}}.ToPolygon()
 	want(t, "redraw", edit(d, k.planner, polygonBody("redraw", code(2), grow)), 200)
-	// move community 2's east building nearest the cut to the west grid.
-	var near bundle.Building
-	for _, bl := range b.Buildings {
-		if planar.MultiPolygonContains(grids[5].Geom, bl.Loc) && (near.ID == "" || bl.Loc[0] < near.Loc[0]) {
-			near = bl
-		}
-	}
-	want(t, "move", edit(d, k.planner, map[string]any{"op": "move", "buildings": []string{string(near.ID)}, "to": code(4)}), 200)
+	// move community 2's east building nearest the cut to the west grid:
+	// the units of a corridor from the cut to it.
+	near := moveCorridor(t, base, k, d, b, grids[5], grids[4])
 	// rebalance community 3 with its west grid locked.
 	want(t, "lock 6", edit(d, k.planner, map[string]any{"op": "lock", "grids": []string{code(6)}}), 200)
 	want(t, "rebalance", edit(d, k.planner, map[string]any{"op": "rebalance", "communities": []string{string(b.Communities[3].Code)}}), 200)

@@ -3,14 +3,13 @@ package partition
 import (
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
 	"github.com/gridd/gridd/bundle"
-	"github.com/gridd/gridd/internal/sfgeom"
+	"github.com/gridd/gridd/gridplan/cells"
 )
 
 // A community is cut into H3 cells, the atomic units of planning. The cell
@@ -26,80 +25,21 @@ import (
 // centroid of three centres), which is H3's hexagon to centimetres and
 // costs no cgo call.
 
-// Resolutions: a grid should hold at least ~25 cells; urban communities are
-// dense (res 11 ≈ 2,150 m² a cell), villages sparse (res 10 ≈ 15,000 m²).
-// A community so dense that its grids would hold fewer cells gets a finer
-// resolution, up to res 13 (≈ 44 m²); one resolution for a whole community.
+// The resolution rules live in gridplan/cells, shared with the planner's
+// edits on stored units.
 const (
-	urbanRes     = 11
-	ruralRes     = 10
-	finestRes    = 13
-	cellsPerGrid = 25
+	urbanRes       = cells.UrbanRes
+	maxRefineCells = cells.MaxRefineCells
 )
 
-// cellRes is the resolution for a community of kind and areaM2 planned into
-// k grids.
-func cellRes(kind bundle.Kind, areaM2 float64, k int) int {
-	res := urbanRes
-	if kind == bundle.Rural {
-		res = ruralRes
-	}
-	for res < finestRes && h3.HexagonAreaAvgM2(res)*cellsPerGrid*float64(k) > areaM2 {
-		res++
-	}
-	return res
-}
+func cellRes(kind bundle.Kind, areaM2 float64, k int) int { return cells.BaseRes(kind, areaM2, k) }
 
-// maxRefineRes is the finest resolution refinement goes to (res 15 ≈ 0.9
-// m², a cell about a metre across): buildings closer than that stay
-// together.
-const maxRefineRes = 15
-
-// heavyCells counts the cells at res holding more than one building
-// location and more than limit households: the cells refinement splits.
 func heavyCells(pts []orb.Point, hh []int, res int, limit float64) int {
-	type agg struct {
-		h     int
-		first orb.Point
-		multi bool
-	}
-	by := make(map[h3.Cell]*agg, len(pts))
-	heavy := 0
-	for i, p := range pts {
-		c := cellOf(p, res)
-		a := by[c]
-		if a == nil {
-			a = &agg{first: p}
-			by[c] = a
-		}
-		before := a.multi && float64(a.h) > limit
-		a.h += hh[i]
-		if p != a.first {
-			a.multi = true
-		}
-		if !before && a.multi && float64(a.h) > limit {
-			heavy++
-		}
-	}
-	return heavy
+	return cells.HeavyCells(pts, hh, res, limit)
 }
 
-// maxRefineCells bounds refinement: a community is not refined to a
-// resolution at which it would span more cells than this (about 20 ms of
-// table building and a few hundred ms of search on one core).
-const maxRefineCells = 4000
-
-// refineRes is the resolution a community of areaM2 planned at res needs
-// so that every cell holds one building location or at most limit
-// households: res raised one step at a time (each cell replaced by its
-// children) while a heavy cell remains, up to maxRefineRes and as long as
-// the community stays within maxRefineCells. Light communities keep res,
-// so their cost is unchanged.
 func refineRes(pts []orb.Point, hh []int, res int, areaM2, limit float64) int {
-	for res < maxRefineRes && areaM2/h3.HexagonAreaAvgM2(res+1) <= maxRefineCells && heavyCells(pts, hh, res, limit) > 0 {
-		res++
-	}
-	return res
+	return cells.RefineRes(pts, hh, res, areaM2, limit)
 }
 
 type cell struct {
@@ -123,7 +63,7 @@ type cellTable struct {
 
 func latLngOf(p orb.Point) h3.LatLng { return h3.LatLng{Lat: p[1], Lng: p[0]} }
 
-func cellOf(p orb.Point, res int) h3.Cell { return h3.LatLngToCell(latLngOf(p), res) }
+func cellOf(p orb.Point, res int) h3.Cell { return cells.Of(p, res) }
 
 // buildCells makes the cell table of region at res; extra are points (the
 // buildings) whose cells must be nodes.
@@ -300,7 +240,7 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 				// one point, which is all exact cancellation needs.
 				v = int32(len(t.verts))
 				vindex[k] = v
-				t.verts = append(t.verts, orb.Point{(c.center[0] + p.c[0] + q.c[0]) / 3, (c.center[1] + p.c[1] + q.c[1]) / 3})
+				t.verts = append(t.verts, cells.Vertex(c.id, p.id, q.id, c.center, p.c, q.c))
 			}
 			c.vx[j] = v
 		}
@@ -324,54 +264,5 @@ func (t *cellTable) unionRings(owner []int32, part int32, members []int32) orb.M
 			next[c.vx[j]] = c.vx[(j+1)%6]
 		}
 	}
-	// Chain edges into rings; degree-3 vertices make every chain unique.
-	// Start from the smallest vertex of each ring for determinism.
-	starts := make([]int32, 0, len(next))
-	for v := range next {
-		starts = append(starts, v)
-	}
-	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
-	used := map[int32]bool{}
-	var outers []orb.Ring
-	var holes []orb.Ring
-	for _, s := range starts {
-		if used[s] {
-			continue
-		}
-		ring := orb.Ring{t.verts[s]}
-		v := s
-		for {
-			used[v] = true
-			v = next[v]
-			ring = append(ring, t.verts[v])
-			if v == s {
-				break
-			}
-		}
-		if sfgeom.SignedArea(ring[:len(ring)-1]) > 0 {
-			outers = append(outers, ring)
-		} else {
-			holes = append(holes, ring)
-		}
-	}
-	mp := make(orb.MultiPolygon, len(outers))
-	for i, o := range outers {
-		mp[i] = orb.Polygon{o}
-	}
-	for _, h := range holes {
-		best, bestArea := -1, math.Inf(1)
-		for i, o := range outers {
-			if planar.RingContains(o, h[0]) || planar.RingContains(o, midpoint(h[0], h[1])) {
-				if a := math.Abs(sfgeom.SignedArea(o[:len(o)-1])); a < bestArea {
-					best, bestArea = i, a
-				}
-			}
-		}
-		if best >= 0 {
-			mp[best] = append(mp[best], h)
-		}
-	}
-	return mp
+	return cells.Ring(next, t.verts)
 }
-
-func midpoint(a, b orb.Point) orb.Point { return orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2} }

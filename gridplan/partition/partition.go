@@ -21,6 +21,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/gridplan/cells"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -45,6 +46,35 @@ type commJob struct {
 type commResult struct {
 	grids []gridplan.Grid
 	own   []bool // grid made for one building too big for a grid
+	// units are the graph's cells with the grid that owns them; none
+	// for a community planned as one grid or without households.
+	units []gridplan.Unit
+}
+
+// nodeUnits are the planning units of a community: each graph node's cell
+// with its households and the grid of its part (fresh: the grids made of
+// the non-empty geoms, in order). Fringe cells (centre outside the
+// community, no building) are not units: their part of the community is
+// drawn with a neighbour's grid.
+func nodeUnits(t *cellTable, g *graph, owner []int32, geoms []orb.MultiPolygon, fresh []gridplan.Grid) []gridplan.Unit {
+	code := make([]bundle.GridCode, len(geoms))
+	n := 0
+	for part, geom := range geoms {
+		if len(geom) > 0 && n < len(fresh) {
+			code[part] = fresh[n].Code
+			n++
+		}
+	}
+	out := make([]gridplan.Unit, 0, g.n)
+	for v := 0; v < g.n; v++ {
+		ci := g.cells[v]
+		o := owner[ci]
+		if o < 0 || int(o) >= len(code) || code[o] == "" {
+			continue
+		}
+		out = append(out, gridplan.Unit{ID: gridplan.UnitID(t.cells[ci].id), Grid: code[o], Households: g.w[v]})
+	}
+	return out
 }
 
 // tooBig tells a building with more households than a grid may hold
@@ -150,6 +180,7 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 	own := map[bundle.GridCode]bool{}
 	for _, r := range results {
 		plan.Grids = append(plan.Grids, r.grids...)
+		plan.Units = append(plan.Units, r.units...)
 		for i, o := range r.own {
 			if o {
 				own[r.grids[i].Code] = true
@@ -236,7 +267,12 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 	if len(region) == 1 {
 		geoms = repairParts(geoms, buildings, b)
 	}
-	return finishFresh(c, out, geoms, g.fixed, keep, mk)
+	cr, err := finishFresh(c, out, geoms, g.fixed, keep, mk)
+	if err != nil {
+		return cr, err
+	}
+	cr.units = nodeUnits(t, g, owner, geoms, cr.grids[len(out):])
+	return cr, nil
 }
 
 // setLockedAside returns the locked grids (shape and code kept; households
@@ -916,7 +952,6 @@ func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]o
 			clip[o] = true
 		}
 	}
-	sfRegion := sfgeom.FromOrb(region)
 	out := make([]orb.MultiPolygon, k)
 	for p := 0; p < k; p++ {
 		u := t.unionRings(owner, int32(p), members[p])
@@ -924,28 +959,16 @@ func gridGeoms(t *cellTable, owner []int32, k int, region orb.MultiPolygon) ([]o
 			out[p] = u
 			continue
 		}
-		x, err := sfgeom.Intersection(sfgeom.FromOrb(u), sfRegion)
+		x, err := cells.Clip(u, region)
 		if err != nil {
 			return nil, err
 		}
-		out[p] = dropSlivers(x)
+		out[p] = x
 	}
 	return out, nil
 }
 
-// minPartM2 is the area below which a polygon left by clipping is a
-// numerical sliver rather than a piece of a grid.
-const minPartM2 = 1e-3
-
-func dropSlivers(mp orb.MultiPolygon) orb.MultiPolygon {
-	out := mp[:0:0]
-	for _, p := range mp {
-		if geo.AreaM2(p) > minPartM2 {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func dropSlivers(mp orb.MultiPolygon) orb.MultiPolygon { return cells.DropSlivers(mp) }
 
 // repairParts gives every extra part of a grid (a piece cut off by the
 // community boundary) to a neighbouring grid it shares an edge with, so

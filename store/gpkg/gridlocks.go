@@ -58,7 +58,12 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "edit grids", func(tx *sql.Tx) error {
+	return db.write(ctx, "edit grids", func(tx *sql.Tx) error { return editGrids(ctx, tx, id, put, removed, base, e) })
+}
+
+// editGrids is EditGrids in tx.
+func editGrids(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, e store.EncodedPlan) error {
+	{
 		st, err := planStatus(ctx, tx, id)
 		if err != nil {
 			return err
@@ -130,5 +135,5 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 			}
 		}
 		return updateExtents(ctx, tx, "plan_grids")
-	})
+	}
 }

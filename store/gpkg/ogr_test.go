@@ -54,6 +54,8 @@ func TestOGRInfo(t *testing.T) {
 		"cases": 0, "incidents": 0, "case_events": 0,
 		// Locked grids of plans (issue 14, migration 050).
 		"plan_grid_locks": 0,
+		// Planning units of plans (issue 14, migration 080).
+		"plan_units": 0,
 		// The event log (issue 13), empty here.
 		"events": 0,
 		// The duty roster (issue 13), empty here.

@@ -20,6 +20,9 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 	if err != nil {
 		return 0, err
 	}
+	if err := store.CheckPlanUnits(p); err != nil {
+		return 0, err
+	}
 	var id gridplan.PlanID
 	err = db.write(ctx, "plan", func(tx *sql.Tx) (err error) {
 		id, err = insertPlan(ctx, db.now(), tx, p, e)
@@ -63,6 +66,9 @@ func insertPlan(ctx context.Context, now time.Time, tx *sql.Tx, p *gridplan.Plan
 		}
 	}
 	if err := writeLocks(ctx, tx, id, p.Grids); err != nil {
+		return 0, err
+	}
+	if err := writeUnits(ctx, tx, id, p.Units); err != nil {
 		return 0, err
 	}
 	return id, updateExtents(ctx, tx, "plan_grids")
@@ -250,7 +256,8 @@ func (db *DB) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
 	})
 }
 
-// ReplaceGrids replaces a draft's grids in one transaction.
+// ReplaceGrids replaces a draft's grids in one transaction; the draft's
+// units go with its old grids.
 func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "grids", Status: gridplan.Draft, Grids: grids}, encodeGeom)
 	if err != nil {
@@ -265,6 +272,11 @@ func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []grid
 			return store.ErrNotDraft(id, st)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_grids WHERE plan_id = ?`, int64(id)); err != nil {
+			return err
+		}
+		// New grids: the old units do not describe them (a move derives
+		// units from the grids again).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_units WHERE plan_id = ?`, int64(id)); err != nil {
 			return err
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)

@@ -54,7 +54,12 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "edit grids", func(tx pgx.Tx) error {
+	return db.write(ctx, "edit grids", func(tx pgx.Tx) error { return editGrids(ctx, tx, id, put, removed, base, e) })
+}
+
+// editGrids is EditGrids in tx.
+func editGrids(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, e store.EncodedPlan) error {
+	{
 		st, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -121,5 +126,5 @@ func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.
 			return err
 		}
 		return writeLocks(ctx, tx, id, put)
-	})
+	}
 }

@@ -27,6 +27,9 @@ func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID
 	if err != nil {
 		return 0, err
 	}
+	if err := store.CheckPlanUnits(p); err != nil {
+		return 0, err
+	}
 	var id gridplan.PlanID
 	err = db.write(ctx, "plan", func(tx pgx.Tx) (err error) {
 		id, err = insertPlan(ctx, db.now(), tx, p, e)
@@ -67,6 +70,9 @@ func insertPlan(ctx context.Context, now time.Time, tx pgx.Tx, p *gridplan.Plan,
 				int32(g.Households), int32(g.Target), e.Blobs[i]}, nil
 		}))
 	if err != nil {
+		return 0, err
+	}
+	if err := writeUnits(ctx, tx, id, p.Units); err != nil {
 		return 0, err
 	}
 	return id, writeLocks(ctx, tx, id, p.Grids)
@@ -226,7 +232,8 @@ func (db *DB) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
 	})
 }
 
-// ReplaceGrids replaces a draft's grids in one transaction (COPY).
+// ReplaceGrids replaces a draft's grids in one transaction (COPY); the
+// draft's units go with its old grids.
 func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid) error {
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "grids", Status: gridplan.Draft, Grids: grids}, geomBytes)
 	if err != nil {
@@ -243,6 +250,11 @@ func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []grid
 		if _, err := tx.Exec(ctx, `DELETE FROM grids WHERE plan_id = $1`, int64(id)); err != nil {
 			return err
 		}
+		// New grids: the old units do not describe them (a move derives
+		// units from the grids again).
+		if _, err := tx.Exec(ctx, `DELETE FROM plan_units WHERE plan_id = $1`, int64(id)); err != nil {
+			return err
+		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"grids"},
 			[]string{"plan_id", "code", "community_code", "street_code", "kind", "households", "target", "geom"},
 			pgx.CopyFromSlice(len(grids), func(i int) ([]any, error) {
@@ -256,3 +268,9 @@ func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []grid
 		return writeLocks(ctx, tx, id, grids)
 	})
 }
+
+func errNoPlan(id gridplan.PlanID) error {
+	return errs.E(errs.NotFound, "plan", "plan %d does not exist", id)
+}
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

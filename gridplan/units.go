@@ -1,0 +1,242 @@
+package gridplan
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/gridd/gridd/bundle"
+	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/gridplan/cells"
+)
+
+// UnitID is a planning unit: an H3 cell at its community's resolution
+// (refinement raises a community's resolution, so a refined estate's
+// units are finer cells, one building location each). Its boundary is
+// derived from the id (cells.Union); its text form is H3's 15 hex digits.
+type UnitID h3.Cell
+
+// ParseUnitID parses a unit id: an H3 cell index of 15 hex digits at
+// resolution 7 to 15.
+func ParseUnitID(s string) (UnitID, error) {
+	if len(s) != 15 {
+		return 0, errs.E(errs.Invalid, "unit", "%q is not a unit id (an H3 cell index of 15 hex digits)", clipStr(s, 40))
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return 0, errs.E(errs.Invalid, "unit", "%q is not a unit id (an H3 cell index of 15 hex digits)", clipStr(s, 40))
+		}
+	}
+	c := h3.Cell(h3.IndexFromString(s))
+	if !c.IsValid() || c.Resolution() < 7 {
+		return 0, errs.E(errs.Invalid, "unit", "%q is not an H3 cell of resolution 7 to 15", s)
+	}
+	return UnitID(c), nil
+}
+
+func (u UnitID) String() string { return h3.Cell(u).String() }
+
+// Cell is the unit's H3 cell.
+func (u UnitID) Cell() h3.Cell { return h3.Cell(u) }
+
+func (u UnitID) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
+
+func (u *UnitID) UnmarshalText(b []byte) (err error) {
+	*u, err = ParseUnitID(string(b))
+	return err
+}
+
+// Unit is one planning unit of a plan: its cell, the grid it belongs to
+// and the households of the buildings in it. A grid's polygon is the
+// union of its units' cells clipped to its community (cells.Union and
+// cells.Clip, the partitioner's rule); a move acts on units.
+type Unit struct {
+	ID         UnitID
+	Grid       bundle.GridCode
+	Households int
+}
+
+// Validate checks a unit's own fields.
+func (u Unit) Validate() error {
+	if !u.ID.Cell().IsValid() {
+		return errs.E(errs.Invalid, "unit", "%x is not an H3 cell", uint64(u.ID))
+	}
+	if _, err := bundle.ParseGridCode(string(u.Grid)); err != nil {
+		return errs.E(errs.Invalid, "grid", "unit %s: %v", u.ID, err)
+	}
+	if u.Households < 0 {
+		return errs.E(errs.Invalid, "households", "unit %s: households %d < 0", u.ID, u.Households)
+	}
+	return nil
+}
+
+// UnitStore is what a plan's units need from storage (table plan_units).
+// A plan's units are written with its grids by CreatePlan (Plan.Units),
+// copied into drafts by CreateDraft and replaced grid by grid by
+// EditGridsUnits, each in the transaction that writes the grids.
+type UnitStore interface {
+	// PlanUnits returns plan id's units of grids (every unit when grids
+	// is empty), by grid then id. NotFound for a missing plan; a plan or
+	// grid without units answers none.
+	PlanUnits(ctx context.Context, id PlanID, grids ...bundle.GridCode) ([]Unit, error)
+	// CreateDraft copies plan from (grids, locks, units, params, report)
+	// into a new draft named name whose parent is from, in one
+	// transaction, and returns its id. NotFound for a missing plan.
+	CreateDraft(ctx context.Context, from PlanID, name string) (PlanID, error)
+	// EditGridsUnits is EditGrids that also replaces, in the same
+	// transaction, the units of every grid of u.Grids by u.Units (whose
+	// grids must be among u.Grids: Invalid otherwise).
+	EditGridsUnits(ctx context.Context, id PlanID, put []Grid, removed []bundle.GridCode, base []Grid, u UnitsEdit) error
+}
+
+// UnitsEdit is the units an edit writes: the units of Grids, all of
+// them, are replaced by Units.
+type UnitsEdit struct {
+	Grids []bundle.GridCode
+	Units []Unit
+}
+
+// CheckUnits reports a unit that fails Validate or is named twice, and
+// (with grids given) a unit whose grid is not among them.
+func CheckUnits(units []Unit, grids []bundle.GridCode) error {
+	var in map[bundle.GridCode]bool
+	if grids != nil {
+		in = make(map[bundle.GridCode]bool, len(grids))
+		for _, g := range grids {
+			in[g] = true
+		}
+	}
+	type key struct {
+		id UnitID
+		g  bundle.GridCode
+	}
+	seen := make(map[key]bool, len(units))
+	for i, u := range units {
+		if err := u.Validate(); err != nil {
+			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "%v", err)
+		}
+		if in != nil && !in[u.Grid] {
+			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s names grid %s, which the edit does not write", u.ID, u.Grid)
+		}
+		k := key{u.ID, u.Grid}
+		if seen[k] {
+			return errs.E(errs.Invalid, fmt.Sprintf("units[%d]", i), "unit %s of grid %s is named twice", u.ID, u.Grid)
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+// CommunityUnits are the units of community c of plan p: p.Units of its
+// grids, or, when p has none there, units derived from its grids
+// (DeriveUnits with b's buildings); derived says which.
+func CommunityUnits(p *Plan, b *bundle.Bundle, c bundle.CommunityCode) (units []Unit, derived bool, err error) {
+	for _, u := range p.Units {
+		if u.Grid.Community() == c {
+			units = append(units, u)
+		}
+	}
+	if len(units) > 0 {
+		return units, false, nil
+	}
+	cm, ok := b.Community(c)
+	if !ok {
+		return nil, false, errs.E(errs.Invalid, "community", "community %s is not in the bundle", c)
+	}
+	var grids []Grid
+	for _, g := range p.Grids {
+		if g.Community == c {
+			grids = append(grids, g)
+		}
+	}
+	units, err = DeriveUnits(cm, grids, b.Buildings, p.Params)
+	return units, true, err
+}
+
+// DeriveUnits makes units for grids of one community c that has none
+// stored (a plan imported from a file, a community planned as one grid):
+// the community's cells at the resolution the partitioner would plan it
+// at (cells.BaseRes for len(grids), refined as cells.RefineRes), each in
+// the grid holding its centre (a cell holding a building whose centre is
+// in no grid: the grid holding the building), with the households of the
+// buildings in it that grids hold (by geo.PolygonIndex, /locate's rule).
+// Cells whose centre and buildings are in none of grids are left out.
+func DeriveUnits(c *bundle.Community, grids []Grid, blds []bundle.Building, p Params) ([]Unit, error) {
+	if len(grids) == 0 {
+		return nil, nil
+	}
+	areas := make([]geo.Area, len(grids))
+	for i, g := range grids {
+		areas[i] = geo.Area{Code: string(g.Code), Geom: g.Geom}
+	}
+	ix, err := geo.NewPolygonIndex(areas)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, err, "index grids of community "+string(c.Code))
+	}
+	bd := orb.Bound{Min: orb.Point{1e9, 1e9}, Max: orb.Point{-1e9, -1e9}}
+	for _, g := range grids {
+		bd = bd.Union(g.Geom.Bound())
+	}
+	var pts []orb.Point
+	var hh []int
+	var bgrid []int
+	for _, b := range blds {
+		if !bd.Contains(b.Loc) {
+			continue
+		}
+		if k, ok := ix.Locate(b.Loc[0], b.Loc[1]); ok {
+			pts, hh, bgrid = append(pts, b.Loc), append(hh, b.Households), append(bgrid, k)
+		}
+	}
+	area := geo.AreaM2(c.Geom)
+	p = paramsOrDefault(p)
+	target := p.Target(c.Kind)
+	res := cells.RefineRes(pts, hh, cells.BaseRes(c.Kind, area, len(grids)), area, p.RefineShare()*float64(target))
+	var region orb.MultiPolygon
+	for _, g := range grids {
+		region = append(region, g.Geom...)
+	}
+	ids := cells.Cover(region, res, nil)
+	out := make([]Unit, 0, len(ids)+len(pts))
+	idx := map[h3.Cell]int{}
+	for _, id := range ids {
+		ct := cells.Centre(id)
+		if k, ok := ix.Locate(ct[0], ct[1]); ok {
+			idx[id] = len(out)
+			out = append(out, Unit{ID: UnitID(id), Grid: grids[k].Code})
+		}
+	}
+	for i, pt := range pts {
+		id := cells.Of(pt, res)
+		j, ok := idx[id]
+		if !ok {
+			j = len(out)
+			idx[id] = j
+			out = append(out, Unit{ID: UnitID(id), Grid: grids[bgrid[i]].Code})
+		}
+		out[j].Households += hh[i]
+	}
+	sortUnits(out)
+	return out, nil
+}
+
+func paramsOrDefault(p Params) Params {
+	if p.Validate() != nil {
+		return DefaultParams()
+	}
+	return p
+}
+
+// sortUnits orders units by grid, then id.
+func sortUnits(us []Unit) {
+	sort.Slice(us, func(i, j int) bool {
+		if us[i].Grid != us[j].Grid {
+			return us[i].Grid < us[j].Grid
+		}
+		return us[i].ID < us[j].ID
+	})
+}
