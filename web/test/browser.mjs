@@ -386,6 +386,7 @@ async function plannerFlow(page, apiKeyed, gcj, community, out) {
     const ps = await screen(interior(sibGeom));
     await page.mouse.click(ps[0], ps[1]);
     await page.waitForFunction((c) => document.querySelector('#move-to')?.textContent === c, sibling, { timeout: 20000 });
+    if (!moveRefusals.length) await page.screenshot({ path: join(out, 'planner-units.png') });
     await page.click('#op-move');
     await page.waitForFunction((n) => !document.body.dataset.busy && (window.griddEdits === n + 1 || /·|\d{3}/.test(document.querySelector('#op-msg')?.textContent || '')), edits, { timeout: 120000 })
       .catch(async (e) => { throw new Error(`move: ${await page.textContent('#op-msg')} (${e.message})`); });
