@@ -539,38 +539,16 @@ func Write(dir string, b *Bundle) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	files := map[string][]byte{}
+	files, err := areaFiles(b)
+	if err != nil {
+		return err
+	}
 	put := func(name string, fc *geojson.FeatureCollection) error {
 		data, err := marshalFC(fc)
 		files[name] = data
 		return err
 	}
 	fc := geojson.NewFeatureCollection()
-	f := geojson.NewFeature(geometry(b.District.Geom))
-	f.Properties = geojson.Properties{"code": string(b.District.Code), "name": b.District.Name}
-	fc.Append(f)
-	if err := put(DistrictFile, fc); err != nil {
-		return err
-	}
-	fc = geojson.NewFeatureCollection()
-	for _, s := range b.Streets {
-		f := geojson.NewFeature(geometry(s.Geom))
-		f.Properties = geojson.Properties{"code": string(s.Code), "name": s.Name}
-		fc.Append(f)
-	}
-	if err := put(StreetsFile, fc); err != nil {
-		return err
-	}
-	fc = geojson.NewFeatureCollection()
-	for _, c := range b.Communities {
-		f := geojson.NewFeature(geometry(c.Geom))
-		f.Properties = geojson.Properties{"code": string(c.Code), "name": c.Name, "street_code": string(c.Street), "kind": string(c.Kind)}
-		fc.Append(f)
-	}
-	if err := put(CommunitiesFile, fc); err != nil {
-		return err
-	}
-	fc = geojson.NewFeatureCollection()
 	for _, fa := range b.Facilities {
 		f := geojson.NewFeature(fa.Loc)
 		f.Properties = geojson.Properties{"kind": string(fa.Kind), "code": fa.Code, "name": fa.Name}
@@ -607,6 +585,61 @@ func Write(dir string, b *Bundle) error {
 		}
 	}
 	return nil
+}
+
+// WriteAreas writes only b's district, streets and communities into dir
+// (created if missing), as Write writes them, and leaves the other files
+// there as they are: a repair changes boundaries and nothing else.
+func WriteAreas(dir string, b *Bundle) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files, err := areaFiles(b)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{DistrictFile, StreetsFile, CommunitiesFile} {
+		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// areaFiles is the content of district, streets and communities files.
+func areaFiles(b *Bundle) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	put := func(name string, fc *geojson.FeatureCollection) error {
+		data, err := marshalFC(fc)
+		files[name] = data
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	f := geojson.NewFeature(geometry(b.District.Geom))
+	f.Properties = geojson.Properties{"code": string(b.District.Code), "name": b.District.Name}
+	fc.Append(f)
+	if err := put(DistrictFile, fc); err != nil {
+		return nil, err
+	}
+	fc = geojson.NewFeatureCollection()
+	for _, s := range b.Streets {
+		f := geojson.NewFeature(geometry(s.Geom))
+		f.Properties = geojson.Properties{"code": string(s.Code), "name": s.Name}
+		fc.Append(f)
+	}
+	if err := put(StreetsFile, fc); err != nil {
+		return nil, err
+	}
+	fc = geojson.NewFeatureCollection()
+	for _, c := range b.Communities {
+		f := geojson.NewFeature(geometry(c.Geom))
+		f.Properties = geojson.Properties{"code": string(c.Code), "name": c.Name, "street_code": string(c.Street), "kind": string(c.Kind)}
+		fc.Append(f)
+	}
+	if err := put(CommunitiesFile, fc); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
 // fmtCoord writes a coordinate with 7 decimals (about 1 cm), enough for

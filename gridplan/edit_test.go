@@ -325,6 +325,8 @@ func FuzzPlanEdit(f *testing.F) {
 		`{"op":"move","buildings":["` + string(b.Buildings[0].ID) + `"],"to":"` + string(p.Grids[0].Code) + `"}`,
 		`{"op":"redraw","grid":"x","polygon":{"type":"Polygon","coordinates":[[[1e308,0],[1,0],[1,1],[1e308,0]]]}}`,
 		`{"op":"rebalance","communities":["x"]}`,
+		`{"op":"move","units":["` + unitsOnEdge(communityUnits(f, b, p, p.Grids[1].Community), &p.Grids[1], &p.Grids[0])[0].ID.String() + `"],"to":"` + string(p.Grids[0].Code) + `"}`,
+		`{"op":"move","units":["8b2a100d2d1bfff","x"],"to":"` + string(p.Grids[0].Code) + `"}`,
 	} {
 		f.Add(s)
 	}

@@ -333,7 +333,7 @@ func (ed *editor) finishUnits(grids []Grid) *UnitsEdit {
 		}
 		out.Units = append(out.Units, relocate(us, now, alive)...)
 	}
-	sortUnits(out.Units)
+	SortUnits(out.Units)
 	sort.Slice(out.Grids, func(i, j int) bool { return out.Grids[i] < out.Grids[j] })
 	return out
 }

@@ -278,3 +278,72 @@ func FuzzParseUnitID(f *testing.F) {
 		}
 	})
 }
+
+// TestEditUnitsFollowShapes: merge, split and redraw on a plan with
+// stored units rewrite the units of the touched community: every unit in
+// the grid of the result holding its centre (merge: the kept grid), none
+// of a removed grid, none lost; lock writes none.
+func TestEditUnitsFollowShapes(t *testing.T) {
+	ctx := context.Background()
+	b, p := thirds(t)
+	g1, g2, g3 := p.Grids[0], p.Grids[1], p.Grids[2]
+	p.Units = communityUnits(t, b, p, g1.Community)
+	bd := g2.Geom.Bound()
+	// redraw: 001 takes the west half of 002.
+	west := orb.Bound{Min: orb.Point{bd.Min[0] - 1e-3, bd.Min[1] - 1}, Max: orb.Point{(bd.Min[0] + bd.Max[0]) / 2, bd.Max[1] + 1}}.ToPolygon()
+	for _, tc := range []struct {
+		name string
+		edit gridplan.Edit
+	}{
+		{"merge", gridplan.Edit{Op: "merge", Grids: []bundle.GridCode{g1.Code, g2.Code}}},
+		{"split", gridplan.Edit{Op: "split", Grid: g3.Code, N: 2}},
+		{"redraw", gridplan.Edit{Op: "redraw", Grid: g1.Code, Polygon: polygonJSON(t, west)}},
+		{"lock", gridplan.Edit{Op: "lock", Grids: []bundle.GridCode{g1.Code}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := gridplan.ApplyEdit(ctx, p, b, tc.edit, partition.Grids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.edit.Op == "lock" {
+				if r.Units != nil {
+					t.Fatalf("a lock writes units: %d", len(r.Units.Units))
+				}
+				return
+			}
+			if r.Units == nil || len(r.Units.Units) != len(p.Units) {
+				t.Fatalf("units written: %v, want all %d of the community", r.Units != nil, len(p.Units))
+			}
+			for _, c := range r.Removed {
+				for _, u := range r.Units.Units {
+					if u.Grid == c {
+						t.Fatalf("unit %s in removed grid %s", u.ID, c)
+					}
+				}
+			}
+			now := map[bundle.GridCode]*gridplan.Grid{}
+			for i := range r.Grids {
+				now[r.Grids[i].Code] = &r.Grids[i]
+			}
+			wrong := 0
+			for _, u := range r.Units.Units {
+				g := now[u.Grid]
+				if g == nil {
+					t.Fatalf("unit %s in grid %s, which the plan does not have", u.ID, u.Grid)
+				}
+				if ct := cells.Centre(u.ID.Cell()); planar.MultiPolygonContains(g.Geom, ct) != true {
+					in := false
+					for _, o := range r.Grids {
+						in = in || o.Community == g.Community && planar.MultiPolygonContains(o.Geom, ct)
+					}
+					if in {
+						wrong++
+					}
+				}
+			}
+			if wrong > 0 {
+				t.Errorf("%d units are not in the grid holding their centre", wrong)
+			}
+		})
+	}
+}

@@ -69,6 +69,8 @@ func TestEditCommand(t *testing.T) {
 	// move a unit of the east half on the cut into the west half, by its
 	// id (as GET /plans/{id}/units lists it): stored with the draft.
 	unit := edgeUnit(t, b, grids[1], grids[0], grids)
+	wantRun(t, nil, 0, []string{unit + "\t" + e + "\t"}, "units", "--data", data, ids, e)
+	wantRun(t, nil, 2, nil, "units", "--data", data, ids, "x")
 	wantRun(t, nil, 1, []string{"/units/0"}, "edit", "--data", data, ids, fmt.Sprintf(`{"op":"move","units":["8b2a100d2d1bfff"],"to":%q}`, w))
 	wantRun(t, nil, 0, []string{"changed\t" + w, "changed\t" + e, "edited plan " + ids + ": move, 2 changed, 0 removed"}, "edit", "--data", data, ids,
 		fmt.Sprintf(`{"op":"move","units":[%q],"to":%q}`, unit, w))
@@ -88,6 +90,7 @@ func TestEditCommand(t *testing.T) {
 	if !found {
 		t.Fatalf("unit %s is not stored in %s after the move (%d units)", unit, w, len(us))
 	}
+	wantRun(t, nil, 0, []string{unit + "\t" + w + "\t"}, "units", "--data", data, ids, w)
 	wantRun(t, nil, 0, []string{"removed\t", "edited plan " + ids + ": merge, 1 changed, 1 removed"}, "edit", "--data", data, ids, fmt.Sprintf(`{"op":"merge","grids":[%q,%q]}`, w, e))
 }
 

@@ -39,13 +39,14 @@ func commands() map[string]command {
 		"import":   {"load a bundle (and a plan) into the store", cmdImport},
 		"export":   {"write a plan's grids as GeoJSON or GeoPackage", cmdExport},
 		"plans":    {"list the stored plans with status and report summary", cmdPlans},
-		"bundle":   {"check a district bundle folder (bundle check DIR)", cmdBundle},
+		"bundle":   {"check a district bundle folder, or write a repaired copy (bundle check DIR | bundle repair DIR --out DIR2 [--max-area M2])", cmdBundle},
 		"fixtures": {"generate a reference district bundle (pukou)", cmdFixtures},
 		"locate":   {"street, community and grid of CSV points (locate --plan plan.geojson < in.csv > out.csv)", cmdLocate},
 		"plan":     {"partition a bundle into grids (plan --bundle DIR --out plan.geojson)", cmdPlan},
 		"publish":  {"validate a plan and publish it (publish ID); running gridd servers pick it up", cmdPublish},
 		"rollback": {"publish the previously published plan again", cmdRollback},
 		"edit":     {"apply one planner edit to a draft (edit ID '{\"op\":\"merge\",...}')", cmdEdit},
+		"units":    {"the planning units (H3 cells) of one grid of a plan, as a move names them (units ID GRID)", cmdUnits},
 		"diff":     {"grids added, removed, changed and the impact from plan A to plan B (diff A B)", cmdDiff},
 		"cases":    {"list cases, show one, export a period as GeoJSON or CSV (cases list|show ID|export)", cmdCases},
 		"shifts":   {"the duty roster: import shifts.csv, list, generate one (shifts import FILE|list|generate)", cmdShifts},
@@ -61,7 +62,7 @@ func main() {
 }
 
 // Main runs gridctl with args and returns the process exit code: 0 success,
-// 1 failure, 2 bad usage.
+// 1 failure, 2 bad usage, 3 a bundle repair that left changes for review.
 func Main(ctx context.Context, args []string, e *env) int {
 	cmds := commands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -85,6 +86,9 @@ func Main(ctx context.Context, args []string, e *env) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(e.stderr, "gridctl %s: %v\n", args[0], err)
 		return 2
+	case errors.Is(err, errReview):
+		fmt.Fprintf(e.stderr, "gridctl %s: %v\n", args[0], err)
+		return 3
 	default:
 		fmt.Fprintf(e.stderr, "gridctl %s: %v\n", args[0], err)
 		return 1

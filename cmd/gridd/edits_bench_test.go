@@ -127,12 +127,14 @@ func BenchmarkEditHTTPPukou(b *testing.B) {
 			if r := callTB(b, "POST", u, k.planner, there); r.status != 200 {
 				b.Fatalf("first move: %d: %s", r.status, r.body)
 			}
+			away := true // where the units are; b.Run calls the function more than once
 			b.Run("move", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					body := back
-					if i%2 == 1 {
-						body = there
+					body := there
+					if away {
+						body = back
 					}
+					away = !away
 					if r := callTB(b, "POST", u, k.planner, body); r.status != 200 {
 						b.Fatalf("%d: %s", r.status, r.body)
 					}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -14,6 +13,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlwhere"
 )
 
 var _ cases.Store = (*DB)(nil)
@@ -114,25 +114,12 @@ func (t caseTx) Incident(ctx context.Context, id cases.IncidentID) (cases.Incide
 
 // Incidents lists incidents by id.
 func (db *DB) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.Incident, error) {
-	where := []string{"id > ?"}
-	args := []any{int64(f.AfterID)}
-	if f.Located != nil {
-		where, args = append(where, "located = ?"), append(args, *f.Located)
-	}
-	if f.Submitter != "" {
-		where, args = append(where, "submitter = ?"), append(args, f.Submitter)
-	}
-	if f.Channel != "" {
-		where, args = append(where, "channel = ?"), append(args, string(f.Channel))
-	}
-	if f.Case != 0 {
-		where, args = append(where, "case_id = ?"), append(args, int64(f.Case))
-	}
-	args = append(args, limitOr(f.Limit))
+	w := sqlwhere.Incidents(whereDialect{}, f)
+	q := `SELECT ` + incidentCols + ` FROM incidents WHERE ` + w.SQL() + ` ORDER BY id LIMIT ` + w.Arg(sqlwhere.Limit(f.Limit))
+	args := w.Args
 	var out []cases.Incident
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE `+strings.Join(where, " AND ")+
-			` ORDER BY id LIMIT ?`, args...)
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -147,13 +134,6 @@ func (db *DB) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.In
 		return rows.Err()
 	})
 	return out, err
-}
-
-func limitOr(n int) int {
-	if n <= 0 {
-		return 100
-	}
-	return n
 }
 
 func (t caseTx) InsertIncident(ctx context.Context, in *cases.Incident) (cases.IncidentID, bool, error) {
@@ -435,47 +415,17 @@ func caseEvents(ctx context.Context, tx *sql.Tx, id cases.CaseID) ([]cases.Event
 
 // Cases lists cases by id and counts the match.
 func (db *DB) Cases(ctx context.Context, f cases.CaseFilter) ([]cases.Case, int, error) {
-	var where []string
-	var args []any
-	eq := func(col, v string) {
-		if v != "" {
-			where, args = append(where, col+" = ?"), append(args, v)
-		}
-	}
-	eq("stage", string(f.Stage))
-	eq("street_code", f.Street)
-	eq("community_code", f.Community)
-	eq("grid_code", f.Grid)
-	eq("category", f.Category)
-	eq("channel", string(f.Channel))
-	eq("unit", f.Unit)
-	eq("department", f.Department)
-	if !f.OverdueAt.IsZero() {
-		where = append(where, "stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') AND deadline < ?")
-		args = append(args, fmtTime(f.OverdueAt))
-	}
-	if f.BBox != nil {
-		where = append(where, "lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
-		args = append(args, f.BBox.Min[0], f.BBox.Max[0], f.BBox.Min[1], f.BBox.Max[1])
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "reported_at >= ?"), append(args, fmtTime(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "reported_at < ?"), append(args, fmtTime(f.To))
-	}
-	cond := "1"
-	if len(where) > 0 {
-		cond = strings.Join(where, " AND ")
-	}
+	w := sqlwhere.Cases(whereDialect{}, f)
+	cond, args := w.SQL(), w.Args
 	var out []cases.Case
 	var n int
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE `+cond, args...).Scan(&n); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE `+cond+` ORDER BY id LIMIT ? OFFSET ?`,
-			append(args, limitOr(f.Limit), f.Offset)...)
+		page := `SELECT ` + caseCols + ` FROM cases WHERE ` + cond + ` ORDER BY id LIMIT ` + w.Arg(sqlwhere.Limit(f.Limit)) +
+			` OFFSET ` + w.Arg(f.Offset)
+		rows, err := tx.QueryContext(ctx, page, w.Args...)
 		if err != nil {
 			return err
 		}
@@ -491,7 +441,7 @@ func (db *DB) EscalationsDue(ctx context.Context, now time.Time, limit int) ([]c
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE escalate_at <= ?
 			AND stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') ORDER BY escalate_at, id LIMIT ?`,
-			fmtTime(now), limitOr(limit))
+			fmtTime(now), sqlwhere.Limit(limit))
 		if err != nil {
 			return err
 		}

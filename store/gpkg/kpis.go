@@ -5,12 +5,8 @@ import (
 	"database/sql"
 
 	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/store/sqlwhere"
 )
-
-// levelColumn is the cases column a KPI level filters on.
-var levelColumn = map[cases.Level]string{
-	cases.LevelStreet: "street_code", cases.LevelCommunity: "community_code", cases.LevelGrid: "grid_code",
-}
 
 // minutesBetween is SQL for the minutes from column a to column b.
 func minutesBetween(a, b string) string {
@@ -24,28 +20,21 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 	if err := q.Validate(); err != nil {
 		return cases.KPIs{}, err
 	}
-	sel := `stage <> 'void' AND reported_at >= ? AND reported_at < ?`
-	args := []any{fmtTime(q.From), fmtTime(q.To)}
-	if col, ok := levelColumn[q.Level]; ok {
-		sel += ` AND ` + col + ` = ?`
-		args = append(args, q.Code)
-	}
-	if b := q.BBox; b != nil { // closed, as KPIQuery.InArea
-		sel += ` AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`
-		args = append(args, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	}
+	// ?1 is AsOf (the time "due" is judged at), then the selection's.
+	w := sqlwhere.KPIs(whereDialect{}, q)
+	sel, args := w.SQL(), w.Args
 	var k cases.KPIs
 	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var closedOnTime, reworked, onSite int
 		var satMean sql.NullFloat64
 		err := tx.QueryRowContext(ctx, `SELECT count(*), count(closed_at),
-			coalesce(sum(closed_at IS NOT NULL OR due_at <= ?), 0),
+			coalesce(sum(closed_at IS NOT NULL OR due_at <= ?1), 0),
 			coalesce(sum(closed_at IS NOT NULL AND closed_at <= due_at), 0),
 			coalesce(sum(closed_at IS NOT NULL AND rework > 0), 0),
 			coalesce(sum(path = 'on_site'), 0),
 			avg(satisfaction), count(satisfaction)
-			FROM cases WHERE `+sel, append([]any{fmtTime(q.AsOf)}, args...)...).Scan(&k.Cases, &k.Closed, &k.Due,
+			FROM cases WHERE `+sel, args...).Scan(&k.Cases, &k.Closed, &k.Due,
 			&closedOnTime, &reworked, &onSite, &satMean, &k.Satisfaction.Count)
 		if err != nil {
 			return err

@@ -10,18 +10,19 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
-// writeUnits inserts units of plan id (migration 080).
+// writeUnits inserts units of plan id (migration 080), one row a grid.
 func writeUnits(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, units []gridplan.Unit) error {
 	if len(units) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO plan_units (plan_id, unit, grid, households) VALUES (?, ?, ?, ?)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO plan_units (plan_id, grid, units) VALUES (?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for _, u := range units {
-		if _, err := st.ExecContext(ctx, int64(id), int64(u.ID), string(u.Grid), u.Households); err != nil {
+	grids, by := store.GridUnits(units)
+	for _, g := range grids {
+		if _, err := st.ExecContext(ctx, int64(id), string(g), store.PackUnits(by[g])); err != nil {
 			return err
 		}
 	}
@@ -47,11 +48,11 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 		if _, err := planStatus(ctx, tx, id); err != nil {
 			return err
 		}
-		q, args := `SELECT unit, grid, households FROM plan_units WHERE plan_id = ? ORDER BY grid, unit`, []any{int64(id)}
+		q, args := `SELECT grid, units FROM plan_units WHERE plan_id = ? ORDER BY grid`, []any{int64(id)}
 		if len(grids) > 0 {
 			var in string
 			in, args = inList(int64(id), grids)
-			q = `SELECT unit, grid, households FROM plan_units WHERE plan_id = ? AND grid IN (` + in + `) ORDER BY grid, unit`
+			q = `SELECT grid, units FROM plan_units WHERE plan_id = ? AND grid IN (` + in + `) ORDER BY grid`
 		}
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -59,14 +60,16 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var u gridplan.Unit
-			var cell int64
 			var grid string
-			if err := rows.Scan(&cell, &grid, &u.Households); err != nil {
+			var blob []byte
+			if err := rows.Scan(&grid, &blob); err != nil {
 				return err
 			}
-			u.ID, u.Grid = gridplan.UnitID(cell), bundle.GridCode(grid)
-			out = append(out, u)
+			us, err := store.UnpackUnits(bundle.GridCode(grid), blob)
+			if err != nil {
+				return err
+			}
+			out = append(out, us...)
 		}
 		return rows.Err()
 	})
@@ -94,7 +97,7 @@ func (db *DB) CreateDraft(ctx context.Context, from gridplan.PlanID, name string
 			`INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
 				SELECT ?, code, community_code, street_code, kind, households, target, geom FROM plan_grids WHERE plan_id = ? ORDER BY code`,
 			`INSERT INTO plan_grid_locks (plan_id, code) SELECT ?, code FROM plan_grid_locks WHERE plan_id = ?`,
-			`INSERT INTO plan_units (plan_id, unit, grid, households) SELECT ?, unit, grid, households FROM plan_units WHERE plan_id = ?`,
+			`INSERT INTO plan_units (plan_id, grid, units) SELECT ?, grid, units FROM plan_units WHERE plan_id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, int64(id), int64(from)); err != nil {
 				return err

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +13,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlwhere"
 )
 
 var _ cases.Store = (*DB)(nil)
@@ -108,24 +107,9 @@ func (t caseTx) Incident(ctx context.Context, id cases.IncidentID) (cases.Incide
 
 // Incidents lists incidents by id.
 func (db *DB) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.Incident, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	if f.Located != nil {
-		where = append(where, "located = "+arg(*f.Located))
-	}
-	if f.Submitter != "" {
-		where = append(where, "submitter = "+arg(f.Submitter))
-	}
-	if f.Channel != "" {
-		where = append(where, "channel = "+arg(string(f.Channel)))
-	}
-	if f.Case != 0 {
-		where = append(where, "case_id = "+arg(int64(f.Case)))
-	}
-	where = append(where, "id > "+arg(int64(f.AfterID)))
-	q := `SELECT ` + incidentCols + ` FROM incidents WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY id LIMIT ` + arg(limitOr(f.Limit))
+	w := sqlwhere.Incidents(whereDialect{}, f)
+	q := `SELECT ` + incidentCols + ` FROM incidents WHERE ` + w.SQL() + ` ORDER BY id LIMIT ` + w.Arg(sqlwhere.Limit(f.Limit))
+	args := w.Args
 	var out []cases.Incident
 	err := db.read(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, q, args...)
@@ -143,13 +127,6 @@ func (db *DB) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.In
 		return rows.Err()
 	})
 	return out, err
-}
-
-func limitOr(n int) int {
-	if n <= 0 {
-		return 100
-	}
-	return n
 }
 
 func (t caseTx) InsertIncident(ctx context.Context, in *cases.Incident) (cases.IncidentID, bool, error) {
@@ -428,47 +405,17 @@ func caseEvents(ctx context.Context, tx pgx.Tx, id cases.CaseID) ([]cases.Event,
 
 // Cases lists cases by id and counts the match.
 func (db *DB) Cases(ctx context.Context, f cases.CaseFilter) ([]cases.Case, int, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	eq := func(col, v string) {
-		if v != "" {
-			where = append(where, col+" = "+arg(v))
-		}
-	}
-	eq("stage", string(f.Stage))
-	eq("street_code", f.Street)
-	eq("community_code", f.Community)
-	eq("grid_code", f.Grid)
-	eq("category", f.Category)
-	eq("channel", string(f.Channel))
-	eq("unit", f.Unit)
-	eq("department", f.Department)
-	if !f.OverdueAt.IsZero() {
-		where = append(where, "stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') AND deadline < "+arg(f.OverdueAt))
-	}
-	if f.BBox != nil {
-		where = append(where, "geom && ST_MakeEnvelope("+arg(f.BBox.Min[0])+", "+arg(f.BBox.Min[1])+", "+
-			arg(f.BBox.Max[0])+", "+arg(f.BBox.Max[1])+", 4326)")
-	}
-	if !f.From.IsZero() {
-		where = append(where, "reported_at >= "+arg(f.From))
-	}
-	if !f.To.IsZero() {
-		where = append(where, "reported_at < "+arg(f.To))
-	}
-	cond := "true"
-	if len(where) > 0 {
-		cond = strings.Join(where, " AND ")
-	}
+	w := sqlwhere.Cases(whereDialect{}, f)
+	cond, args := w.SQL(), w.Args
 	var out []cases.Case
 	var n int
 	err := db.read(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM cases WHERE `+cond, args...).Scan(&n); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE `+cond+` ORDER BY id LIMIT `+
-			arg(limitOr(f.Limit))+` OFFSET `+arg(f.Offset), args...)
+		page := `SELECT ` + caseCols + ` FROM cases WHERE ` + cond + ` ORDER BY id LIMIT ` + w.Arg(sqlwhere.Limit(f.Limit)) +
+			` OFFSET ` + w.Arg(f.Offset)
+		rows, err := tx.Query(ctx, page, w.Args...)
 		if err != nil {
 			return err
 		}
@@ -484,7 +431,7 @@ func (db *DB) EscalationsDue(ctx context.Context, now time.Time, limit int) ([]c
 	err := db.read(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id FROM cases WHERE escalate_at <= $1
 			AND stage IN ('reported', 'filed', 'dispatched', 'handling', 'resolved') ORDER BY escalate_at, id LIMIT $2`,
-			now, limitOr(limit))
+			now, sqlwhere.Limit(limit))
 		if err != nil {
 			return err
 		}

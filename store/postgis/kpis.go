@@ -2,20 +2,14 @@ package postgis
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/store/sqlwhere"
 )
-
-// levelColumn is the cases column a KPI level filters on.
-var levelColumn = map[cases.Level]string{
-	cases.LevelStreet: "street_code", cases.LevelCommunity: "community_code", cases.LevelGrid: "grid_code",
-}
 
 // KPIs computes the figures of q in SQL, in one snapshot; the definitions
 // are cases.ComputeKPIs'.
@@ -23,19 +17,9 @@ func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
 	if err := q.Validate(); err != nil {
 		return cases.KPIs{}, err
 	}
-	sel := `stage <> 'void' AND reported_at >= $1 AND reported_at < $2`
-	args := []any{q.From, q.To, q.AsOf}
-	if col, ok := levelColumn[q.Level]; ok {
-		args = append(args, q.Code)
-		sel += ` AND ` + col + ` = $` + strconv.Itoa(len(args))
-	}
-	if b := q.BBox; b != nil {
-		// geom && box holds for a point on the box's edge too: the closed
-		// box of KPIQuery.InArea.
-		n := len(args)
-		args = append(args, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
-		sel += fmt.Sprintf(` AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, 4326)`, n+1, n+2, n+3, n+4)
-	}
+	// $1 is AsOf (the time "due" is judged at), then the selection's.
+	w := sqlwhere.KPIs(whereDialect{}, q)
+	sel, args := w.SQL(), w.Args
 	var k cases.KPIs
 	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
 	// The totals and the breakdowns are two scans of the same rows: they
@@ -93,7 +77,7 @@ func kpiTotals(ctx context.Context, tx pgx.Tx, sel string, args []any, k *cases.
 	var satMean *float64
 	err := tx.QueryRow(ctx, `SELECT count(*),
 		count(*) FILTER (WHERE closed_at IS NOT NULL),
-		count(*) FILTER (WHERE closed_at IS NOT NULL OR due_at <= $3),
+		count(*) FILTER (WHERE closed_at IS NOT NULL OR due_at <= $1),
 		count(*) FILTER (WHERE closed_at <= due_at),
 		count(*) FILTER (WHERE closed_at IS NOT NULL AND rework > 0),
 		count(*) FILTER (WHERE path = 'on_site'),
@@ -130,7 +114,7 @@ func breakdowns(ctx context.Context, tx pgx.Tx, sel string, args []any, byChanne
 		count(*), count(*) FILTER (WHERE dispatched_at IS NOT NULL),
 		coalesce(sum(date_part('epoch', resolved_at - dispatched_at) / 3600) FILTER (WHERE dispatched_at IS NOT NULL), 0),
 		coalesce(sum(cost_yuan) FILTER (WHERE dispatched_at IS NOT NULL), 0)
-		FROM cases WHERE `+sel+` AND $3::timestamptz IS NOT NULL
+		FROM cases WHERE `+sel+` AND $1::timestamptz IS NOT NULL
 		GROUP BY GROUPING SETS ((channel), (category), (department), (unit)) ORDER BY 1, 2`, args...)
 	if err != nil {
 		return nil, nil, err

@@ -11,15 +11,21 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
-// writeUnits copies units of plan id into plan_units (migration 080).
+// writeUnits copies units of plan id into plan_units (migration 080), one
+// row a grid.
 func writeUnits(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, units []gridplan.Unit) error {
 	if len(units) == 0 {
 		return nil
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"plan_units"}, []string{"plan_id", "unit", "grid", "households"},
-		pgx.CopyFromSlice(len(units), func(i int) ([]any, error) {
-			u := units[i]
-			return []any{int64(id), int64(u.ID), string(u.Grid), int32(u.Households)}, nil
+	grids, by := store.GridUnits(units)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"plan_units"}, []string{"plan_id", "grid", "cells", "households"},
+		pgx.CopyFromSlice(len(grids), func(i int) ([]any, error) {
+			us := by[grids[i]]
+			cells, hh := make([]int64, len(us)), make([]int32, len(us))
+			for k, u := range us {
+				cells[k], hh[k] = int64(u.ID), int32(u.Households)
+			}
+			return []any{int64(id), string(grids[i]), cells, hh}, nil
 		}))
 	return err
 }
@@ -44,9 +50,9 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 		if !exists {
 			return errNoPlan(id)
 		}
-		q, args := `SELECT unit, grid, households FROM plan_units WHERE plan_id = $1 ORDER BY grid, unit`, []any{int64(id)}
+		q, args := `SELECT grid, cells, households FROM plan_units WHERE plan_id = $1 ORDER BY grid`, []any{int64(id)}
 		if len(grids) > 0 {
-			q = `SELECT unit, grid, households FROM plan_units WHERE plan_id = $1 AND grid = ANY($2::text[]) ORDER BY grid, unit`
+			q = `SELECT grid, cells, households FROM plan_units WHERE plan_id = $1 AND grid = ANY($2::text[]) ORDER BY grid`
 			args = append(args, codeStrings(grids))
 		}
 		rows, err := tx.Query(ctx, q, args...)
@@ -55,13 +61,15 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var cell int64
 			var grid string
-			var hh int32
-			if err := rows.Scan(&cell, &grid, &hh); err != nil {
+			var cells []int64
+			var hh []int32
+			if err := rows.Scan(&grid, &cells, &hh); err != nil {
 				return err
 			}
-			out = append(out, gridplan.Unit{ID: gridplan.UnitID(cell), Grid: bundle.GridCode(grid), Households: int(hh)})
+			for k := range cells {
+				out = append(out, gridplan.Unit{ID: gridplan.UnitID(cells[k]), Grid: bundle.GridCode(grid), Households: int(hh[k])})
+			}
 		}
 		return rows.Err()
 	})
@@ -89,7 +97,7 @@ func (db *DB) CreateDraft(ctx context.Context, from gridplan.PlanID, name string
 			`INSERT INTO grids (plan_id, code, community_code, street_code, kind, households, target, geom)
 				SELECT $1, code, community_code, street_code, kind, households, target, geom FROM grids WHERE plan_id = $2`,
 			`INSERT INTO grid_locks (plan_id, code) SELECT $1, code FROM grid_locks WHERE plan_id = $2`,
-			`INSERT INTO plan_units (plan_id, unit, grid, households) SELECT $1, unit, grid, households FROM plan_units WHERE plan_id = $2`,
+			`INSERT INTO plan_units (plan_id, grid, cells, households) SELECT $1, grid, cells, households FROM plan_units WHERE plan_id = $2`,
 		} {
 			if _, err := tx.Exec(ctx, q, int64(id), int64(from)); err != nil {
 				return err

@@ -55,13 +55,48 @@ func BenchmarkCreatePlanUnitsPukou(b *testing.B) {
 				if err := st.ImportBundle(ctx, pb); err != nil {
 					b.Fatal(err)
 				}
-				b.ReportMetric(float64(len(c.p.Units)), "units")
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					if _, err := st.CreatePlan(ctx, c.p); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(float64(len(c.p.Units)), "units")
+			})
+		}
+	}
+}
+
+// BenchmarkCreateDraftUnitsPukou: CreateDraft (POST /plans/{id}/drafts)
+// of the partitioned Pukou plan with its units against the same plan
+// without units, on both stores in one run.
+func BenchmarkCreateDraftUnitsPukou(b *testing.B) {
+	pb, p := partitionedPukou(b)
+	bare := *p
+	bare.Units = nil
+	for _, s := range stores {
+		for _, c := range []struct {
+			name string
+			p    *gridplan.Plan
+		}{{"units", p}, {"no-units", &bare}} {
+			b.Run(s.name+"/"+c.name, func(b *testing.B) {
+				st := s.open(b)
+				defer st.Close()
+				ctx := context.Background()
+				if err := st.ImportBundle(ctx, pb); err != nil {
+					b.Fatal(err)
+				}
+				id, err := st.CreatePlan(ctx, c.p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := st.CreateDraft(ctx, id, "draft"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(c.p.Units)), "units")
 			})
 		}
 	}
