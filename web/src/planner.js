@@ -62,8 +62,12 @@ map.on('load', async () => {
   window.griddReady = true;
 });
 
+// drawEndedAt: the click that closes a drawn polygon is not also a
+// click on the map that picks a grid.
+let drawEndedAt = -Infinity;
 map.on('click', (e) => {
   if (draw && draw.getMode() === 'polygon') return;
+  if (performance.now() - drawEndedAt < 400) return;
   if (unitsOf && pickUnitAt(e.point)) return;
   const layers = shown ? ['draft-fill'] : ['grid-fill'];
   const f = map.queryRenderedFeatures(e.point, { layers })[0];
@@ -340,6 +344,7 @@ async function op(body) {
   $('op-msg').textContent = t('working');
   try {
     const r = await api(`/plans/${draft.id}/edits`, { method: 'POST', body });
+    window.griddLastOp = { op: body.op, status: r.status };
     if (!r.ok) return msg(r);
     if (unitsOf) closeUnits(false);
     for (const code of r.body.removed || []) grids.delete(code);
@@ -386,11 +391,17 @@ function startRedraw() {
     draw = new TerraDraw({ adapter: new TerraDrawMapLibreGLAdapter({ map }), modes: [new TerraDrawPolygonMode()] });
     draw.start();
     draw.on('finish', (id) => {
+      drawEndedAt = performance.now();
       const f = draw.getSnapshotFeature(id);
       draw.clear();
       draw.setMode('static');
       document.body.dataset.drawing = '';
-      if (f && redrawGrid) op({ op: 'redraw', grid: redrawGrid.code, polygon: { type: 'Polygon', coordinates: f.geometry.coordinates.map((ring) => ring.map(fromMap)) } });
+      if (!f || f.geometry.type !== 'Polygon') {
+        $('op-msg').className = 'warn';
+        $('op-msg').textContent = t('drawLost');
+        return;
+      }
+      if (redrawGrid) op({ op: 'redraw', grid: redrawGrid.code, polygon: { type: 'Polygon', coordinates: f.geometry.coordinates.map((ring) => ring.map(fromMap)) } });
     });
   }
   draw.setMode('polygon');

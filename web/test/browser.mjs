@@ -426,7 +426,7 @@ async function plannerFlow(page, apiKeyed, gcj, community, out) {
       await page.waitForTimeout(120);
     }
     await page.waitForFunction(() => !document.body.dataset.busy && document.body.dataset.drawing === '' && /✓|·|\d{3}/.test(document.querySelector('#op-msg')?.textContent || ''), null, { timeout: 120000 })
-      .catch(async (e) => { throw new Error(`redraw: ${await page.textContent('#op-msg')} (${e.message}; ${JSON.stringify(await page.evaluate(() => ({ edits: window.griddEdits, ...document.body.dataset })))})`); });
+      .catch(async (e) => { throw new Error(`redraw: ${await page.textContent('#op-msg')} (${e.message}; ${JSON.stringify(await page.evaluate(() => ({ edits: window.griddEdits, last: window.griddLastOp, ...document.body.dataset })))}; refused before: ${JSON.stringify(refusals)})`); });
     if (await page.evaluate(() => window.griddEdits === 4)) break;
     refusals.push(await page.textContent('#op-msg'));
     expectedRefusals++;
