@@ -266,6 +266,18 @@ func statusOf(err error) int {
 
 var errMethod = errors.New("method not allowed")
 
+// readinessStatus is /readyz's status for its readiness document: 200
+// when the store answers, else 503 (degraded: reads are served from
+// memory but writes fail, so a load balancer must not route here). The
+// body stays the readiness document, not a problem, so probes and
+// operators read the same members in both cases.
+func readinessStatus(storeReachable bool) int {
+	if storeReachable {
+		return http.StatusOK
+	}
+	return http.StatusServiceUnavailable
+}
+
 // writeProblem writes err as a problem document. Internal errors are logged
 // with their details and answered with a generic text.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {

@@ -182,6 +182,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
+	// Every pool connection opened and warmed before gridd says ready, so
+	// the first requests do not pay for it (docs/perf.md, "The first
+	// seconds"); a store that cannot be warmed is served cold.
+	if w, ok := st.(store.Warmer); ok {
+		start := time.Now()
+		if err := w.Warm(ctx); err != nil {
+			log.Warn("store not warmed; serving it cold", "err", err.Error())
+		} else {
+			log.Info("store warm", "duration_ms", time.Since(start).Milliseconds())
+		}
+	}
 	pages := &api.Pages{Assets: web.Dist(), Basemap: cfg.basemap}
 	dist := &district{}
 	svc, err := caseService(cfg, st, dist)
