@@ -611,10 +611,11 @@ func TestStoreFailures(t *testing.T) {
 	st.pingErr = io.ErrUnexpectedEOF
 	st.featErr = io.ErrClosedPipe
 	st.mu.Unlock()
-	// The catalogue serves reads from memory: degraded, not unready.
+	// The catalogue serves reads from memory, but writes fail: not ready
+	// (503, so a load balancer sends no writes here) and saying why.
 	r := do(t, ts, "GET", "/readyz", nil)
 	var ready map[string]any
-	if err := json.Unmarshal(r.body, &ready); r.status != 200 || err != nil || ready["status"] != "degraded" ||
+	if err := json.Unmarshal(r.body, &ready); r.status != 503 || err != nil || ready["status"] != "degraded" ||
 		ready["store"] != "unreachable" || ready["reads"] != "serving from memory" || ready["writes"] != "failing" {
 		t.Errorf("readyz with a dead store: %d %s", r.status, r.body)
 	}

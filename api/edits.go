@@ -42,6 +42,9 @@ func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, keyed := r.Header[idemHeader]; keyed {
+		return s.postEditKeyed(w, r, id) // api/idempotency.go
+	}
 	var e gridplan.Edit
 	if err := decodeBody(r, &e); err != nil {
 		return err
@@ -58,16 +61,25 @@ func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := editJSON{Plan: id, Op: e.Op, Changed: make([]json.RawMessage, 0, len(res.Changed)), Removed: res.Removed,
+	out, err := newEditJSON(id, e.Op, res)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, mediaJSON, out)
+}
+
+// newEditJSON is the answer to an applied edit.
+func newEditJSON(id gridplan.PlanID, op string, res *gridplan.EditResult) (editJSON, error) {
+	out := editJSON{Plan: id, Op: op, Changed: make([]json.RawMessage, 0, len(res.Changed)), Removed: res.Removed,
 		Validation: newValidationJSON(id, res.Findings)}
 	for _, g := range res.Changed {
 		f, err := gridFeature(g)
 		if err != nil {
-			return err
+			return out, err
 		}
 		out.Changed = append(out.Changed, f)
 	}
-	return writeJSON(w, r, http.StatusOK, mediaJSON, out)
+	return out, nil
 }
 
 // gridFeature is a grid as a GeoJSON Feature (a Polygon when it has one

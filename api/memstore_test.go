@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
 )
 
@@ -35,6 +36,9 @@ type memStore struct {
 	calls   int   // Features calls, to prove the catalogue serves from memory
 
 	shifts map[string]bundle.Shift // the roster (shifts_mem_test.go)
+
+	jobs  jobs.MemStore                  // jobs_memstore_test.go
+	keyed map[keyedKey]store.KeyedAnswer // keyed edit answers (jobs_memstore_test.go)
 }
 
 var _ store.Store = (*memStore)(nil)

@@ -173,7 +173,11 @@ func buildOpenAPI() obj {
 			[]obj{{"name": "path", "in": "path", "required": true, "schema": strSchema}},
 			obj{"description": "The asset", "content": obj{"*/*": obj{"schema": obj{"type": "string", "format": "binary"}}}}, "304", "404"),
 		"/healthz": op("healthz", "Liveness: the process is up", nil, jsonResp("Up", anyObj)),
-		"/readyz":  op("readyz", "Readiness: 200 ready, or 200 degraded (store unreachable: reads served from memory, writes failing); 503 when no catalogue is built", nil, jsonResp("Ready or degraded", anyObj), "503"),
+		"/readyz": obj{"get": obj{"operationId": "readyz",
+			"summary": "Readiness: 200 ready; 503 degraded (store unreachable: reads served from memory, writes failing; the same JSON members) or, as a problem, no catalogue built yet",
+			"responses": obj{"200": jsonResp("Ready", anyObj), "503": obj{
+				"description": "Not ready: degraded (application/json, status \"degraded\") or no catalogue (a problem)",
+				"content":     obj{mediaJSON: obj{"schema": anyObj}, mediaProblem: obj{"schema": ref("#/components/schemas/Problem")}}}}}},
 		"/metrics": op("metrics", "Prometheus metrics", nil,
 			obj{"description": "Metrics in the Prometheus text format", "content": obj{"text/plain": obj{"schema": strSchema}}}),
 		"/admin/reload": obj{"post": obj{

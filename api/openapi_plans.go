@@ -31,6 +31,7 @@ func addPlanPaths(paths obj, jsonResp func(string, obj) obj) {
 	paths["/plans/{id}/grids"] = obj{"post": upload}
 	addPlanEditPath(paths, operation, jsonResp, id)
 	addPlanUnitsPath(paths, operation, id)
+	addPlanJobPaths(paths, operation, jsonResp) // api/openapi_jobs.go
 }
 
 // addPlanEditPath documents POST /plans/{id}/edits (api/edits.go).

@@ -35,6 +35,8 @@ func (s *Server) planRoutes(r *mux.Router, get func(string, handlerFunc)) {
 	post("/plans/{id}/publish", s.publishPlan)
 	post("/plans/{id}/grids", s.putPlanGrids)
 	post("/plans/{id}/edits", s.postEdit)
+	post("/plans", s.postPlan)           // api/jobs.go
+	get("/jobs/{id}", planner(s.getJob)) // api/jobs.go
 }
 
 // planSummaryJSON is a plan in GET /plans and GET /plans/{id}.
@@ -295,9 +297,15 @@ func (e *listProblem) ProblemExtra() map[string]any {
 // planDiff is GET /plans/{a}/diff/{b}: the grids added, removed and
 // changed from plan a to plan b and the impact of the switch
 // (gridplan.Diff over the stored bundle and, when the case service is
-// there, the open cases).
+// there, the open cases); with Accept: application/geo+json or
+// ?f=geojson the changed areas as a FeatureCollection
+// (gridplan.DiffFeatures).
 func (s *Server) planDiff(w http.ResponseWriter, r *http.Request) error {
 	aID, err := planID(r, "a")
+	if err != nil {
+		return err
+	}
+	ct, err := negotiate(r, mediaJSON, mediaGeoJSON)
 	if err != nil {
 		return err
 	}
@@ -324,6 +332,9 @@ func (s *Server) planDiff(w http.ResponseWriter, r *http.Request) error {
 	d, err := gridplan.Diff(a, b, bu, open)
 	if err != nil {
 		return err
+	}
+	if ct == mediaGeoJSON { // the changed areas
+		return writeJSON(w, r, http.StatusOK, mediaGeoJSON, gridplan.DiffFeatures(a, b, d))
 	}
 	return writeJSON(w, r, http.StatusOK, mediaJSON, d)
 }

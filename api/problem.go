@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/store"
 )
 
 // handlerFunc is the shape of every gridd handler: it writes a successful
@@ -235,7 +236,7 @@ func statusOf(err error) int {
 	e, _ := errs.As(err)
 	switch errs.CodeOf(err) {
 	case errs.Invalid:
-		if e != nil && (strings.HasPrefix(e.Field, "/") || e.Field == "body") {
+		if e != nil && (strings.HasPrefix(e.Field, "/") || e.Field == "body") || errors.Is(err, store.ErrKeyReused) {
 			return http.StatusUnprocessableEntity
 		}
 		return http.StatusBadRequest
@@ -264,6 +265,18 @@ func statusOf(err error) int {
 }
 
 var errMethod = errors.New("method not allowed")
+
+// readinessStatus is /readyz's status for its readiness document: 200
+// when the store answers, else 503 (degraded: reads are served from
+// memory but writes fail, so a load balancer must not route here). The
+// body stays the readiness document, not a problem, so probes and
+// operators read the same members in both cases.
+func readinessStatus(storeReachable bool) int {
+	if storeReachable {
+		return http.StatusOK
+	}
+	return http.StatusServiceUnavailable
+}
 
 // writeProblem writes err as a problem document. Internal errors are logged
 // with their details and answered with a generic text.

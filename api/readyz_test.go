@@ -10,9 +10,11 @@ import (
 	"github.com/gridd/gridd/gridplan"
 )
 
-// TestReadyz: 503 only when gridd cannot serve (no catalogue); 200
-// "degraded" while reads are served from memory and the store is down;
-// "grids" says when no plan is published.
+// TestReadyz: 200 only when ready; 503 "degraded" (the readiness
+// document, not a problem) while reads are served from memory and the
+// store is down, so a load balancer sends no writes; 503 a problem when
+// gridd cannot serve (no catalogue); "grids" says when no plan is
+// published. /healthz stays 200 throughout: the process is alive.
 func TestReadyz(t *testing.T) {
 	type want struct {
 		status        int
@@ -27,7 +29,7 @@ func TestReadyz(t *testing.T) {
 		want    want
 	}{
 		{"ready", false, true, false, want{200, "ready", "published", "reachable", "accepted"}},
-		{"degraded", true, true, false, want{200, "degraded", "published", "unreachable", "failing"}},
+		{"degraded", true, true, false, want{503, "degraded", "published", "unreachable", "failing"}},
 		{"no catalogue", false, false, false, want{503, "", "", "", ""}},
 		{"no catalogue, dead store", true, false, false, want{503, "", "", "", ""}},
 		{"no plan published", false, true, true, want{200, "ready", "none: no plan is published", "reachable", "accepted"}},
@@ -60,11 +62,17 @@ func TestReadyz(t *testing.T) {
 			if r.status != c.want.status {
 				t.Fatalf("status %d, want %d: %s", r.status, c.want.status, r.body)
 			}
-			if c.want.status != 200 {
+			if h := do(t, ts, "GET", "/healthz", nil); h.status != 200 {
+				t.Fatalf("/healthz %d: %s", h.status, h.body)
+			}
+			if c.want.state == "" {
 				if r.header.Get("Content-Type") != mediaProblem {
 					t.Fatalf("a 503 that is not a problem: %s", r.header.Get("Content-Type"))
 				}
 				return
+			}
+			if ct := r.header.Get("Content-Type"); ct != mediaJSON {
+				t.Fatalf("Content-Type %q, want %q", ct, mediaJSON)
 			}
 			var m map[string]any
 			if err := json.Unmarshal(r.body, &m); err != nil {

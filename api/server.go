@@ -28,6 +28,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
 )
 
@@ -80,6 +81,9 @@ type Config struct {
 	// UnitSpeeds turn suggestions' distances into ETAs; zero:
 	// dispatch.DefaultSpeeds.
 	UnitSpeeds dispatch.Speeds
+	// Jobs runs POST /plans's plan jobs in this process; nil answers 503
+	// there (GET /jobs/{id} reads the store and needs none).
+	Jobs *jobs.Runner
 }
 
 // Server serves gridd's HTTP API. Create it with New, fill its catalogue
@@ -338,10 +342,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 // readyz is GET /readyz. Status codes are chosen for load balancers:
 //   - 503 (a problem) when gridd cannot serve: no catalogue built yet;
 //   - 200 {"status":"ready"} when the store answers and the catalogue is built;
-//   - 200 {"status":"degraded","store":"unreachable","reads":"serving from
-//     memory","writes":"failing"} when the store does not answer but the
-//     catalogue built earlier serves the read routes: keep routing reads
-//     here, expect writes to fail with 503 until the store is back.
+//   - 503 {"status":"degraded","store":"unreachable","reads":"serving from
+//     memory","writes":"failing"} when the store does not answer: the
+//     catalogue built earlier still serves the read routes, but writes fail,
+//     so a load balancer must take the replica out until the store is back
+//     (/healthz stays 200: the process is alive, not to be restarted).
 //
 // "grids" says whether a plan is published ("published", or "none" while
 // the district is served without grids).
@@ -375,7 +380,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if pingErr != nil {
 		body["status"], body["store"], body["reads"], body["writes"] = "degraded", "unreachable", "serving from memory", "failing"
 	}
-	return writeJSON(w, r, http.StatusOK, mediaJSON, body)
+	return writeJSON(w, r, readinessStatus(pingErr == nil), mediaJSON, body)
 }
 
 // reload is POST /admin/reload (role admin): rebuild the catalogue from

@@ -30,7 +30,9 @@ import (
 // and suggestions (*dispatch.Directory).
 type liveUnits interface {
 	SetUnit(id string, lon, lat float64, status geo.UnitStatus) error
-	SetUnitStatus(id string, st dispatch.UnitStatus) bool
+	ReportUnit(id string, lon, lat float64, st dispatch.UnitStatus, at time.Time) (bool, error)
+	ApplyUnitStatus(id string, st dispatch.UnitStatus, at time.Time) (applied, known bool)
+	SetUnitStatusAt(id string, st dispatch.UnitStatus, at time.Time) bool
 	UnitStatusOf(id string) (dispatch.UnitStatus, bool)
 	WorkerGrid(id string) bundle.GridCode
 	Suggest(q dispatch.SuggestQuery) ([]dispatch.Suggestion, error)
@@ -290,7 +292,7 @@ func (s *Server) afterReports(ctx context.Context, res []dispatch.ReportResult) 
 			if before, ok := live.UnitStatusOf(x.Unit); ok {
 				changed = before != x.Status
 			}
-			_ = live.SetUnit(x.Unit, x.Loc[0], x.Loc[1], x.Status.Geo())
+			_, _ = live.ReportUnit(x.Unit, x.Loc[0], x.Loc[1], x.Status, x.At)
 		}
 		loc := x.Loc
 		body := unitEvent{Unit: x.Unit, Lon: loc[0], Lat: loc[1], At: x.At, Status: x.Status, HeldCase: x.HeldCase}
@@ -536,6 +538,7 @@ func (s *Server) syncUnits(ctx context.Context, ids ...string) {
 	live := s.live()
 	var evs []events.Event
 	for _, id := range ids {
+		readAt := s.now().UTC()
 		u, err := s.st.Unit(ctx, id)
 		if err != nil {
 			continue // not a unit of the district (or the store is away: the next report fixes it)
@@ -544,13 +547,13 @@ func (s *Server) syncUnits(ctx context.Context, ids ...string) {
 		if live != nil {
 			before, known = live.UnitStatusOf(id)
 			if known {
-				live.SetUnitStatus(id, u.Status)
+				live.SetUnitStatusAt(id, u.Status, readAt)
 			} else if u.Loc != nil {
 				_ = live.SetUnit(id, u.Loc[0], u.Loc[1], u.Status.Geo())
 			}
 		}
 		if before != u.Status {
-			body := unitEvent{Unit: id, Status: u.Status, HeldCase: u.HeldCase, At: s.now().UTC()}
+			body := unitEvent{Unit: id, Status: u.Status, HeldCase: u.HeldCase, At: readAt}
 			var loc *orb.Point
 			if u.Loc != nil {
 				p := *u.Loc
@@ -575,8 +578,12 @@ func denied(who access.Principal, what string) error {
 // ApplyUnitEvent moves this server's live index by a unit.position or
 // unit.status event made elsewhere (another replica, through the event
 // stream), so that its /locate and suggestions follow units reported
-// there. Other events, and units the directory does not know, are
-// ignored; applying an event this server made is harmless.
+// there. Events come in the order they were appended to the log, not the
+// order they happened: a unit.position older (by its report time) than
+// the position the index holds is ignored, as the store ignores an older
+// report, and so is a unit.status older than the status held. Other
+// events, and units the directory does not know, are ignored; applying an
+// event this server made is harmless.
 func (s *Server) ApplyUnitEvent(ev events.Event) {
 	if ev.Type != events.UnitPosition && ev.Type != events.UnitStatus {
 		return
@@ -593,7 +600,11 @@ func (s *Server) ApplyUnitEvent(ev events.Event) {
 	if live == nil {
 		return
 	}
-	if ev.Type == events.UnitPosition || !live.SetUnitStatus(u.Unit, st) {
+	if ev.Type == events.UnitPosition {
+		_, _ = live.ReportUnit(u.Unit, u.Lon, u.Lat, st, u.At)
+		return
+	}
+	if _, known := live.ApplyUnitStatus(u.Unit, st, u.At); !known {
 		_ = live.SetUnit(u.Unit, u.Lon, u.Lat, st.Geo())
 	}
 }

@@ -29,6 +29,7 @@ const fleetSecret = "fleet-secret-1"
 
 type unitServer struct {
 	ts   *httptest.Server
+	srv  *Server
 	st   store.Store
 	svc  *cases.Service
 	evs  *recorder
@@ -86,6 +87,7 @@ func newUnitServer(t testing.TB) *unitServer {
 		t.Fatal(err)
 	}
 	us.svc.Publisher = cases.Publishers{us.svc.Publisher, s.UnitsCasePublisher()}
+	us.srv = s
 	us.ts = httptest.NewServer(s.Handler())
 	t.Cleanup(us.ts.Close)
 	return us
@@ -496,5 +498,55 @@ func TestApplyUnitEvent(t *testing.T) {
 	}
 	if lon, _, _, _ := d.Units().Get("P12"); lon != b.Patrols[1].Loc[0] {
 		t.Errorf("a status event moved P12 to %v", lon)
+	}
+}
+
+// TestApplyUnitEventOutOfOrder: two replicas over one store. Replica A
+// stores two reports of a unit and is then dispatched; replica B gets A's
+// events in reverse order (as an event log appended out of order delivers
+// them) and ends where A is: the later report's position, the dispatch's
+// status. A's own older events coming back to it move nothing either.
+func TestApplyUnitEventOutOfOrder(t *testing.T) {
+	us := newUnitServer(t)
+	for _, r := range []map[string]any{
+		rep("P11", 118.63, 32.06, "2026-08-01T09:05:00Z", "available"),
+		rep("P11", 118.64, 32.07, "2026-08-01T09:10:00Z", "off_duty"),
+	} {
+		if code, m := us.post(t, "/units/positions", fleetSecret, []map[string]any{r}); code != 200 {
+			t.Fatalf("%d %v", code, m)
+		}
+	}
+	own := append([]events.Event(nil), us.evs.evs...)
+	if len(own) < 3 {
+		t.Fatalf("%d events for two reports and a status change", len(own))
+	}
+	other, err := New(Config{Store: us.st, PlanPoll: -1, NewLocator: testLocator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dispatch.NewDirectory(us.b, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.cat.Store(&catalogue{locate: d})
+	for i := len(own) - 1; i >= 0; i-- {
+		other.ApplyUnitEvent(own[i])
+	}
+	// A status change made after both reports, then a stale one.
+	other.ApplyUnitEvent(events.Event{Type: events.UnitStatus, Data: []byte(`{"unit":"P11","status":"busy","at":"2026-08-01T09:11:00Z","lon":118.64,"lat":32.07}`)})
+	other.ApplyUnitEvent(events.Event{Type: events.UnitStatus, Data: []byte(`{"unit":"P11","status":"available","at":"2026-08-01T09:06:00Z","lon":118.63,"lat":32.06}`)})
+	if lon, lat, _, _ := d.Units().Get("P11"); lon != 118.64 || lat != 32.07 {
+		t.Errorf("replica B: P11 at %v %v, want the 09:10 report's 118.64 32.07", lon, lat)
+	}
+	if st, _ := d.UnitStatusOf("P11"); st != dispatch.StatusBusy {
+		t.Errorf("replica B: P11 %s, want busy (09:11)", st)
+	}
+	// Replica A's own events come back after it moved on.
+	for _, ev := range own {
+		us.srv.ApplyUnitEvent(ev)
+	}
+	live := us.srv.live()
+	if st, _ := live.UnitStatusOf("P11"); st != dispatch.StatusOffDuty {
+		t.Errorf("replica A: P11 %s after its own events came back, want off_duty", st)
 	}
 }

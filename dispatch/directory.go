@@ -54,6 +54,9 @@ type Directory struct {
 	hasPlan bool
 	// duty, when set, keeps units off shift out of Locate's patrols.
 	duty atomic.Pointer[dutyFilter]
+	// clocks order the reports and status changes applied to the live
+	// indexes (unitclock.go).
+	clocks unitClocks
 }
 
 type streetInfo struct {

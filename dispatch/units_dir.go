@@ -77,6 +77,11 @@ func (d *Directory) LoadUnits(units []Unit) error {
 		}
 		ix := d.indexOf(u.ID)
 		st := Effective(u.ReportedStatus, u.HeldCase).Geo()
+		if u.ReportedAt != nil {
+			d.clocks.mu.Lock()
+			d.clocks.set(u.ID, unitClock{pos: *u.ReportedAt, status: *u.ReportedAt})
+			d.clocks.mu.Unlock()
+		}
 		if u.Loc == nil {
 			ix.SetStatus(u.ID, st)
 			continue

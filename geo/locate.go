@@ -168,6 +168,20 @@ func NewPolygonIndex(areas []Area) (*PolygonIndex, error) {
 	return newPolygonIndex(areas, cellsPerEdge, minRasterCells)
 }
 
+// transientRasterCells is NewTransientPolygonIndex's raster floor.
+const transientRasterCells = 1 << 10
+
+// NewTransientPolygonIndex is NewPolygonIndex for an index built for one
+// short task and dropped (a planner edit recounting a few grids): the same
+// answers (the raster only speeds lookups up), with cellsPerEdge cells an
+// edge and a floor of transientRasterCells instead of minRasterCells, so
+// that building it costs in proportion to its edges rather than a fixed
+// 2^17 cells; lookups in a small layer's coarser cells are a little
+// slower, which a few thousand lookups do not notice.
+func NewTransientPolygonIndex(areas []Area) (*PolygonIndex, error) {
+	return newPolygonIndex(areas, cellsPerEdge, transientRasterCells)
+}
+
 func newPolygonIndex(areas []Area, cellsPerEdge, minCells float64) (*PolygonIndex, error) {
 	ix := &PolygonIndex{areas: append([]Area(nil), areas...)}
 	seen := map[[4]float64]int{}

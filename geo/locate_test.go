@@ -747,3 +747,42 @@ func TestLocateCostFlat(t *testing.T) {
 		t.Fatalf("work per lookup %.2f vs %.2f: not flat within 2×", ws, wl)
 	}
 }
+
+// TestTransientPolygonIndex: the transient index (small raster) answers
+// as NewPolygonIndex for random points, every vertex and every edge
+// midpoint, over a whole layer and over a handful of its areas (an
+// edit's recount).
+func TestTransientPolygonIndex(t *testing.T) {
+	all := pukouLike(4).build()
+	for _, areas := range [][]Area{all, all[:3]} {
+		full, err := NewPolygonIndex(areas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewTransientPolygonIndex(areas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewSource(propertySeed))
+		var pts []orb.Point
+		for k := 0; k < 20000; k++ {
+			pts = append(pts, orb.Point{118.40 + rng.Float64()*0.5, 31.85 + rng.Float64()*0.42})
+		}
+		for _, a := range areas {
+			for _, poly := range a.Geom {
+				for _, ring := range poly {
+					for k := 0; k+1 < len(ring); k++ {
+						pts = append(pts, ring[k], orb.Point{(ring[k][0] + ring[k+1][0]) / 2, (ring[k][1] + ring[k+1][1]) / 2})
+					}
+				}
+			}
+		}
+		for _, p := range pts {
+			wi, wok := full.Locate(p[0], p[1])
+			gi, gok := tr.Locate(p[0], p[1])
+			if wi != gi || wok != gok {
+				t.Fatalf("%d areas, point %v: transient %d %v, full %d %v", len(areas), p, gi, gok, wi, wok)
+			}
+		}
+	}
+}

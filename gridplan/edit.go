@@ -592,7 +592,7 @@ func (ed *editor) buildingsIn(grids ...Grid) []bundle.Building {
 			in = append(in, false)
 		}
 	}
-	ix, err := geo.NewPolygonIndex(areas)
+	ix, err := geo.NewTransientPolygonIndex(areas)
 	if err != nil {
 		return nil
 	}
@@ -707,7 +707,7 @@ func countIn(grids []Grid, blds []bundle.Building) []int {
 	for i, g := range grids {
 		areas[i] = geo.Area{Code: string(g.Code), Geom: g.Geom}
 	}
-	ix, err := geo.NewPolygonIndex(areas)
+	ix, err := geo.NewTransientPolygonIndex(areas)
 	if err != nil {
 		return out
 	}

@@ -27,6 +27,18 @@ type Params struct {
 	// Progress, when set, is called after each community is planned with
 	// the number done and the total; calls are serialised.
 	Progress func(done, total int) `json:"-"`
+	// MaxWorkers, when positive, bounds how many communities are planned
+	// at once (a plan job in the service leaves a core to the requests);
+	// 0 means one per CPU. The plan does not depend on it.
+	MaxWorkers int `json:"-"`
+}
+
+// Workers is how many communities to plan at once given cpus CPUs.
+func (p Params) Workers(cpus int) int {
+	if p.MaxWorkers > 0 && p.MaxWorkers < cpus {
+		return p.MaxWorkers
+	}
+	return max(cpus, 1)
 }
 
 // DefaultParams are the joint-duty model's targets: 500 households a grid in

@@ -375,7 +375,7 @@ func (v *validator) households() {
 		}
 	}
 	if len(areas) > 0 {
-		ix, err := geo.NewPolygonIndex(areas)
+		ix, err := geo.NewTransientPolygonIndex(areas)
 		if err != nil {
 			v.add(nil, "", RuleValid, Error, 0, 0, "cannot index the grids: %s", problem(err))
 			return

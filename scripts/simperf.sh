@@ -8,6 +8,10 @@
 #
 #   scripts/simperf.sh [RATE] [DURATION]      e.g. scripts/simperf.sh 1000 30s
 #
+# GRIDD_BIN=path measures another gridd build (e.g. main's, for a before
+# and after in one period) with this tree's simulator; TIMELINE=file keeps
+# the simulator's per-report timeline (gridctl simulate --timeline).
+#
 # Needs PostgreSQL's server binaries and PostGIS (see scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/gridd" ./cmd/gridd
+if [ -n "${GRIDD_BIN:-}" ]; then cp "$GRIDD_BIN" "$tmp/gridd"; else go build -o "$tmp/gridd" ./cmd/gridd; fi
 go build -o "$tmp/gridctl" ./cmd/gridctl
 "${run_pg[@]}" "$bin/initdb" -D "$tmp/data" -U postgres -A trust >/dev/null
 "${run_pg[@]}" "$bin/pg_ctl" -D "$tmp/data" -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=100" \
@@ -60,7 +64,8 @@ hz=$(getconf CLK_TCK)
 g0=$(ticks "$gridd_pid"); p0=$(pg_ticks)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$tmp/gridctl" simulate --url "http://127.0.0.1:$gport" --key "$key" --rate "$rate" --duration "$duration" \
-  --seed 1 --case-share 0 --positions-every 0 --lose-share 0 --workers 128 --ack-log "$tmp/acks" | tee "$tmp/summary"
+  --seed 1 --case-share 0 --positions-every 0 --lose-share 0 --workers 128 --ack-log "$tmp/acks" \
+  ${TIMELINE:+--timeline "$TIMELINE"} | tee "$tmp/summary"
 g1=$(ticks "$gridd_pid"); p1=$(pg_ticks)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 acks=$(wc -l <"$tmp/acks")

@@ -15,6 +15,19 @@ import (
 // a draft; a refused edit (*gridplan.RefusedError, Invalid, Conflict)
 // writes nothing.
 func EditPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle, e gridplan.Edit, part gridplan.Partitioner) (*gridplan.EditResult, error) {
+	return editPlan(ctx, s, id, b, e, part, nil)
+}
+
+// EditPlanKeyed is EditPlan that stores answer(result) with the edit (and
+// its units), in its transaction (EditGridsKeyed): a retry finds the answer
+// (KeyedAnswer) instead of applying the edit again.
+func EditPlanKeyed(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle, e gridplan.Edit, part gridplan.Partitioner,
+	answer func(*gridplan.EditResult) (KeyedAnswer, error)) (*gridplan.EditResult, error) {
+	return editPlan(ctx, s, id, b, e, part, answer)
+}
+
+func editPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle, e gridplan.Edit, part gridplan.Partitioner,
+	answer func(*gridplan.EditResult) (KeyedAnswer, error)) (*gridplan.EditResult, error) {
 	p, err := s.Plan(ctx, id)
 	if err != nil {
 		return nil, err
@@ -41,9 +54,16 @@ func EditPlan(ctx context.Context, s Store, id gridplan.PlanID, b *bundle.Bundle
 	if err != nil {
 		return nil, err
 	}
-	if res.Units != nil {
+	switch {
+	case answer != nil:
+		a, aerr := answer(res)
+		if aerr != nil {
+			return nil, aerr
+		}
+		err = s.EditGridsKeyed(ctx, id, res.Changed, res.Removed, res.Base, res.Units, a)
+	case res.Units != nil:
 		err = s.EditGridsUnits(ctx, id, res.Changed, res.Removed, res.Base, *res.Units)
-	} else {
+	default:
 		err = s.EditGrids(ctx, id, res.Changed, res.Removed, res.Base)
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 )
 
 // Layer names a feature table.
@@ -105,6 +106,13 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Warmer is a store that can ready its connections for serving (open them
+// and start what each needs on first use) so that the first requests do
+// not pay for it. Call Warm once, before the store is used concurrently.
+type Warmer interface {
+	Warm(ctx context.Context) error
+}
+
 // Store is the whole storage contract: one small interface per entity.
 // A new entity adds its interface here (in its own file where it is
 // defined) and its cases to store/storetest.
@@ -116,6 +124,8 @@ type Store interface {
 	Features
 	Units
 	Shifts
+	jobs.Store
+	Idempotency
 	Pinger
 	// Close releases the store's resources.
 	Close() error

@@ -67,11 +67,11 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	p.Progress = planProgress(e.stderr)
-	plan, rep, err := partition.Plan(ctx, wp.b, p)
+	plan, rep, err := partition.Plan(ctx, wp.Bundle, p)
 	if err != nil {
 		return err
 	}
-	plan.Grids = wp.merge(plan.Grids)
+	plan.Grids = wp.Merge(plan.Grids)
 	if err := planWriteFile(*out, func(w io.Writer) error { return gridplan.WriteGeoJSON(w, plan.Grids) }); err != nil {
 		return err
 	}

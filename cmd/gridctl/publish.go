@@ -14,24 +14,36 @@ import (
 )
 
 // planFlags parses --data and want positional plan ids.
-func planFlags(e *env, name, usage string, args []string, want int) (*flag.FlagSet, *string, []gridplan.PlanID, error) {
+func planFlags(e *env, name, usage string, args []string, want int, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *string, []gridplan.PlanID, error) {
 	fs := newFlags(e, name)
 	data := fs.String("data", defaultDataDir, "folder of the embedded GeoPackage store (ignored when DATABASE_URL is set)")
+	for _, x := range extra {
+		x(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(e, fs, args); err != nil {
-		return nil, nil, nil, err
+	// Flags may follow the plan ids (gridctl diff A B --geojson).
+	var pos []string
+	for rest := args; ; {
+		if err := parseFlags(e, fs, rest); err != nil {
+			return nil, nil, nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
-	if fs.NArg() != want {
-		return nil, nil, nil, fmt.Errorf("%w: %s wants %d plan id(s), got %d arguments", errUsage, name, want, fs.NArg())
+	if len(pos) != want {
+		return nil, nil, nil, fmt.Errorf("%w: %s wants %d plan id(s), got %d arguments", errUsage, name, want, len(pos))
 	}
 	ids := make([]gridplan.PlanID, want)
 	for i := range ids {
-		id, err := gridplan.ParsePlanID(fs.Arg(i))
+		id, err := gridplan.ParsePlanID(pos[i])
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%w: %q is not a plan id", errUsage, fs.Arg(i))
+			return nil, nil, nil, fmt.Errorf("%w: %q is not a plan id", errUsage, pos[i])
 		}
 		ids[i] = id
 	}
@@ -105,9 +117,15 @@ func announcePublish(ctx context.Context, e *env, s store.Store, id gridplan.Pla
 	}
 }
 
-// cmdDiff prints gridplan.Diff of plans A and B as JSON.
+// cmdDiff prints gridplan.Diff of plans A and B as JSON, or with
+// --geojson its changed areas (gridplan.DiffFeatures) as a GeoJSON
+// FeatureCollection.
 func cmdDiff(ctx context.Context, e *env, args []string) error {
-	_, data, ids, err := planFlags(e, "diff", "usage: gridctl diff [--data DIR] A B\n\nPrints the grids added, removed and changed from plan A to plan B and the impact, as JSON.", args, 2)
+	var geoJSON bool
+	_, data, ids, err := planFlags(e, "diff", "usage: gridctl diff [--data DIR] [--geojson] A B\n\nPrints the grids added, removed and changed from plan A to plan B and the impact, as JSON;\nwith --geojson a FeatureCollection of the changed areas (one feature per added, removed and changed grid).", args, 2,
+		func(fs *flag.FlagSet) {
+			fs.BoolVar(&geoJSON, "geojson", false, "print the changed areas as a GeoJSON FeatureCollection (as GET /plans/A/diff/B?f=geojson)")
+		})
 	if err != nil {
 		return err
 	}
@@ -131,6 +149,9 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	d, err := gridplan.Diff(a, b, bu, nil)
 	if err != nil {
 		return err
+	}
+	if geoJSON {
+		return json.NewEncoder(e.stdout).Encode(gridplan.DiffFeatures(a, b, d))
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

@@ -21,6 +21,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&c.Duration, "duration", time.Minute, "how long reports are sent")
 	fs.Int64Var(&c.Seed, "seed", 1, "the run's reports and decisions follow from the seed (external ids are sim-SEED-N)")
 	ackLog := fs.String("ack-log", "", "file to write every acknowledged incident id to, one a line")
+	timeline := fs.String("timeline", "", "CSV file of every report's first attempt: seq, due, sent and answered (ms since the start), status, new TCP connection")
 	fs.IntVar(&c.Workers, "workers", 64, "concurrent first attempts (retries run beside them)")
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "one request's timeout")
 	fs.DurationVar(&c.MaxRetry, "max-retry", 2*time.Minute, "how long one report is retried before it counts as failed")
@@ -53,7 +54,23 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 		w = bufio.NewWriterSize(f, 64<<10)
 		c.AckLog = w
 	}
+	var tw *bufio.Writer
+	if *timeline != "" {
+		tf, err := os.OpenFile(*timeline, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		defer tf.Close()
+		tw = bufio.NewWriterSize(tf, 64<<10)
+		tw.WriteString(sim.TimelineHeader)
+		c.Timeline = tw
+	}
 	sum, err := sim.Run(ctx, c)
+	if tw != nil {
+		if ferr := tw.Flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
 	if w != nil {
 		if ferr := w.Flush(); ferr != nil && err == nil {
 			err = ferr

@@ -167,6 +167,17 @@ func testPublishCommands(t *testing.T, vars map[string]string, data string, grid
 	if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.Changed) != 1 || d.Changed[0].HouseholdsTo != grids[0].Households+7 {
 		t.Fatalf("diff 1 %d: %v %+v", bad, err, d.Changed)
 	}
+	// --geojson: the one grid whose households changed, its polygon
+	// (geometry_kind grid: the shape did not change).
+	out = wantRun(t, vars, 0, []string{`"FeatureCollection"`, `"geometry_kind":"grid"`, `"change":"changed"`}, "diff", "--data", data, "1", bad.String(), "--geojson")
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(out), &fc); err != nil || len(fc.Features) != 1 || fc.Features[0].Properties["households_to"] != float64(grids[0].Households+7) {
+		t.Fatalf("diff --geojson 1 %d: %v %s", bad, err, out)
+	}
 
 	wantRun(t, vars, 0, []string{"published plan 2"}, "publish", "--data", data, "2")
 	wantRun(t, vars, 0, []string{"published plan 1"}, "rollback", "--data", data)

@@ -190,9 +190,9 @@ func checkUnits(t *testing.T, dsn string) {
 }
 
 type probe struct {
-	at     time.Time
-	code   int
-	status string
+	at, end time.Time // asked, answered
+	code    int
+	status  string
 }
 
 // pollReady asks /readyz every 100 ms until stop and returns the answers.
@@ -210,6 +210,7 @@ func pollReady(base string, stop <-chan struct{}) <-chan []probe {
 				p.code = res.StatusCode
 				p.status, _ = m["status"].(string)
 			}
+			p.end = time.Now()
 			ps = append(ps, p)
 			select {
 			case <-stop:
@@ -223,6 +224,29 @@ func pollReady(base string, stop <-chan struct{}) <-chan []probe {
 }
 
 func ready(p probe) bool { return p.code == 200 && p.status == "ready" }
+
+// pollAlive asks /healthz every 100 ms for d and sends how many answers
+// were not 200 (a database outage must not make gridd look dead).
+func pollAlive(base string, d time.Duration) <-chan int {
+	out := make(chan int, 1)
+	go func() {
+		c := &http.Client{Timeout: 3 * time.Second}
+		bad := 0
+		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			res, err := c.Get(base + "/healthz")
+			if err != nil {
+				bad++
+				continue
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				bad++
+			}
+		}
+		out <- bad
+	}()
+	return out
+}
 
 type logWriter struct{ t *testing.T }
 
@@ -250,8 +274,9 @@ func postOne(t *testing.T, base, ext string) reply {
 // TestFaultDatabaseRestart: PostgreSQL is stopped (pg_ctl stop -m fast)
 // and started again while the simulator drives gridd; clients retry.
 // Every acknowledged report is stored exactly once, no unit holds two
-// cases, /readyz said not ready during the outage and ready after, and
-// the same gridd serves writes again.
+// cases, /readyz said not ready during the outage (503 "degraded": no
+// writes routed here) while /healthz said alive, and ready (200) after,
+// and the same gridd serves writes again.
 func TestFaultDatabaseRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stops a database cluster")
@@ -276,7 +301,10 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	acks.waitFor(t, 150)
 	stopAt := time.Now()
 	c.Stop(t)
+	stoppedAt := time.Now() // down for sure from here to restartAt
+	alive := pollAlive(base, 3*time.Second)
 	time.Sleep(3 * time.Second)
+	restartAt := time.Now()
 	c.StartAgain(t)
 	startAt := time.Now()
 	sum := <-done
@@ -285,7 +313,8 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	sum.Print(&buf)
-	t.Logf("outage %s–%s\n%s", stopAt.Format("15:04:05.000"), startAt.Format("15:04:05.000"), buf.String())
+	t.Logf("outage %s (stopped %s) – %s (started %s)\n%s", stopAt.Format("15:04:05.000"), stoppedAt.Format("15:04:05.000"),
+		restartAt.Format("15:04:05.000"), startAt.Format("15:04:05.000"), buf.String())
 	// Ready again (the pool reconnects), then stop polling.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -300,17 +329,22 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	}
 	close(stopPoll)
 	ps := <-probes
-	var during, after int
+	var during, readyDuring, after int
 	for _, p := range ps {
-		if p.at.After(stopAt.Add(300*time.Millisecond)) && p.at.Before(startAt) && !ready(p) {
+		switch {
+		case p.at.After(stopAt) && p.at.Before(startAt) && p.code == http.StatusServiceUnavailable && p.status == "degraded":
 			during++
-		}
-		if p.at.After(startAt) && ready(p) {
+		case p.at.After(stoppedAt) && p.end.Before(restartAt) && p.code == http.StatusOK:
+			readyDuring++
+		case p.at.After(startAt) && ready(p):
 			after++
 		}
 	}
-	if during == 0 || after == 0 {
-		t.Errorf("/readyz: %d not-ready answers during the outage, %d ready after", during, after)
+	if during == 0 || after == 0 || readyDuring > 0 {
+		t.Errorf("/readyz: %d answers 503 degraded during the outage (%d answered 200), %d ready after", during, readyDuring, after)
+	}
+	if n := <-alive; n > 0 {
+		t.Errorf("/healthz: %d answers other than 200 during the outage", n)
 	}
 
 	if sum.Failed != 0 || sum.Acked != sum.Sent {

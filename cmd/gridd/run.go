@@ -25,8 +25,10 @@ import (
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/backend"
+	"github.com/gridd/gridd/store/gpkg"
 	"github.com/gridd/gridd/web"
 )
 
@@ -51,6 +53,8 @@ type config struct {
 	clockStart  time.Time     // zero: the real clock
 	escalate    time.Duration // how often the escalation loop runs
 	unitSpeeds  dispatch.Speeds
+	planJobs    int           // plan jobs (POST /plans) run at once by this process
+	jobStale    time.Duration // a job not written for this long belongs to a dead process
 }
 
 const usageText = `usage: gridd [flags]
@@ -98,6 +102,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	fs.DurationVar(&c.escalate, "escalate-every", 30*time.Second, "how often overdue cases are checked for escalation")
 	fs.Float64Var(&c.unitSpeeds.PatrolKmh, "unit-speed-kmh", dispatch.DefaultSpeeds.PatrolKmh, "straight-line speed of a patrol for suggestions' ETA")
 	fs.Float64Var(&c.unitSpeeds.WorkerKmh, "worker-speed-kmh", dispatch.DefaultSpeeds.WorkerKmh, "walking speed of a grid worker for suggestions' ETA")
+	fs.IntVar(&c.planJobs, "plan-jobs", 1, "plan jobs (POST /plans) this process runs at once; more wait, queued")
+	fs.DurationVar(&c.jobStale, "job-stale", time.Minute, "a queued or running job not written for this long is marked failed (interrupted): its process died")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usageText)
@@ -128,8 +134,14 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		}
 		c.clockStart = t
 	}
+	if c.planJobs < 1 || c.planJobs > 16 {
+		return nil, fmt.Errorf("%w: --plan-jobs %d: want 1..16", errUsage, c.planJobs)
+	}
 	if c.drain <= 0 || c.planPoll <= 0 || c.escalate <= 0 || c.dbWait < 0 {
 		return nil, fmt.Errorf("%w: durations must be positive", errUsage)
+	}
+	if c.jobStale < 5*time.Second {
+		return nil, fmt.Errorf("%w: --job-stale must be at least 5s (jobs are written every second)", errUsage)
 	}
 	if err := c.unitSpeeds.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: --unit-speed-kmh/--worker-speed-kmh: %v", errUsage, err)
@@ -170,6 +182,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
+	// Every pool connection opened and warmed before gridd says ready, so
+	// the first requests do not pay for it (docs/perf.md, "The first
+	// seconds"); a store that cannot be warmed is served cold.
+	if w, ok := st.(store.Warmer); ok {
+		start := time.Now()
+		if err := w.Warm(ctx); err != nil {
+			log.Warn("store not warmed; serving it cold", "err", err.Error())
+		} else {
+			log.Info("store warm", "duration_ms", time.Since(start).Milliseconds())
+		}
+	}
 	pages := &api.Pages{Assets: web.Dist(), Basemap: cfg.basemap}
 	dist := &district{}
 	svc, err := caseService(cfg, st, dist)
@@ -181,11 +204,30 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	svc.Publisher = cases.Publishers{cases.Events{Events: evs.publisher()}}
-	srv, err := api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages,
-		Events: evs.publisher(), EventStream: evs.stream(), UnitSpeeds: cfg.unitSpeeds})
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	var srv *api.Server
+	runner := jobs.NewRunner(jobCtx, st, jobs.Config{Concurrency: cfg.planJobs, Stale: cfg.jobStale, Logger: log,
+		Problem: func(err error) json.RawMessage { return srv.JobProblem(err) }})
+	// Jobs end (failed, "interrupted") when gridd stops; their last
+	// write lands before the store closes.
+	defer runner.Wait()
+	defer stopJobs()
+	srv, err = api.New(api.Config{Store: st, Logger: log, Keys: keys, NewLocator: dist.newLocator, PlanPoll: cfg.planPoll, Cases: svc, CORSOrigins: cfg.corsOrigins, Pages: pages,
+		Events: evs.publisher(), EventStream: evs.stream(), UnitSpeeds: cfg.unitSpeeds, Jobs: runner})
 	if err != nil {
 		return err
 	}
+	// Jobs left queued or running by a process that died are failed
+	// ("interrupted"), now and whenever one stops being written. The
+	// embedded file has one process: every open job in it is from a
+	// process that stopped.
+	_, embedded := st.(*gpkg.DB)
+	if n, err := runner.Sweep(ctx, embedded); err != nil {
+		log.Warn("sweep interrupted jobs", "err", err.Error())
+	} else if n > 0 {
+		log.Warn("jobs interrupted (their process died)", "jobs", n)
+	}
+	go runner.Loop(jobCtx)
 	svc.Publisher = cases.Publishers{svc.Publisher, srv.UnitsCasePublisher()}
 	if err := srv.Rebuild(ctx); err != nil {
 		return fmt.Errorf("build catalogue: %w", err)

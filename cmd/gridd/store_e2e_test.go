@@ -116,8 +116,8 @@ func (c *pgCluster) url() string {
 
 // TestPostgresOutage: gridd started while PostgreSQL is down retries
 // (logging each try) and starts once it is up; while it is down again,
-// /readyz answers 200 "degraded" and reads are served from memory; when it
-// is back, ready again. With the deadline passed, gridd gives up with an
+// /readyz answers 503 "degraded" (no writes routed here), /healthz 200 and
+// reads are served from memory; when it is back, ready again. With the deadline passed, gridd gives up with an
 // error.
 func TestPostgresOutage(t *testing.T) {
 	if testing.Short() {
@@ -168,8 +168,11 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, m := getJSON(t, base+"/readyz")
-	if code != 200 || m["status"] != "degraded" || m["store"] != "unreachable" || m["reads"] != "serving from memory" || m["writes"] != "failing" {
+	if code != 503 || m["status"] != "degraded" || m["store"] != "unreachable" || m["reads"] != "serving from memory" || m["writes"] != "failing" {
 		t.Fatalf("readyz during the outage: %d %v", code, m)
+	}
+	if code, m := getJSON(t, base+"/healthz"); code != 200 {
+		t.Errorf("healthz during the outage: %d %v", code, m)
 	}
 	if code, m := getJSON(t, base+"/locate?lon=118.62&lat=32.06"); code != 200 || m["community"] == nil {
 		t.Errorf("locate during the outage: %d %v", code, m)

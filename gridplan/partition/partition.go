@@ -97,7 +97,7 @@ func tooBig(h, target int, tolPct float64) bool {
 // households (Params.UrbanTarget / RuralTarget) that tile it exactly. It
 // is deterministic for p.Seed: each community's randomness is seeded from
 // (seed, community code), independent of scheduling. Communities are
-// planned in parallel on GOMAXPROCS workers. Locked grids are kept as they
+// planned in parallel on GOMAXPROCS workers (at most p.MaxWorkers). Locked grids are kept as they
 // are; with Previous set, a community whose previous grids are given starts
 // from them, which keeps most households in their grid.
 func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.Plan, *Report, error) {
@@ -152,7 +152,7 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 
 	results := make([]commResult, len(jobs))
 	eg, ectx := errgroup.WithContext(ctx)
-	eg.SetLimit(runtime.GOMAXPROCS(0))
+	eg.SetLimit(p.Workers(runtime.GOMAXPROCS(0)))
 	var mu sync.Mutex
 	done := 0
 	// Big communities first so that the tail of the run stays short.

@@ -106,3 +106,8 @@ func overlay(op func(a, b geom.Geometry) (geom.Geometry, error), a, b orb.MultiP
 	}
 	return ToOrbRFC7946(g), nil
 }
+
+// SymDifference is (a − b) ∪ (b − a), oriented as ToOrbRFC7946.
+func SymDifference(a, b orb.MultiPolygon) (orb.MultiPolygon, error) {
+	return overlay(geom.SymmetricDifference, a, b)
+}

@@ -45,6 +45,7 @@ type Config struct {
 	Drain          time.Duration // how long cases in progress may finish after Duration
 
 	AckLog        io.Writer     // every acknowledged incident id, one a line
+	Timeline      io.Writer     // one CSV line per first attempt (see timelineHeader)
 	Progress      io.Writer     // a progress line every ProgressEvery
 	ProgressEvery time.Duration // default 5 s
 	Client        *http.Client  // default: pooled for Workers
@@ -293,6 +294,10 @@ func (s *sim) attempt(ctx context.Context, rep report, from time.Time, try int) 
 			req.Header.Set("X-API-Key", s.cfg.Key)
 		}
 	}
+	var tl attemptTrace
+	if try == 0 {
+		req = tl.trace(req)
+	}
 	res, err := s.cfg.Client.Do(req)
 	if err != nil {
 		s.stats.err(errKind(err, try == 0 && rep.lose))
@@ -304,7 +309,12 @@ func (s *sim) attempt(ctx context.Context, rep report, from time.Time, try int) 
 		s.stats.err(errKind(err, try == 0 && rep.lose))
 		return answer{}, ctx.Err() == nil
 	}
-	s.stats.observe(kind, time.Since(from))
+	lat := time.Since(from)
+	s.stats.observe(kind, lat)
+	if try == 0 {
+		s.stats.second(from.Sub(s.start), lat, tl.newConn)
+		s.timeline(rep.seq, from, tl, res.StatusCode)
+	}
 	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusCreated {
 		s.stats.err(fmt.Sprintf("%s_http_%d", kind, res.StatusCode))
 		return answer{}, res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests
@@ -399,9 +409,11 @@ func errKind(err error, lost bool) string {
 
 // stats are latencies per request kind and errors per kind.
 type stats struct {
-	mu   sync.Mutex
-	lat  map[string][]time.Duration
-	errs map[string]int64
+	mu       sync.Mutex
+	lat      map[string][]time.Duration
+	errs     map[string]int64
+	secs     []secondStat // first attempts by the second they were due in
+	newConns int          // TCP connections the first attempts opened
 }
 
 func (st *stats) observe(kind string, d time.Duration) {
@@ -432,6 +444,8 @@ type Summary struct {
 	CasesDept, CasesVoid, Rework            int64 // driven cases sent to a department, voided, sent back once
 	Errors                                  map[string]int64
 	Latency                                 []Latency
+	Seconds                                 []Second // first attempts by the second they were due in
+	NewConns                                int      // TCP connections the first attempts opened
 }
 
 func (s *sim) summary() *Summary {
@@ -449,6 +463,7 @@ func (s *sim) summary() *Summary {
 		sum.Latency = append(sum.Latency, latencyOf(k, l))
 	}
 	sort.Slice(sum.Latency, func(i, j int) bool { return sum.Latency[i].Kind < sum.Latency[j].Kind })
+	sum.Seconds, sum.NewConns = secondsOf(s.stats.secs), s.stats.newConns
 	return sum
 }
 
@@ -497,6 +512,7 @@ func (sum *Summary) Print(w io.Writer) {
 	for _, l := range sum.Latency {
 		fmt.Fprintf(w, "latency %-10s n=%-7d p50=%-8s p99=%s\n", l.Kind, l.N, ms(l.P50), ms(l.P99))
 	}
+	sum.printSeconds(w)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

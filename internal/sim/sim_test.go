@@ -26,11 +26,11 @@ func TestRunAgainstFake(t *testing.T) {
 	f := simtest.NewFake()
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	var log bytes.Buffer
+	var log, timeline bytes.Buffer
 	var acks []Ack
 	sum, err := Run(context.Background(), Config{URL: srv.URL, Key: "k", Rate: 200, Duration: 2 * time.Second, Seed: 3,
 		Workers: 8, CaseShare: 0.5, StepDelay: 5 * time.Millisecond, LoseShare: 0, PositionsEvery: 200 * time.Millisecond,
-		Drain: 5 * time.Second, AckLog: &log, OnAck: func(a Ack) { acks = append(acks, a) }})
+		Drain: 5 * time.Second, AckLog: &log, Timeline: &timeline, OnAck: func(a Ack) { acks = append(acks, a) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +81,20 @@ func TestRunAgainstFake(t *testing.T) {
 	}
 	if l := sum.Lat("ack"); l.N != 400 || l.P99 < l.P50 {
 		t.Errorf("ack latency %+v", l)
+	}
+	// Every first attempt is on the timeline and in its second.
+	if n := strings.Count(timeline.String(), "\n"); n != 400 {
+		t.Errorf("%d timeline lines, want 400", n)
+	}
+	n := 0
+	for _, sec := range sum.Seconds {
+		n += sec.N
+		if sec.N > 0 && (sec.P99 < sec.P50 || sec.Max < sec.P99) {
+			t.Errorf("second %+v", sec)
+		}
+	}
+	if n != 400 || len(sum.Seconds) < 2 || sum.NewConns < 1 || sum.NewConns > 8+len(sum.Seconds)*8 {
+		t.Errorf("%d first attempts in %d seconds, %d new connections", n, len(sum.Seconds), sum.NewConns)
 	}
 }
 

@@ -117,6 +117,21 @@ func updateExtents(ctx context.Context, tx *sql.Tx, tables ...string) error {
 	return nil
 }
 
+// growExtent widens table's gpkg_contents bounds to cover b and sets
+// last_change: what a write that only adds or replaces a few rows needs,
+// without updateExtents' scan of the whole table (a planner edit rewrites
+// a few grids of a table of every plan's grids). The bounds stay a cover
+// of the rows; after a removal they may be wider than the rows, which the
+// GeoPackage extent allows (it is informative).
+func growExtent(ctx context.Context, tx *sql.Tx, table string, b orb.Bound) error {
+	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET
+		min_x = min(coalesce(min_x, ?1), ?1), max_x = max(coalesce(max_x, ?2), ?2),
+		min_y = min(coalesce(min_y, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
+		last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+		WHERE table_name = ?5`, b.Min[0], b.Max[0], b.Min[1], b.Max[1], table)
+	return err
+}
+
 // Bundle reads the district's reference data back, each list in id order.
 func (db *DB) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 	var b *bundle.Bundle

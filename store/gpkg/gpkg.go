@@ -118,6 +118,10 @@ func (db *DB) Close() error {
 	return errors.Join(db.rd.Close(), db.wr.Close())
 }
 
+// Warm is a no-op: the file's connections start nothing worth warming
+// (store.Warmer).
+func (db *DB) Warm(ctx context.Context) error { return ctx.Err() }
+
 // Ping checks the file can be read.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.rd.PingContext(ctx); err != nil {

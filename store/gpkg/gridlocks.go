@@ -134,6 +134,13 @@ func editGrids(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, put []gridpl
 				}
 			}
 		}
-		return updateExtents(ctx, tx, "plan_grids")
+		if len(put) == 0 {
+			return nil
+		}
+		bound := put[0].Geom.Bound()
+		for _, g := range put[1:] {
+			bound = bound.Union(g.Geom.Bound())
+		}
+		return growExtent(ctx, tx, "plan_grids", bound)
 	}
 }

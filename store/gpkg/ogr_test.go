@@ -60,6 +60,8 @@ func TestOGRInfo(t *testing.T) {
 		"events": 0,
 		// The duty roster (issue 13), empty here.
 		"shifts": 0,
+		// Background jobs and keyed edit answers (issue 14, migrations 085, 086), empty here.
+		"jobs": 0, "plan_request_keys": 0,
 	}
 	run := func(args ...string) string {
 		cmd := exec.Command(ogrinfo, args...)

@@ -111,35 +111,11 @@ func (t caseTx) InsertAttached(ctx context.Context, in *cases.Incident, open *ca
 			c.Community, c.Grid, c.CostYuan, ns(c.Unit), ns(c.Department), c.ReportedAt, c.DueAt, nt(c.Deadline),
 			nt(c.EscalateAt), c.UpdatedAt)
 		args = append(args, evArgs...)
-		q = `WITH i AS (
-		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
-		  VALUES (` + incidentInsertVals + `, nextval(pg_get_serial_sequence('cases', 'id')), false)
-		  ON CONFLICT (channel, external_id) DO NOTHING
-		  RETURNING id, case_id),
-		c AS (
-		  INSERT INTO cases (id, stage, path, category, channel, geom, street_code, community_code, grid_code, cost_yuan,
-		    unit, department, reported_at, due_at, deadline, escalate_at, updated_at)
-		  SELECT i.case_id, $21, $22, $23, $24, ST_SetSRID(ST_MakePoint($25, $26), 4326), $27, $28, $29, $30, $31, $32,
-		    $33, $34, $35, $36, $37 FROM i),
-		e AS (
-		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
-		    ok, satisfaction, incident_id)
-		  SELECT i.case_id, 1, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, i.id FROM i)
-		SELECT id, case_id FROM i`
+		q = insertAttachedNewSQL
 	} else {
 		args = append(args, ev.Case)
 		args = append(args, evArgs...)
-		q = `WITH i AS (
-		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
-		  VALUES (` + incidentInsertVals + `, $21, true)
-		  ON CONFLICT (channel, external_id) DO NOTHING
-		  RETURNING id, case_id),
-		e AS (
-		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
-		    ok, satisfaction, incident_id)
-		  SELECT i.case_id, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE case_id = $21),
-		    $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, i.id FROM i)
-		SELECT id, case_id FROM i`
+		q = insertAttachedDupSQL
 	}
 	var id cases.IncidentID
 	var caseID cases.CaseID
@@ -154,3 +130,35 @@ func (t caseTx) InsertAttached(ctx context.Context, in *cases.Incident, open *ca
 		string(in.Channel), in.ExternalID).Scan(&id)
 	return id, 0, false, err
 }
+
+// insertAttachedNewSQL inserts a located incident with a new case and its
+// opening event ($1–$20 the incident, $21–$37 the case, $38–$48 the event).
+const insertAttachedNewSQL = `WITH i AS (
+		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
+		  VALUES (` + incidentInsertVals + `, nextval(pg_get_serial_sequence('cases', 'id')), false)
+		  ON CONFLICT (channel, external_id) DO NOTHING
+		  RETURNING id, case_id),
+		c AS (
+		  INSERT INTO cases (id, stage, path, category, channel, geom, street_code, community_code, grid_code, cost_yuan,
+		    unit, department, reported_at, due_at, deadline, escalate_at, updated_at)
+		  SELECT i.case_id, $21, $22, $23, $24, ST_SetSRID(ST_MakePoint($25, $26), 4326), $27, $28, $29, $30, $31, $32,
+		    $33, $34, $35, $36, $37 FROM i),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT i.case_id, 1, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, i.id FROM i)
+		SELECT id, case_id FROM i`
+
+// insertAttachedDupSQL inserts a located incident on a duplicate's case
+// ($21) with its link event ($22–$32).
+const insertAttachedDupSQL = `WITH i AS (
+		  INSERT INTO incidents (` + incidentInsertCols + `, case_id, duplicate)
+		  VALUES (` + incidentInsertVals + `, $21, true)
+		  ON CONFLICT (channel, external_id) DO NOTHING
+		  RETURNING id, case_id),
+		e AS (
+		  INSERT INTO case_events (case_id, seq, action, from_stage, to_stage, actor, role, at, note, unit, department,
+		    ok, satisfaction, incident_id)
+		  SELECT i.case_id, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE case_id = $21),
+		    $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, i.id FROM i)
+		SELECT id, case_id FROM i`

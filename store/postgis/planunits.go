@@ -125,9 +125,14 @@ func (db *DB) EditGridsUnits(ctx context.Context, id gridplan.PlanID, put []grid
 		if err := editGrids(ctx, tx, id, put, removed, base, e); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM plan_units WHERE plan_id = $1 AND grid = ANY($2::text[])`, int64(id), codeStrings(u.Grids)); err != nil {
-			return err
-		}
-		return writeUnits(ctx, tx, id, u.Units)
+		return replaceUnits(ctx, tx, id, u)
 	})
+}
+
+// replaceUnits deletes the units of u.Grids and inserts u.Units.
+func replaceUnits(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, u gridplan.UnitsEdit) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM plan_units WHERE plan_id = $1 AND grid = ANY($2::text[])`, int64(id), codeStrings(u.Grids)); err != nil {
+		return err
+	}
+	return writeUnits(ctx, tx, id, u.Units)
 }

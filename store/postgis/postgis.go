@@ -57,6 +57,8 @@ type DB struct {
 	// callers waiting on the pool for their second connection cannot fill
 	// it and deadlock.
 	kpiPar chan struct{}
+	// minConnsSet says the DSN sets pool_min_conns (Warm keeps it).
+	minConnsSet bool
 }
 
 // SetClock injects the clock the store stamps plans with (tests; call
@@ -101,7 +103,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
-	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2)}
+	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2), minConnsSet: strings.Contains(dsn, "pool_min_conns")}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -39,6 +39,7 @@ func runCases(t *testing.T, fresh func(t *testing.T) store.Store) {
 	t.Run("CaseFilters", func(t *testing.T) { testCaseFilters(t, open(t)) })
 	t.Run("KPIs", func(t *testing.T) { testKPIs(t, open(t)) })
 	t.Run("Reroute", func(t *testing.T) { testReroute(t, open(t)) })
+	t.Run("WarmThenIntake", func(t *testing.T) { testWarmThenIntake(t, fresh(t)) })
 }
 
 // testReroute: a transition that moves an open case to another area
@@ -713,6 +714,37 @@ func testLinksBesideTransitions(t *testing.T, s cases.Store) {
 	for i, ev := range c.Events {
 		if ev.Seq != i+1 {
 			t.Fatalf("event %d has seq %d", i, ev.Seq)
+		}
+	}
+}
+
+// testWarmThenIntake: a warmed store (store.Warmer) still takes reports on
+// every intake path — a new case, a duplicate of it, a retry — and
+// answers what it stored; warming twice is harmless.
+func testWarmThenIntake(t *testing.T, st store.Store) {
+	w, ok := st.(store.Warmer)
+	if !ok {
+		t.Fatalf("%T does not implement store.Warmer", st)
+	}
+	for range 2 {
+		if err := w.Warm(ctxT(t)); err != nil {
+			t.Fatalf("Warm: %v", err)
+		}
+	}
+	s := st.(cases.Store)
+	first := mustIntake(t, s, report(cases.Hotline, "w-1", "env_litter", here, caseT0))
+	dup := mustIntake(t, s, report(cases.Hotline, "w-2", "env_litter", offsetM(here, 10), caseT0.Add(time.Minute)))
+	if first.Case == 0 || first.Duplicate || dup.Case != first.Case || !dup.Duplicate {
+		t.Fatalf("first %+v, duplicate %+v", first, dup)
+	}
+	again, created, err := s.Intake(ctxT(t), report(cases.Hotline, "w-1", "env_litter", here, caseT0), category(t, "env_litter"), caseT0)
+	if err != nil || created || again.ID != first.ID {
+		t.Fatalf("retry: %+v %v %v", again, created, err)
+	}
+	for _, in := range []cases.Incident{first, dup} {
+		got, err := s.Incident(ctxT(t), in.ID)
+		if err != nil || !reflect.DeepEqual(got, in) {
+			t.Fatalf("Incident %d:\n got %+v %v\nwant %+v", in.ID, got, err, in)
 		}
 	}
 }

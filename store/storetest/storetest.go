@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ReplaceGridsAndRollback", func(t *testing.T) { testReplaceGrids(t, fresh(t)) })
 	t.Run("GridLocks", func(t *testing.T) { testGridLocks(t, fresh(t)) })
 	t.Run("EditGrids", func(t *testing.T) { testEditGrids(t, fresh(t)) })
+	t.Run("KeyedEdits", func(t *testing.T) { testKeyedEdits(t, fresh(t)) })
+	t.Run("Jobs", func(t *testing.T) { testJobs(t, fresh(t)) })
 	t.Run("PlanUnits", func(t *testing.T) { testPlanUnits(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
 	t.Run("Units", func(t *testing.T) { runUnits(t, fresh) })

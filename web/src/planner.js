@@ -1,7 +1,8 @@
 // The planner view (/planner): grids coloured by their deviation from the
 // target households, a grid's figures on click, and — where this gridd
 // serves issue 14's plan editing — drafts, merge/split/redraw edits with the
-// validation after each, the draft's diff and publish.
+// validation after each, moving planning units (H3 cells) between grids by
+// clicking them, the draft's diff and publish.
 import { TerraDraw, TerraDrawPolygonMode } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import {
@@ -34,6 +35,11 @@ const map = newMap('map', (map) => {
     paint: { 'line-color': '#111', 'line-width': ['case', ['boolean', ['feature-state', 'picked'], false], 3, 0] } });
   map.addLayer({ id: 'diff-removed', type: 'line', source: 'grids', 'source-layer': 'grids', filter: ['in', ['get', 'code'], noCodes],
     paint: { 'line-color': '#c0392b', 'line-width': 2.5, 'line-dasharray': [1.5, 1.5] } });
+  // One grid's planning units while a move is prepared; picked ones filled.
+  map.addSource('units', { type: 'geojson', data: empty(), promoteId: 'unit' });
+  map.addLayer({ id: 'unit-fill', type: 'fill', source: 'units',
+    paint: { 'fill-color': '#f39c12', 'fill-opacity': ['case', ['boolean', ['feature-state', 'picked'], false], 0.8, 0.05] } });
+  map.addLayer({ id: 'unit-line', type: 'line', source: 'units', paint: { 'line-color': '#7d5a00', 'line-width': 0.7 } });
   addDistrictLayers(map);
 });
 // Shift-click adds a grid to the selection, so shift-drag does not zoom.
@@ -56,8 +62,13 @@ map.on('load', async () => {
   window.griddReady = true;
 });
 
+// drawEndedAt: the click that closes a drawn polygon is not also a
+// click on the map that picks a grid.
+let drawEndedAt = -Infinity;
 map.on('click', (e) => {
   if (draw && draw.getMode() === 'polygon') return;
+  if (performance.now() - drawEndedAt < 400) return;
+  if (unitsOf && pickUnitAt(e.point)) return;
   const layers = shown ? ['draft-fill'] : ['grid-fill'];
   const f = map.queryRenderedFeatures(e.point, { layers })[0];
   if (!f) return;
@@ -156,13 +167,59 @@ function renderTools() {
     <button id="op-split" ${one ? '' : 'disabled'}>${esc(t('split'))}</button> <input id="split-n" type="number" min="2" max="20" value="2" title="n">
     <button id="op-redraw" ${one ? '' : 'disabled'}>${esc(t('redraw'))}</button>
     <button id="op-lock" ${one ? '' : 'disabled'}>${esc(t(locked ? 'unlock' : 'lock'))}</button>
+    <button id="op-units" ${one || unitsOf ? '' : 'disabled'} class="${unitsOf ? 'on' : ''}">${esc(t('move'))}</button>
     <button id="op-publish">${esc(t('publish'))}</button>
+    ${unitsOf ? `<p id="move-tools">${esc(t('moveHint'))}<br>${esc(t('unitsPicked'))}: <b id="units-picked">${pickedUnits.size}</b> · ${esc(t('moveTo'))}: <b id="move-to">${esc(moveTarget() || '–')}</b>
+      <button id="op-move" ${pickedUnits.size && moveTarget() ? '' : 'disabled'}>${esc(t('moveGo'))}</button></p>` : ''}
     <p id="op-msg"></p>`;
   $('op-merge').addEventListener('click', () => op({ op: 'merge', grids: selected.map((g) => g.code) }));
   $('op-split').addEventListener('click', () => op({ op: 'split', grid: selected[selected.length - 1].code, n: Number($('split-n').value) || 2 }));
   $('op-redraw').addEventListener('click', startRedraw);
   $('op-lock').addEventListener('click', () => op({ op: locked ? 'unlock' : 'lock', grids: selected.map((g) => g.code) }));
   $('op-publish').addEventListener('click', publish);
+  $('op-units').addEventListener('click', () => (unitsOf ? closeUnits() : openUnits(selected[0].code)));
+  if (unitsOf) $('op-move').addEventListener('click', () => op({ op: 'move', units: [...pickedUnits], to: moveTarget() }));
+}
+
+// --- moving units: the source grid's units are drawn; a click on one
+// picks or drops it, a click on another grid (shift-click keeps the source
+// selected) names where the picked units go. ---
+let unitsOf = null; // the grid whose units are shown
+let pickedUnits = new Set();
+function moveTarget() {
+  const to = selected.find((g) => g.code !== unitsOf);
+  return to ? to.code : '';
+}
+
+async function openUnits(code) {
+  const r = await api(`/plans/${draft.id}/units?grid=${encodeURIComponent(code)}`);
+  if (!r.ok) return msg(r);
+  closeUnits(false);
+  unitsOf = code;
+  const fs = r.body.features.map((f) => ({ ...f, geometry: toMapGeom(f.geometry) }));
+  map.getSource('units').setData({ type: 'FeatureCollection', features: fs });
+  window.griddUnits = { grid: code, n: fs.length };
+  renderTools();
+}
+
+function closeUnits(render = true) {
+  for (const u of pickedUnits) map.setFeatureState({ source: 'units', id: u }, { picked: false });
+  pickedUnits = new Set();
+  unitsOf = null;
+  window.griddUnits = null;
+  map.getSource('units').setData(empty());
+  if (render) renderTools();
+}
+
+// pickUnitAt toggles the unit under the point; false when there is none.
+function pickUnitAt(point) {
+  const f = map.queryRenderedFeatures(point, { layers: ['unit-fill'] })[0];
+  if (!f) return false;
+  const id = f.properties.unit;
+  if (pickedUnits.has(id)) pickedUnits.delete(id); else pickedUnits.add(id);
+  map.setFeatureState({ source: 'units', id }, { picked: pickedUnits.has(id) });
+  renderTools();
+  return true;
 }
 
 function msg(r, el = $('op-msg') || $('plans')) {
@@ -287,7 +344,9 @@ async function op(body) {
   $('op-msg').textContent = t('working');
   try {
     const r = await api(`/plans/${draft.id}/edits`, { method: 'POST', body });
+    window.griddLastOp = { op: body.op, status: r.status };
     if (!r.ok) return msg(r);
+    if (unitsOf) closeUnits(false);
     for (const code of r.body.removed || []) grids.delete(code);
     for (const f of r.body.changed || []) grids.set(f.properties.code, { ...f, geometry: toMapGeom(f.geometry), properties: { ...f.properties, plan_id: draft.id } });
     drawShown();
@@ -332,11 +391,17 @@ function startRedraw() {
     draw = new TerraDraw({ adapter: new TerraDrawMapLibreGLAdapter({ map }), modes: [new TerraDrawPolygonMode()] });
     draw.start();
     draw.on('finish', (id) => {
+      drawEndedAt = performance.now();
       const f = draw.getSnapshotFeature(id);
       draw.clear();
       draw.setMode('static');
       document.body.dataset.drawing = '';
-      if (f && redrawGrid) op({ op: 'redraw', grid: redrawGrid.code, polygon: { type: 'Polygon', coordinates: f.geometry.coordinates.map((ring) => ring.map(fromMap)) } });
+      if (!f || f.geometry.type !== 'Polygon') {
+        $('op-msg').className = 'warn';
+        $('op-msg').textContent = t('drawLost');
+        return;
+      }
+      if (redrawGrid) op({ op: 'redraw', grid: redrawGrid.code, polygon: { type: 'Polygon', coordinates: f.geometry.coordinates.map((ring) => ring.map(fromMap)) } });
     });
   }
   draw.setMode('polygon');

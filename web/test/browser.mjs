@@ -344,9 +344,62 @@ async function plannerFlow(page, apiKeyed, gcj, community, out) {
     .filter((f) => f.properties.community_code === a.properties.community_code).map((f) => f.properties.code);
   check(split.includes(kept) && split.length === served.length && served.every((c) => split.includes(c)) && served.length === fc.features.filter((f) => f.properties.community_code === a.properties.community_code).length,
     'planner: the split grid is two grids on the map, as the draft serves them', { kept, onMap: split, served });
+  // Move units: the kept half's units are drawn; one on the border with
+  // the new half is clicked, then the new half, then Move. A unit whose
+  // leaving would cut its grid in two is refused (the page says why): the
+  // next border unit is tried then, at most four.
+  const sibling = split.find((c) => c !== kept && (c === gone || !fc.features.some((f) => f.properties.code === c)));
+  const sibGeom = await page.evaluate((c) => window.griddMap.getSource('draft').serialize().data.features.find((f) => f.properties.code === c)?.geometry, sibling);
+  const keptGeom = await page.evaluate((c) => window.griddMap.getSource('draft').serialize().data.features.find((f) => f.properties.code === c)?.geometry, kept);
+  check(!!sibling && !!sibGeom && !!keptGeom, 'planner: the split made a new half', { kept, sibling, split });
+  const openUnitsOf = async (code, geom) => {
+    const p = await screen(interior(geom));
+    await page.mouse.click(p[0], p[1]);
+    await page.waitForFunction((c) => document.querySelector('#sel')?.textContent === c, code, { timeout: 20000 });
+    await page.click('#op-units');
+    await page.waitForFunction((c) => window.griddUnits && window.griddUnits.grid === c && document.querySelector('#move-tools'), code, { timeout: 30000 });
+  };
+  await openUnitsOf(kept, keptGeom);
+  const border = await page.evaluate(([sib, inPoly]) => {
+    const inside = new Function('return ' + inPoly)();
+    return window.griddMap.getSource('units').serialize().data.features.map((f) => {
+      const ring = f.geometry.coordinates[0].slice(0, -1);
+      const c = [ring.reduce((a, p) => a + p[0], 0) / ring.length, ring.reduce((a, p) => a + p[1], 0) / ring.length];
+      // The centre of each neighbouring cell: the centre mirrored in an edge's midpoint.
+      const touches = ring.some((p, i) => {
+        const q = ring[(i + 1) % ring.length];
+        return inside([2 * (p[0] + q[0]) / 2 - c[0], 2 * (p[1] + q[1]) / 2 - c[1]], sib);
+      });
+      return touches ? { unit: f.properties.unit, at: c } : null;
+    }).filter(Boolean);
+  }, [sibGeom, pointInPolygon.toString()]);
+  check(border.length > 0, 'planner: units of the kept half border the new half', { kept, sibling, units: await page.evaluate(() => window.griddUnits) });
+  let moved = null;
+  const moveRefusals = [];
+  for (const u of border.slice(0, 4)) {
+    if (!(await page.evaluate(() => window.griddUnits))) await openUnitsOf(kept, keptGeom);
+    const edits = await page.evaluate(() => window.griddEdits);
+    const pu = await screen(u.at);
+    await page.mouse.click(pu[0], pu[1]);
+    await page.waitForFunction(() => document.querySelector('#units-picked')?.textContent === '1', null, { timeout: 20000 })
+      .catch(async () => { throw new Error(`pick unit ${u.unit} at ${pu}: ${await page.textContent('#tools')}`); });
+    const ps = await screen(interior(sibGeom));
+    await page.mouse.click(ps[0], ps[1]);
+    await page.waitForFunction((c) => document.querySelector('#move-to')?.textContent === c, sibling, { timeout: 20000 });
+    if (!moveRefusals.length) await page.screenshot({ path: join(out, 'planner-units.png') });
+    await page.click('#op-move');
+    await page.waitForFunction((n) => !document.body.dataset.busy && (window.griddEdits === n + 1 || /·|\d{3}/.test(document.querySelector('#op-msg')?.textContent || '')), edits, { timeout: 120000 })
+      .catch(async (e) => { throw new Error(`move: ${await page.textContent('#op-msg')} (${e.message})`); });
+    if (await page.evaluate((n) => window.griddEdits === n + 1, edits)) { moved = u.unit; break; }
+    moveRefusals.push(await page.textContent('#op-msg'));
+    expectedRefusals++;
+    await page.click('#op-units'); // close, to start again from the source grid
+  }
+  const sibUnits = moved && (await apiKeyed(`/plans/${draftId}/units?grid=${sibling}`)).features.map((f) => f.properties.unit);
+  check(!!moved && sibUnits.includes(moved), 'planner: a clicked unit moves to the clicked neighbouring grid', { moved, sibling, moveRefusals });
+
   // Redraw: the new half draws a square around a vertex it shares with
   // the kept half (terra-draw: click the corners, then the first again).
-  const sibling = split.find((c) => c !== kept && (c === gone || !fc.features.some((f) => f.properties.code === c)));
   const geoms = await page.evaluate((codes) => {
     const fs = window.griddMap.getSource('draft').serialize().data.features;
     return codes.map((c) => fs.find((f) => f.properties.code === c).geometry);
@@ -373,12 +426,12 @@ async function plannerFlow(page, apiKeyed, gcj, community, out) {
       await page.waitForTimeout(120);
     }
     await page.waitForFunction(() => !document.body.dataset.busy && document.body.dataset.drawing === '' && /✓|·|\d{3}/.test(document.querySelector('#op-msg')?.textContent || ''), null, { timeout: 120000 })
-      .catch(async (e) => { throw new Error(`redraw: ${await page.textContent('#op-msg')} (${e.message}; ${JSON.stringify(await page.evaluate(() => ({ edits: window.griddEdits, ...document.body.dataset })))})`); });
-    if (await page.evaluate(() => window.griddEdits === 3)) break;
+      .catch(async (e) => { throw new Error(`redraw: ${await page.textContent('#op-msg')} (${e.message}; ${JSON.stringify(await page.evaluate(() => ({ edits: window.griddEdits, last: window.griddLastOp, ...document.body.dataset })))}; refused before: ${JSON.stringify(refusals)})`); });
+    if (await page.evaluate(() => window.griddEdits === 4)) break;
     refusals.push(await page.textContent('#op-msg'));
     expectedRefusals++;
   }
-  check(await page.evaluate(() => window.griddEdits === 3), 'planner: a drawn polygon redraws the grid', { refusals });
+  check(await page.evaluate(() => window.griddEdits === 4), 'planner: a drawn polygon redraws the grid', { refusals });
   const after3 = await page.evaluate((c) => JSON.stringify(window.griddMap.getSource('draft').serialize().data.features.find((f) => f.properties.code === c)?.geometry), sibling);
   const vr = await apiKeyed(`/plans/${draftId}/validation`);
   const afterRedraw = await page.evaluate(() => ({ ...window.griddValidation }));
@@ -432,6 +485,18 @@ function adjacentPair(features, community) {
     }
   }
   return null;
+}
+
+// pointInPolygon: p inside (even-odd over every ring) the Polygon or
+// MultiPolygon g. Passed into the page as text, so it uses nothing else.
+function pointInPolygon(p, g) {
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  let odd = false;
+  for (const poly of polys) for (const ring of poly) for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [x1, y1] = ring[i], [x2, y2] = ring[j];
+    if ((y1 > p[1]) !== (y2 > p[1]) && p[0] < x1 + (p[1] - y1) / (y2 - y1) * (x2 - x1)) odd = !odd;
+  }
+  return odd;
 }
 
 function interior(g) {
