@@ -99,6 +99,26 @@ func TestPlanEditsPostGIS(t *testing.T) {
 	k := newCaseKeys(b.Patrols[0].ID, b.Patrols[1].ID, "DEPT-WA")
 	base := startGridd(t, []string{"--seed=false"}, map[string]string{"DATABASE_URL": dsn, "GRIDD_API_KEYS": k.lines})
 	editLoop(t, base, k, b, grids)
+	checkDiffInPostGIS(t, base, k.planner, dsn, 1, latestPlan(t, base, k.planner))
+}
+
+// latestPlan is the id of the newest plan.
+func latestPlan(t *testing.T, base, key string) int {
+	t.Helper()
+	r := want(t, "GET /plans", call(t, "GET", base+"/plans", key, nil), 200)
+	var ps struct {
+		Plans []struct {
+			ID gridplan.PlanID `json:"id"`
+		} `json:"plans"`
+	}
+	if err := json.Unmarshal(r.body, &ps); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range ps.Plans {
+		n = max(n, int(p.ID))
+	}
+	return n
 }
 
 type gridRow struct {
