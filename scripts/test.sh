@@ -103,3 +103,7 @@ go test -race -count=1 -timeout 25m ./... "$@"
 # -race it is several times slower than the product.
 log "go test -run 'TestBrowser\$' ./cmd/gridd (first-paint budget, without -race)"
 go test -count=1 -run 'TestBrowser$' ./cmd/gridd
+# The partitioner's goals on the tower district (issue 15) plan 135,000
+# households: skipped under -race (several times slower), run here.
+log "go test -run 'TestGoalsReachedTowers' ./gridplan/partition (without -race)"
+go test -count=1 -run 'TestGoalsReachedTowers' ./gridplan/partition

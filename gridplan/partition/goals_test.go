@@ -63,7 +63,8 @@ func towers(t *testing.T, seed int64) *towersRun {
 // skipHeavyTowers skips a test that plans the whole tower district under
 // -race or -short: planning it takes several CPU seconds (×5-10 under
 // the race detector), and Pukou already runs the planner's concurrency
-// under -race. The goals are asserted by `go test ./gridplan/partition`.
+// under -race. The goals are asserted by `go test ./gridplan/partition`,
+// which scripts/test.sh (make test, CI) runs without -race.
 func skipHeavyTowers(t *testing.T) {
 	t.Helper()
 	if raceEnabled || testing.Short() {
