@@ -23,6 +23,10 @@ type breaker struct {
 	used map[int]bool // communities already broken: one breakage each keeps them apart
 	// mid is the midpoint of the edge the last tent was pushed into.
 	mid orb.Point
+	// streetPushes are where pushStreet pushed: a second push on the same
+	// border (from the other street) would fill the first's gap with its
+	// overlap and leave no sliver at all.
+	streetPushes []orb.Point
 }
 
 func newBreaker(t testing.TB, b *bundle.Bundle, seed uint64) *breaker {
@@ -216,6 +220,16 @@ func (k *breaker) twist(sM, dM float64) int {
 // pushStreet tents an edge a street shares with another street (not on
 // the district's outline): inward (dM < 0) a gap between the streets,
 // outward an overlap.
+// nearStreetPush: p lies within 2 × baseM of an earlier street push.
+func (k *breaker) nearStreetPush(p orb.Point, baseM float64) bool {
+	for _, q := range k.streetPushes {
+		if geo.DistanceM(p, q) < 2*baseM {
+			return true
+		}
+	}
+	return false
+}
+
 func (k *breaker) pushStreet(what string, baseM, dM float64) int {
 	for range 10000 {
 		si := k.rng.IntN(len(k.b.Streets))
@@ -226,9 +240,10 @@ func (k *breaker) pushStreet(what string, baseM, dM float64) int {
 			continue
 		}
 		m := orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2}
-		if onAnyBoundary(m, k.b.District.Geom) {
+		if onAnyBoundary(m, k.b.District.Geom) || k.nearStreetPush(m, baseM) {
 			continue
 		}
+		k.streetPushes = append(k.streetPushes, m)
 		rr, tip, area := tent(r, ei, baseM, dM)
 		k.b.Streets[si].Geom[0][0] = rr
 		k.t.Logf("%s: street %d (%s) edge %d, %.0f m² at (%.6f, %.6f)", what, si, k.b.Streets[si].Code, ei, area, tip[0], tip[1])
