@@ -98,6 +98,25 @@ func (j *Job) Validate() error {
 	return nil
 }
 
+// ValidateNew checks a job about to be created: Validate, and queued.
+func (j *Job) ValidateNew() error {
+	if err := j.Validate(); err != nil {
+		return err
+	}
+	if j.Status != Queued {
+		return errs.E(errs.Invalid, "status", "a new job is queued, not %s", j.Status)
+	}
+	return nil
+}
+
+// ParamsJSON is the job's params as stored: "{}" when it has none.
+func (j *Job) ParamsJSON() string {
+	if len(j.Params) == 0 {
+		return "{}"
+	}
+	return string(j.Params)
+}
+
 // Store keeps jobs. Implementations return errs NotFound for a missing
 // job (never a nil job and nil error).
 type Store interface {

@@ -19,11 +19,8 @@ type MemStore struct {
 var _ Store = (*MemStore)(nil)
 
 func (m *MemStore) CreateJob(ctx context.Context, j *Job) (ID, error) {
-	if err := j.Validate(); err != nil {
+	if err := j.ValidateNew(); err != nil {
 		return 0, err
-	}
-	if j.Status != Queued {
-		return 0, errs.E(errs.Invalid, "status", "a new job is queued, not %s", j.Status)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -81,3 +81,17 @@ type Idempotency interface {
 	// answer Conflict; Invalid for an a that fails Validate.
 	EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a KeyedAnswer) error
 }
+
+// CheckPlanEdit checks what an edit writes besides its grids: the units
+// (gridplan.CheckUnits) and the keyed answer, each when given.
+func CheckPlanEdit(units *gridplan.UnitsEdit, a *KeyedAnswer) error {
+	if a != nil {
+		if err := a.Validate(); err != nil {
+			return err
+		}
+	}
+	if units != nil {
+		return gridplan.CheckUnits(units.Units, units.Grids)
+	}
+	return nil
+}

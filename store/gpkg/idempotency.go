@@ -36,36 +36,20 @@ func (db *DB) KeyedAnswer(ctx context.Context, id gridplan.PlanID, key string) (
 
 // EditGridsKeyed is EditGrids storing a in the same transaction.
 func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a store.KeyedAnswer) error {
-	if err := a.Validate(); err != nil {
+	return db.editPlan(ctx, id, put, removed, base, units, &a)
+}
+
+// insertKeyedAnswer stores a under its key in tx: Conflict when the plan
+// has an answer under the key already.
+func insertKeyedAnswer(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, a store.KeyedAnswer) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plan_request_keys WHERE plan_id = ? AND key = ?`, int64(id), a.Key).Scan(&n); err != nil {
 		return err
 	}
-	if units != nil {
-		if err := gridplan.CheckUnits(units.Units, units.Grids); err != nil {
-			return err
-		}
+	if n > 0 {
+		return errs.E(errs.Conflict, "Idempotency-Key", "plan %d has an answer under this key already", id)
 	}
-	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, encodeGeom)
-	if err != nil {
-		return err
-	}
-	return db.write(ctx, "edit grids", func(tx *sql.Tx) error {
-		if err := editGrids(ctx, tx, id, put, removed, base, e); err != nil {
-			return err
-		}
-		if units != nil {
-			if err := replaceUnits(ctx, tx, id, *units); err != nil {
-				return err
-			}
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plan_request_keys WHERE plan_id = ? AND key = ?`, int64(id), a.Key).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return errs.E(errs.Conflict, "Idempotency-Key", "plan %d has an answer under this key already", id)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO plan_request_keys (plan_id, key, route, request_sha256, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			int64(id), a.Key, a.Route, a.RequestSHA256, a.Status, a.Body, fmtTime(a.CreatedAt))
-		return err
-	})
+	_, err := tx.ExecContext(ctx, `INSERT INTO plan_request_keys (plan_id, key, route, request_sha256, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		int64(id), a.Key, a.Route, a.RequestSHA256, a.Status, a.Body, fmtTime(a.CreatedAt))
+	return err
 }

@@ -50,11 +50,34 @@ func readLocks(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, grids []gridp
 // EditGrids replaces the grids of put (by code), adds the new ones and
 // deletes removed, in one transaction; other grids are not touched.
 func (db *DB) EditGrids(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid) error {
+	return db.editPlan(ctx, id, put, removed, base, nil, nil)
+}
+
+// editPlan is EditGrids, EditGridsUnits (units not nil) and
+// EditGridsKeyed (a not nil): the grids, the units of the grids they name
+// and the keyed answer written in one transaction.
+func (db *DB) editPlan(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a *store.KeyedAnswer) error {
+	if err := store.CheckPlanEdit(units, a); err != nil {
+		return err
+	}
 	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, geomBytes)
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "edit grids", func(tx pgx.Tx) error { return editGrids(ctx, tx, id, put, removed, base, e) })
+	return db.write(ctx, "edit grids", func(tx pgx.Tx) error {
+		if err := editGrids(ctx, tx, id, put, removed, base, e); err != nil {
+			return err
+		}
+		if units != nil {
+			if err := replaceUnits(ctx, tx, id, *units); err != nil {
+				return err
+			}
+		}
+		if a != nil {
+			return insertKeyedAnswer(ctx, tx, id, *a)
+		}
+		return nil
+	})
 }
 
 // editGrids is EditGrids in tx.

@@ -34,36 +34,20 @@ func (db *DB) KeyedAnswer(ctx context.Context, id gridplan.PlanID, key string) (
 // plan's row is locked by the edit, so two writers of one key queue and
 // the second finds the first's row).
 func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a store.KeyedAnswer) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	if units != nil {
-		if err := gridplan.CheckUnits(units.Units, units.Grids); err != nil {
-			return err
-		}
-	}
-	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, geomBytes)
+	return db.editPlan(ctx, id, put, removed, base, units, &a)
+}
+
+// insertKeyedAnswer stores a under its key in tx: Conflict when the plan
+// has an answer under the key already.
+func insertKeyedAnswer(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, a store.KeyedAnswer) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO plan_request_keys (plan_id, key, route, request_sha256, status, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (plan_id, key) DO NOTHING`,
+		int64(id), a.Key, a.Route, a.RequestSHA256, int32(a.Status), a.Body, a.CreatedAt.UTC())
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, "edit grids", func(tx pgx.Tx) error {
-		if err := editGrids(ctx, tx, id, put, removed, base, e); err != nil {
-			return err
-		}
-		if units != nil {
-			if err := replaceUnits(ctx, tx, id, *units); err != nil {
-				return err
-			}
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO plan_request_keys (plan_id, key, route, request_sha256, status, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (plan_id, key) DO NOTHING`,
-			int64(id), a.Key, a.Route, a.RequestSHA256, int32(a.Status), a.Body, a.CreatedAt.UTC())
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return errs.E(errs.Conflict, "Idempotency-Key", "plan %d has an answer under this key already", id)
-		}
-		return nil
-	})
+	if tag.RowsAffected() == 0 {
+		return errs.E(errs.Conflict, "Idempotency-Key", "plan %d has an answer under this key already", id)
+	}
+	return nil
 }

@@ -16,16 +16,10 @@ var _ jobs.Store = (*DB)(nil)
 
 // CreateJob stores a new queued job (migration 085).
 func (db *DB) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
-	if err := j.Validate(); err != nil {
+	if err := j.ValidateNew(); err != nil {
 		return 0, err
 	}
-	if j.Status != jobs.Queued {
-		return 0, errs.E(errs.Invalid, "status", "a new job is queued, not %s", j.Status)
-	}
-	params := string(j.Params)
-	if params == "" {
-		params = "{}"
-	}
+	params := j.ParamsJSON()
 	var id int64
 	err := db.write(ctx, "create job", func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at)

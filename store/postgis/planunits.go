@@ -114,19 +114,7 @@ func (db *DB) CreateDraft(ctx context.Context, from gridplan.PlanID, name string
 // EditGridsUnits is EditGrids that also replaces the units of u.Grids by
 // u.Units, in the same transaction.
 func (db *DB) EditGridsUnits(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, u gridplan.UnitsEdit) error {
-	if err := gridplan.CheckUnits(u.Units, u.Grids); err != nil {
-		return err
-	}
-	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "edit", Status: gridplan.Draft, Grids: put}, geomBytes)
-	if err != nil {
-		return err
-	}
-	return db.write(ctx, "edit grids", func(tx pgx.Tx) error {
-		if err := editGrids(ctx, tx, id, put, removed, base, e); err != nil {
-			return err
-		}
-		return replaceUnits(ctx, tx, id, u)
-	})
+	return db.editPlan(ctx, id, put, removed, base, &u, nil)
 }
 
 // replaceUnits deletes the units of u.Grids and inserts u.Units.
