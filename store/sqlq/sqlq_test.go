@@ -1,0 +1,102 @@
+package sqlq_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	_ "modernc.org/sqlite"
+
+	"github.com/gridd/gridd/internal/testenv"
+	"github.com/gridd/gridd/store/sqlq"
+)
+
+func TestRebind(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"SELECT $1, $2", "SELECT ?1, ?2"},
+		{"WHERE a = $12 AND b = $3", "WHERE a = ?12 AND b = ?3"},
+		{"SELECT '$1', \"$2\", $3", "SELECT '$1', \"$2\", ?3"},
+		{"SELECT 'it''s $1', $1", "SELECT 'it''s $1', ?1"},
+		{"SELECT $x, $", "SELECT $x, $"},
+	} {
+		if got := sqlq.Rebind(c.in); got != c.want {
+			t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// run checks one adapter: placeholders out of order, Collect, Each, Exec's
+// count, and the no-row answer being both ErrNoRows and the driver's.
+func run(t *testing.T, tx sqlq.Tx, driverNoRows error) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE t (id integer PRIMARY KEY, name text)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"a", "b", "c"} {
+		n, err := tx.Exec(ctx, `INSERT INTO t (name, id) VALUES ($2, $1)`, i+1, name)
+		if err != nil || n != 1 {
+			t.Fatalf("insert %s: %d rows, %v", name, n, err)
+		}
+	}
+	names, err := sqlq.Collect(ctx, tx, func(r sqlq.Row) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, `SELECT name FROM t WHERE id >= $1 ORDER BY id`, 2)
+	if err != nil || len(names) != 2 || names[0] != "b" || names[1] != "c" {
+		t.Fatalf("Collect = %v, %v", names, err)
+	}
+	n, err := tx.Exec(ctx, `UPDATE t SET name = $1 WHERE id <> $2`, "z", 2)
+	if err != nil || n != 2 {
+		t.Fatalf("update: %d rows, %v", n, err)
+	}
+	var name string
+	ok, err := sqlq.Found(tx.QueryRow(ctx, `SELECT name FROM t WHERE id = $1`, 99).Scan(&name))
+	if ok || err != nil {
+		t.Fatalf("missing row: found %v, %v", ok, err)
+	}
+	err = tx.QueryRow(ctx, `SELECT name FROM t WHERE id = $1`, 99).Scan(&name)
+	if !errors.Is(err, sqlq.ErrNoRows) || !errors.Is(err, driverNoRows) {
+		t.Fatalf("no row: %v is not both ErrNoRows and the driver's", err)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	if err := sqlq.Each(ctx, tx, func(sqlq.Row) error { calls++; return stop }, `SELECT id FROM t`); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("Each: %d calls, %v", calls, err)
+	}
+	if _, err := tx.Query(ctx, `SELECT nope FROM t`); err == nil {
+		t.Fatal("a bad query answered no error")
+	}
+}
+
+func TestStd(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	run(t, sqlq.Std(tx), sql.ErrNoRows)
+}
+
+func TestPgx(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testenv.PostGIS(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	run(t, sqlq.Pgx(tx), pgx.ErrNoRows)
+}

@@ -1,0 +1,83 @@
+package sqlq
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Std is the Tx of a database/sql transaction on SQLite: placeholders $n
+// are rewritten to ?n (cached per statement text).
+func Std(tx *sql.Tx) Tx { return stdTx{tx} }
+
+type stdTx struct{ tx *sql.Tx }
+
+func (t stdTx) Query(ctx context.Context, q string, args ...any) (Rows, error) {
+	rows, err := t.tx.QueryContext(ctx, Rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return stdRows{rows}, nil
+}
+
+func (t stdTx) QueryRow(ctx context.Context, q string, args ...any) Row {
+	return stdRow{t.tx.QueryRowContext(ctx, Rebind(q), args...)}
+}
+
+func (t stdTx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, Rebind(q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+type stdRows struct{ *sql.Rows }
+
+func (r stdRows) Close() { _ = r.Rows.Close() }
+
+type stdRow struct{ r *sql.Row }
+
+func (r stdRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w (%w)", ErrNoRows, err)
+	}
+	return err
+}
+
+var rebound sync.Map // statement text → rewritten text
+
+// Rebind rewrites PostgreSQL placeholders $n to SQLite's ?n, leaving any
+// "$" inside '…' or "…" untouched. A "$" not followed by a digit is kept.
+func Rebind(q string) string {
+	if !strings.Contains(q, "$") {
+		return q
+	}
+	if v, ok := rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q))
+	var quote byte // the open quote, 0 outside one
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9':
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	out := b.String()
+	rebound.Store(q, out)
+	return out
+}
