@@ -302,6 +302,7 @@ func (ed *editor) split(ctx context.Context, e Edit, part Partitioner) error {
 		params = DefaultParams()
 	}
 	params.Locked, params.Previous, params.Progress = nil, nil, nil
+	params.ExactGridCount = true
 	target := splitTarget(hh, e.N)
 	params.UrbanTarget, params.RuralTarget = target, target
 	sub := &bundle.Bundle{District: ed.b.District, Streets: ed.b.Streets, Buildings: blds,

@@ -27,6 +27,11 @@ type Params struct {
 	// Progress, when set, is called after each community is planned with
 	// the number done and the total; calls are serialised.
 	Progress func(done, total int) `json:"-"`
+	// ExactGridCount plans k = GridCount(H, target) grids in every
+	// community, without trying the neighbouring counts the partitioner
+	// tries where whole buildings keep a grid beyond the tolerance (a
+	// planner's split into n grids sets it).
+	ExactGridCount bool `json:"-"`
 	// MaxWorkers, when positive, bounds how many communities are planned
 	// at once (a plan job in the service leaves a core to the requests);
 	// 0 means one per CPU. The plan does not depend on it.

@@ -268,7 +268,10 @@ func planCommunity(ctx context.Context, b *bundle.Bundle, j *commJob, p gridplan
 	if len(j.previous) > 0 && len(pins) == 0 {
 		label, keep = s.warm(rng, t, j.previous, p.TolerancePct)
 	} else {
-		label = s.cold(rng)
+		label = s.cold(rng, maxStarts)
+		if len(pins) == 0 && !p.ExactGridCount {
+			t, g, s, label = otherCounts(rng, b, c, region, buildings, H, target, p, t, s, label)
+		}
 	}
 	owner := t.fixEnclaves(rng, g, label, s.k, func() { g.localSearch(rng, label, s.k, s.mean, s.lambda, 40, len(j.previous) > 0) })
 	geoms, err := gridGeoms(t, owner, s.k, region, buildingPoints(b, buildings))
@@ -372,10 +375,17 @@ func newSplitPlan(g *graph, H int, pins []int32, target int) *splitPlan {
 	for _, v := range pins {
 		hPins += g.w[v]
 	}
-	s := &splitPlan{g: g, pins: pins}
+	kRest := 0
 	if H > hPins {
-		s.kRest = GridCount(H-hPins, target)
+		kRest = GridCount(H-hPins, target)
 	}
+	return newSplitPlanK(g, H, hPins, pins, kRest)
+}
+
+// newSplitPlanK is newSplitPlan for kRest grids besides the pinned ones,
+// whose households are hPins.
+func newSplitPlanK(g *graph, H, hPins int, pins []int32, kRest int) *splitPlan {
+	s := &splitPlan{g: g, pins: pins, kRest: kRest}
 	s.k = s.kRest + len(pins)
 	if s.k > g.n {
 		s.k = g.n
@@ -414,7 +424,7 @@ func (s *splitPlan) warm(rng *rand.Rand, t *cellTable, prev []gridplan.Grid, tol
 // (or, with only pinned grids, the pins grown over the rest), local search,
 // ReCom and local search again; the start of least objective wins, and each
 // pinned grid is opened to its host's border.
-func (s *splitPlan) cold(rng *rand.Rand) []int32 {
+func (s *splitPlan) cold(rng *rand.Rand, maxS int) []int32 {
 	g, k := s.g, s.k
 	var rest []int32
 	for v := 0; v < g.n; v++ {
@@ -425,7 +435,7 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 	var label []int32
 	bestF := math.Inf(1)
 	bestOut := math.MaxInt
-	extra := maxStarts
+	extra := maxS
 	if g.n*k > maxExtraStartWork {
 		extra = starts
 	}
@@ -465,6 +475,52 @@ func (s *splitPlan) cold(rng *rand.Rand) []int32 {
 		g.openPin(v, label)
 	}
 	return label
+}
+
+// otherCounts is the planning rule for lumpy households (issue 15): when
+// the cold plan of k = GridCount(H, T) grids leaves a grid beyond the
+// tolerance of the community mean, the community is planned again with
+// k−1, k+1, k−2 and k+2 grids as long as their mean H/k' stays within the
+// tolerance of the target T, and the count leaving fewest grids beyond the
+// tolerance is kept (ties: the earlier, so k itself first). With towers of
+// about 200 households a grid is two or three whole towers, and whether
+// the right pairs and triples stand next to each other depends on the
+// mean: a planner would plan grids of two or three towers, not a count
+// fixed to the household total. It stops at the first count with no grid
+// beyond the tolerance. The cell graph is rebuilt only when k' calls for
+// another resolution.
+func otherCounts(rng *rand.Rand, b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, H, target int, p gridplan.Params,
+	t *cellTable, s *splitPlan, label []int32) (*cellTable, *graph, *splitPlan, []int32) {
+	g := s.g
+	if g.n*s.k > maxExtraStartWork {
+		return t, g, s, label // not cheap here: Pukou ×10's communities
+	}
+	bestOut := countOut(g.partWeights(label, s.k), g.fixed, s.mean, s.tol)
+	bestFixed := g.fixed
+	for _, dk := range [...]int{-1, 1, -2, 2} {
+		if bestOut == 0 {
+			break
+		}
+		kk := s.kRest + dk
+		if kk < 2 || math.Abs(float64(H)/float64(kk)-float64(target)) > s.tol*float64(target) {
+			continue
+		}
+		t2, g2 := t, g
+		if cellRes(c.Kind, geo.AreaM2(region), kk) != cellRes(c.Kind, geo.AreaM2(region), s.kRest) {
+			t2, g2, _ = cellGraph(b, c, region, buildings, kk, target, p.TolerancePct, p.RefineShare())
+		}
+		s2 := newSplitPlanK(g2, H, 0, nil, kk)
+		s2.tol = s.tol
+		if s2.k != kk {
+			continue // fewer nodes than grids
+		}
+		l2 := s2.cold(rng, starts) // two starts each, not up to maxStarts: CPU
+		if out := countOut(g2.partWeights(l2, kk), g2.fixed, s2.mean, s2.tol); out < bestOut {
+			bestOut, t, g, s, label, bestFixed = out, t2, g2, s2, l2, g2.fixed
+		}
+	}
+	g.fixed = bestFixed
+	return t, g, s, label
 }
 
 // finishFresh turns the parts' shapes into grids after the locked ones

@@ -349,6 +349,13 @@ func (g *graph) unitSearch(rng *rand.Rand, label []int32, k int, mean, lambda, t
 			copy(best, try)
 		}
 	}
+	if g.n*k <= maxExtraStartWork { // cheap here (not Pukou ×10's communities)
+		copy(s.lab, best)
+		s.recount(k)
+		if s.ejectionChains(k) > 0 {
+			copy(best, s.lab)
+		}
+	}
 
 	before := countOut(g.partWeights(label, k), g.fixed, mean, tol)
 	next := make([]int32, g.n)
