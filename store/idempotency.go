@@ -80,6 +80,13 @@ type Idempotency interface {
 	// plan already (a concurrent retry came first) or EditGrids would
 	// answer Conflict; Invalid for an a that fails Validate.
 	EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a KeyedAnswer) error
+	// CreateDraftKeyed is CreateDraft that stores answer(the draft's id)
+	// under its key for plan from, in the same transaction: all or
+	// nothing. Conflict, nothing written, when plan from has an answer
+	// under the key already; NotFound when there is no plan from; the
+	// error of answer, or Invalid for an answer that fails Validate,
+	// nothing written.
+	CreateDraftKeyed(ctx context.Context, from gridplan.PlanID, name string, answer func(gridplan.PlanID) (KeyedAnswer, error)) (gridplan.PlanID, error)
 }
 
 // CheckPlanEdit checks what an edit writes besides its grids: the units

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("GridLocks", func(t *testing.T) { testGridLocks(t, fresh(t)) })
 	t.Run("EditGrids", func(t *testing.T) { testEditGrids(t, fresh(t)) })
 	t.Run("KeyedEdits", func(t *testing.T) { testKeyedEdits(t, fresh(t)) })
+	t.Run("KeyedDrafts", func(t *testing.T) { testKeyedDrafts(t, fresh(t)) })
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, fresh(t)) })
 	t.Run("PlanUnits", func(t *testing.T) { testPlanUnits(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
