@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("KeyedEdits", func(t *testing.T) { testKeyedEdits(t, fresh(t)) })
 	t.Run("KeyedDrafts", func(t *testing.T) { testKeyedDrafts(t, fresh(t)) })
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, fresh(t)) })
+	t.Run("JobKeys", func(t *testing.T) { testJobKeys(t, fresh(t)) })
 	t.Run("PlanUnits", func(t *testing.T) { testPlanUnits(t, fresh(t)) })
 	t.Run("Cases", func(t *testing.T) { runCases(t, fresh) })
 	t.Run("Units", func(t *testing.T) { runUnits(t, fresh) })
