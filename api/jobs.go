@@ -270,7 +270,37 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, err, "encode the plan parameters")
 	}
-	work := func(ctx context.Context, progress func(done, total int)) (json.RawMessage, error) {
+	work := s.planWork(q, p, ws, b, name)
+	key, keyed := "", false
+	if _, keyed = r.Header[idemHeader]; keyed {
+		if key, err = planJobKey(r); err != nil {
+			return err
+		}
+		if done, err := s.replayPlanJob(w, r, key, params); done || err != nil {
+			return err
+		}
+	}
+	j, err := s.cfg.Jobs.SubmitKeyed(r.Context(), JobKindPlan, params, key, work)
+	if keyed && errs.Is(err, errs.Conflict) {
+		// A concurrent try of the same request (here or on another
+		// replica) stored its job first: answer that one.
+		if done, rerr := s.replayPlanJob(w, r, key, params); done || rerr != nil {
+			return rerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/jobs/%d", j.ID))
+	return writeJSON(w, r, http.StatusAccepted, mediaJSON, newJobJSON(j))
+}
+
+// planWork is a plan job's work: partition the warm-started bundle with
+// p, store the result as a draft named name (parent q.Previous, the kept
+// grids with their units) and answer the draft, its figures and its
+// validation counts.
+func (s *Server) planWork(q planRequest, p gridplan.Params, ws *gridplan.WarmStart, b *bundle.Bundle, name string) jobs.Work {
+	return func(ctx context.Context, progress func(done, total int)) (json.RawMessage, error) {
 		p.Progress = progress
 		// Leave a core to the requests: gridd runs on small machines.
 		p.MaxWorkers = max(runtime.GOMAXPROCS(0)-1, 1)
@@ -316,28 +346,6 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 		res.Validation.Errors, res.Validation.Warnings = len(fs.Errors()), len(fs.Warnings())
 		return json.Marshal(res)
 	}
-	key, keyed := "", false
-	if _, keyed = r.Header[idemHeader]; keyed {
-		if key, err = planJobKey(r); err != nil {
-			return err
-		}
-		if done, err := s.replayPlanJob(w, r, key, params); done || err != nil {
-			return err
-		}
-	}
-	j, err := s.cfg.Jobs.SubmitKeyed(r.Context(), JobKindPlan, params, key, work)
-	if keyed && errs.Is(err, errs.Conflict) {
-		// A concurrent try of the same request (here or on another
-		// replica) stored its job first: answer that one.
-		if done, rerr := s.replayPlanJob(w, r, key, params); done || rerr != nil {
-			return rerr
-		}
-	}
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", fmt.Sprintf("/jobs/%d", j.ID))
-	return writeJSON(w, r, http.StatusAccepted, mediaJSON, newJobJSON(j))
 }
 
 // planJobKey is the Idempotency-Key of POST /plans: one, valid.
