@@ -19,9 +19,9 @@ func (m *memStore) EditGrids(ctx context.Context, id gridplan.PlanID, put []grid
 	if p.Status != gridplan.Draft {
 		return store.ErrNotDraft(id, p.Status)
 	}
-	have := map[bundle.GridCode]int{}
+	have := map[bundle.GridCode]store.StoredGrid{}
 	for _, g := range p.Grids {
-		have[g.Code] = g.Households
+		have[g.Code] = store.StoredGrid{Households: g.Households, Geom: g.Geom}
 	}
 	if err := store.CheckEditBase(id, put, base, have); err != nil {
 		return err
