@@ -477,13 +477,19 @@ func (s *splitPlan) cold(rng *rand.Rand, maxS int) []int32 {
 	return label
 }
 
+// maxOtherCounts bounds the counts otherCounts tries (two starts each): a
+// community of many grids has many counts whose mean fits (Pukou ×10's, of
+// about 60 grids, a dozen), and each costs two plans.
+const maxOtherCounts = 4
+
 // otherCounts is the planning rule for lumpy households (issue 15): when
 // the cold plan of k = GridCount(H, T) grids leaves a grid beyond the
 // tolerance of the community mean, the community is planned again with
-// k−1, k+1, k−2 and k+2 grids as long as their mean H/k' stays within the
-// tolerance of the target T, and the count leaving fewest grids beyond the
-// tolerance is kept (ties: the earlier, so k itself first). With towers of
-// about 200 households a grid is two or three whole towers, and whether
+// every other count k' whose mean H/k' is within the tolerance of the
+// target T, nearest first (k−1, k+1, k−2, k+2, …), and the count leaving
+// fewest grids beyond ±OutlierPct, then fewest beyond the tolerance, is
+// kept (ties: the earlier, so k itself first). With towers of about 200
+// households a grid is two or three whole towers, and whether
 // the right pairs and triples stand next to each other depends on the
 // mean: a planner would plan grids of two or three towers, not a count
 // fixed to the household total. It stops at the first count with no grid
@@ -491,22 +497,35 @@ func (s *splitPlan) cold(rng *rand.Rand, maxS int) []int32 {
 // another resolution.
 func otherCounts(rng *rand.Rand, b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, buildings []int, H, target int, p gridplan.Params,
 	t *cellTable, s *splitPlan, label []int32) (*cellTable, *graph, *splitPlan, []int32) {
-	g := s.g
+	t0, g, k0 := t, s.g, s.kRest
+	g0 := g
 	if g.n*s.k > maxExtraStartWork {
 		return t, g, s, label // not cheap here: Pukou ×10's communities
 	}
+	// A count is better with fewer grids beyond ±OutlierPct (the goal that
+	// outranks the share within the tolerance), then fewer beyond the
+	// tolerance.
+	far := float64(OutlierPct) / 100
+	bestFar := countOut(g.partWeights(label, s.k), g.fixed, s.mean, far)
 	bestOut := countOut(g.partWeights(label, s.k), g.fixed, s.mean, s.tol)
 	bestFixed := g.fixed
-	for _, dk := range [...]int{-1, 1, -2, 2} {
+	fits := func(kk int) bool { // mean H/kk within the tolerance of the target
+		return kk >= 2 && math.Abs(float64(H)/float64(kk)-float64(target)) <= s.tol*float64(target)
+	}
+	var counts []int // k−1, k+1, k−2, k+2, … while the mean fits, at most maxOtherCounts
+	for d := 1; (fits(k0-d) || fits(k0+d)) && len(counts) < maxOtherCounts; d++ {
+		for _, kk := range []int{k0 - d, k0 + d} {
+			if fits(kk) && len(counts) < maxOtherCounts {
+				counts = append(counts, kk)
+			}
+		}
+	}
+	for _, kk := range counts {
 		if bestOut == 0 {
 			break
 		}
-		kk := s.kRest + dk
-		if kk < 2 || math.Abs(float64(H)/float64(kk)-float64(target)) > s.tol*float64(target) {
-			continue
-		}
-		t2, g2 := t, g
-		if cellRes(c.Kind, geo.AreaM2(region), kk) != cellRes(c.Kind, geo.AreaM2(region), s.kRest) {
+		t2, g2 := t0, g0
+		if cellRes(c.Kind, geo.AreaM2(region), kk) != cellRes(c.Kind, geo.AreaM2(region), k0) {
 			t2, g2, _ = cellGraph(b, c, region, buildings, kk, target, p.TolerancePct, p.RefineShare())
 		}
 		s2 := newSplitPlanK(g2, H, 0, nil, kk)
@@ -515,11 +534,12 @@ func otherCounts(rng *rand.Rand, b *bundle.Bundle, c *bundle.Community, region o
 			continue // fewer nodes than grids
 		}
 		l2 := s2.cold(rng, starts) // two starts each, not up to maxStarts: CPU
-		if out := countOut(g2.partWeights(l2, kk), g2.fixed, s2.mean, s2.tol); out < bestOut {
-			bestOut, t, g, s, label, bestFixed = out, t2, g2, s2, l2, g2.fixed
+		W := g2.partWeights(l2, kk)
+		if nFar, out := countOut(W, g2.fixed, s2.mean, far), countOut(W, g2.fixed, s2.mean, s2.tol); nFar < bestFar || nFar == bestFar && out < bestOut {
+			bestFar, bestOut, t, g, s, label, bestFixed = nFar, out, t2, g2, s2, l2, g2.fixed
 		}
 	}
-	g.fixed = bestFixed
+	g.fixed = bestFixed // g0's may have been set for another count
 	return t, g, s, label
 }
 
