@@ -35,6 +35,8 @@ type graph struct {
 	mark  []int32 // scratch for region membership
 	loc   []int32 // scratch: a node's index in the region being cut
 	stamp int32
+
+	temps tempMemo // the unit search's annealing temperatures
 }
 
 // Tuning, measured on Pukou (see README).
