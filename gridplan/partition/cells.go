@@ -60,6 +60,20 @@ type cellTable struct {
 	verts []orb.Point
 	scr   ringScratch
 	vid   map[orb.Point]int32 // vertex by point, built on first corner cut
+
+	// The points the table was built to hold (the buildings) and their
+	// cells, asked of h3 once (cellAt).
+	extra     []orb.Point
+	extraCell []h3.Cell
+}
+
+// cellAt is cellOf(p, t.res), taken from the table's points when p is
+// its i-th.
+func (t *cellTable) cellAt(i int, p orb.Point) h3.Cell {
+	if i < len(t.extra) && t.extra[i] == p {
+		return t.extraCell[i]
+	}
+	return cellOf(p, t.res)
 }
 
 func latLngOf(p orb.Point) h3.LatLng { return h3.LatLng{Lat: p[1], Lng: p[0]} }
@@ -166,8 +180,11 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 			}
 		}
 	}
-	for _, p := range extra {
-		flags[h3.LatLngToCell(latLngOf(p), res)] |= fInside
+	t.extra = extra
+	t.extraCell = make([]h3.Cell, len(extra))
+	for i, p := range extra {
+		t.extraCell[i] = h3.LatLngToCell(latLngOf(p), res)
+		flags[t.extraCell[i]] |= fInside
 	}
 	all := make([]h3.Cell, 0, len(flags))
 	for c, f := range flags {

@@ -351,9 +351,9 @@ func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, b
 	t := buildCells(region, res, pts)
 	g := newGraph(t)
 	var pins []int32
-	for _, bi := range buildings {
+	for i, bi := range buildings {
 		bl := b.Buildings[bi]
-		v := t.cells[t.index[cellOf(bl.Loc, res)]].node
+		v := t.cells[t.index[t.cellAt(i, bl.Loc)]].node
 		g.w[v] += bl.Households
 		if tooBig(bl.Households, target, tolPct) && !g.pinned[v] {
 			g.pinned[v] = true
