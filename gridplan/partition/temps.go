@@ -2,9 +2,9 @@ package partition
 
 // tempMemo keeps an annealing schedule's temperatures per step. A
 // community's unit search anneals with one schedule in every run and
-// start (up to twelve times), and math.Pow per step was about a tenth of
-// the tower district's CPU; the schedule is keyed by its step count and
-// end temperatures, so a different schedule starts afresh.
+// start, so math.Pow runs once a step for the community instead of once
+// per run and start (see README, Speed). The schedule is keyed by its step
+// count and end temperatures, so a different schedule starts afresh.
 type tempMemo struct {
 	iters  int
 	t0, t1 float64
