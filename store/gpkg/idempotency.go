@@ -53,3 +53,15 @@ func insertKeyedAnswer(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, a st
 		int64(id), a.Key, a.Route, a.RequestSHA256, a.Status, a.Body, fmtTime(a.CreatedAt))
 	return err
 }
+
+// storeAnswer stores answer(id) under its key for plan from in tx.
+func storeAnswer(ctx context.Context, tx *sql.Tx, from, id gridplan.PlanID, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) error {
+	a, err := answer(id)
+	if err != nil {
+		return err
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return insertKeyedAnswer(ctx, tx, from, a)
+}

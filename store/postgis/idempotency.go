@@ -51,3 +51,15 @@ func insertKeyedAnswer(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, a sto
 	}
 	return nil
 }
+
+// storeAnswer stores answer(id) under its key for plan from in tx.
+func storeAnswer(ctx context.Context, tx pgx.Tx, from, id gridplan.PlanID, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) error {
+	a, err := answer(id)
+	if err != nil {
+		return err
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return insertKeyedAnswer(ctx, tx, from, a)
+}
