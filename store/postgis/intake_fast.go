@@ -23,7 +23,7 @@ var (
 	_ store.CaseOpener = caseTx{}
 )
 
-// AsStored is in as scanIncident reads it back: pgx sends times at
+// AsStored is in as CaseTx.Incident reads it back: pgx sends times at
 // microseconds (truncated), lists are never nil.
 func (caseTx) AsStored(in cases.Incident) cases.Incident {
 	in.ReportedAt = in.ReportedAt.Truncate(time.Microsecond).UTC()
