@@ -34,7 +34,9 @@ func (casesDialect) NearCases(category string, p orb.Point, radiusM float64, sin
 		[]any{category, fmtTime(since), p[1] - dLat, p[1] + dLat, p[0] - dLon, p[0] + dLon}
 }
 
-func (db *DB) cases() sqlstore.Cases { return sqlstore.Cases{Run: sqlRunner{db}, D: casesDialect{}} }
+func (db *DB) cases() sqlstore.CaseStore {
+	return sqlstore.CaseStore{Run: sqlRunner{db}, D: casesDialect{}}
+}
 
 // Intake stores an incident (or finds the stored one) and attaches it to a
 // case, in one transaction.

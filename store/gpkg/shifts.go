@@ -26,8 +26,8 @@ func (shiftsDialect) UpsertShift(ctx context.Context, tx sqlq.Tx, s bundle.Shift
 	return n == 0, err
 }
 
-func (db *DB) shifts() sqlstore.Shifts {
-	return sqlstore.Shifts{Run: sqlRunner{db}, D: shiftsDialect{},
+func (db *DB) shifts() sqlstore.ShiftStore {
+	return sqlstore.ShiftStore{Run: sqlRunner{db}, D: shiftsDialect{},
 		Replace: func(ctx context.Context, shifts []bundle.Shift) error {
 			return db.write(ctx, "shifts", func(tx *sql.Tx) error { return replaceShiftsTx(ctx, tx, shifts) })
 		}}

@@ -41,7 +41,9 @@ func (unitsDialect) UnitInBox(b orb.Bound, arg func(any) string) string {
 		` AND miny <= ` + arg(b.Max[1]) + ` AND maxy >= ` + arg(b.Min[1]) + `)`
 }
 
-func (db *DB) units() sqlstore.Units { return sqlstore.Units{Run: sqlRunner{db}, D: unitsDialect{}} }
+func (db *DB) units() sqlstore.UnitStore {
+	return sqlstore.UnitStore{Run: sqlRunner{db}, D: unitsDialect{}}
+}
 
 // ReportPositions stores a batch in one transaction (SQLite: one
 // statement a report is as fast as an array statement would be).

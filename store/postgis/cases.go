@@ -76,8 +76,8 @@ func newCaseTx(tx pgx.Tx) caseTx {
 	return caseTx{CaseTx: sqlstore.CaseTx{Tx: sqlq.Pgx(tx), D: casesDialect{}}, tx: tx}
 }
 
-func (db *DB) cases() sqlstore.Cases {
-	return sqlstore.Cases{Run: sqlRunner{db}, D: casesDialect{},
+func (db *DB) cases() sqlstore.CaseStore {
+	return sqlstore.CaseStore{Run: sqlRunner{db}, D: casesDialect{},
 		WriteCase: func(ctx context.Context, what string, fn func(store.CaseTx) error) error {
 			return db.write(ctx, what, func(tx pgx.Tx) error { return fn(newCaseTx(tx)) })
 		}}

@@ -71,8 +71,8 @@ type eventsDialect struct{ whereDialect }
 
 func (eventsDialect) JSONText(col string) string { return col + "::text" }
 
-func (db *DB) eventLog() sqlstore.Events {
-	return sqlstore.Events{Run: sqlRunner{db}, D: eventsDialect{}}
+func (db *DB) eventLog() sqlstore.EventStore {
+	return sqlstore.EventStore{Run: sqlRunner{db}, D: eventsDialect{}}
 }
 
 // EventsSince reads events above afterID in id order.

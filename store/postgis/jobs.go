@@ -19,7 +19,9 @@ func (jobsDialect) JSONArg(p string) string    { return p + "::jsonb" }
 func (jobsDialect) JSONText(col string) string { return col + "::text" }
 func (jobsDialect) ForUpdate() string          { return " FOR UPDATE" }
 
-func (db *DB) jobs() sqlstore.Jobs { return sqlstore.Jobs{Run: sqlRunner{db}, D: jobsDialect{}} }
+func (db *DB) jobs() sqlstore.JobStore {
+	return sqlstore.JobStore{Run: sqlRunner{db}, D: jobsDialect{}}
+}
 
 // CreateJob stores a new queued job (migration 085).
 func (db *DB) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {

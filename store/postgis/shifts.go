@@ -24,8 +24,8 @@ func (shiftsDialect) UpsertShift(ctx context.Context, tx sqlq.Tx, s bundle.Shift
 	return created, err
 }
 
-func (db *DB) shifts() sqlstore.Shifts {
-	return sqlstore.Shifts{Run: sqlRunner{db}, D: shiftsDialect{},
+func (db *DB) shifts() sqlstore.ShiftStore {
+	return sqlstore.ShiftStore{Run: sqlRunner{db}, D: shiftsDialect{},
 		Replace: func(ctx context.Context, shifts []bundle.Shift) error {
 			return db.write(ctx, "shifts", func(tx pgx.Tx) error { return replaceShiftsTx(ctx, tx, shifts) })
 		}}

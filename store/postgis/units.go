@@ -24,7 +24,9 @@ func (unitsDialect) UnitInBox(b orb.Bound, arg func(any) string) string {
 	return "u.position && " + env + " AND ST_Intersects(u.position, " + env + ")"
 }
 
-func (db *DB) units() sqlstore.Units { return sqlstore.Units{Run: sqlRunner{db}, D: unitsDialect{}} }
+func (db *DB) units() sqlstore.UnitStore {
+	return sqlstore.UnitStore{Run: sqlRunner{db}, D: unitsDialect{}}
+}
 
 // ReportPositions stores a batch in one transaction and two statements
 // whatever its size: the units' state before (locking their rows, which

@@ -297,8 +297,8 @@ func (t CaseTx) UnitHolder(ctx context.Context, unit string, except cases.CaseID
 	return id, ok, err
 }
 
-// Cases is cases.Store's operations over a backend's Runner in dialect D.
-type Cases struct {
+// CaseStore is cases.Store's operations over a backend's Runner in dialect D.
+type CaseStore struct {
 	Run Runner
 	D   CasesDialect
 	// WriteCase, when set, runs fn in a write transaction with the
@@ -307,7 +307,7 @@ type Cases struct {
 	WriteCase func(ctx context.Context, what string, fn func(tx store.CaseTx) error) error
 }
 
-func (s Cases) writeCase(ctx context.Context, what string, fn func(tx store.CaseTx) error) error {
+func (s CaseStore) writeCase(ctx context.Context, what string, fn func(tx store.CaseTx) error) error {
 	if s.WriteCase != nil {
 		return s.WriteCase(ctx, what, fn)
 	}
@@ -316,7 +316,7 @@ func (s Cases) writeCase(ctx context.Context, what string, fn func(tx store.Case
 
 // Intake stores an incident (or finds the stored one) and attaches it to a
 // case, in one transaction.
-func (s Cases) Intake(ctx context.Context, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
+func (s CaseStore) Intake(ctx context.Context, in *cases.Incident, cat cases.Category, now time.Time) (cases.Incident, bool, error) {
 	var got cases.Incident
 	var created bool
 	err := s.writeCase(ctx, "incident", func(tx store.CaseTx) (err error) {
@@ -327,7 +327,7 @@ func (s Cases) Intake(ctx context.Context, in *cases.Incident, cat cases.Categor
 }
 
 // LocateIncident locates a queued incident and attaches it to a case.
-func (s Cases) LocateIncident(ctx context.Context, id cases.IncidentID, loc cases.Location, cat cases.Category, now time.Time) (cases.Incident, error) {
+func (s CaseStore) LocateIncident(ctx context.Context, id cases.IncidentID, loc cases.Location, cat cases.Category, now time.Time) (cases.Incident, error) {
 	var got cases.Incident
 	err := s.writeCase(ctx, "incident", func(tx store.CaseTx) (err error) {
 		got, err = store.LocateFlow(ctx, tx, id, loc, cat, now)
@@ -337,7 +337,7 @@ func (s Cases) LocateIncident(ctx context.Context, id cases.IncidentID, loc case
 }
 
 // UnlinkIncident takes a duplicate off its case and opens its own.
-func (s Cases) UnlinkIncident(ctx context.Context, id cases.IncidentID, cat cases.Category, actor string, now time.Time) (cases.Incident, error) {
+func (s CaseStore) UnlinkIncident(ctx context.Context, id cases.IncidentID, cat cases.Category, actor string, now time.Time) (cases.Incident, error) {
 	var got cases.Incident
 	err := s.writeCase(ctx, "incident", func(tx store.CaseTx) (err error) {
 		got, err = store.UnlinkFlow(ctx, tx, id, cat, actor, now)
@@ -347,7 +347,7 @@ func (s Cases) UnlinkIncident(ctx context.Context, id cases.IncidentID, cat case
 }
 
 // Transition moves a case and appends its event in one transaction.
-func (s Cases) Transition(ctx context.Context, id cases.CaseID, apply func(cases.Case) (cases.Case, cases.Event, error)) (cases.Case, error) {
+func (s CaseStore) Transition(ctx context.Context, id cases.CaseID, apply func(cases.Case) (cases.Case, cases.Event, error)) (cases.Case, error) {
 	var got cases.Case
 	err := s.writeCase(ctx, "case", func(tx store.CaseTx) (err error) {
 		got, _, err = store.TransitionFlow(ctx, tx, id, apply)
@@ -357,12 +357,12 @@ func (s Cases) Transition(ctx context.Context, id cases.CaseID, apply func(cases
 }
 
 // Incident reads one incident.
-func (s Cases) Incident(ctx context.Context, id cases.IncidentID) (cases.Incident, error) {
+func (s CaseStore) Incident(ctx context.Context, id cases.IncidentID) (cases.Incident, error) {
 	return read(ctx, s.Run, func(tx sqlq.Tx) (cases.Incident, error) { return CaseTx{Tx: tx, D: s.D}.Incident(ctx, id) })
 }
 
 // Incidents lists incidents by id.
-func (s Cases) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.Incident, error) {
+func (s CaseStore) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.Incident, error) {
 	w := sqlwhere.Incidents(s.D, f)
 	q := `SELECT ` + IncidentCols(s.D) + ` FROM incidents WHERE ` + w.SQL() + ` ORDER BY id LIMIT ` + w.Arg(sqlwhere.Limit(f.Limit))
 	return read(ctx, s.Run, func(tx sqlq.Tx) ([]cases.Incident, error) {
@@ -371,7 +371,7 @@ func (s Cases) Incidents(ctx context.Context, f cases.IncidentFilter) ([]cases.I
 }
 
 // Case reads a case with its incidents and events.
-func (s Cases) Case(ctx context.Context, id cases.CaseID) (cases.Case, error) {
+func (s CaseStore) Case(ctx context.Context, id cases.CaseID) (cases.Case, error) {
 	return read(ctx, s.Run, func(tx sqlq.Tx) (cases.Case, error) {
 		c, err := readCase(ctx, tx, s.D, id, "")
 		if err != nil {
@@ -399,7 +399,7 @@ func scanID[T any](r sqlq.Row) (T, error) {
 }
 
 // Cases lists cases by id and counts the match.
-func (s Cases) Cases(ctx context.Context, f cases.CaseFilter) ([]cases.Case, int, error) {
+func (s CaseStore) Cases(ctx context.Context, f cases.CaseFilter) ([]cases.Case, int, error) {
 	w := sqlwhere.Cases(s.D, f)
 	cond, args := w.SQL(), w.Args
 	var out []cases.Case
@@ -418,7 +418,7 @@ func (s Cases) Cases(ctx context.Context, f cases.CaseFilter) ([]cases.Case, int
 }
 
 // EscalationsDue lists the open cases the escalation loop must escalate.
-func (s Cases) EscalationsDue(ctx context.Context, now time.Time, limit int) ([]cases.CaseID, error) {
+func (s CaseStore) EscalationsDue(ctx context.Context, now time.Time, limit int) ([]cases.CaseID, error) {
 	return read(ctx, s.Run, func(tx sqlq.Tx) ([]cases.CaseID, error) {
 		return sqlq.Collect(ctx, tx, scanID[cases.CaseID], `SELECT id FROM cases WHERE escalate_at <= $1
 			AND stage IN `+openStages+` ORDER BY escalate_at, id LIMIT $2`, s.D.Time(now), sqlwhere.Limit(limit))

@@ -19,15 +19,15 @@ type EventsDialect interface {
 	JSONText(col string) string
 }
 
-// Events is store.EventLog's reads and trimming over a backend's Runner
+// EventStore is store.EventLog's reads and trimming over a backend's Runner
 // in dialect D (each backend appends and listens its own way).
-type Events struct {
+type EventStore struct {
 	Run Runner
 	D   EventsDialect
 }
 
 // EventsSince reads events above afterID in id order.
-func (s Events) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
+func (s EventStore) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
 	if err := store.CheckEventsLimit(limit); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s Events) EventsSince(ctx context.Context, afterID int64, limit int) ([]ev
 }
 
 // LastEventID returns the highest id stored.
-func (s Events) LastEventID(ctx context.Context) (int64, error) {
+func (s EventStore) LastEventID(ctx context.Context) (int64, error) {
 	var id int64
 	err := s.Run.Once(ctx, func(tx sqlq.Tx) error {
 		return tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
@@ -64,7 +64,7 @@ func (s Events) LastEventID(ctx context.Context) (int64, error) {
 }
 
 // TrimEvents deletes old events and those beyond the newest keepMax.
-func (s Events) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
+func (s EventStore) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
 	return write(ctx, s.Run, "events-trim", func(tx sqlq.Tx) (int64, error) {
 		n, err := tx.Exec(ctx, `DELETE FROM events WHERE stored_at < $1`, s.D.Time(olderThan))
 		if err != nil || keepMax <= 0 {

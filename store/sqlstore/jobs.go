@@ -23,14 +23,14 @@ type JobsDialect interface {
 	ForUpdate() string
 }
 
-// Jobs is jobs.Store's operations over a backend's Runner in dialect D.
-type Jobs struct {
+// JobStore is jobs.Store's operations over a backend's Runner in dialect D.
+type JobStore struct {
 	Run Runner
 	D   JobsDialect
 }
 
 // CreateJob stores a new queued job (migration 085).
-func (s Jobs) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
+func (s JobStore) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
 	if err := j.ValidateNew(); err != nil {
 		return 0, err
 	}
@@ -44,7 +44,7 @@ func (s Jobs) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
 }
 
 // Job reads one job (NotFound naming "id").
-func (s Jobs) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
+func (s JobStore) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
 	d := s.D
 	var j *jobs.Job
 	err := s.Run.Once(ctx, func(tx sqlq.Tx) error {
@@ -91,7 +91,7 @@ func nullJSON(b json.RawMessage) any {
 
 // UpdateJob writes a job's state unless it is finished already (Conflict
 // naming "status"), the row locked while it decides.
-func (s Jobs) UpdateJob(ctx context.Context, j *jobs.Job) error {
+func (s JobStore) UpdateJob(ctx context.Context, j *jobs.Job) error {
 	if err := j.Validate(); err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s Jobs) UpdateJob(ctx context.Context, j *jobs.Job) error {
 }
 
 // InterruptJobs fails the open jobs not updated since before.
-func (s Jobs) InterruptJobs(ctx context.Context, before, at time.Time, problem json.RawMessage) (int, error) {
+func (s JobStore) InterruptJobs(ctx context.Context, before, at time.Time, problem json.RawMessage) (int, error) {
 	if !json.Valid(problem) {
 		return 0, errs.E(errs.Invalid, "error", "the problem must be JSON")
 	}

@@ -32,8 +32,8 @@ func ShiftArgs(s bundle.Shift, d TimeDialect) []any {
 	return []any{s.ID, s.Subject, d.Time(s.Start), d.Time(s.End), s.Note}
 }
 
-// Shifts is store.Shifts' operations over a backend's Runner in dialect D.
-type Shifts struct {
+// ShiftStore is store.Shifts' operations over a backend's Runner in dialect D.
+type ShiftStore struct {
 	Run Runner
 	D   ShiftsDialect
 	// Replace writes a checked roster in place of the stored one, in one
@@ -42,7 +42,7 @@ type Shifts struct {
 }
 
 // ReplaceShifts replaces the roster in one transaction.
-func (s Shifts) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
+func (s ShiftStore) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
 	shifts, err := store.CheckShiftList(shifts)
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func (s Shifts) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error 
 }
 
 // PutShift creates or replaces one shift.
-func (s Shifts) PutShift(ctx context.Context, sh bundle.Shift) (bool, error) {
+func (s ShiftStore) PutShift(ctx context.Context, sh bundle.Shift) (bool, error) {
 	sh, err := store.CheckShift(sh)
 	if err != nil {
 		return false, err
@@ -61,7 +61,7 @@ func (s Shifts) PutShift(ctx context.Context, sh bundle.Shift) (bool, error) {
 
 // PutShifts creates or replaces shifts in one transaction and counts
 // those it created.
-func (s Shifts) PutShifts(ctx context.Context, shifts []bundle.Shift) (int, error) {
+func (s ShiftStore) PutShifts(ctx context.Context, shifts []bundle.Shift) (int, error) {
 	shifts, err := store.CheckShiftList(shifts)
 	if err != nil {
 		return 0, err
@@ -82,7 +82,7 @@ func (s Shifts) PutShifts(ctx context.Context, shifts []bundle.Shift) (int, erro
 }
 
 // DeleteShift deletes one shift (NotFound naming "id").
-func (s Shifts) DeleteShift(ctx context.Context, id string) error {
+func (s ShiftStore) DeleteShift(ctx context.Context, id string) error {
 	return s.Run.Write(ctx, "shifts", func(tx sqlq.Tx) error {
 		n, err := tx.Exec(ctx, `DELETE FROM shifts WHERE id = $1`, id)
 		if err == nil && n == 0 {
@@ -93,7 +93,7 @@ func (s Shifts) DeleteShift(ctx context.Context, id string) error {
 }
 
 // Shifts lists shifts by filter.
-func (s Shifts) Shifts(ctx context.Context, f store.ShiftFilter) ([]bundle.Shift, error) {
+func (s ShiftStore) Shifts(ctx context.Context, f store.ShiftFilter) ([]bundle.Shift, error) {
 	w := sqlwhere.New(s.D)
 	w.Eq("subject", f.Subject)
 	if !f.From.IsZero() {

@@ -70,15 +70,15 @@ func ScanUnit(d UnitsDialect, r sqlq.Row) (dispatch.Unit, error) {
 	return u, nil
 }
 
-// Units is store.Units' reads over a backend's Runner in dialect D (each
+// UnitStore is store.Units' reads over a backend's Runner in dialect D (each
 // backend writes ReportPositions its own way).
-type Units struct {
+type UnitStore struct {
 	Run Runner
 	D   UnitsDialect
 }
 
 // Units lists units matching f, by id.
-func (s Units) Units(ctx context.Context, f store.UnitFilter) ([]dispatch.Unit, error) {
+func (s UnitStore) Units(ctx context.Context, f store.UnitFilter) ([]dispatch.Unit, error) {
 	w := sqlwhere.New(s.D)
 	w.Eq("u.kind", string(f.Kind))
 	w.Eq("u.street_code", f.Street)
@@ -99,7 +99,7 @@ func (s Units) Units(ctx context.Context, f store.UnitFilter) ([]dispatch.Unit, 
 }
 
 // Unit returns one unit (NotFound naming "id").
-func (s Units) Unit(ctx context.Context, id string) (dispatch.Unit, error) {
+func (s UnitStore) Unit(ctx context.Context, id string) (dispatch.Unit, error) {
 	return read(ctx, s.Run, func(tx sqlq.Tx) (dispatch.Unit, error) {
 		u, err := ScanUnit(s.D, tx.QueryRow(ctx, `SELECT `+UnitCols(s.D)+` FROM units u WHERE u.id = $1`, id))
 		if ok, err := sqlq.Found(err); err == nil && !ok {
@@ -111,7 +111,7 @@ func (s Units) Unit(ctx context.Context, id string) (dispatch.Unit, error) {
 
 // Track returns the unit's reports in [from, to], oldest first, at most
 // store.MaxTrackPoints (NotFound naming "id" for an unknown unit).
-func (s Units) Track(ctx context.Context, id string, from, to time.Time) ([]dispatch.TrackPoint, error) {
+func (s UnitStore) Track(ctx context.Context, id string, from, to time.Time) ([]dispatch.TrackPoint, error) {
 	x, y := s.D.TrackXY()
 	out := []dispatch.TrackPoint{}
 	err := s.Run.Read(ctx, func(tx sqlq.Tx) error {
