@@ -94,17 +94,23 @@ func editGrids(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, put []gridpl
 		if st != gridplan.Draft {
 			return store.ErrNotDraft(id, st)
 		}
-		have := map[bundle.GridCode]int{}
+		have := map[bundle.GridCode]store.StoredGrid{}
 		look := func(c bundle.GridCode) error {
 			var hh int
-			err := tx.QueryRowContext(ctx, `SELECT households FROM plan_grids WHERE plan_id = ? AND code = ?`, int64(id), string(c)).Scan(&hh)
+			var blob []byte
+			err := tx.QueryRowContext(ctx, `SELECT households, geom FROM plan_grids WHERE plan_id = ? AND code = ?`, int64(id), string(c)).Scan(&hh, &blob)
 			if err == sql.ErrNoRows {
 				return nil
 			}
-			if err == nil {
-				have[c] = hh
+			if err != nil {
+				return err
 			}
-			return err
+			mp, err := decodeMulti(blob)
+			if err != nil {
+				return err
+			}
+			have[c] = store.StoredGrid{Households: hh, Geom: mp}
+			return nil
 		}
 		for _, g := range put {
 			if err := look(g.Code); err != nil {

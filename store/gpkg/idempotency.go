@@ -28,3 +28,8 @@ func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []grid
 func insertKeyedAnswer(ctx context.Context, tx *sql.Tx, id gridplan.PlanID, a store.KeyedAnswer) error {
 	return sqlstore.InsertKeyedAnswer(ctx, sqlq.Std(tx), whereDialect{}, id, a)
 }
+
+// storeAnswer stores answer(id) under its key for plan from in tx.
+func storeAnswer(ctx context.Context, tx *sql.Tx, from, id gridplan.PlanID, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) error {
+	return sqlstore.StoreAnswer(ctx, sqlq.Std(tx), whereDialect{}, from, id, answer)
+}

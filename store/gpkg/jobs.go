@@ -28,6 +28,11 @@ func (db *DB) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
 	return db.jobs().CreateJob(ctx, j)
 }
 
+// JobByKey reads the job created with key.
+func (db *DB) JobByKey(ctx context.Context, key string) (*jobs.Job, error) {
+	return db.jobs().JobByKey(ctx, key)
+}
+
 // Job reads one job.
 func (db *DB) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) { return db.jobs().Job(ctx, id) }
 

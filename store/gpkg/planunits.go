@@ -82,6 +82,12 @@ func (db *DB) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...bundle
 // CreateDraft copies plan from into a new draft whose parent it is:
 // grids, locks and units, in one transaction.
 func (db *DB) CreateDraft(ctx context.Context, from gridplan.PlanID, name string) (gridplan.PlanID, error) {
+	return db.CreateDraftKeyed(ctx, from, name, nil)
+}
+
+// CreateDraftKeyed is CreateDraft storing answer(id) under its key for
+// plan from in the same transaction (no answer when answer is nil).
+func (db *DB) CreateDraftKeyed(ctx context.Context, from gridplan.PlanID, name string, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) (gridplan.PlanID, error) {
 	var id gridplan.PlanID
 	err := db.write(ctx, "draft", func(tx *sql.Tx) error {
 		if _, err := planStatus(ctx, tx, from); err != nil {
@@ -103,7 +109,10 @@ func (db *DB) CreateDraft(ctx context.Context, from gridplan.PlanID, name string
 				return err
 			}
 		}
-		return updateExtents(ctx, tx, "plan_grids")
+		if err := updateExtents(ctx, tx, "plan_grids"); err != nil || answer == nil {
+			return err
+		}
+		return storeAnswer(ctx, tx, from, id, answer)
 	})
 	if err != nil {
 		return 0, err

@@ -97,19 +97,25 @@ func editGrids(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, put []gridpla
 		for _, c := range removed {
 			touched = append(touched, string(c))
 		}
-		rows, err := tx.Query(ctx, `SELECT code, households FROM grids WHERE plan_id = $1 AND code = ANY($2::text[])`, int64(id), touched)
+		rows, err := tx.Query(ctx, `SELECT code, households, ST_AsBinary(geom) FROM grids WHERE plan_id = $1 AND code = ANY($2::text[])`, int64(id), touched)
 		if err != nil {
 			return err
 		}
-		have := map[bundle.GridCode]int{}
+		have := map[bundle.GridCode]store.StoredGrid{}
 		for rows.Next() {
 			var c string
 			var hh int32
-			if err := rows.Scan(&c, &hh); err != nil {
+			var blob []byte
+			if err := rows.Scan(&c, &hh, &blob); err != nil {
 				rows.Close()
 				return err
 			}
-			have[bundle.GridCode(c)] = int(hh)
+			mp, err := decodeMulti(blob)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			have[bundle.GridCode(c)] = store.StoredGrid{Households: int(hh), Geom: mp}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -31,3 +31,8 @@ func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []grid
 func insertKeyedAnswer(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, a store.KeyedAnswer) error {
 	return sqlstore.InsertKeyedAnswer(ctx, sqlq.Pgx(tx), whereDialect{}, id, a)
 }
+
+// storeAnswer stores answer(id) under its key for plan from in tx.
+func storeAnswer(ctx context.Context, tx pgx.Tx, from, id gridplan.PlanID, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) error {
+	return sqlstore.StoreAnswer(ctx, sqlq.Pgx(tx), whereDialect{}, from, id, answer)
+}

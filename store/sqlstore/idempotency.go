@@ -38,3 +38,16 @@ func InsertKeyedAnswer(ctx context.Context, tx sqlq.Tx, d TimeDialect, id gridpl
 	}
 	return err
 }
+
+// StoreAnswer stores answer(id), checked, under its key for plan from in
+// tx (InsertKeyedAnswer).
+func StoreAnswer(ctx context.Context, tx sqlq.Tx, d TimeDialect, from, id gridplan.PlanID, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) error {
+	a, err := answer(id)
+	if err != nil {
+		return err
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return InsertKeyedAnswer(ctx, tx, d, from, a)
+}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"time"
@@ -29,46 +30,78 @@ type JobStore struct {
 	D   JobsDialect
 }
 
-// CreateJob stores a new queued job (migration 085).
+// CreateJob stores a new queued job (migrations 085, 090: Conflict when
+// another job has its key).
 func (s JobStore) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
 	if err := j.ValidateNew(); err != nil {
 		return 0, err
 	}
 	d := s.D
 	return write(ctx, s.Run, "create job", func(tx sqlq.Tx) (id jobs.ID, err error) {
-		err = tx.QueryRow(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at)
-			VALUES ($1, $2, `+d.JSONArg("$3")+`, $4, $5, $6, $7) RETURNING id`,
-			string(j.Kind), string(j.Status), j.ParamsJSON(), j.Done, j.Total, d.Time(j.CreatedAt), d.Time(j.UpdatedAt)).Scan(&id)
+		err = tx.QueryRow(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at, request_key)
+			VALUES ($1, $2, `+d.JSONArg("$3")+`, $4, $5, $6, $7, $8) RETURNING id`,
+			string(j.Kind), string(j.Status), j.ParamsJSON(), j.Done, j.Total, d.Time(j.CreatedAt), d.Time(j.UpdatedAt),
+			nullText(j.Key)).Scan(&id)
 		return id, err
 	})
 }
 
 // Job reads one job (NotFound naming "id").
 func (s JobStore) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
-	d := s.D
 	var j *jobs.Job
-	err := s.Run.Once(ctx, func(tx sqlq.Tx) error {
-		var params string
-		var result, problem *string
-		j = &jobs.Job{ID: id}
-		ok, err := sqlq.Found(tx.QueryRow(ctx, `SELECT kind, status, `+d.JSONText("params")+`, done, total, created_at,
-			started_at, finished_at, updated_at, `+d.JSONText("result")+`, `+d.JSONText("error")+` FROM jobs WHERE id = $1`,
-			int64(id)).Scan(&j.Kind, &j.Status, &params, &j.Done, &j.Total, d.ScanTime(&j.CreatedAt), d.ScanTime(&j.StartedAt),
-			d.ScanTime(&j.FinishedAt), d.ScanTime(&j.UpdatedAt), &result, &problem))
-		if err != nil || !ok {
-			return noJob(id, err)
-		}
-		j.Params = json.RawMessage(params)
-		if result != nil {
-			j.Result = json.RawMessage(*result)
-		}
-		if problem != nil {
-			j.Error = json.RawMessage(*problem)
-		}
-		return nil
+	err := s.Run.Once(ctx, func(tx sqlq.Tx) (err error) {
+		j, err = readJob(ctx, tx, s.D, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return j, nil
+}
+
+// JobByKey reads the job created with key (NotFound naming
+// "Idempotency-Key").
+func (s JobStore) JobByKey(ctx context.Context, key string) (*jobs.Job, error) {
+	var noKey error = errs.E(errs.NotFound, "Idempotency-Key", "no job has this key")
+	if key == "" {
+		return nil, noKey
+	}
+	var j *jobs.Job
+	err := s.Run.Once(ctx, func(tx sqlq.Tx) error {
+		var id jobs.ID
+		ok, err := sqlq.Found(tx.QueryRow(ctx, `SELECT id FROM jobs WHERE request_key = $1`, key).Scan(&id))
+		if err != nil || !ok {
+			return cmp.Or(err, noKey)
+		}
+		j, err = readJob(ctx, tx, s.D, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func readJob(ctx context.Context, tx sqlq.Tx, d JobsDialect, id jobs.ID) (*jobs.Job, error) {
+	var params string
+	var result, problem, key *string
+	j := &jobs.Job{ID: id}
+	ok, err := sqlq.Found(tx.QueryRow(ctx, `SELECT kind, status, `+d.JSONText("params")+`, done, total, created_at,
+		started_at, finished_at, updated_at, `+d.JSONText("result")+`, `+d.JSONText("error")+`, request_key
+		FROM jobs WHERE id = $1`, int64(id)).Scan(&j.Kind, &j.Status, &params, &j.Done, &j.Total, d.ScanTime(&j.CreatedAt),
+		d.ScanTime(&j.StartedAt), d.ScanTime(&j.FinishedAt), d.ScanTime(&j.UpdatedAt), &result, &problem, &key))
+	if err != nil || !ok {
+		return nil, noJob(id, err)
+	}
+	j.Params = json.RawMessage(params)
+	if result != nil {
+		j.Result = json.RawMessage(*result)
+	}
+	if problem != nil {
+		j.Error = json.RawMessage(*problem)
+	}
+	if key != nil {
+		j.Key = *key
 	}
 	return j, nil
 }
