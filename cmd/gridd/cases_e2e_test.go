@@ -455,16 +455,10 @@ func caseVersionLoop(t *testing.T, base string, k caseKeys, d caseDistrict) {
 	}
 	// Two dispatchers on one version: one applies.
 	units := []string{unitA, unitB}
-	replies := make([]reply, 2)
-	var wg sync.WaitGroup
-	for i := range replies {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			replies[i], _ = callIfMatch(t, u+"/events", k.dispatcher, e2, map[string]any{"action": "dispatch", "unit": units[i]})
-		}(i)
-	}
-	wg.Wait()
+	replies := concurrently(2, func(i int) reply {
+		r, _ := callIfMatch(t, u+"/events", k.dispatcher, e2, map[string]any{"action": "dispatch", "unit": units[i]})
+		return r
+	})
 	if s := []int{replies[0].status, replies[1].status}; !(s[0] == 200 && s[1] == 412 || s[0] == 412 && s[1] == 200) {
 		t.Fatalf("two dispatchers on one version: %d %s / %d %s", s[0], replies[0].body, s[1], replies[1].body)
 	}
