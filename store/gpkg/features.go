@@ -12,6 +12,8 @@ import (
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 // Features returns a page of one layer's features in sort-key then id
@@ -29,7 +31,7 @@ func (db *DB) Features(ctx context.Context, q store.Query) (store.Page, error) {
 		var where []string
 		var args []any
 		if q.Layer == store.Grids && q.Plan != 0 {
-			if _, err := planStatus(ctx, tx, q.Plan); err != nil {
+			if _, err := sqlstore.PlanStatus(ctx, sqlq.Std(tx), q.Plan); err != nil {
 				return err
 			}
 			table = "plan_grids"

@@ -28,6 +28,8 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 var _ store.Store = (*DB)(nil)
@@ -37,40 +39,14 @@ var migrationFS embed.FS
 
 // DB is an open GeoPackage store. It is safe for concurrent use.
 type DB struct {
+	// PlanStore is plans, the bundle and imports, written once for both
+	// SQL stores over this file's dialect (plans.go).
+	sqlstore.PlanStore
 	path string
 	rd   *sql.DB // readers: a small pool, each connection sees a snapshot per transaction
 	wr   *sql.DB // the one writer connection: writes are serialised here
-	// importHook, when set, is called at the named steps of an import
-	// inside its transaction (tests kill the process there).
-	importHook func(step string)
-	// clock gives the times plans are created and published at
-	// (store.Now unless SetClock injected another).
-	clock func() time.Time
 	// listeners are woken after event appends commit (events.go).
 	listeners eventListeners
-}
-
-// SetClock injects the clock the store stamps plans with (tests; call
-// before use).
-func (db *DB) SetClock(now func() time.Time) { db.clock = now }
-
-// now is the store's clock at the precision both stores keep.
-func (db *DB) now() time.Time {
-	if db.clock == nil {
-		return store.Now()
-	}
-	return db.clock().UTC().Truncate(time.Microsecond)
-}
-
-// SetImportHook has f called at each named step of an import ("decided",
-// "bundle", "plan", "publish"), inside the transaction, before commit.
-// For crash tests; not safe to call while imports run.
-func (db *DB) SetImportHook(f func(step string)) { db.importHook = f }
-
-func (db *DB) hook(step string) {
-	if db.importHook != nil {
-		db.importHook(step)
-	}
 }
 
 // Open opens (creating if missing) the GeoPackage file at path and brings
@@ -92,6 +68,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		rd:   sql.OpenDB(connector{drv, dsn}),
 		wr:   sql.OpenDB(connector{drv, dsn + "&_txlock=immediate"}),
 	}
+	db.PlanStore = sqlstore.NewPlanStore(planBackend{db})
 	db.wr.SetMaxOpenConns(1)
 	db.rd.SetMaxOpenConns(4)
 	db.rd.SetConnMaxIdleTime(time.Minute)
@@ -201,40 +178,35 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Bookkeeping, not data: left out of gpkg_contents.
-	err = db.write(ctx, "migrate", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS gridd_migrations (
-			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
-		return err
+	return sqlstore.Migrate(ctx, migrations, migrateDialect{}, func(fn func(sqlq.Tx) error) error {
+		return db.write(ctx, "migrate", func(tx *sql.Tx) error { return fn(sqlq.Std(tx)) })
 	})
+}
+
+// migrateDialect records migrations in gridd_migrations (bookkeeping,
+// not data: left out of gpkg_contents); the single writer connection
+// serialises them.
+type migrateDialect struct{}
+
+func (migrateDialect) Table() string { return "gridd_migrations" }
+
+func (migrateDialect) Create() string {
+	return `CREATE TABLE IF NOT EXISTS gridd_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`
+}
+
+func (migrateDialect) Lock(context.Context, sqlq.Tx) error { return nil }
+
+func (migrateDialect) Apply(ctx context.Context, tx sqlq.Tx, m store.Migration) error {
+	script, err := expand(m.SQL)
 	if err != nil {
 		return err
 	}
-	for _, m := range migrations {
-		name, base, version, src := m.File, m.Name, m.Version, m.SQL
-		sqlText, err := expand(src)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		err = db.write(ctx, "migrate", func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gridd_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, sqlText); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO gridd_migrations VALUES (?, ?, ?)`, version, base, fmtTime(time.Now()))
-			return err
-		})
-		if err != nil {
-			return err
-		}
+	if _, err := tx.Exec(ctx, script); err != nil {
+		return err
 	}
-	return nil
+	_, err = tx.Exec(ctx, `INSERT INTO gridd_migrations VALUES ($1, $2, $3)`, m.Version, m.Name, fmtTime(time.Now()))
+	return err
 }
 
 // expand fills the migration templates: {{feature t type desc}} registers a
