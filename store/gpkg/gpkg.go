@@ -42,6 +42,8 @@ type DB struct {
 	// PlanStore is plans, the bundle and imports, written once for both
 	// SQL stores over this file's dialect (plans.go).
 	sqlstore.PlanStore
+	// FeatureStore is the layers' features, likewise (features.go).
+	sqlstore.FeatureStore
 	path string
 	rd   *sql.DB // readers: a small pool, each connection sees a snapshot per transaction
 	wr   *sql.DB // the one writer connection: writes are serialised here
@@ -63,12 +65,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
 		// Statement journals and sorts in memory; a 32 MB page cache.
 		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
-	db := &DB{
-		path: path,
-		rd:   sql.OpenDB(connector{drv, dsn}),
-		wr:   sql.OpenDB(connector{drv, dsn + "&_txlock=immediate"}),
-	}
-	db.PlanStore = sqlstore.NewPlanStore(planBackend{db})
+	db := newDB(path, sql.OpenDB(connector{drv, dsn}), sql.OpenDB(connector{drv, dsn + "&_txlock=immediate"}))
 	db.wr.SetMaxOpenConns(1)
 	db.rd.SetMaxOpenConns(4)
 	db.rd.SetConnMaxIdleTime(time.Minute)
@@ -77,6 +74,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// newDB is the store over the reader pool rd and the writer wr of the
+// file at path.
+func newDB(path string, rd, wr *sql.DB) *DB {
+	db := &DB{path: path, rd: rd, wr: wr}
+	db.PlanStore = sqlstore.NewPlanStore(planBackend{db})
+	db.FeatureStore = sqlstore.NewFeatureStore(featureBackend{db})
+	return db
 }
 
 type connector struct {

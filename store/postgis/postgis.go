@@ -49,6 +49,8 @@ type DB struct {
 	// PlanStore is plans, the bundle and imports, written once for both
 	// SQL stores over this database's dialect (plans.go).
 	sqlstore.PlanStore
+	// FeatureStore is the layers' features, likewise (features.go).
+	sqlstore.FeatureStore
 	pool *pgxpool.Pool
 	// kpiPar admits the KPI computations that may take a second
 	// connection; the rest run their two scans one after the other, so
@@ -80,6 +82,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2), minConnsSet: strings.Contains(dsn, "pool_min_conns")}
 	db.PlanStore = sqlstore.NewPlanStore(planBackend{db})
+	db.FeatureStore = sqlstore.NewFeatureStore(featureBackend{db})
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
