@@ -1,7 +1,6 @@
 package gpkg
 
 import (
-	"context"
 	"database/sql"
 
 	"github.com/paulmach/orb"
@@ -10,15 +9,7 @@ import (
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/sqlq"
-	"github.com/gridd/gridd/store/sqlstore"
 )
-
-// featureBackend is the file's side of sqlstore.FeatureStore.
-type featureBackend struct{ db *DB }
-
-func (b featureBackend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
-	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(featuresTx{sqlq.Std(tx)}) })
-}
 
 // featuresTx is the GeoPackage's features dialect
 // (sqlstore.FeaturesDialect): the R-tree narrows a bbox query or a CQL2

@@ -80,8 +80,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // file at path.
 func newDB(path string, rd, wr *sql.DB) *DB {
 	db := &DB{path: path, rd: rd, wr: wr}
-	db.PlanStore = sqlstore.NewPlanStore(planBackend{db})
-	db.FeatureStore = sqlstore.NewFeatureStore(featureBackend{db})
+	db.PlanStore = sqlstore.NewPlanStore(backend{db})
+	db.FeatureStore = sqlstore.NewFeatureStore(backend{db})
 	return db
 }
 

@@ -23,7 +23,7 @@ const ImportLockWait = 2 * time.Minute
 // WriteImport runs an import's transaction. It begins IMMEDIATE, taking
 // the file's write lock, which serialises imports across processes: an
 // import retries while the file is busy, up to ImportLockWait.
-func (b planBackend) WriteImport(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
+func (b backend) WriteImport(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
 	deadline := time.Now().Add(ImportLockWait)
 	for {
 		err := b.db.write(ctx, "import", func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), tx}) })

@@ -14,17 +14,21 @@ import (
 	"github.com/gridd/gridd/store/sqlstore"
 )
 
-// planBackend is the file's side of sqlstore.PlanStore.
-type planBackend struct{ db *DB }
+// backend is the file's side of sqlstore's PlanStore and FeatureStore.
+type backend struct{ db *DB }
 
-func (planBackend) EncodeGeom(g orb.Geometry) ([]byte, error) { return encodeGeom(g) }
+func (backend) EncodeGeom(g orb.Geometry) ([]byte, error) { return encodeGeom(g) }
 
-func (b planBackend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
+func (b backend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
 	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), tx}) })
 }
 
-func (b planBackend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
+func (b backend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
 	return b.db.write(ctx, what, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), tx}) })
+}
+
+func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
+	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(featuresTx{sqlq.Std(tx)}) })
 }
 
 // plansTx is the GeoPackage's plan dialect (sqlstore.PlansDialect): the

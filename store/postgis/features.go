@@ -1,10 +1,8 @@
 package postgis
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -13,15 +11,7 @@ import (
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/sqlq"
-	"github.com/gridd/gridd/store/sqlstore"
 )
-
-// featureBackend is the database's side of sqlstore.FeatureStore.
-type featureBackend struct{ db *DB }
-
-func (b featureBackend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
-	return b.db.read(ctx, func(tx pgx.Tx) error { return fn(featuresTx{sqlq.Pgx(tx)}) })
-}
 
 // featuresTx is PostGIS's features dialect (sqlstore.FeaturesDialect):
 // every condition is exact (a bbox uses the GiST index (&&) and then

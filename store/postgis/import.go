@@ -21,7 +21,7 @@ const ImportLockWait = 2 * time.Minute
 
 // WriteImport runs an import's transaction under the import lock:
 // another import's transaction is waited for up to ImportLockWait.
-func (b planBackend) WriteImport(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
+func (b backend) WriteImport(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
 	return b.db.write(ctx, "import", func(tx pgx.Tx) error {
 		if err := lockImport(ctx, tx); err != nil {
 			return err

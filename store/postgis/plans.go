@@ -21,17 +21,22 @@ import (
 // partial unique index is the backstop.
 const planLock = 0x706c616e73
 
-// planBackend is the database's side of sqlstore.PlanStore.
-type planBackend struct{ db *DB }
+// backend is the database's side of sqlstore's PlanStore and
+// FeatureStore.
+type backend struct{ db *DB }
 
-func (planBackend) EncodeGeom(g orb.Geometry) ([]byte, error) { return geomBytes(g) }
+func (backend) EncodeGeom(g orb.Geometry) ([]byte, error) { return geomBytes(g) }
 
-func (b planBackend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
+func (b backend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
 	return b.db.read(ctx, func(tx pgx.Tx) error { return fn(plansTx{sqlq.Pgx(tx), tx}) })
 }
 
-func (b planBackend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
+func (b backend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
 	return b.db.write(ctx, what, func(tx pgx.Tx) error { return fn(plansTx{sqlq.Pgx(tx), tx}) })
+}
+
+func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
+	return b.db.read(ctx, func(tx pgx.Tx) error { return fn(featuresTx{sqlq.Pgx(tx)}) })
 }
 
 // plansTx is PostGIS's plan dialect (sqlstore.PlansDialect): every

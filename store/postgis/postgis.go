@@ -81,8 +81,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, wrapErr(ctx, err)
 	}
 	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2), minConnsSet: strings.Contains(dsn, "pool_min_conns")}
-	db.PlanStore = sqlstore.NewPlanStore(planBackend{db})
-	db.FeatureStore = sqlstore.NewFeatureStore(featureBackend{db})
+	db.PlanStore = sqlstore.NewPlanStore(backend{db})
+	db.FeatureStore = sqlstore.NewFeatureStore(backend{db})
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
