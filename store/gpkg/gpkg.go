@@ -155,13 +155,10 @@ func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // wrapErr keeps domain errors and classifies the rest: cancellation stays
 // recognisable (errors.Is context.Canceled), a busy or unreadable file is
 // Unavailable, anything else Internal.
-func wrapErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if e := store.CommonErr(ctx, err); e != nil {
-		return e
-	}
+func wrapErr(ctx context.Context, err error) error { return sqlstore.WrapErr(ctx, err, classify) }
+
+// classify is what the driver says of err, for sqlstore.WrapErr.
+func classify(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
@@ -174,7 +171,7 @@ func wrapErr(ctx context.Context, err error) error {
 	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
 		return errs.Wrap(errs.Unavailable, err, "the GeoPackage file is not available")
 	}
-	return errs.Wrap(errs.Internal, err, "storage failure")
+	return nil
 }
 
 // migrate applies the embedded migrations not yet recorded in

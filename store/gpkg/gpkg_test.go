@@ -32,7 +32,8 @@ func TestRaw(t *testing.T) {
 		return db, storetest.Raw{
 			DB:       sqlq.Std(db.wr),
 			Wrap:     func(err error) error { return wrapErr(context.Background(), err) },
-			Columns:  func(t *testing.T, table string) map[string]storetest.Column { return columns(t, db, table) },
+			Columns:  `SELECT name, type FROM pragma_table_info($1)`,
+			Kind:     func(typ string) storetest.Column { return storetest.Column{Int: strings.EqualFold(typ, "INTEGER")} },
 			Internal: func(l store.Layer) []string { return append([]string{"fid", "geom"}, notProperties[l]...) },
 		}
 	})
@@ -46,22 +47,6 @@ func TestRaw(t *testing.T) {
 var notProperties = map[store.Layer][]string{store.Patrols: {"home_lon", "home_lat"},
 	store.Cases:     {"cost_yuan", "spot_check", "escalate_at", "lon", "lat"},
 	store.Incidents: {"description", "reporter", "media", "submitter", "located", "duplicate", "score", "routing", "lon", "lat"}}
-
-// columns are table's columns by pragma_table_info: INTEGER ones are
-// integers, and times are text.
-func columns(t *testing.T, db *DB, table string) map[string]storetest.Column {
-	cols := map[string]storetest.Column{}
-	err := sqlq.Each(context.Background(), sqlq.Std(db.rd), func(r sqlq.Row) error {
-		var name, typ string
-		err := r.Scan(&name, &typ)
-		cols[name] = storetest.Column{Int: strings.EqualFold(typ, "INTEGER")}
-		return err
-	}, `SELECT name, type FROM pragma_table_info($1)`, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cols
-}
 
 func TestMain(m *testing.M) {
 	storetest.KillChildMain(func(ctx context.Context, path string) (storetest.Hooked, error) { return Open(ctx, path) })

@@ -3,6 +3,7 @@ package gpkg
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -98,14 +99,17 @@ func (plansTx) InCodes(col string, first int, codes []bundle.GridCode) (string, 
 }
 
 func (t plansTx) InsertRows(ctx context.Context, table string, cols []string, n int, row func(i int) ([]any, error)) error {
-	return t.insert(ctx, sqlstore.InsertSQL(table, cols), n, row)
+	// Anonymous ? parameters: the driver binds them without looking up a
+	// name for each value of each row.
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	return t.insert(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+marks+")", n, row)
 }
 
-func (plansTx) UnitHome(home *orb.Point, enc func(orb.Geometry) []byte) []any {
+func (plansTx) UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byte) []any {
 	if home == nil {
-		return []any{nil, nil, nil}
+		return append(row, nil, nil, nil)
 	}
-	return []any{home[0], home[1], enc(*home)}
+	return append(row, home[0], home[1], enc(*home))
 }
 
 // insert runs the insert query once a row with one prepared statement.

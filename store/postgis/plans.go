@@ -125,12 +125,12 @@ func (t plansTx) InsertRows(ctx context.Context, table string, cols []string, n 
 	return err
 }
 
-func (plansTx) UnitHome(home *orb.Point, enc func(orb.Geometry) []byte) []any {
+func (plansTx) UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byte) []any {
 	var loc any
 	if home != nil {
 		loc = enc(*home)
 	}
-	return []any{loc, loc}
+	return append(row, loc, loc)
 }
 
 // editPlan is sqlstore.PlanStore.EditPlan (EditGridsKeyed's).

@@ -150,13 +150,10 @@ func (db *DB) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // anything a retry may cure (connection loss, timeouts, serialization
 // failures, a server shutting down) are Unavailable; constraint violations
 // are Conflict; anything else Internal.
-func wrapErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if e := store.CommonErr(ctx, err); e != nil {
-		return e
-	}
+func wrapErr(ctx context.Context, err error) error { return sqlstore.WrapErr(ctx, err, classify) }
+
+// classify is what the driver says of err, for sqlstore.WrapErr.
+func classify(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -168,7 +165,7 @@ func wrapErr(ctx context.Context, err error) error {
 			strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "57P"):
 			return errs.Wrap(errs.Unavailable, err, "the database is not available; retry")
 		}
-		return errs.Wrap(errs.Internal, err, "storage failure")
+		return nil
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
@@ -177,7 +174,7 @@ func wrapErr(ctx context.Context, err error) error {
 		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed") {
 		return errs.Wrap(errs.Unavailable, err, "the database is not available; retry")
 	}
-	return errs.Wrap(errs.Internal, err, "storage failure")
+	return nil
 }
 
 // migrationLock serialises migrations of concurrent Opens (pg advisory

@@ -111,9 +111,12 @@ func TestRaw(t *testing.T) {
 	storetest.RunRaw(t, func(t *testing.T) (store.Store, storetest.Raw) {
 		db := openTest(t)
 		return db, storetest.Raw{
-			DB:       sqlq.Pgx(db.pool),
-			Wrap:     func(err error) error { return wrapErr(context.Background(), err) },
-			Columns:  func(t *testing.T, table string) map[string]storetest.Column { return columns(t, db, table) },
+			DB:      sqlq.Pgx(db.pool),
+			Wrap:    func(err error) error { return wrapErr(context.Background(), err) },
+			Columns: `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+			Kind: func(typ string) storetest.Column {
+				return storetest.Column{Int: typ == "integer" || typ == "bigint", DateTime: typ == "timestamp with time zone", TimeKnown: true}
+			},
 			Internal: func(l store.Layer) []string { return append([]string{geomColumn(l)}, notProperties[l]...) },
 		}
 	})
@@ -126,21 +129,6 @@ func TestRaw(t *testing.T) {
 var notProperties = map[store.Layer][]string{store.Patrols: {"home"},
 	store.Cases:     {"cost_yuan", "spot_check", "escalate_at"},
 	store.Incidents: {"description", "reporter", "media", "submitter", "located", "duplicate", "score", "routing"}}
-
-// columns are table's columns by information_schema.
-func columns(t *testing.T, db *DB, table string) map[string]storetest.Column {
-	cols := map[string]storetest.Column{}
-	err := sqlq.Each(context.Background(), sqlq.Pgx(db.pool), func(r sqlq.Row) error {
-		var name, typ string
-		err := r.Scan(&name, &typ)
-		cols[name] = storetest.Column{Int: typ == "integer" || typ == "bigint", DateTime: typ == "timestamp with time zone", TimeKnown: true}
-		return err
-	}, `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cols
-}
 
 func TestMain(m *testing.M) {
 	storetest.KillChildMain(func(ctx context.Context, dsn string) (storetest.Hooked, error) { return Open(ctx, dsn) })

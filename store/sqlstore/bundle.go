@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -58,7 +56,7 @@ func replaceBundle(ctx context.Context, tx PlansTx, b *bundle.Bundle, encode fun
 		}},
 		{"buildings", []string{"id", "households", "address", "geom"}, len(b.Buildings), func(i int) []any {
 			x := b.Buildings[i]
-			return []any{string(x.ID), int32(x.Households), x.Address, enc(x.Loc)}
+			return []any{string(x.ID), x.Households, x.Address, enc(x.Loc)}
 		}},
 		{"facilities", []string{"code", "kind", "name", "street_code", "community_code", "geom"}, len(b.Facilities), func(i int) []any {
 			x := b.Facilities[i]
@@ -66,7 +64,7 @@ func replaceBundle(ctx context.Context, tx PlansTx, b *bundle.Bundle, encode fun
 		}},
 		{"units", append([]string{"id", "kind", "name", "street_code", "community_code"}, tx.UnitHomeCols()...), len(units), func(i int) []any {
 			x := units[i]
-			return append([]any{x.ID, string(x.Kind), x.Name, x.Street, x.Community}, tx.UnitHome(x.Home, enc)...)
+			return tx.UnitHome(append(make([]any, 0, 8), x.ID, string(x.Kind), x.Name, x.Street, x.Community), x.Home, enc)
 		}},
 		{"departments", []string{"code", "name"}, len(b.Departments), func(i int) []any {
 			x := b.Departments[i]
@@ -183,14 +181,4 @@ func readBundle(ctx context.Context, tx PlansTx) (*bundle.Bundle, error) {
 		}
 	}
 	return &b, nil
-}
-
-// InsertSQL is the statement that inserts one row of cols into table:
-// the InsertRows of a dialect without bulk copies runs it once a row.
-func InsertSQL(table string, cols []string) string {
-	marks := make([]string, len(cols))
-	for i := range cols {
-		marks[i] = "$" + strconv.Itoa(i+1)
-	}
-	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
 }

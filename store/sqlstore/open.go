@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/sqlq"
 )
@@ -88,4 +89,20 @@ func Migrate(ctx context.Context, migrations []store.Migration, d MigrateDialect
 		}
 	}
 	return nil
+}
+
+// WrapErr is a store's error as its callers see it: domain errors kept,
+// cancellation recognisable (store.CommonErr), then what the driver's
+// classify says of err (nil: nothing), else Internal.
+func WrapErr(ctx context.Context, err error, classify func(error) error) error {
+	if err == nil {
+		return nil
+	}
+	if e := store.CommonErr(ctx, err); e != nil {
+		return e
+	}
+	if e := classify(err); e != nil {
+		return e
+	}
+	return errs.Wrap(errs.Internal, err, "storage failure")
 }

@@ -98,9 +98,10 @@ type PlansDialect interface {
 	InsertRows(ctx context.Context, table string, cols []string, n int, row func(i int) ([]any, error)) error
 	// UnitHomeCols are the units table's columns of a unit's home
 	// (after id, kind, name, street_code, community_code); UnitHome
-	// their values (home nil: none), geometries encoded with enc.
+	// appends their values to row (home nil: none), geometries encoded
+	// with enc.
 	UnitHomeCols() []string
-	UnitHome(home *orb.Point, enc func(orb.Geometry) []byte) []any
+	UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byte) []any
 	// PatrolHome is the SQL of a patrol's home as two columns, lon and lat.
 	PatrolHome() string
 }

@@ -20,9 +20,10 @@ import (
 type Raw struct {
 	DB   sqlq.Tx
 	Wrap func(err error) error
-	// Columns are the columns of table and what the database says of
-	// their types.
-	Columns func(t *testing.T, table string) map[string]Column
+	// Columns is the query of a table's columns ($1: its name) as rows
+	// of name and SQL type; Kind tells what a type is.
+	Columns string
+	Kind    func(sqlType string) Column
 	// Internal are the columns of a layer's table that are not served
 	// properties (its geometry, the backend's bookkeeping).
 	Internal func(l store.Layer) []string
@@ -100,7 +101,16 @@ func testTablesMatchDescriptions(t *testing.T, open func(t *testing.T) (store.St
 	_, raw := open(t)
 	for _, d := range store.Descriptions {
 		t.Run(string(d.Layer), func(t *testing.T) {
-			cols := raw.Columns(t, string(d.Layer))
+			cols := map[string]Column{}
+			err := sqlq.Each(context.Background(), raw.DB, func(r sqlq.Row) error {
+				var name, typ string
+				err := r.Scan(&name, &typ)
+				cols[name] = raw.Kind(typ)
+				return err
+			}, raw.Columns, string(d.Layer))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(cols) == 0 {
 				t.Fatalf("no table %s", d.Layer)
 			}
