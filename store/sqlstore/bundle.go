@@ -12,6 +12,21 @@ import (
 	"github.com/gridd/gridd/store/sqlq"
 )
 
+// BundleDialect is where the backends' reference tables differ.
+type BundleDialect interface {
+	// InsertRows writes n rows of cols into table; row gives row i's
+	// values or the error that stops the write.
+	InsertRows(ctx context.Context, table string, cols []string, n int, row func(i int) ([]any, error)) error
+	// UnitHomeCols are the units table's columns of a unit's home
+	// (after id, kind, name, street_code, community_code); UnitHome
+	// appends their values to row (home nil: none), geometries encoded
+	// with enc.
+	UnitHomeCols() []string
+	UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byte) []any
+	// PatrolHome is the SQL of a patrol's home as two columns, lon and lat.
+	PatrolHome() string
+}
+
 // ImportBundle replaces the district's reference data with b: Import with
 // only a bundle.
 func (s *PlanStore) ImportBundle(ctx context.Context, b *bundle.Bundle) error {

@@ -12,6 +12,13 @@ import (
 	"github.com/gridd/gridd/store/sqlq"
 )
 
+// EditDialect is the backend's part of a plan edit: its keyed answer
+// (store.Idempotency) is stored by the backend's own code.
+type EditDialect interface {
+	// InsertKeyedAnswer stores a keyed answer of plan id.
+	InsertKeyedAnswer(ctx context.Context, id gridplan.PlanID, a store.KeyedAnswer) error
+}
+
 // chunk is how many codes one statement names at most (SQLite limits a
 // statement's parameters; PostgreSQL's arrays are chunked alike, so that
 // both run one code path).

@@ -8,6 +8,13 @@ import (
 	"github.com/gridd/gridd/store"
 )
 
+// ImportDialect is the backend's part of an import: the shifts are
+// stored by the backend's own code.
+type ImportDialect interface {
+	// ReplaceShifts replaces the stored shifts.
+	ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error
+}
+
 // Import applies req in one transaction, serialised against other
 // imports (see store.Importer and PlansBackend.WriteImport). The plan is
 // validated against the bundle in effect, read under the import lock.

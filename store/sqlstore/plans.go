@@ -10,7 +10,6 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -47,10 +46,15 @@ type PlansBackend interface {
 	WriteImport(ctx context.Context, fn func(PlansTx) error) error
 }
 
-// PlansTx is one transaction of a backend with its plan dialect.
+// PlansTx is one transaction of a backend with its dialects of plans,
+// their units and edits, the bundle and imports.
 type PlansTx interface {
 	sqlq.Tx
 	PlansDialect
+	PlanUnitsDialect
+	EditDialect
+	BundleDialect
+	ImportDialect
 }
 
 // PlansDialect is where the backends' plan SQL differs: table names,
@@ -73,15 +77,6 @@ type PlansDialect interface {
 	// InsertGrids writes grids as plan id's (blobs: their encoded
 	// geometries).
 	InsertGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid, blobs [][]byte) error
-	// UnitCols are the columns of plan_units after plan_id and grid;
-	// InsertUnits writes plan id's units, by grid (the grids in order);
-	// ScanUnits reads a row of grid and UnitCols.
-	UnitCols() string
-	InsertUnits(ctx context.Context, id gridplan.PlanID, grids []bundle.GridCode, by map[bundle.GridCode][]gridplan.Unit) error
-	ScanUnits(r sqlq.Row) ([]gridplan.Unit, error)
-	// InCodes is the condition that col is one of codes, its arguments
-	// numbered from $first.
-	InCodes(col string, first int, codes []bundle.GridCode) (string, []any)
 	// TablesChanged is told that the rows of tables changed; GridsGrown
 	// that grids covering b were added to a plan (and maybe some removed);
 	// PublishedChanged that which plan is published, or its grids,
@@ -89,21 +84,6 @@ type PlansDialect interface {
 	TablesChanged(ctx context.Context, tables ...string) error
 	GridsGrown(ctx context.Context, b orb.Bound) error
 	PublishedChanged(ctx context.Context) error
-	// ReplaceShifts replaces the stored shifts (an import's).
-	ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error
-	// InsertKeyedAnswer stores a keyed answer of plan id (an edit's).
-	InsertKeyedAnswer(ctx context.Context, id gridplan.PlanID, a store.KeyedAnswer) error
-	// InsertRows writes n rows of cols into table; row gives row i's
-	// values or the error that stops the write.
-	InsertRows(ctx context.Context, table string, cols []string, n int, row func(i int) ([]any, error)) error
-	// UnitHomeCols are the units table's columns of a unit's home
-	// (after id, kind, name, street_code, community_code); UnitHome
-	// appends their values to row (home nil: none), geometries encoded
-	// with enc.
-	UnitHomeCols() []string
-	UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byte) []any
-	// PatrolHome is the SQL of a patrol's home as two columns, lon and lat.
-	PatrolHome() string
 }
 
 // CreatePlan stores p as a new draft with its grids. It checks the plan's

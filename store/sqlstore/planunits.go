@@ -11,6 +11,20 @@ import (
 	"github.com/gridd/gridd/store/sqlq"
 )
 
+// PlanUnitsDialect is where the backends' plan units differ: one packed
+// blob a grid, or two arrays.
+type PlanUnitsDialect interface {
+	// UnitCols are the columns of plan_units after plan_id and grid;
+	// InsertUnits writes plan id's units, by grid (the grids in order);
+	// ScanUnits reads a row of grid and UnitCols.
+	UnitCols() string
+	InsertUnits(ctx context.Context, id gridplan.PlanID, grids []bundle.GridCode, by map[bundle.GridCode][]gridplan.Unit) error
+	ScanUnits(r sqlq.Row) ([]gridplan.Unit, error)
+	// InCodes is the condition that col is one of codes, its arguments
+	// numbered from $first.
+	InCodes(col string, first int, codes []bundle.GridCode) (string, []any)
+}
+
 // insertUnits writes units of plan id (migration 080), one row a grid.
 func insertUnits(ctx context.Context, tx PlansTx, id gridplan.PlanID, units []gridplan.Unit) error {
 	if len(units) == 0 {
