@@ -19,9 +19,9 @@ func (m *memStore) EditGrids(ctx context.Context, id gridplan.PlanID, put []grid
 	if p.Status != gridplan.Draft {
 		return store.ErrNotDraft(id, p.Status)
 	}
-	have := map[bundle.GridCode]int{}
+	have := map[bundle.GridCode]store.StoredGrid{}
 	for _, g := range p.Grids {
-		have[g.Code] = g.Households
+		have[g.Code] = store.StoredGrid{Households: g.Households, Geom: g.Geom}
 	}
 	if err := store.CheckEditBase(id, put, base, have); err != nil {
 		return err
@@ -90,6 +90,40 @@ func (m *memStore) CreateDraft(ctx context.Context, from gridplan.PlanID, name s
 	cp.Grids = append([]gridplan.Grid(nil), p.Grids...)
 	cp.Units = append([]gridplan.Unit(nil), p.Units...)
 	return m.CreatePlan(ctx, &cp)
+}
+
+// CreateDraftKeyed is CreateDraft storing answer(id) under its key, both
+// under the store's lock as in one transaction.
+func (m *memStore) CreateDraftKeyed(ctx context.Context, from gridplan.PlanID, name string, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) (gridplan.PlanID, error) {
+	m.draftMu.Lock()
+	defer m.draftMu.Unlock()
+	id, err := m.CreateDraft(ctx, from, name)
+	if err != nil {
+		return 0, err
+	}
+	a, err := answer(id)
+	if err == nil {
+		err = a.Validate()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, used := m.keyed[keyedKey{from, a.Key}]; err == nil && used {
+		err = errs.E(errs.Conflict, "Idempotency-Key", "plan %d has an answer under this key already", from)
+	}
+	if err != nil {
+		for i, p := range m.plans {
+			if p.ID == id {
+				m.plans = append(m.plans[:i], m.plans[i+1:]...)
+				break
+			}
+		}
+		return 0, err
+	}
+	if m.keyed == nil {
+		m.keyed = map[keyedKey]store.KeyedAnswer{}
+	}
+	m.keyed[keyedKey{from, a.Key}] = a
+	return id, nil
 }
 
 func (m *memStore) EditGridsUnits(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, u gridplan.UnitsEdit) error {

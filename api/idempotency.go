@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -21,17 +22,27 @@ import (
 // idemHeader is the request header that makes a planner edit idempotent.
 const idemHeader = "Idempotency-Key"
 
-// idemRouteEdits names POST /plans/{id}/edits in stored answers.
-const idemRouteEdits = "edits"
+// The routes whose answers are kept under a key, as stored.
+const (
+	idemRouteEdits  = "edits"  // POST /plans/{id}/edits
+	idemRouteDrafts = "drafts" // POST /plans/{id}/drafts
+)
 
-// postEditKeyed is POST /plans/{id}/edits with an Idempotency-Key: the
-// first answer to (plan, key) is stored with the edit, in its
+// keyedApply applies a keyed request whose body is raw: it writes, in
+// one transaction with its change, the answer stamp makes of (status,
+// body), and answers them. It is called with the request's lock held.
+type keyedApply func(raw []byte, stamp func(status int, body []byte) store.KeyedAnswer) (status int, body []byte, err error)
+
+// serveKeyed is the Idempotency-Key protocol of a POST on plan id: the
+// first answer to (plan, key) is stored with the change, in its
 // transaction; a retry with the same key and the same body (compared as
 // compact JSON) gets that answer again, marked Idempotent-Replayed,
-// without applying the edit twice; the same key with another body is 422
-// naming the header. Refused edits store nothing (a retry is refused
-// again, or applies if the draft changed meanwhile).
-func (s *Server) postEditKeyed(w http.ResponseWriter, r *http.Request, id gridplan.PlanID) error {
+// without applying the request twice; the same key on another route or
+// with another body is 422 naming the header. Refused requests store
+// nothing (a retry is refused again, or applies if the plan changed
+// meanwhile). headers sets the answer's headers from its body, for the
+// first answer and a replay alike (a draft's Location).
+func (s *Server) serveKeyed(w http.ResponseWriter, r *http.Request, id gridplan.PlanID, route string, headers func(h http.Header, body []byte), apply keyedApply) error {
 	key := r.Header.Get(idemHeader)
 	if len(r.Header.Values(idemHeader)) > 1 {
 		return errs.E(errs.Invalid, idemHeader, "send one %s", idemHeader)
@@ -48,6 +59,19 @@ func (s *Server) postEditKeyed(w http.ResponseWriter, r *http.Request, id gridpl
 		return errs.Wrap(errs.Invalid, err, "cannot read the body")
 	}
 	sum := requestSHA256(raw)
+	write := func(status int, body []byte, replayed bool) {
+		h := w.Header()
+		if headers != nil {
+			headers(h, body)
+		}
+		h.Set("Content-Type", mediaJSON)
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		if replayed {
+			h.Set("Idempotent-Replayed", "true")
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}
 	// replay answers a stored answer of key, if there is one.
 	replay := func() (bool, error) {
 		a, err := s.st.KeyedAnswer(r.Context(), id, key)
@@ -57,16 +81,11 @@ func (s *Server) postEditKeyed(w http.ResponseWriter, r *http.Request, id gridpl
 		if err != nil {
 			return false, err
 		}
-		if a.Route != idemRouteEdits || a.RequestSHA256 != sum {
+		if a.Route != route || a.RequestSHA256 != sum {
 			return false, &errs.Error{Code: errs.Invalid, Field: idemHeader, Err: store.ErrKeyReused,
-				Msg: "this key was used for another request on plan " + id.String() + " (at " + a.CreatedAt.UTC().Format(time.RFC3339) + "); send a new key for a new edit"}
+				Msg: "this key was used for another request on plan " + id.String() + " (at " + a.CreatedAt.UTC().Format(time.RFC3339) + "); send a new key for a new request"}
 		}
-		h := w.Header()
-		h.Set("Content-Type", mediaJSON)
-		h.Set("Content-Length", strconv.Itoa(len(a.Body)))
-		h.Set("Idempotent-Replayed", "true")
-		w.WriteHeader(a.Status)
-		_, _ = w.Write(a.Body)
+		write(a.Status, a.Body, true)
 		return true, nil
 	}
 	editMu.Lock()
@@ -74,44 +93,85 @@ func (s *Server) postEditKeyed(w http.ResponseWriter, r *http.Request, id gridpl
 	if done, err := replay(); done || err != nil {
 		return err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	var e gridplan.Edit
-	if err := decodeBody(r, &e); err != nil {
-		return err
+	stamp := func(status int, body []byte) store.KeyedAnswer {
+		return store.KeyedAnswer{Key: key, Route: route, RequestSHA256: sum, Status: status, Body: body,
+			CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	}
-	var b *bundle.Bundle
-	if c := s.cat.Load(); c != nil {
-		b = c.bundle
-	}
-	var body []byte
-	_, err = store.EditPlanKeyed(r.Context(), s.st, id, b, e, partition.Grids, func(res *gridplan.EditResult) (store.KeyedAnswer, error) {
-		out, err := newEditJSON(id, e.Op, res)
-		if err != nil {
-			return store.KeyedAnswer{}, err
-		}
-		var buf bytes.Buffer
-		if err := json.NewEncoder(&buf).Encode(out); err != nil {
-			return store.KeyedAnswer{}, errs.Wrap(errs.Internal, err, "encode the answer")
-		}
-		body = buf.Bytes()
-		return store.KeyedAnswer{Key: key, Route: idemRouteEdits, RequestSHA256: sum, Status: http.StatusOK, Body: body,
-			CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}, nil
-	})
+	status, body, err := apply(raw, stamp)
 	if err != nil {
 		// Another replica may have applied the same keyed request
-		// meanwhile (its edit then conflicts with ours, or its key
+		// meanwhile (its change then conflicts with ours, or its key
 		// does): answer its stored answer.
 		if done, rerr := replay(); done || rerr != nil {
 			return rerr
 		}
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", mediaJSON)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	write(status, body, false)
 	return nil
+}
+
+// encodeAnswer is v as the JSON body of an answer.
+func encodeAnswer(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, errs.Wrap(errs.Internal, err, "encode the answer")
+	}
+	return buf.Bytes(), nil
+}
+
+// postEditKeyed is POST /plans/{id}/edits with an Idempotency-Key
+// (serveKeyed): the edit and its answer are written together.
+func (s *Server) postEditKeyed(w http.ResponseWriter, r *http.Request, id gridplan.PlanID) error {
+	return s.serveKeyed(w, r, id, idemRouteEdits, nil, func(raw []byte, stamp func(int, []byte) store.KeyedAnswer) (int, []byte, error) {
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		var e gridplan.Edit
+		if err := decodeBody(r, &e); err != nil {
+			return 0, nil, err
+		}
+		var b *bundle.Bundle
+		if c := s.cat.Load(); c != nil {
+			b = c.bundle
+		}
+		var body []byte
+		_, err := store.EditPlanKeyed(r.Context(), s.st, id, b, e, partition.Grids, func(res *gridplan.EditResult) (store.KeyedAnswer, error) {
+			out, err := newEditJSON(id, e.Op, res)
+			if err != nil {
+				return store.KeyedAnswer{}, err
+			}
+			if body, err = encodeAnswer(out); err != nil {
+				return store.KeyedAnswer{}, err
+			}
+			return stamp(http.StatusOK, body), nil
+		})
+		return http.StatusOK, body, err
+	})
+}
+
+// postDraftKeyed is POST /plans/{id}/drafts with an Idempotency-Key
+// (serveKeyed): the draft and its answer are written together, so a
+// retry answers the same draft instead of making another. The body, if
+// any, is not read: the key alone names the request.
+func (s *Server) postDraftKeyed(w http.ResponseWriter, r *http.Request, id gridplan.PlanID, name string) error {
+	location := func(h http.Header, body []byte) {
+		var d struct {
+			ID gridplan.PlanID `json:"id"`
+		}
+		if json.Unmarshal(body, &d) == nil && d.ID != 0 {
+			h.Set("Location", fmt.Sprintf("/plans/%d", d.ID))
+		}
+	}
+	return s.serveKeyed(w, r, id, idemRouteDrafts, location, func(_ []byte, stamp func(int, []byte) store.KeyedAnswer) (int, []byte, error) {
+		var body []byte
+		_, err := s.st.CreateDraftKeyed(r.Context(), id, name, func(nid gridplan.PlanID) (store.KeyedAnswer, error) {
+			var err error
+			if body, err = encodeAnswer(draftJSON(nid, id)); err != nil {
+				return store.KeyedAnswer{}, err
+			}
+			return stamp(http.StatusCreated, body), nil
+		})
+		return http.StatusCreated, body, err
+	})
 }
 
 // requestSHA256 is the hex SHA-256 of a JSON body in compact form (so

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"runtime"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/partition"
 	"github.com/gridd/gridd/jobs"
+	"github.com/gridd/gridd/store"
 )
 
 // JobKindPlan is the kind of the jobs POST /plans starts.
@@ -268,7 +270,37 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, err, "encode the plan parameters")
 	}
-	work := func(ctx context.Context, progress func(done, total int)) (json.RawMessage, error) {
+	work := s.planWork(q, p, ws, b, name)
+	key, keyed := "", false
+	if _, keyed = r.Header[idemHeader]; keyed {
+		if key, err = planJobKey(r); err != nil {
+			return err
+		}
+		if done, err := s.replayPlanJob(w, r, key, params); done || err != nil {
+			return err
+		}
+	}
+	j, err := s.cfg.Jobs.SubmitKeyed(r.Context(), JobKindPlan, params, key, work)
+	if keyed && errs.Is(err, errs.Conflict) {
+		// A concurrent try of the same request (here or on another
+		// replica) stored its job first: answer that one.
+		if done, rerr := s.replayPlanJob(w, r, key, params); done || rerr != nil {
+			return rerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/jobs/%d", j.ID))
+	return writeJSON(w, r, http.StatusAccepted, mediaJSON, newJobJSON(j))
+}
+
+// planWork is a plan job's work: partition the warm-started bundle with
+// p, store the result as a draft named name (parent q.Previous, the kept
+// grids with their units) and answer the draft, its figures and its
+// validation counts.
+func (s *Server) planWork(q planRequest, p gridplan.Params, ws *gridplan.WarmStart, b *bundle.Bundle, name string) jobs.Work {
+	return func(ctx context.Context, progress func(done, total int)) (json.RawMessage, error) {
 		p.Progress = progress
 		// Leave a core to the requests: gridd runs on small machines.
 		p.MaxWorkers = max(runtime.GOMAXPROCS(0)-1, 1)
@@ -314,12 +346,36 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 		res.Validation.Errors, res.Validation.Warnings = len(fs.Errors()), len(fs.Warnings())
 		return json.Marshal(res)
 	}
-	j, err := s.cfg.Jobs.Submit(r.Context(), JobKindPlan, params, work)
+}
+
+// planJobKey is the Idempotency-Key of POST /plans: one, valid.
+func planJobKey(r *http.Request) (string, error) {
+	if len(r.Header.Values(idemHeader)) > 1 {
+		return "", errs.E(errs.Invalid, idemHeader, "send one %s", idemHeader)
+	}
+	key := r.Header.Get(idemHeader)
+	return key, jobs.CheckKey(key, false)
+}
+
+// replayPlanJob answers the job a POST /plans with key made before, if
+// any: 202 with its Location and state, marked Idempotent-Replayed, when
+// it was made with the same parameters; 422 naming the header when the
+// key was used for other parameters.
+func (s *Server) replayPlanJob(w http.ResponseWriter, r *http.Request, key string, params json.RawMessage) (bool, error) {
+	j, err := s.st.JobByKey(r.Context(), key)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
 	if err != nil {
-		return err
+		return false, err
+	}
+	if j.Kind != JobKindPlan || !sameJSON(j.Params, params) {
+		return false, &errs.Error{Code: errs.Invalid, Field: idemHeader, Err: store.ErrKeyReused,
+			Msg: "this key was used for another request (job " + j.ID.String() + "); send a new key for a new request"}
 	}
 	w.Header().Set("Location", fmt.Sprintf("/jobs/%d", j.ID))
-	return writeJSON(w, r, http.StatusAccepted, mediaJSON, newJobJSON(j))
+	w.Header().Set("Idempotent-Replayed", "true")
+	return true, writeJSON(w, r, http.StatusAccepted, mediaJSON, newJobJSON(j))
 }
 
 // jobJSON is a job as GET /jobs/{id} answers it.
@@ -400,4 +456,14 @@ func (s *Server) JobProblem(err error) json.RawMessage {
 		return json.RawMessage(fmt.Sprintf(`{"type":%q,"title":%q,"status":%d}`, p.Type, p.Title, p.Status))
 	}
 	return b
+}
+
+// sameJSON reports whether a and b are the same JSON value (a store may
+// keep JSON normalised: PostgreSQL's jsonb orders keys and spaces them).
+func sameJSON(a, b json.RawMessage) bool {
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }

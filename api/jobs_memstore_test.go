@@ -18,6 +18,9 @@ func (m *memStore) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) 
 func (m *memStore) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
 	return m.jobs.Job(ctx, id)
 }
+func (m *memStore) JobByKey(ctx context.Context, key string) (*jobs.Job, error) {
+	return m.jobs.JobByKey(ctx, key)
+}
 func (m *memStore) UpdateJob(ctx context.Context, j *jobs.Job) error { return m.jobs.UpdateJob(ctx, j) }
 func (m *memStore) InterruptJobs(ctx context.Context, before, at time.Time, p json.RawMessage) (int, error) {
 	return m.jobs.InterruptJobs(ctx, before, at, p)

@@ -39,6 +39,8 @@ type memStore struct {
 
 	jobs  jobs.MemStore                  // jobs_memstore_test.go
 	keyed map[keyedKey]store.KeyedAnswer // keyed edit answers (jobs_memstore_test.go)
+	// draftMu makes a keyed draft's steps one, as a transaction would.
+	draftMu sync.Mutex
 }
 
 var _ store.Store = (*memStore)(nil)

@@ -53,12 +53,15 @@ func addPlanJobPaths(paths obj, operation func(string, string, string, obj, []ob
 			g["responses"] = mergeObj(g["responses"].(obj), problemResponses("406"))
 		}
 	}
-	// The edits' Idempotency-Key.
-	if p, ok := paths["/plans/{id}/edits"].(obj); ok {
-		if e, ok := p["post"].(obj); ok {
-			e["parameters"] = append(append([]obj(nil), e["parameters"].([]obj)...), obj{"name": idemHeader, "in": "header", "required": false,
-				"schema":      obj{"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
-				"description": "makes a retry safe: the first answer to this key on this plan is stored with the edit; the same key and body answer it again (header Idempotent-Replayed: true) without a second edit; the same key with another body is 422 naming the header. Refused edits store nothing"})
+	// The Idempotency-Key of the edits and the drafts.
+	for path, what := range map[string]string{"/plans/{id}/edits": "edit", "/plans/{id}/drafts": "draft", "/plans": "job"} {
+		if p, ok := paths[path].(obj); ok {
+			if e, ok := p["post"].(obj); ok {
+				params, _ := e["parameters"].([]obj)
+				e["parameters"] = append(append([]obj(nil), params...), obj{"name": idemHeader, "in": "header", "required": false,
+					"schema":      obj{"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
+					"description": "makes a retry safe: the first answer to this key (per plan; for POST /plans, per service) is stored with the " + what + "; the same key and body answer it again (header Idempotent-Replayed: true) without a second " + what + "; the same key with another body or on another route is 422 naming the header. Refused requests store nothing"})
+			}
 		}
 	}
 }

@@ -166,13 +166,21 @@ func (s *Server) postDraft(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, keyed := r.Header[idemHeader]; keyed {
+		return s.postDraftKeyed(w, r, id, draftName(p)) // api/idempotency.go
+	}
 	// Grids, locks and planning units copied in one transaction.
 	nid, err := s.st.CreateDraft(r.Context(), id, draftName(p))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/plans/%d", nid))
-	return writeJSON(w, r, http.StatusCreated, mediaJSON, map[string]any{"id": nid, "parent": id, "status": gridplan.Draft})
+	return writeJSON(w, r, http.StatusCreated, mediaJSON, draftJSON(nid, id))
+}
+
+// draftJSON is the answer to POST /plans/{id}/drafts.
+func draftJSON(id, parent gridplan.PlanID) map[string]any {
+	return map[string]any{"id": id, "parent": parent, "status": gridplan.Draft}
 }
 
 func draftName(p *gridplan.Plan) string {

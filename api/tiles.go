@@ -113,29 +113,37 @@ func tileLayer(lc *layerCat, crs geo.CRS) tiles.Layer {
 	return layer
 }
 
+// tiledRequest checks what a tile and a TileJSON request share: the
+// collection exists, the caller may read it, it has tiles, only f and crs
+// are given, and media can be answered. It answers the collection, the
+// CRS asked and the content type.
+func (s *Server) tiledRequest(r *http.Request, media string) (ci *store.LayerDesc, crs geo.CRS, ct string, err error) {
+	if ci, err = collectionByID(mux.Vars(r)["collectionId"]); err != nil {
+		return
+	}
+	if err = s.checkAny(r, ci.Readers...); err != nil {
+		return
+	}
+	if !ci.Tiled {
+		err = errs.E(errs.NotFound, "collectionId", "collection %q has no vector tiles", ci.Layer)
+		return
+	}
+	if err = onlyParams(r, "f", "crs"); err != nil {
+		return
+	}
+	if crs, err = tileCRS(r); err != nil {
+		return
+	}
+	ct, err = negotiate(r, media)
+	return
+}
+
 // tile is GET /tiles/{collectionId}/{z}/{x}/{y}.mvt: one Mapbox Vector
 // Tile with a single layer named after the collection; an empty tile is
 // 204 No Content. The layer's readers are checked as on its items.
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	v := mux.Vars(r)
-	ci, err := collectionByID(v["collectionId"])
-	if err != nil {
-		return err
-	}
-	if err := s.checkAny(r, ci.Readers...); err != nil {
-		return err
-	}
-	if !ci.Tiled {
-		return errs.E(errs.NotFound, "collectionId", "collection %q has no vector tiles", ci.Layer)
-	}
-	if err := onlyParams(r, "f", "crs"); err != nil {
-		return err
-	}
-	crs, err := tileCRS(r)
-	if err != nil {
-		return err
-	}
-	ct, err := negotiate(r, mediaMVT)
+	ci, crs, ct, err := s.tiledRequest(r, mediaMVT)
 	if err != nil {
 		return err
 	}
@@ -221,24 +229,7 @@ func (s *Server) liveTile(r *http.Request, d *store.LayerDesc, crs geo.CRS, z, x
 // of a collection's vector tiles, its zooms and fields from the layer's
 // description.
 func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
-	ci, err := collectionByID(mux.Vars(r)["collectionId"])
-	if err != nil {
-		return err
-	}
-	if err := s.checkAny(r, ci.Readers...); err != nil {
-		return err
-	}
-	if !ci.Tiled {
-		return errs.E(errs.NotFound, "collectionId", "collection %q has no vector tiles", ci.Layer)
-	}
-	if err := onlyParams(r, "f", "crs"); err != nil {
-		return err
-	}
-	crs, err := tileCRS(r)
-	if err != nil {
-		return err
-	}
-	ct, err := negotiate(r, mediaJSON)
+	ci, crs, ct, err := s.tiledRequest(r, mediaJSON)
 	if err != nil {
 		return err
 	}

@@ -123,11 +123,40 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 		patrols:     make(map[string]*bundle.Patrol, len(b.Patrols)),
 		hasPlan:     len(grids) > 0,
 	}
+	streets := indexStreets(b, &probs)
+	commAreas := d.indexCommunities(b, streets, &probs)
+	gridAreas, perComm := d.indexGrids(grids, &probs)
+	d.info = unitInfos(b, d.communities, perComm)
+	d.indexPatrols(b, &probs)
+	if len(commAreas) == 0 {
+		probs = append(probs, errs.E(errs.Invalid, "communities", "the bundle has no communities"))
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	if err := d.buildLocator(commAreas, gridAreas); err != nil {
+		return nil, err
+	}
+	var err error
+	if units == nil {
+		if units, err = d.HomeIndex(); err != nil {
+			return nil, err
+		}
+	}
+	d.units = units
+	if d.workers, err = d.homeIndex(KindWorker); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
 
+// indexStreets indexes b's streets with their command sub-centres (of
+// several, the smallest code, so that the answer is stable).
+func indexStreets(b *bundle.Bundle, probs *errs.List) map[bundle.StreetCode]*streetInfo {
 	streets := make(map[bundle.StreetCode]*streetInfo, len(b.Streets))
 	for _, s := range b.Streets {
 		if _, dup := streets[s.Code]; dup {
-			probs = append(probs, errs.E(errs.Invalid, "streets", "duplicate street %s", s.Code))
+			*probs = append(*probs, errs.E(errs.Invalid, "streets", "duplicate street %s", s.Code))
 			continue
 		}
 		streets[s.Code] = &streetInfo{ref: StreetRef{Code: s.Code, Name: s.Name}}
@@ -138,20 +167,26 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 			continue
 		}
 		if s := streets[f.Street]; s != nil && (s.subcentre == nil || f.Code < s.subcentre.ref.Code) {
-			s.subcentre = newFacility(f) // several: the smallest code, so the answer is stable
+			s.subcentre = newFacility(f)
 		}
 	}
+	return streets
+}
 
+// indexCommunities indexes b's communities under their streets, with their
+// work stations (the smallest code of several) and their workers in id
+// order, and answers their areas for the locator.
+func (d *Directory) indexCommunities(b *bundle.Bundle, streets map[bundle.StreetCode]*streetInfo, probs *errs.List) []geo.Area {
 	commAreas := make([]geo.Area, 0, len(b.Communities))
 	for _, c := range b.Communities {
 		code := string(c.Code)
 		if _, dup := d.communities[code]; dup {
-			probs = append(probs, errs.E(errs.Invalid, "communities", "duplicate community %s", c.Code))
+			*probs = append(*probs, errs.E(errs.Invalid, "communities", "duplicate community %s", c.Code))
 			continue
 		}
 		s := streets[c.Street]
 		if s == nil {
-			probs = append(probs, errs.E(errs.Invalid, "communities", "community %s: unknown street %s", c.Code, c.Street))
+			*probs = append(*probs, errs.E(errs.Invalid, "communities", "community %s: unknown street %s", c.Code, c.Street))
 			continue
 		}
 		d.communities[code] = &communityInfo{ref: CommunityRef{Code: c.Code, Name: c.Name, Kind: c.Kind}, street: s, workers: []WorkerRef{}}
@@ -169,7 +204,7 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	for _, w := range b.Workers {
 		c := d.communities[string(w.Community)]
 		if c == nil {
-			probs = append(probs, errs.E(errs.Invalid, "workers", "worker %s: unknown community %s", w.ID, w.Community))
+			*probs = append(*probs, errs.E(errs.Invalid, "workers", "worker %s: unknown community %s", w.ID, w.Community))
 			continue
 		}
 		c.workers = append(c.workers, WorkerRef{ID: w.ID, Name: w.Name})
@@ -177,8 +212,14 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	for _, c := range d.communities {
 		slices.SortFunc(c.workers, func(a, b WorkerRef) int { return cmp.Compare(a.ID, b.ID) })
 	}
+	return commAreas
+}
 
-	// Grids, in code order, then the round-robin deal of workers.
+// indexGrids indexes the plan's grids in code order under their
+// communities and deals each community's workers to its grids round
+// robin; it answers the grids' areas for the locator and each community's
+// grids.
+func (d *Directory) indexGrids(grids []gridplan.Grid, probs *errs.List) ([]geo.Area, map[*communityInfo][]*gridInfo) {
 	sorted := slices.Clone(grids)
 	slices.SortStableFunc(sorted, func(a, b gridplan.Grid) int { return cmp.Compare(a.Code, b.Code) })
 	gridAreas := make([]geo.Area, 0, len(sorted))
@@ -186,16 +227,16 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	for _, g := range sorted {
 		code := string(g.Code)
 		if _, dup := d.grids[code]; dup {
-			probs = append(probs, errs.E(errs.Invalid, "grids", "duplicate grid %s", g.Code))
+			*probs = append(*probs, errs.E(errs.Invalid, "grids", "duplicate grid %s", g.Code))
 			continue
 		}
 		c := d.communities[string(g.Community)]
 		switch {
 		case c == nil:
-			probs = append(probs, errs.E(errs.Invalid, "grids", "grid %s: unknown community %s", g.Code, g.Community))
+			*probs = append(*probs, errs.E(errs.Invalid, "grids", "grid %s: unknown community %s", g.Code, g.Community))
 			continue
 		case len(g.Code) != 15 || g.Code.Community() != g.Community:
-			probs = append(probs, errs.E(errs.Invalid, "grids", "grid %s is not a code under its community %s", g.Code, g.Community))
+			*probs = append(*probs, errs.E(errs.Invalid, "grids", "grid %s is not a code under its community %s", g.Code, g.Community))
 			continue
 		}
 		gi := &gridInfo{ref: GridRef{Code: g.Code, Households: g.Households}, community: c, workers: []WorkerRef{}}
@@ -209,24 +250,27 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 			g.workers = append(g.workers, w)
 		}
 	}
-	d.info = unitInfos(b, d.communities, perComm)
+	return gridAreas, perComm
+}
 
+// indexPatrols copies b's patrols (the Directory must not change with b).
+func (d *Directory) indexPatrols(b *bundle.Bundle, probs *errs.List) {
 	for i := range b.Patrols {
 		p := new(bundle.Patrol)
-		*p = b.Patrols[i] // a copy: the Directory must not change with b
+		*p = b.Patrols[i]
 		if _, dup := d.patrols[p.ID]; dup {
-			probs = append(probs, errs.E(errs.Invalid, "patrols", "duplicate patrol %s", p.ID))
+			*probs = append(*probs, errs.E(errs.Invalid, "patrols", "duplicate patrol %s", p.ID))
 			continue
 		}
 		d.patrols[p.ID] = p
 	}
-	if len(commAreas) == 0 {
-		probs = append(probs, errs.E(errs.Invalid, "communities", "the bundle has no communities"))
-	}
-	if err := probs.Err(); err != nil {
-		return nil, err
-	}
+}
 
+// buildLocator builds the point locator over the communities and grids
+// (none: communities only), the lookups from its area indices to the
+// Directory's entries, and the boundary index for nearest answers (the
+// grids', or the communities' without a plan).
+func (d *Directory) buildLocator(commAreas, gridAreas []geo.Area) error {
 	var err error
 	if len(gridAreas) > 0 {
 		d.loc, err = geo.NewLocator(nil, commAreas, gridAreas)
@@ -234,7 +278,7 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 		d.loc, err = geo.NewLocator(nil, commAreas, nil)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range d.loc.Communities().Len() {
 		d.byComm = append(d.byComm, d.communities[d.loc.Communities().Area(i).Code])
@@ -248,20 +292,8 @@ func NewDirectory(b *bundle.Bundle, grids []gridplan.Grid, units *geo.UnitIndex)
 	if d.nearOf = d.loc.Grids(); d.nearOf == nil {
 		d.nearOf, nearAreas = d.loc.Communities(), commAreas
 	}
-	if d.near, err = geo.NewBoundaryIndex(nearAreas); err != nil {
-		return nil, err
-	}
-
-	if units == nil {
-		if units, err = d.HomeIndex(); err != nil {
-			return nil, err
-		}
-	}
-	d.units = units
-	if d.workers, err = d.homeIndex(KindWorker); err != nil {
-		return nil, err
-	}
-	return d, nil
+	d.near, err = geo.NewBoundaryIndex(nearAreas)
+	return err
 }
 
 // HasPlan reports whether the Directory was built with grids.

@@ -98,93 +98,137 @@ func (ed *editor) move(e Edit) error {
 	if err != nil {
 		return err
 	}
-	if len(e.Units) > 0 && len(e.Buildings) > 0 {
-		return errs.E(errs.Invalid, "/buildings", "name units or buildings, not both")
+	field, n, err := moveField(e)
+	if err != nil {
+		return err
 	}
-	field, n := "/units", len(e.Units)
-	if len(e.Buildings) > 0 {
-		field, n = "/buildings", len(e.Buildings)
-	}
-	if n == 0 {
-		return errs.E(errs.Invalid, "/units", "name at least one unit to move")
-	}
-	us, derived, err := ed.unitsOf(to.Community)
+	us, _, err := ed.unitsOf(to.Community)
 	if err != nil {
 		return err
 	}
 	if len(us) == 0 {
 		return errs.E(errs.Invalid, "/to", "community %s has no planning units (no grid with cells); redraw instead", to.Community)
 	}
+	res := us[0].ID.Cell().Resolution()
+	ids, err := ed.moveIDs(e, field, n, res)
+	if err != nil {
+		return err
+	}
+	if err := ed.unlocked("/to", to); err != nil {
+		return err
+	}
+	srcs, moved, err := ed.moveSources(field, ids, us, to)
+	if err != nil {
+		return err
+	}
+	if err := ed.moveShapes(field, srcs, to, res); err != nil {
+		return err
+	}
+	next := append([]Unit(nil), us...)
+	for i := range moved {
+		next[i].Grid = to.Code
+	}
+	ed.cunits[to.Community] = next
+	ed.unitsSet[to.Community] = true
+	return nil
+}
+
+// moveField is the field a move names its units by ("/units" or
+// "/buildings") and how many it names; one of the two, not empty.
+func moveField(e Edit) (string, int, error) {
+	if len(e.Units) > 0 && len(e.Buildings) > 0 {
+		return "", 0, errs.E(errs.Invalid, "/buildings", "name units or buildings, not both")
+	}
+	field, n := "/units", len(e.Units)
+	if len(e.Buildings) > 0 {
+		field, n = "/buildings", len(e.Buildings)
+	}
+	if n == 0 {
+		return "", 0, errs.E(errs.Invalid, "/units", "name at least one unit to move")
+	}
+	return field, n, nil
+}
+
+// moveIDs are the units a move names: parsed unit ids, or the cells at
+// resolution res of the buildings named.
+func (ed *editor) moveIDs(e Edit, field string, n int, res int) ([]UnitID, error) {
+	ids := make([]UnitID, n)
+	if field == "/units" {
+		for k, raw := range e.Units {
+			var err error
+			if ids[k], err = ParseUnitID(raw); err != nil {
+				return nil, errs.E(errs.Invalid, fmt.Sprintf("/units/%d", k), "%q is not a unit id (an H3 cell index of 15 hex digits, GET /plans/{id}/units)", clipStr(raw, 40))
+			}
+		}
+		return ids, nil
+	}
+	byID := make(map[bundle.BuildingID]int, len(ed.b.Buildings))
+	for i, bl := range ed.b.Buildings {
+		byID[bl.ID] = i
+	}
+	for k, id := range e.Buildings {
+		i, ok := byID[id]
+		if !ok {
+			return nil, errs.E(errs.Invalid, fmt.Sprintf("/buildings/%d", k), "building %q is not in the bundle", clipStr(string(id), 64))
+		}
+		ids[k] = UnitID(cells.Of(ed.b.Buildings[i].Loc, res))
+	}
+	return ids, nil
+}
+
+// moveSource is one grid giving units in a move: its cells and their
+// households.
+type moveSource struct {
+	g   *Grid
+	ids []h3.Cell
+	hh  int
+}
+
+// moveSources groups the units named by the grid that holds them, each
+// of which must be an unlocked grid of to's community adjacent to to; a
+// unit not in the community, named twice or in to already is refused
+// naming its field. moved holds the indices in us of the units moving.
+func (ed *editor) moveSources(field string, ids []UnitID, us []Unit, to *Grid) ([]*moveSource, map[int]bool, error) {
 	where := make(map[UnitID]int, len(us))
 	for i, u := range us {
 		if _, dup := where[u.ID]; !dup {
 			where[u.ID] = i
 		}
 	}
-	res := us[0].ID.Cell().Resolution()
-	ids := make([]UnitID, n)
-	if field == "/units" {
-		for k, raw := range e.Units {
-			if ids[k], err = ParseUnitID(raw); err != nil {
-				return errs.E(errs.Invalid, fmt.Sprintf("/units/%d", k), "%q is not a unit id (an H3 cell index of 15 hex digits, GET /plans/{id}/units)", clipStr(raw, 40))
-			}
-		}
-	} else {
-		byID := make(map[bundle.BuildingID]int, len(ed.b.Buildings))
-		for i, bl := range ed.b.Buildings {
-			byID[bl.ID] = i
-		}
-		for k, id := range e.Buildings {
-			i, ok := byID[id]
-			if !ok {
-				return errs.E(errs.Invalid, fmt.Sprintf("/buildings/%d", k), "building %q is not in the bundle", clipStr(string(id), 64))
-			}
-			ids[k] = UnitID(cells.Of(ed.b.Buildings[i].Loc, res))
-		}
-	}
-	if err := ed.unlocked("/to", to); err != nil {
-		return err
-	}
-	// Every unit must be in a grid of to's community adjacent to to.
-	type src struct {
-		g   *Grid
-		ids []h3.Cell
-		hh  int
-	}
-	var srcs []*src
-	bySrc := map[bundle.GridCode]*src{}
+	var srcs []*moveSource
+	bySrc := map[bundle.GridCode]*moveSource{}
 	named := map[UnitID]bool{}
 	moved := map[int]bool{}
 	for k, id := range ids {
 		f := fmt.Sprintf("%s/%d", field, k)
 		i, ok := where[id]
 		if !ok {
-			return errs.E(errs.Invalid, f, "unit %s is not a unit of community %s (the community of grid %s)", id, to.Community, to.Code)
+			return nil, nil, errs.E(errs.Invalid, f, "unit %s is not a unit of community %s (the community of grid %s)", id, to.Community, to.Code)
 		}
 		if named[id] {
 			if field == "/units" {
-				return errs.E(errs.Invalid, f, "unit %s is named twice", id)
+				return nil, nil, errs.E(errs.Invalid, f, "unit %s is named twice", id)
 			}
 			continue // two buildings of one unit
 		}
 		named[id] = true
 		u := us[i]
 		if u.Grid == to.Code {
-			return errs.E(errs.Invalid, f, "unit %s is in grid %s already", id, to.Code)
+			return nil, nil, errs.E(errs.Invalid, f, "unit %s is in grid %s already", id, to.Code)
 		}
 		s := bySrc[u.Grid]
 		if s == nil {
 			g, err := ed.grid(f, u.Grid)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			if err := ed.unlocked(f, g); err != nil {
-				return err
+				return nil, nil, err
 			}
 			if !touching(g.Geom, to.Geom) {
-				return errs.E(errs.Invalid, f, "unit %s is in grid %s, which is not adjacent to grid %s", id, g.Code, to.Code)
+				return nil, nil, errs.E(errs.Invalid, f, "unit %s is in grid %s, which is not adjacent to grid %s", id, g.Code, to.Code)
 			}
-			s = &src{g: g}
+			s = &moveSource{g: g}
 			bySrc[u.Grid] = s
 			srcs = append(srcs, s)
 		}
@@ -192,6 +236,13 @@ func (ed *editor) move(e Edit) error {
 		s.hh += u.Households
 		moved[i] = true
 	}
+	return srcs, moved, nil
+}
+
+// moveShapes cuts each source's cells (with the seams and corner
+// triangles that hang on them) from it and joins them to to, with their
+// households; a source that would be left empty is refused.
+func (ed *editor) moveShapes(field string, srcs []*moveSource, to *Grid, res int) error {
 	gain := to.Geom
 	hh := to.Households
 	for _, s := range srcs {
@@ -237,13 +288,6 @@ func (ed *editor) move(e Edit) error {
 	nt := *to
 	nt.Geom, nt.Households = gain, hh
 	ed.set(nt)
-	next := append([]Unit(nil), us...)
-	for i := range moved {
-		next[i].Grid = to.Code
-	}
-	ed.cunits[to.Community] = next
-	ed.unitsSet[to.Community] = true
-	_ = derived
 	return nil
 }
 

@@ -55,6 +55,10 @@ type Job struct {
 	Status Status
 	// Params is the request the job was accepted with (JSON object).
 	Params json.RawMessage
+	// Key is the request's idempotency key, "" for none: at most one job
+	// has a given key, so a retried request finds the job its first try
+	// made (Store.JobByKey) instead of starting another.
+	Key string
 	// Done of Total is the progress (for a plan: communities planned);
 	// Total is 0 until the work knows it.
 	Done, Total int
@@ -95,6 +99,27 @@ func (j *Job) Validate() error {
 	case len(j.Params) > 0 && !json.Valid(j.Params):
 		return errs.E(errs.Invalid, "params", "a job's params must be JSON")
 	}
+	return CheckKey(j.Key, true)
+}
+
+// MaxKeyBytes bounds an idempotency key.
+const MaxKeyBytes = 200
+
+// CheckKey reports a key longer than MaxKeyBytes or holding anything but
+// printable ASCII, and an empty one unless empty is allowed, as Invalid
+// naming "Idempotency-Key" (the header that carries it).
+func CheckKey(k string, empty bool) error {
+	if k == "" && empty {
+		return nil
+	}
+	if k == "" || len(k) > MaxKeyBytes {
+		return errs.E(errs.Invalid, "Idempotency-Key", "want 1 to %d bytes, got %d", MaxKeyBytes, len(k))
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return errs.E(errs.Invalid, "Idempotency-Key", "byte %d is not printable ASCII", i)
+		}
+	}
 	return nil
 }
 
@@ -121,8 +146,11 @@ func (j *Job) ParamsJSON() string {
 // job (never a nil job and nil error).
 type Store interface {
 	// CreateJob stores j (valid, status queued) and returns its id; j.ID
-	// is ignored.
+	// is ignored. Conflict, nothing written, when j has a Key another job
+	// has already.
 	CreateJob(ctx context.Context, j *Job) (ID, error)
+	// JobByKey returns the job created with key (NotFound when none).
+	JobByKey(ctx context.Context, key string) (*Job, error)
 	// Job returns one job.
 	Job(ctx context.Context, id ID) (*Job, error)
 	// UpdateJob writes j's status, progress, times, result and error over

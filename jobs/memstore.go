@@ -24,6 +24,9 @@ func (m *MemStore) CreateJob(ctx context.Context, j *Job) (ID, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if j.Key != "" && m.byKey(j.Key) != nil {
+		return 0, errs.E(errs.Conflict, "Idempotency-Key", "a job has this key already")
+	}
 	c := *j
 	c.ID = ID(len(m.jobs) + 1)
 	m.jobs = append(m.jobs, c)
@@ -40,6 +43,26 @@ func (m *MemStore) Job(ctx context.Context, id ID) (*Job, error) {
 	return &c, nil
 }
 
+func (m *MemStore) JobByKey(ctx context.Context, key string) (*Job, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if j := m.byKey(key); key != "" && j != nil {
+		c := *j
+		return &c, nil
+	}
+	return nil, errs.E(errs.NotFound, "Idempotency-Key", "no job has this key")
+}
+
+// byKey is the job with key, nil for none; m.mu is held.
+func (m *MemStore) byKey(key string) *Job {
+	for i := range m.jobs {
+		if m.jobs[i].Key == key {
+			return &m.jobs[i]
+		}
+	}
+	return nil
+}
+
 func (m *MemStore) UpdateJob(ctx context.Context, j *Job) error {
 	if err := j.Validate(); err != nil {
 		return err
@@ -54,7 +77,7 @@ func (m *MemStore) UpdateJob(ctx context.Context, j *Job) error {
 		return errs.E(errs.Conflict, "status", "job %d is %s already", j.ID, old.Status)
 	}
 	c := *j
-	c.Kind, c.Params, c.CreatedAt = old.Kind, old.Params, old.CreatedAt
+	c.Kind, c.Params, c.Key, c.CreatedAt = old.Kind, old.Params, old.Key, old.CreatedAt
 	*old = c
 	return nil
 }

@@ -88,6 +88,14 @@ func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Micros
 // request's ctx only bounds the store write. Unavailable when MaxQueued
 // jobs wait already.
 func (r *Runner) Submit(ctx context.Context, kind Kind, params json.RawMessage, work Work) (*Job, error) {
+	return r.SubmitKeyed(ctx, kind, params, "", work)
+}
+
+// SubmitKeyed is Submit of a request with an idempotency key: the job
+// stored carries it, so that at most one job has it. Conflict, nothing
+// run, when a job has the key already (the caller answers that job:
+// Store.JobByKey); "" is no key.
+func (r *Runner) SubmitKeyed(ctx context.Context, kind Kind, params json.RawMessage, key string, work Work) (*Job, error) {
 	if work == nil {
 		return nil, errs.E(errs.Internal, "work", "a job needs work")
 	}
@@ -98,7 +106,7 @@ func (r *Runner) Submit(ctx context.Context, kind Kind, params json.RawMessage, 
 		return nil, errs.E(errs.Unavailable, "", "%d jobs are waiting already; retry later", waiting)
 	}
 	now := r.now()
-	j := &Job{Kind: kind, Status: Queued, Params: params, CreatedAt: now, UpdatedAt: now}
+	j := &Job{Kind: kind, Status: Queued, Params: params, Key: key, CreatedAt: now, UpdatedAt: now}
 	id, err := r.st.CreateJob(ctx, j)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/jobs"
 )
 
 // KeyedAnswer is the first answer to a request sent with an idempotency
@@ -32,7 +33,7 @@ type KeyedAnswer struct {
 var ErrKeyReused = errors.New("idempotency key reused with another request")
 
 // MaxIdemKeyBytes bounds an idempotency key.
-const MaxIdemKeyBytes = 200
+const MaxIdemKeyBytes = jobs.MaxKeyBytes
 
 // Validate reports an empty or too long key or one of bytes other than
 // printable ASCII, a missing route, hash or body and a status outside
@@ -55,18 +56,9 @@ func (a *KeyedAnswer) Validate() error {
 }
 
 // CheckIdemKey reports a key that is empty, longer than MaxIdemKeyBytes or
-// holds anything but printable ASCII (Invalid naming "Idempotency-Key").
-func CheckIdemKey(k string) error {
-	if k == "" || len(k) > MaxIdemKeyBytes {
-		return errs.E(errs.Invalid, "Idempotency-Key", "want 1 to %d bytes, got %d", MaxIdemKeyBytes, len(k))
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x20 || k[i] > 0x7e {
-			return errs.E(errs.Invalid, "Idempotency-Key", "byte %d is not printable ASCII", i)
-		}
-	}
-	return nil
-}
+// holds anything but printable ASCII (Invalid naming "Idempotency-Key"):
+// the one rule of keys, jobs.CheckKey.
+func CheckIdemKey(k string) error { return jobs.CheckKey(k, false) }
 
 // Idempotency keeps keyed answers with plans (migration 086); they go when
 // their plan goes.
@@ -80,6 +72,13 @@ type Idempotency interface {
 	// plan already (a concurrent retry came first) or EditGrids would
 	// answer Conflict; Invalid for an a that fails Validate.
 	EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a KeyedAnswer) error
+	// CreateDraftKeyed is CreateDraft that stores answer(the draft's id)
+	// under its key for plan from, in the same transaction: all or
+	// nothing. Conflict, nothing written, when plan from has an answer
+	// under the key already; NotFound when there is no plan from; the
+	// error of answer, or Invalid for an answer that fails Validate,
+	// nothing written.
+	CreateDraftKeyed(ctx context.Context, from gridplan.PlanID, name string, answer func(gridplan.PlanID) (KeyedAnswer, error)) (gridplan.PlanID, error)
 }
 
 // CheckPlanEdit checks what an edit writes besides its grids: the units

@@ -638,97 +638,133 @@ func unionAll(gs []geom.Geometry) (geom.Geometry, error) {
 
 // tile makes kids tile parent: parts outside it cut off, overlaps cut from
 // the smaller area, gaps given to the neighbour sharing their longest
-// edge; each change at most MaxAreaM2, larger ones reported instead.
+// edge; each change at most MaxAreaM2, larger ones reported instead. An
+// invalid parent or area, or an overlay that fails, leaves them as they
+// are, reported for review.
 func (r *repairer) tile(parent *area, kids []*area) {
+	if !r.tileable(parent, kids) {
+		return
+	}
+	fail := func(err error) {
+		lon, lat := at(parent.geom.Bound().Center())
+		r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, Msg: fmt.Sprintf("cannot overlay its areas: %v", err)})
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			fail(fmt.Errorf("%v", p))
+		}
+	}()
+	t := &tiling{r: r, parent: parent, kids: kids, P: sfgeom.FromOrb(*parent.geom), gs: make([]geom.Geometry, len(kids)),
+		lat0: parent.geom.Bound().Center()[1]}
+	for i, k := range kids {
+		t.gs[i] = sfgeom.FromOrb(*k.geom)
+	}
+	if err := t.clipToParent(); err != nil {
+		fail(err)
+		return
+	}
+	overlapsLeft, err := t.cutOverlaps()
+	if err != nil {
+		fail(err)
+		return
+	}
+	if err := t.fillGaps(overlapsLeft); err != nil {
+		fail(err)
+	}
+}
+
+// tileable reports whether parent and kids are valid, reporting the first
+// that is not for review.
+func (r *repairer) tileable(parent *area, kids []*area) bool {
 	if !parent.valid {
 		lon, lat := 0.0, 0.0
 		if len(*parent.geom) > 0 {
 			lon, lat = at((*parent.geom)[0][0][0])
 		}
 		r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, Msg: "its areas are not tiled: it is not valid"})
-		return
+		return false
 	}
 	for _, k := range kids {
 		if !k.valid {
 			lon, lat := at(parent.geom.Bound().Center())
 			r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat,
 				Msg: fmt.Sprintf("its areas are not tiled: %s feature %d (%s) is not valid", k.file, k.idx, k.code)})
-			return
-		}
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			lon, lat := at(parent.geom.Bound().Center())
-			r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, Msg: fmt.Sprintf("cannot overlay its areas: %v", p)})
-		}
-	}()
-	fail := func(err error) {
-		lon, lat := at(parent.geom.Bound().Center())
-		r.add(parent, Finding{Kind: LeftForReview, Would: GapFilled, Lon: lon, Lat: lat, Msg: fmt.Sprintf("cannot overlay its areas: %v", err)})
-	}
-	P := sfgeom.FromOrb(*parent.geom)
-	gs := make([]geom.Geometry, len(kids))
-	// set replaces kid i by g, unless nothing with an area would be left
-	// of it: an area is never removed, a person decides.
-	// set replaces kid i by g, the result of cutting movedM2 off it
-	// (would = ClippedToParent, OverlapCut) or adding it (GapFilled).
-	// The overlay's output is cleaned as the input was (it can hold
-	// slivers and spikes of floating-point width where edges nearly
-	// coincide) and then must be plausible: nothing of the area gone, its
-	// area changed by about movedM2 the right way, a cut inside the old
-	// box. Otherwise the area is kept and left for review: the overlay
-	// misread near-degenerate input.
-	lat0 := parent.geom.Bound().Center()[1]
-	set := func(i int, g geom.Geometry, would Kind, movedM2 float64) bool {
-		k := kids[i]
-		lon, lat := at((*k.geom)[0][0][0])
-		review := func(msg string) bool {
-			r.add(k, Finding{Kind: LeftForReview, Would: would, Lon: lon, Lat: lat, AreaM2: movedM2, Msg: msg})
 			return false
 		}
-		mp := tidy(sfgeom.ToOrbRFC7946(g))
-		if len(mp) == 0 || geo.AreaM2(mp) <= NoiseM2 {
-			return review("nothing of it would be left")
-		}
-		tmp := &area{file: k.file, idx: k.idx, code: k.code, geom: &mp}
-		r.clean(tmp, false)
-		if !tmp.valid {
-			return false // clean said why
-		}
-		// Planar areas (one scale for the parent), which add up where an
-		// overlay puts a vertex on an edge; spherical ones do not quite.
-		before, after := planarM2(*k.geom, lat0), planarM2(mp, lat0)
-		tol := 1 + 1e-9*before
-		moved := 1.01 * movedM2 // pieces were measured on the sphere
-		ok := true
-		if would == GapFilled {
-			ok = after <= before+moved+tol && after >= before-tol
-		} else {
-			ok = after <= before+tol && after >= before-moved-tol && k.geom.Bound().Pad(1e-9).Contains(mp.Bound().Min) && k.geom.Bound().Pad(1e-9).Contains(mp.Bound().Max)
-		}
-		if !ok {
-			return review(fmt.Sprintf("the overlay gave %.0f m² from %.0f m² and %.0f m² moved: not trusted (near-degenerate input), not changed", after, before, movedM2))
-		}
-		gs[i] = sfgeom.FromOrb(mp)
-		*k.geom = mp
-		return true
 	}
-	// 1. Parts outside the parent. One overlay of the union of the areas
-	// says where there are any; only areas near those, or outside the
-	// parent's box, are overlaid one by one.
-	for i, k := range kids {
-		gs[i] = sfgeom.FromOrb(*k.geom)
+	return true
+}
+
+// tiling is one parent's areas being made to tile it: gs[i] is kids[i]'s
+// current geometry for the overlays, P the parent's.
+type tiling struct {
+	r      *repairer
+	parent *area
+	kids   []*area
+	P      geom.Geometry
+	gs     []geom.Geometry
+	lat0   float64 // the latitude of the planar area scale
+}
+
+// set replaces kid i by g, the result of cutting movedM2 off it (would =
+// ClippedToParent, OverlapCut) or adding it (GapFilled), unless nothing
+// with an area would be left of it: an area is never removed, a person
+// decides. The overlay's output is cleaned as the input was (it can hold
+// slivers and spikes of floating-point width where edges nearly
+// coincide) and then must be plausible: nothing of the area gone, its
+// area changed by about movedM2 the right way, a cut inside the old box.
+// Otherwise the area is kept and left for review: the overlay misread
+// near-degenerate input.
+func (t *tiling) set(i int, g geom.Geometry, would Kind, movedM2 float64) bool {
+	k := t.kids[i]
+	lon, lat := at((*k.geom)[0][0][0])
+	review := func(msg string) bool {
+		t.r.add(k, Finding{Kind: LeftForReview, Would: would, Lon: lon, Lat: lat, AreaM2: movedM2, Msg: msg})
+		return false
 	}
+	mp := tidy(sfgeom.ToOrbRFC7946(g))
+	if len(mp) == 0 || geo.AreaM2(mp) <= NoiseM2 {
+		return review("nothing of it would be left")
+	}
+	tmp := &area{file: k.file, idx: k.idx, code: k.code, geom: &mp}
+	t.r.clean(tmp, false)
+	if !tmp.valid {
+		return false // clean said why
+	}
+	// Planar areas (one scale for the parent), which add up where an
+	// overlay puts a vertex on an edge; spherical ones do not quite.
+	before, after := planarM2(*k.geom, t.lat0), planarM2(mp, t.lat0)
+	tol := 1 + 1e-9*before
+	moved := 1.01 * movedM2 // pieces were measured on the sphere
+	ok := true
+	if would == GapFilled {
+		ok = after <= before+moved+tol && after >= before-tol
+	} else {
+		ok = after <= before+tol && after >= before-moved-tol && k.geom.Bound().Pad(1e-9).Contains(mp.Bound().Min) && k.geom.Bound().Pad(1e-9).Contains(mp.Bound().Max)
+	}
+	if !ok {
+		return review(fmt.Sprintf("the overlay gave %.0f m² from %.0f m² and %.0f m² moved: not trusted (near-degenerate input), not changed", after, before, movedM2))
+	}
+	t.gs[i] = sfgeom.FromOrb(mp)
+	*k.geom = mp
+	return true
+}
+
+// clipToParent cuts off the parts of the areas outside the parent. One
+// overlay of the union of the areas says where there are any; only areas
+// near those, or outside the parent's box, are overlaid one by one.
+func (t *tiling) clipToParent() error {
+	r, parent := t.r, t.parent
 	pb := parent.geom.Bound()
 	var outBoxes []orb.Bound
-	if all, err := geom.UnionMany(gs); err == nil {
-		if out, err := geom.Difference(all, P); err == nil {
+	if all, err := geom.UnionMany(t.gs); err == nil {
+		if out, err := geom.Difference(all, t.P); err == nil {
 			for _, p := range pieces(out) {
 				outBoxes = append(outBoxes, p.poly.Bound())
 			}
 		}
 	}
-	for i, k := range kids {
+	for i, k := range t.kids {
 		kb := k.geom.Bound()
 		near := !(pb.Contains(kb.Min) && pb.Contains(kb.Max))
 		for _, ob := range outBoxes {
@@ -737,10 +773,9 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		if !near {
 			continue
 		}
-		out, err := geom.Difference(gs[i], P)
+		out, err := geom.Difference(t.gs[i], t.P)
 		if err != nil {
-			fail(err)
-			return
+			return err
 		}
 		ps := pieces(out)
 		if len(ps) == 0 {
@@ -762,21 +797,26 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		}
 		var g geom.Geometry
 		if len(cut) == len(ps) {
-			g, err = geom.Intersection(gs[i], P)
+			g, err = geom.Intersection(t.gs[i], t.P)
 		} else {
 			var u geom.Geometry
 			if u, err = union(cut); err == nil {
-				g, err = geom.Difference(gs[i], u)
+				g, err = geom.Difference(t.gs[i], u)
 			}
 		}
 		if err != nil {
-			fail(err)
-			return
+			return err
 		}
-		set(i, g, ClippedToParent, areaOf(cut))
+		t.set(i, g, ClippedToParent, areaOf(cut))
 	}
-	// 2. Overlaps, left to the larger area (mapshaper -clean's default
-	// rule) and cut from the smaller.
+	return nil
+}
+
+// cutOverlaps leaves each overlap to the larger area (mapshaper -clean's
+// default rule) and cuts it from the smaller. It reports whether an
+// overlap was left for review (above the limit).
+func (t *tiling) cutOverlaps() (overlapsLeft bool, err error) {
+	r, kids := t.r, t.kids
 	order := make([]int, len(kids))
 	sizes := make([]float64, len(kids))
 	for i := range kids {
@@ -788,8 +828,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 	for i, k := range kids {
 		bounds[i] = k.geom.Bound()
 	}
-	orig := append([]geom.Geometry(nil), gs...)
-	overlapsLeft := false
+	orig := append([]geom.Geometry(nil), t.gs...)
 	for oj, j := range order { // j: the smaller
 		var cut []piece
 		for _, i := range order[:oj] { // i: larger
@@ -798,8 +837,7 @@ func (r *repairer) tile(parent *area, kids []*area) {
 			}
 			x, err := geom.Intersection(orig[i], orig[j])
 			if err != nil {
-				fail(err)
-				return
+				return overlapsLeft, err
 			}
 			for _, p := range pieces(x) {
 				lon, lat := at(p.at)
@@ -818,32 +856,33 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		}
 		u, err := union(cut)
 		if err != nil {
-			fail(err)
-			return
+			return overlapsLeft, err
 		}
-		g, err := geom.Difference(gs[j], u)
+		g, err := geom.Difference(t.gs[j], u)
 		if err != nil {
-			fail(err)
-			return
+			return overlapsLeft, err
 		}
-		set(j, g, OverlapCut, areaOf(cut))
+		t.set(j, g, OverlapCut, areaOf(cut))
 	}
-	// 3. Gaps, each to the neighbour sharing its longest edge. The areas
-	// overlap no more now, unless an overlap was left for review: only
-	// then is the slower pairwise union needed (see unionAll).
+	return overlapsLeft, nil
+}
+
+// fillGaps gives each gap to the neighbour sharing its longest edge. The
+// areas overlap no more now, unless an overlap was left for review: only
+// then is the slower pairwise union needed (see unionAll).
+func (t *tiling) fillGaps(overlapsLeft bool) error {
+	r, parent, kids := t.r, t.parent, t.kids
 	unionKids := geom.UnionMany
 	if overlapsLeft {
 		unionKids = unionAll
 	}
-	u, err := unionKids(gs)
+	u, err := unionKids(t.gs)
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
-	gap, err := geom.Difference(P, u)
+	gap, err := geom.Difference(t.P, u)
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
 	given := make([][]piece, len(kids))
 	for _, p := range pieces(gap) {
@@ -874,16 +913,15 @@ func (r *repairer) tile(parent *area, kids []*area) {
 		}
 		u, err := union(ps)
 		if err != nil {
-			fail(err)
-			return
+			return err
 		}
-		g, err := geom.Union(gs[i], u)
+		g, err := geom.Union(t.gs[i], u)
 		if err != nil {
-			fail(err)
-			return
+			return err
 		}
-		set(i, g, GapFilled, areaOf(ps))
+		t.set(i, g, GapFilled, areaOf(ps))
 	}
+	return nil
 }
 
 // sharedM is the length in metres of the edges of gap that lie on mp's

@@ -155,4 +155,84 @@ func keyedEditLoop(t *testing.T, bases []string, k caseKeys, grids []gridplan.Gr
 	if got := len(planGrids(t, base, k.planner, d3)); got != before-1 {
 		t.Fatalf("after concurrent keyed merges the draft has %d grids, want %d (one merge)", got, before-1)
 	}
+	keyedDrafts(t, bases, k)
+}
+
+// keyedDrafts: concurrent POST /plans/1/drafts with one Idempotency-Key,
+// spread over every server, make one draft, and every client gets its
+// answer and Location; a later retry too; the key sent to another route
+// of the plan is 422 naming the header; without a key a retry makes
+// another draft, as documented.
+func keyedDrafts(t *testing.T, bases []string, k caseKeys) {
+	base := bases[0]
+	plans := func() int {
+		r := want(t, "plans", call(t, "GET", base+"/plans", k.planner, nil), 200)
+		ps, _ := r.m["plans"].([]any)
+		return len(ps)
+	}
+	before := plans()
+	const clients = 6
+	replies := make([]keyedReply, clients)
+	locations := make([]string, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			replies[i], locations[i] = keyedPostLocation(t, bases[i%len(bases)]+"/plans/1/drafts", k.planner, "draft-1")
+		}(i)
+	}
+	wg.Wait()
+	made := 0
+	for i, r := range replies {
+		if r.status != 201 || !bytes.Equal(r.body, replies[0].body) || locations[i] == "" || locations[i] != locations[0] {
+			t.Fatalf("concurrent keyed draft %d: %d %s at %q (first: %s at %q)", i, r.status, r.body, locations[i], replies[0].body, locations[0])
+		}
+		if !r.replayed {
+			made++
+		}
+	}
+	if made != 1 || plans() != before+1 {
+		t.Fatalf("%d of %d concurrent keyed drafts made one, plans %d → %d; want one draft", made, clients, before, plans())
+	}
+	if fmt.Sprintf("/plans/%v", replies[0].m["id"]) != locations[0] {
+		t.Fatalf("draft answer %s, Location %q", replies[0].body, locations[0])
+	}
+	later, loc := keyedPostLocation(t, base+"/plans/1/drafts", k.planner, "draft-1")
+	if later.status != 201 || !later.replayed || loc != locations[0] || plans() != before+1 {
+		t.Fatalf("a later retry: %d replayed=%v at %q, %d plans", later.status, later.replayed, loc, plans())
+	}
+	other := keyedPost(t, base+"/plans/1/edits", k.planner, "draft-1", `{"op":"lock","grids":["x"]}`)
+	if other.status != 422 || !reflectField(other.reply, "Idempotency-Key") {
+		t.Fatalf("the drafts key on the edits route: %d %s", other.status, other.body)
+	}
+	if r := keyedPost(t, base+"/plans/1/drafts", k.planner, "draft-2", ""); r.status != 201 || r.replayed || plans() != before+2 {
+		t.Fatalf("a new key: %d replayed=%v, %d plans", r.status, r.replayed, plans())
+	}
+	if r := keyedPost(t, base+"/plans/999999/drafts", k.planner, "draft-1", ""); r.status != 404 {
+		t.Fatalf("a keyed draft of no plan: %d %s", r.status, r.body)
+	}
+}
+
+// keyedPostLocation is keyedPost with an empty body, answering the
+// Location header too.
+func keyedPostLocation(t *testing.T, u, apiKey, idemKey string) (keyedReply, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, nil)
+	if err != nil {
+		t.Error(err)
+		return keyedReply{}, ""
+	}
+	req.Header.Set("X-API-Key", apiKey)
+	req.Header.Set("Idempotency-Key", idemKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return keyedReply{}, ""
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := keyedReply{reply: reply{status: res.StatusCode, body: raw}, replayed: res.Header.Get("Idempotent-Replayed") == "true"}
+	_ = json.Unmarshal(raw, &out.m)
+	return out, res.Header.Get("Location")
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,5 +213,67 @@ func jobLoop(t *testing.T, base string, k caseKeys, grids []gridplan.Grid, dead 
 	if errsList, _ := v.m["errors"].([]any); len(errsList) != 0 {
 		t.Fatalf("the one-community draft fails validation: %.500s", v.body)
 	}
+	keyedPlanJobs(t, base, k, grids)
+}
 
+// keyedPlanJobs: POST /plans with an Idempotency-Key starts one job however
+// often it is sent (concurrently, re-spaced, later): every answer is 202
+// naming that job, the repeats marked Idempotent-Replayed; the key with
+// other parameters is 422 naming the header; a malformed key is 400.
+func keyedPlanJobs(t *testing.T, base string, k caseKeys, grids []gridplan.Grid) {
+	body := fmt.Sprintf(`{"seed":7,"previous":1,"communities":["%s"],"name":"keyed job"}`, grids[0].Community)
+	const clients = 4
+	replies := make([]keyedReply, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			replies[i] = keyedPost(t, base+"/plans", k.planner, "plan-1", body)
+		}(i)
+	}
+	wg.Wait()
+	started := 0
+	for i, r := range replies {
+		if r.status != 202 || r.m["id"] != replies[0].m["id"] {
+			t.Fatalf("keyed POST /plans %d: %d %s (first: %s)", i, r.status, r.body, replies[0].body)
+		}
+		if !r.replayed {
+			started++
+		}
+	}
+	if started != 1 {
+		t.Fatalf("%d of %d concurrent keyed POST /plans started a job, want 1", started, clients)
+	}
+	id := replies[0].m["id"]
+	done := pollJob(t, base, k.planner, fmt.Sprintf("/jobs/%v", id))
+	if done.str("status") != "succeeded" {
+		t.Fatalf("the keyed job failed: %s", done.body)
+	}
+	// After it finished, a re-spaced retry still answers the job (now done).
+	later := keyedPost(t, base+"/plans", k.planner, "plan-1", strings.ReplaceAll(body, ",", ", "))
+	if later.status != 202 || !later.replayed || later.m["id"] != id || later.str("status") != "succeeded" {
+		t.Fatalf("a later keyed retry: %d replayed=%v %s", later.status, later.replayed, later.body)
+	}
+	other := keyedPost(t, base+"/plans", k.planner, "plan-1", `{"seed":8}`)
+	if other.status != 422 || !reflectField(other.reply, "Idempotency-Key") {
+		t.Fatalf("the key with other parameters: %d %s", other.status, other.body)
+	}
+	unkeyed := keyedPost(t, base+"/plans", k.planner, "", body)
+	if unkeyed.status != 202 || unkeyed.m["id"] == id {
+		t.Fatalf("an unkeyed POST /plans: %d %s (want a new job)", unkeyed.status, unkeyed.body)
+	}
+	pollJob(t, base, k.planner, fmt.Sprintf("/jobs/%v", unkeyed.m["id"]))
+	req, _ := http.NewRequest(http.MethodPost, base+"/plans", strings.NewReader(body))
+	req.Header.Set("X-API-Key", k.planner)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "é")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Fatalf("a non-ASCII key: %d, want 400", res.StatusCode)
+	}
 }

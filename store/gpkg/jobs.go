@@ -20,9 +20,9 @@ func (db *DB) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
 	params := j.ParamsJSON()
 	var id int64
 	err := db.write(ctx, "create job", func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			string(j.Kind), string(j.Status), params, j.Done, j.Total, fmtTime(j.CreatedAt), fmtTime(j.UpdatedAt)).Scan(&id)
+		return tx.QueryRowContext(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at, request_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			string(j.Kind), string(j.Status), params, j.Done, j.Total, fmtTime(j.CreatedAt), fmtTime(j.UpdatedAt), nullKey(j.Key)).Scan(&id)
 	})
 	return jobs.ID(id), err
 }
@@ -38,21 +38,47 @@ func (db *DB) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
 	return j, err
 }
 
+// JobByKey reads the job created with key.
+func (db *DB) JobByKey(ctx context.Context, key string) (*jobs.Job, error) {
+	var j *jobs.Job
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM jobs WHERE request_key = ?`, key).Scan(&id)
+		if err == sql.ErrNoRows || key == "" {
+			return errs.E(errs.NotFound, "Idempotency-Key", "no job has this key")
+		}
+		if err != nil {
+			return err
+		}
+		j, err = readJob(ctx, tx, jobs.ID(id))
+		return err
+	})
+	return j, err
+}
+
+// nullKey is a job's key as stored: NULL for none.
+func nullKey(k string) any {
+	if k == "" {
+		return nil
+	}
+	return k
+}
+
 func readJob(ctx context.Context, tx *sql.Tx, id jobs.ID) (*jobs.Job, error) {
 	var (
 		kind, status, params, created, updated string
-		started, finished, result, problem     sql.NullString
+		started, finished, result, problem, ky sql.NullString
 		j                                      = &jobs.Job{ID: id}
 	)
-	err := tx.QueryRowContext(ctx, `SELECT kind, status, params, done, total, created_at, started_at, finished_at, updated_at, result, error
-		FROM jobs WHERE id = ?`, int64(id)).Scan(&kind, &status, &params, &j.Done, &j.Total, &created, &started, &finished, &updated, &result, &problem)
+	err := tx.QueryRowContext(ctx, `SELECT kind, status, params, done, total, created_at, started_at, finished_at, updated_at, result, error, request_key
+		FROM jobs WHERE id = ?`, int64(id)).Scan(&kind, &status, &params, &j.Done, &j.Total, &created, &started, &finished, &updated, &result, &problem, &ky)
 	if err == sql.ErrNoRows {
 		return nil, errs.E(errs.NotFound, "id", "no job %d", id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	j.Kind, j.Status, j.Params = jobs.Kind(kind), jobs.Status(status), json.RawMessage(params)
+	j.Kind, j.Status, j.Params, j.Key = jobs.Kind(kind), jobs.Status(status), json.RawMessage(params), ky.String
 	times := []struct {
 		s   sql.NullString
 		dst *time.Time

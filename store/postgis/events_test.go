@@ -99,7 +99,13 @@ func TestBusSurvivesKilledConnections(t *testing.T) {
 		page, after = page[1:], ev.ID
 		return ev, nil
 	})
+	// Every event is in the log now; the bus counts a batch as appended
+	// once its commit has returned, which may be a moment after the log
+	// shows it.
 	st := bus.Stats()
+	for wait := time.Now().Add(10 * time.Second); st.Appended < n && time.Now().Before(wait); st = bus.Stats() {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if st.Dropped != 0 || st.Appended < n {
 		t.Fatalf("bus stats %+v: want every event appended, none dropped", st)
 	}

@@ -22,22 +22,35 @@ func (db *DB) CreateJob(ctx context.Context, j *jobs.Job) (jobs.ID, error) {
 	params := j.ParamsJSON()
 	var id int64
 	err := db.write(ctx, "create job", func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at)
-			VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7) RETURNING id`,
-			string(j.Kind), string(j.Status), params, j.Done, j.Total, j.CreatedAt.UTC(), j.UpdatedAt.UTC()).Scan(&id)
+		return tx.QueryRow(ctx, `INSERT INTO jobs (kind, status, params, done, total, created_at, updated_at, request_key)
+			VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, NULLIF($8, '')) RETURNING id`,
+			string(j.Kind), string(j.Status), params, j.Done, j.Total, j.CreatedAt.UTC(), j.UpdatedAt.UTC(), j.Key).Scan(&id)
 	})
 	return jobs.ID(id), err
+}
+
+// JobByKey reads the job created with key.
+func (db *DB) JobByKey(ctx context.Context, key string) (*jobs.Job, error) {
+	var id int64
+	err := db.pool.QueryRow(ctx, `SELECT id FROM jobs WHERE request_key = $1`, key).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) || key == "" {
+		return nil, errs.E(errs.NotFound, "Idempotency-Key", "no job has this key")
+	}
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	return db.Job(ctx, jobs.ID(id))
 }
 
 // Job reads one job.
 func (db *DB) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
 	var (
-		kind, status, params, result, problem *string
-		started, finished                     *time.Time
-		j                                     = &jobs.Job{ID: id}
+		kind, status, params, result, problem, key *string
+		started, finished                          *time.Time
+		j                                          = &jobs.Job{ID: id}
 	)
-	err := db.pool.QueryRow(ctx, `SELECT kind, status, params::text, done, total, created_at, started_at, finished_at, updated_at, result::text, error::text
-		FROM jobs WHERE id = $1`, int64(id)).Scan(&kind, &status, &params, &j.Done, &j.Total, &j.CreatedAt, &started, &finished, &j.UpdatedAt, &result, &problem)
+	err := db.pool.QueryRow(ctx, `SELECT kind, status, params::text, done, total, created_at, started_at, finished_at, updated_at, result::text, error::text, request_key
+		FROM jobs WHERE id = $1`, int64(id)).Scan(&kind, &status, &params, &j.Done, &j.Total, &j.CreatedAt, &started, &finished, &j.UpdatedAt, &result, &problem, &key)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "id", "no job %d", id)
 	}
@@ -54,6 +67,9 @@ func (db *DB) Job(ctx context.Context, id jobs.ID) (*jobs.Job, error) {
 	}
 	if result != nil {
 		j.Result = json.RawMessage(*result)
+	}
+	if key != nil {
+		j.Key = *key
 	}
 	if problem != nil {
 		j.Error = json.RawMessage(*problem)

@@ -12,8 +12,8 @@ import (
 	"github.com/gridd/gridd/store/sqlq"
 )
 
-// EditDialect is the backend's part of a plan edit: its keyed answer
-// (store.Idempotency) is stored by the backend's own code.
+// EditDialect is the backend's part of a keyed edit or draft: the keyed
+// answer (store.Idempotency) is stored by the backend's own code.
 type EditDialect interface {
 	// InsertKeyedAnswer stores a keyed answer of plan id.
 	InsertKeyedAnswer(ctx context.Context, id gridplan.PlanID, a store.KeyedAnswer) error
@@ -118,16 +118,22 @@ func editGrids(ctx context.Context, tx PlansTx, id gridplan.PlanID, put []gridpl
 	for i, g := range put {
 		putCodes[i] = g.Code
 	}
-	have := map[bundle.GridCode]int{}
+	have := map[bundle.GridCode]store.StoredGrid{}
+	decode := Multi(tx.Decode)
 	err := inChunks(append(putCodes[:len(putCodes):len(putCodes)], removed...), func(codes []bundle.GridCode) error {
 		in, args := tx.InCodes("code", 2, codes)
 		return sqlq.Each(ctx, tx, func(r sqlq.Row) error {
 			var c bundle.GridCode
-			var hh int
-			err := r.Scan(&c, &hh)
-			have[c] = hh
+			var st store.StoredGrid
+			var blob []byte
+			if err := r.Scan(&c, &st.Households, &blob); err != nil {
+				return err
+			}
+			var err error
+			st.Geom, err = decode(blob)
+			have[c] = st
 			return err
-		}, `SELECT code, households FROM `+grids+` WHERE plan_id = $1 AND `+in, append([]any{int64(id)}, args...)...)
+		}, `SELECT code, households, `+tx.Geom("geom")+` FROM `+grids+` WHERE plan_id = $1 AND `+in, append([]any{int64(id)}, args...)...)
 	})
 	if err != nil {
 		return err

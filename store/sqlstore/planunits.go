@@ -62,6 +62,12 @@ func (s *PlanStore) PlanUnits(ctx context.Context, id gridplan.PlanID, grids ...
 // CreateDraft copies plan from into a new draft whose parent it is:
 // grids, locks and units, in one transaction.
 func (s *PlanStore) CreateDraft(ctx context.Context, from gridplan.PlanID, name string) (gridplan.PlanID, error) {
+	return s.CreateDraftKeyed(ctx, from, name, nil)
+}
+
+// CreateDraftKeyed is CreateDraft storing answer(id) under its key for
+// plan from in the same transaction (no answer when answer is nil).
+func (s *PlanStore) CreateDraftKeyed(ctx context.Context, from gridplan.PlanID, name string, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) (gridplan.PlanID, error) {
 	var id gridplan.PlanID
 	err := s.b.WritePlans(ctx, "draft", func(tx PlansTx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
@@ -85,7 +91,17 @@ func (s *PlanStore) CreateDraft(ctx context.Context, from gridplan.PlanID, name 
 				return err
 			}
 		}
-		return tx.TablesChanged(ctx, grids)
+		if err := tx.TablesChanged(ctx, grids); err != nil || answer == nil {
+			return err
+		}
+		a, err := answer(id)
+		if err != nil {
+			return err
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		return tx.InsertKeyedAnswer(ctx, from, a)
 	})
 	if err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"github.com/paulmach/orb"
 	"testing"
 
 	"github.com/gridd/gridd/bundle"
@@ -41,6 +42,11 @@ func testEditGrids(t *testing.T, s store.Store) {
 	ghost.Code = bundle.GridCode(string(ghost.Community) + "009")
 	wantCode(t, "EditGrids(base grid gone)", s.EditGrids(ctx, id, []gridplan.Grid{changed}, nil, []gridplan.Grid{pa.Grids[0], ghost}), errs.Conflict)
 	wantCode(t, "EditGrids(new code exists)", s.EditGrids(ctx, id, []gridplan.Grid{changed, pa.Grids[1]}, nil, base[:1]), errs.Conflict)
+	// Another edit changed only a base grid's shape (same households):
+	// still another edit came first.
+	reshaped := []gridplan.Grid{pa.Grids[0], pa.Grids[2]}
+	reshaped[0].Geom = shiftedVertex(reshaped[0].Geom)
+	wantCode(t, "EditGrids(base reshaped)", s.EditGrids(ctx, id, []gridplan.Grid{changed, added}, []bundle.GridCode{pa.Grids[2].Code}, reshaped), errs.Conflict)
 	got, err := s.Plan(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -73,4 +79,19 @@ func testEditGrids(t *testing.T, s store.Store) {
 	wantCode(t, "EditGrids(published)", s.EditGrids(ctx, id, []gridplan.Grid{changed}, nil, []gridplan.Grid{changed}), errs.Conflict)
 	got, _ = s.Plan(ctx, id)
 	sameGrids(t, "published plan after a refused edit", got.Grids, want)
+}
+
+// shiftedVertex is mp with its first ring's second vertex moved by 1e-7°
+// (about 1 cm): another shape of about the same area, for a stale base.
+func shiftedVertex(mp orb.MultiPolygon) orb.MultiPolygon {
+	out := orb.MultiPolygon{}
+	for _, p := range mp {
+		q := orb.Polygon{}
+		for _, r := range p {
+			q = append(q, append(orb.Ring(nil), r...))
+		}
+		out = append(out, q)
+	}
+	out[0][0][1][0] += 1e-7
+	return out
 }
