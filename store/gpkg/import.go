@@ -26,7 +26,7 @@ const ImportLockWait = 2 * time.Minute
 func (b backend) WriteImport(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
 	deadline := time.Now().Add(ImportLockWait)
 	for {
-		err := b.db.write(ctx, "import", func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), tx}) })
+		err := b.db.write(ctx, "import", func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), whereDialect{}, tx}) })
 		switch {
 		case err == nil:
 			return nil

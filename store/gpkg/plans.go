@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -21,11 +20,11 @@ type backend struct{ db *DB }
 func (backend) EncodeGeom(g orb.Geometry) ([]byte, error) { return encodeGeom(g) }
 
 func (b backend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
-	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), tx}) })
+	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), whereDialect{}, tx}) })
 }
 
 func (b backend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
-	return b.db.write(ctx, what, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), tx}) })
+	return b.db.write(ctx, what, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), whereDialect{}, tx}) })
 }
 
 func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
@@ -40,13 +39,13 @@ func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) 
 // writes, so nothing needs locking.
 type plansTx struct {
 	sqlq.Tx
-	tx *sql.Tx
+	whereDialect // times
+	tx           *sql.Tx
 }
 
 func (plansTx) Tables() (grids, locks string)            { return "plan_grids", "plan_grid_locks" }
 func (plansTx) Geom(col string) string                   { return col }
 func (plansTx) Decode(blob []byte) (orb.Geometry, error) { return decodeGeom(blob) }
-func (plansTx) Time(t time.Time) any                     { return fmtTime(t) }
 func (plansTx) LockPlans(context.Context) error          { return nil }
 func (plansTx) RowLock() string                          { return "" }
 func (plansTx) UnitCols() string                         { return "units" }
@@ -64,10 +63,6 @@ func (t plansTx) PublishedChanged(ctx context.Context) error { return refreshGri
 
 func (t plansTx) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
 	return replaceShiftsTx(ctx, t.tx, shifts)
-}
-
-func (t plansTx) InsertKeyedAnswer(ctx context.Context, id gridplan.PlanID, a store.KeyedAnswer) error {
-	return insertKeyedAnswer(ctx, t.tx, id, a)
 }
 
 func (t plansTx) InsertGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid, blobs [][]byte) error {

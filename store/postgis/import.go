@@ -26,7 +26,7 @@ func (b backend) WriteImport(ctx context.Context, fn func(sqlstore.PlansTx) erro
 		if err := lockImport(ctx, tx); err != nil {
 			return err
 		}
-		return fn(plansTx{sqlq.Pgx(tx), tx})
+		return fn(plansTx{sqlq.Pgx(tx), whereDialect{}, tx})
 	})
 }
 

@@ -3,7 +3,6 @@ package postgis
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -28,11 +27,11 @@ type backend struct{ db *DB }
 func (backend) EncodeGeom(g orb.Geometry) ([]byte, error) { return geomBytes(g) }
 
 func (b backend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
-	return b.db.read(ctx, func(tx pgx.Tx) error { return fn(plansTx{sqlq.Pgx(tx), tx}) })
+	return b.db.read(ctx, func(tx pgx.Tx) error { return fn(plansTx{sqlq.Pgx(tx), whereDialect{}, tx}) })
 }
 
 func (b backend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
-	return b.db.write(ctx, what, func(tx pgx.Tx) error { return fn(plansTx{sqlq.Pgx(tx), tx}) })
+	return b.db.write(ctx, what, func(tx pgx.Tx) error { return fn(plansTx{sqlq.Pgx(tx), whereDialect{}, tx}) })
 }
 
 func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
@@ -48,13 +47,13 @@ func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) 
 // do nothing.
 type plansTx struct {
 	sqlq.Tx
-	tx pgx.Tx
+	whereDialect // times
+	tx           pgx.Tx
 }
 
 func (plansTx) Tables() (grids, locks string)                  { return "grids", "grid_locks" }
 func (plansTx) Geom(col string) string                         { return "ST_AsBinary(" + col + ")" }
 func (plansTx) Decode(blob []byte) (orb.Geometry, error)       { return wkb.Unmarshal(blob) }
-func (plansTx) Time(t time.Time) any                           { return t }
 func (plansTx) RowLock() string                                { return " FOR UPDATE" }
 func (plansTx) UnitCols() string                               { return "cells, households" }
 func (plansTx) UnitHomeCols() []string                         { return []string{"home", "position"} }
@@ -69,10 +68,6 @@ func (t plansTx) LockPlans(ctx context.Context) error {
 
 func (t plansTx) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
 	return replaceShiftsTx(ctx, t.tx, shifts)
-}
-
-func (t plansTx) InsertKeyedAnswer(ctx context.Context, id gridplan.PlanID, a store.KeyedAnswer) error {
-	return insertKeyedAnswer(ctx, t.tx, id, a)
 }
 
 func (t plansTx) InsertGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid, blobs [][]byte) error {

@@ -111,3 +111,29 @@ func TestPgx(t *testing.T) {
 	defer tx.Rollback(ctx)
 	run(t, sqlq.Pgx(tx), pgx.ErrNoRows)
 }
+
+// FuzzRebind: the rewrite keeps the length, changes only "$" into "?",
+// only before a digit, and leaves a statement without placeholders (its
+// own output included) as it is.
+func FuzzRebind(f *testing.F) {
+	for _, s := range []string{"SELECT $1", "'$1' $2 \"$3\"", "$", "$$1", "'unterminated $1", "it''s $12"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		out := sqlq.Rebind(q)
+		if len(out) != len(q) {
+			t.Fatalf("Rebind(%q) = %q: length changed", q, out)
+		}
+		for i := 0; i < len(q); i++ {
+			if out[i] == q[i] {
+				continue
+			}
+			if q[i] != '$' || out[i] != '?' || i+1 >= len(q) || q[i+1] < '0' || q[i+1] > '9' {
+				t.Fatalf("Rebind(%q) = %q: byte %d changed wrongly", q, out, i)
+			}
+		}
+		if again := sqlq.Rebind(out); again != out {
+			t.Fatalf("Rebind is not idempotent on %q: %q then %q", q, out, again)
+		}
+	})
+}

@@ -12,13 +12,6 @@ import (
 	"github.com/gridd/gridd/store/sqlq"
 )
 
-// EditDialect is the backend's part of a keyed edit or draft: the keyed
-// answer (store.Idempotency) is stored by the backend's own code.
-type EditDialect interface {
-	// InsertKeyedAnswer stores a keyed answer of plan id.
-	InsertKeyedAnswer(ctx context.Context, id gridplan.PlanID, a store.KeyedAnswer) error
-}
-
 // chunk is how many codes one statement names at most (SQLite limits a
 // statement's parameters; PostgreSQL's arrays are chunked alike, so that
 // both run one code path).
@@ -102,7 +95,7 @@ func (s *PlanStore) EditPlan(ctx context.Context, id gridplan.PlanID, put []grid
 			}
 		}
 		if a != nil {
-			return tx.InsertKeyedAnswer(ctx, id, *a)
+			return InsertKeyedAnswer(ctx, tx, tx, id, *a)
 		}
 		return nil
 	})

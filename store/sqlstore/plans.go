@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -52,7 +51,6 @@ type PlansTx interface {
 	sqlq.Tx
 	PlansDialect
 	PlanUnitsDialect
-	EditDialect
 	BundleDialect
 	ImportDialect
 }
@@ -61,14 +59,13 @@ type PlansTx interface {
 // geometry and time columns, locking, bulk writes and the GeoPackage's
 // derived tables (the published grids, layer extents).
 type PlansDialect interface {
+	TimeDialect
 	// Tables names the table of every plan's grids and of their locks.
 	Tables() (grids, locks string)
 	// Geom is the SQL of geometry column col as the bytes Decode reads.
 	Geom(col string) string
 	// Decode decodes a geometry Geom selected.
 	Decode(blob []byte) (orb.Geometry, error)
-	// Time is t as a statement argument.
-	Time(t time.Time) any
 	// LockPlans serialises plan lifecycle changes for the rest of the
 	// transaction; RowLock is the clause that locks the rows a SELECT
 	// reads ("" where the write transaction holds the lock already).
@@ -141,35 +138,10 @@ func insertPlan(ctx context.Context, now time.Time, tx PlansTx, p *gridplan.Plan
 
 const planCols = `id, name, status, coalesce(parent, 0), params, report, created_at, published_at`
 
-// timeCol scans a time column of either backend: a timestamp (the
-// driver's time.Time) or the GeoPackage's fixed-width UTC text; NULL
-// leaves the zero time.
-type timeCol struct{ t *time.Time }
-
-// timeLayout is the fixed-width UTC text of times in the GeoPackage.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-func (c timeCol) Scan(src any) error {
-	var err error
-	switch v := src.(type) {
-	case nil:
-		*c.t = time.Time{}
-	case time.Time:
-		*c.t = v.UTC()
-	case string:
-		*c.t, err = time.Parse(timeLayout, v)
-	case []byte:
-		*c.t, err = time.Parse(timeLayout, string(v))
-	default:
-		err = fmt.Errorf("cannot scan %T as a time", src)
-	}
-	return err
-}
-
-func scanPlan(row sqlq.Row) (*gridplan.Plan, error) {
+func scanPlan(d TimeDialect, row sqlq.Row) (*gridplan.Plan, error) {
 	var p gridplan.Plan
 	var params, report []byte
-	if err := row.Scan(&p.ID, &p.Name, &p.Status, &p.Parent, &params, &report, timeCol{&p.CreatedAt}, timeCol{&p.PublishedAt}); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Status, &p.Parent, &params, &report, d.ScanTime(&p.CreatedAt), d.ScanTime(&p.PublishedAt)); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(params, &p.Params); err != nil {
@@ -207,7 +179,7 @@ func (s *PlanStore) plan(ctx context.Context, query string, args ...any) (*gridp
 
 // readPlan reads the plan query selects, with its grids, in tx.
 func readPlan(ctx context.Context, tx PlansTx, query string, args ...any) (*gridplan.Plan, error) {
-	p, err := scanPlan(tx.QueryRow(ctx, query, args...))
+	p, err := scanPlan(tx, tx.QueryRow(ctx, query, args...))
 	if errors.Is(err, sqlq.ErrNoRows) {
 		if len(args) == 0 {
 			return nil, errs.E(errs.NotFound, "plan", "no plan is published")
@@ -239,7 +211,7 @@ func (s *PlanStore) Plans(ctx context.Context) ([]gridplan.Summary, error) {
 		out, err = sqlq.Collect(ctx, tx, func(r sqlq.Row) (gridplan.Summary, error) {
 			var s gridplan.Summary
 			var report []byte
-			err := r.Scan(&s.ID, &s.Name, &s.Status, &s.Parent, &report, timeCol{&s.CreatedAt}, timeCol{&s.PublishedAt}, &s.Grids, &s.Households)
+			err := r.Scan(&s.ID, &s.Name, &s.Status, &s.Parent, &report, tx.ScanTime(&s.CreatedAt), tx.ScanTime(&s.PublishedAt), &s.Grids, &s.Households)
 			if report != nil {
 				s.Report = json.RawMessage(report)
 			}

@@ -4,35 +4,12 @@ import (
 	"errors"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 )
-
-func TestTimeCol(t *testing.T) {
-	want := time.Date(2026, 3, 1, 8, 0, 0, 123456000, time.UTC)
-	for _, c := range []struct {
-		src     any
-		want    time.Time
-		wantErr bool
-	}{
-		{nil, time.Time{}, false},
-		{want.In(time.FixedZone("CST", 8*3600)), want, false}, // a timestamp, read as UTC
-		{"2026-03-01T08:00:00.123456Z", want, false},          // the GeoPackage's text
-		{[]byte("2026-03-01T08:00:00.123456Z"), want, false},
-		{"2026-03-01 08:00:00", time.Time{}, true},
-		{int64(1), time.Time{}, true},
-	} {
-		got := time.Unix(1, 0) // overwritten, NULL included
-		err := timeCol{&got}.Scan(c.src)
-		if (err != nil) != c.wantErr || (err == nil && (!got.Equal(c.want) || got.Location() != time.UTC)) {
-			t.Errorf("Scan(%v) = %v, %v; want %v (error %v)", c.src, got, err, c.want, c.wantErr)
-		}
-	}
-}
 
 func TestInList(t *testing.T) {
 	for _, c := range []struct {

@@ -94,14 +94,7 @@ func (s *PlanStore) CreateDraftKeyed(ctx context.Context, from gridplan.PlanID, 
 		if err := tx.TablesChanged(ctx, grids); err != nil || answer == nil {
 			return err
 		}
-		a, err := answer(id)
-		if err != nil {
-			return err
-		}
-		if err := a.Validate(); err != nil {
-			return err
-		}
-		return tx.InsertKeyedAnswer(ctx, from, a)
+		return StoreAnswer(ctx, tx, tx, from, id, answer)
 	})
 	if err != nil {
 		return 0, err
