@@ -3,12 +3,9 @@ package postgis
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
-	"github.com/gridd/gridd/store/sqlq"
 	"github.com/gridd/gridd/store/sqlstore"
 )
 
@@ -24,15 +21,4 @@ func (db *DB) KeyedAnswer(ctx context.Context, id gridplan.PlanID, key string) (
 // the second finds the first's row).
 func (db *DB) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a store.KeyedAnswer) error {
 	return db.editPlan(ctx, id, put, removed, base, units, &a)
-}
-
-// insertKeyedAnswer stores a under its key in tx: Conflict when the plan
-// has an answer under the key already.
-func insertKeyedAnswer(ctx context.Context, tx pgx.Tx, id gridplan.PlanID, a store.KeyedAnswer) error {
-	return sqlstore.InsertKeyedAnswer(ctx, sqlq.Pgx(tx), whereDialect{}, id, a)
-}
-
-// storeAnswer stores answer(id) under its key for plan from in tx.
-func storeAnswer(ctx context.Context, tx pgx.Tx, from, id gridplan.PlanID, answer func(gridplan.PlanID) (store.KeyedAnswer, error)) error {
-	return sqlstore.StoreAnswer(ctx, sqlq.Pgx(tx), whereDialect{}, from, id, answer)
 }
