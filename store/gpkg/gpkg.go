@@ -44,6 +44,15 @@ type DB struct {
 	sqlstore.PlanStore
 	// FeatureStore is the layers' features, likewise (features.go).
 	sqlstore.FeatureStore
+	// The cases, jobs, roster, units and event log, likewise (cases.go,
+	// jobs.go, shifts.go, units.go, events.go); what stays this
+	// backend's own (intake's fast path, position reports, KPI breakdowns,
+	// event appends) is written on DB there.
+	sqlstore.CaseStore
+	sqlstore.JobStore
+	sqlstore.ShiftStore
+	sqlstore.UnitStore
+	sqlstore.EventStore
 	path string
 	rd   *sql.DB // readers: a small pool, each connection sees a snapshot per transaction
 	wr   *sql.DB // the one writer connection: writes are serialised here
@@ -82,6 +91,7 @@ func newDB(path string, rd, wr *sql.DB) *DB {
 	db := &DB{path: path, rd: rd, wr: wr}
 	db.PlanStore = sqlstore.NewPlanStore(backend{db})
 	db.FeatureStore = sqlstore.NewFeatureStore(backend{db})
+	db.CaseStore, db.JobStore, db.ShiftStore, db.UnitStore, db.EventStore = db.cases(), db.jobs(), db.shifts(), db.units(), db.eventLog()
 	return db
 }
 

@@ -51,28 +51,3 @@ func replaceShiftsTx(ctx context.Context, tx *sql.Tx, shifts []bundle.Shift) err
 	}
 	return nil
 }
-
-// ReplaceShifts replaces the roster in one transaction.
-func (db *DB) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
-	return db.shifts().ReplaceShifts(ctx, shifts)
-}
-
-// PutShift creates or replaces one shift.
-func (db *DB) PutShift(ctx context.Context, s bundle.Shift) (bool, error) {
-	return db.shifts().PutShift(ctx, s)
-}
-
-// PutShifts creates or replaces shifts in one transaction.
-func (db *DB) PutShifts(ctx context.Context, shifts []bundle.Shift) (int, error) {
-	return db.shifts().PutShifts(ctx, shifts)
-}
-
-// DeleteShift deletes one shift.
-func (db *DB) DeleteShift(ctx context.Context, id string) error {
-	return db.shifts().DeleteShift(ctx, id)
-}
-
-// Shifts lists shifts by filter.
-func (db *DB) Shifts(ctx context.Context, f store.ShiftFilter) ([]bundle.Shift, error) {
-	return db.shifts().Shifts(ctx, f)
-}

@@ -128,18 +128,3 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 	}
 	return out, nil
 }
-
-// Units lists units matching f, by id.
-func (db *DB) Units(ctx context.Context, f store.UnitFilter) ([]dispatch.Unit, error) {
-	return db.units().Units(ctx, f)
-}
-
-// Unit returns one unit.
-func (db *DB) Unit(ctx context.Context, id string) (dispatch.Unit, error) {
-	return db.units().Unit(ctx, id)
-}
-
-// Track returns the unit's reports in [from, to], oldest first.
-func (db *DB) Track(ctx context.Context, id string, from, to time.Time) ([]dispatch.TrackPoint, error) {
-	return db.units().Track(ctx, id, from, to)
-}

@@ -75,19 +75,6 @@ func (db *DB) eventLog() sqlstore.EventStore {
 	return sqlstore.EventStore{Run: sqlRunner{db}, D: eventsDialect{}}
 }
 
-// EventsSince reads events above afterID in id order.
-func (db *DB) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
-	return db.eventLog().EventsSince(ctx, afterID, limit)
-}
-
-// LastEventID returns the highest id stored.
-func (db *DB) LastEventID(ctx context.Context) (int64, error) { return db.eventLog().LastEventID(ctx) }
-
-// TrimEvents deletes old events and those beyond the newest keepMax.
-func (db *DB) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
-	return db.eventLog().TrimEvents(ctx, olderThan, keepMax)
-}
-
 // ListenEvents LISTENs on gridd_events on a connection of its own and
 // calls wake for every notification, and once after every (re)connect.
 // A dropped connection (server restart, pg_terminate_backend) is

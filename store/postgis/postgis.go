@@ -51,6 +51,15 @@ type DB struct {
 	sqlstore.PlanStore
 	// FeatureStore is the layers' features, likewise (features.go).
 	sqlstore.FeatureStore
+	// The cases, jobs, roster, units and event log, likewise (cases.go,
+	// jobs.go, shifts.go, units.go, events.go); what stays this
+	// backend's own (intake's fast path, position reports, KPI breakdowns,
+	// event appends) is written on DB there.
+	sqlstore.CaseStore
+	sqlstore.JobStore
+	sqlstore.ShiftStore
+	sqlstore.UnitStore
+	sqlstore.EventStore
 	pool *pgxpool.Pool
 	// kpiPar admits the KPI computations that may take a second
 	// connection; the rest run their two scans one after the other, so
@@ -83,6 +92,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2), minConnsSet: strings.Contains(dsn, "pool_min_conns")}
 	db.PlanStore = sqlstore.NewPlanStore(backend{db})
 	db.FeatureStore = sqlstore.NewFeatureStore(backend{db})
+	db.CaseStore, db.JobStore, db.ShiftStore, db.UnitStore, db.EventStore = db.cases(), db.jobs(), db.shifts(), db.units(), db.eventLog()
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
