@@ -139,8 +139,3 @@ func refreshGrids(ctx context.Context, tx *sql.Tx) error {
 	}
 	return updateExtents(ctx, tx, "grids")
 }
-
-// editPlan is sqlstore.PlanStore.EditPlan (EditGridsKeyed's).
-func (db *DB) editPlan(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a *store.KeyedAnswer) error {
-	return db.EditPlan(ctx, id, put, removed, base, units, a)
-}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
-	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/sqlq"
 	"github.com/gridd/gridd/store/sqlstore"
 )
@@ -126,9 +125,4 @@ func (plansTx) UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byt
 		loc = enc(*home)
 	}
 	return append(row, loc, loc)
-}
-
-// editPlan is sqlstore.PlanStore.EditPlan (EditGridsKeyed's).
-func (db *DB) editPlan(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a *store.KeyedAnswer) error {
-	return db.EditPlan(ctx, id, put, removed, base, units, a)
 }

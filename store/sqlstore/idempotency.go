@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
@@ -11,11 +12,11 @@ import (
 
 // KeyedAnswer reads a keyed answer (migration 086; NotFound naming
 // "Idempotency-Key").
-func KeyedAnswer(ctx context.Context, r Runner, d TimeDialect, id gridplan.PlanID, key string) (*store.KeyedAnswer, error) {
+func (s *PlanStore) KeyedAnswer(ctx context.Context, id gridplan.PlanID, key string) (*store.KeyedAnswer, error) {
 	a := &store.KeyedAnswer{Key: key}
-	err := r.Once(ctx, func(tx sqlq.Tx) error {
+	err := s.b.ReadPlans(ctx, func(tx PlansTx) error {
 		ok, err := sqlq.Found(tx.QueryRow(ctx, `SELECT route, request_sha256, status, body, created_at FROM plan_request_keys
-			WHERE plan_id = $1 AND key = $2`, int64(id), key).Scan(&a.Route, &a.RequestSHA256, &a.Status, &a.Body, d.ScanTime(&a.CreatedAt)))
+			WHERE plan_id = $1 AND key = $2`, int64(id), key).Scan(&a.Route, &a.RequestSHA256, &a.Status, &a.Body, tx.ScanTime(&a.CreatedAt)))
 		if err == nil && !ok {
 			return errs.E(errs.NotFound, "Idempotency-Key", "plan %d has no answer under this key", id)
 		}
@@ -25,6 +26,14 @@ func KeyedAnswer(ctx context.Context, r Runner, d TimeDialect, id gridplan.PlanI
 		return nil, err
 	}
 	return a, nil
+}
+
+// EditGridsKeyed is EditGrids (EditGridsUnits when units is not nil)
+// storing a under its key in the same transaction (EditPlan). The edit
+// locks the plan, so two writers of one key queue and the second finds
+// the first's answer.
+func (s *PlanStore) EditGridsKeyed(ctx context.Context, id gridplan.PlanID, put []gridplan.Grid, removed []bundle.GridCode, base []gridplan.Grid, units *gridplan.UnitsEdit, a store.KeyedAnswer) error {
+	return s.EditPlan(ctx, id, put, removed, base, units, &a)
 }
 
 // InsertKeyedAnswer stores a under its key in tx: Conflict when the plan
