@@ -39,20 +39,11 @@ var migrationFS embed.FS
 
 // DB is an open GeoPackage store. It is safe for concurrent use.
 type DB struct {
-	// PlanStore is plans, the bundle and imports, written once for both
-	// SQL stores over this file's dialect (plans.go).
-	sqlstore.PlanStore
-	// FeatureStore is the layers' features, likewise (features.go).
-	sqlstore.FeatureStore
-	// The cases, jobs, roster, units and event log, likewise (cases.go,
-	// jobs.go, shifts.go, units.go, events.go); what stays this
-	// backend's own (intake's fast path, position reports, KPI breakdowns,
-	// event appends) is written on DB there.
-	sqlstore.CaseStore
-	sqlstore.JobStore
-	sqlstore.ShiftStore
-	sqlstore.UnitStore
-	sqlstore.EventStore
+	// Stores is what both SQL stores share, written once over this
+	// backend's dialects (plans.go, features.go, cases.go, jobs.go,
+	// shifts.go, units.go, events.go); what stays this backend's own is
+	// written on DB.
+	sqlstore.Stores
 	path string
 	rd   *sql.DB // readers: a small pool, each connection sees a snapshot per transaction
 	wr   *sql.DB // the one writer connection: writes are serialised here
@@ -89,9 +80,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // file at path.
 func newDB(path string, rd, wr *sql.DB) *DB {
 	db := &DB{path: path, rd: rd, wr: wr}
-	db.PlanStore = sqlstore.NewPlanStore(backend{db})
-	db.FeatureStore = sqlstore.NewFeatureStore(backend{db})
-	db.CaseStore, db.JobStore, db.ShiftStore, db.UnitStore, db.EventStore = db.cases(), db.jobs(), db.shifts(), db.units(), db.eventLog()
+	db.Stores = sqlstore.Stores{PlanStore: sqlstore.NewPlanStore(backend{db}), FeatureStore: sqlstore.NewFeatureStore(backend{db}),
+		CaseStore: db.cases(), JobStore: db.jobs(), ShiftStore: db.shifts(), UnitStore: db.units(), EventStore: db.eventLog()}
 	return db
 }
 

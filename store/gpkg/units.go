@@ -48,12 +48,12 @@ func (db *DB) units() sqlstore.UnitStore {
 // ReportPositions stores a batch in one transaction (SQLite: one
 // statement a report is as fast as an array statement would be).
 func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport) ([]dispatch.ReportResult, error) {
-	if err := dispatch.ValidateReports(rs, store.MaxReportBatch); err != nil {
+	rs, err := store.PrepareReports(rs)
+	if err != nil {
 		return nil, err
 	}
-	rs = store.NormaliseReports(rs)
 	var out []dispatch.ReportResult
-	err := db.write(ctx, "units", func(tx *sql.Tx) error {
+	err = db.write(ctx, "units", func(tx *sql.Tx) error {
 		prev := map[string]time.Time{}
 		seen := map[string]bool{}
 		for i, r := range rs {

@@ -46,20 +46,11 @@ func DefaultPoolConns() int32 { return int32(max(16, 4*runtime.NumCPU())) }
 
 // DB is an open PostGIS store. It is safe for concurrent use.
 type DB struct {
-	// PlanStore is plans, the bundle and imports, written once for both
-	// SQL stores over this database's dialect (plans.go).
-	sqlstore.PlanStore
-	// FeatureStore is the layers' features, likewise (features.go).
-	sqlstore.FeatureStore
-	// The cases, jobs, roster, units and event log, likewise (cases.go,
-	// jobs.go, shifts.go, units.go, events.go); what stays this
-	// backend's own (intake's fast path, position reports, KPI breakdowns,
-	// event appends) is written on DB there.
-	sqlstore.CaseStore
-	sqlstore.JobStore
-	sqlstore.ShiftStore
-	sqlstore.UnitStore
-	sqlstore.EventStore
+	// Stores is what both SQL stores share, written once over this
+	// backend's dialects (plans.go, features.go, cases.go, jobs.go,
+	// shifts.go, units.go, events.go); what stays this backend's own is
+	// written on DB.
+	sqlstore.Stores
 	pool *pgxpool.Pool
 	// kpiPar admits the KPI computations that may take a second
 	// connection; the rest run their two scans one after the other, so
@@ -90,9 +81,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, wrapErr(ctx, err)
 	}
 	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2), minConnsSet: strings.Contains(dsn, "pool_min_conns")}
-	db.PlanStore = sqlstore.NewPlanStore(backend{db})
-	db.FeatureStore = sqlstore.NewFeatureStore(backend{db})
-	db.CaseStore, db.JobStore, db.ShiftStore, db.UnitStore, db.EventStore = db.cases(), db.jobs(), db.shifts(), db.units(), db.eventLog()
+	db.Stores = sqlstore.Stores{PlanStore: sqlstore.NewPlanStore(backend{db}), FeatureStore: sqlstore.NewFeatureStore(backend{db}),
+		CaseStore: db.cases(), JobStore: db.jobs(), ShiftStore: db.shifts(), UnitStore: db.units(), EventStore: db.eventLog()}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -34,10 +34,10 @@ func (db *DB) units() sqlstore.UnitStore {
 // from arrays (UNNEST, one multi-row INSERT) and moves each unit to its
 // newest new report.
 func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport) ([]dispatch.ReportResult, error) {
-	if err := dispatch.ValidateReports(rs, store.MaxReportBatch); err != nil {
+	rs, err := store.PrepareReports(rs)
+	if err != nil {
 		return nil, err
 	}
-	rs = store.NormaliseReports(rs)
 	n := len(rs)
 	ids, ats := make([]string, n), make([]time.Time, n)
 	lons, lats, sts := make([]float64, n), make([]float64, n), make([]string, n)
@@ -45,7 +45,7 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 		ids[i], ats[i], lons[i], lats[i], sts[i] = r.Unit, r.At, r.Loc[0], r.Loc[1], string(r.Status)
 	}
 	var out []dispatch.ReportResult
-	err := db.write(ctx, "units", func(tx pgx.Tx) error {
+	err = db.write(ctx, "units", func(tx pgx.Tx) error {
 		// The units' state before the batch, rows locked in id order so
 		// that concurrent batches of one unit take turns (and cannot
 		// deadlock): the outcomes each reports are what happened.
