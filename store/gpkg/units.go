@@ -116,10 +116,7 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 			if err != nil {
 				return err
 			}
-			out[i].Status, out[i].HeldCase = u.Status, u.HeldCase
-			if u.Loc != nil {
-				out[i].Loc = *u.Loc
-			}
+			out[i].Settle(u)
 		}
 		return nil
 	})

@@ -135,11 +135,7 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 			}
 		}
 		for i := range out {
-			u := after[out[i].Unit]
-			out[i].Status, out[i].HeldCase = u.Status, u.HeldCase
-			if u.Loc != nil {
-				out[i].Loc = *u.Loc
-			}
+			out[i].Settle(after[out[i].Unit])
 		}
 		return nil
 	})
