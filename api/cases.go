@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -110,6 +111,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 			out.Routing = &rt
 		}
 	}
+	w.Header().Set("ETag", caseETag(&c))
 	return writeJSON(w, r, http.StatusOK, mediaJSON, out)
 }
 
@@ -210,13 +212,44 @@ func (s *Server) postCaseEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
+	ifVersion, err := caseIfMatch(r)
+	if err != nil {
+		return err
+	}
 	cmd := cases.Command{Action: cases.Action(req.Action), Note: req.Note, Unit: req.Unit, Department: req.Department,
-		OK: req.OK, Satisfaction: req.Satisfaction, SpotCheck: req.SpotCheck, Reason: req.Reason}
+		OK: req.OK, Satisfaction: req.Satisfaction, SpotCheck: req.SpotCheck, Reason: req.Reason, IfVersion: ifVersion}
 	c, err := svc.Act(r.Context(), s.principalOf(r), id, cmd)
 	if err != nil {
 		return bodyField(err)
 	}
+	w.Header().Set("ETag", caseETag(&c))
 	return writeJSON(w, r, http.StatusOK, mediaJSON, caseOut(&c, svc.Now()))
+}
+
+// caseETag is a case's version as a strong entity tag (GET /cases/{id}
+// and an action's answer send it; If-Match on an action sends it back).
+func caseETag(c *cases.Case) string { return `"` + c.Version() + `"` }
+
+// caseIfMatch is the version an action's If-Match names: "" without the
+// header or for "*" (any state); one entity tag, else 400 naming the
+// header. A weak tag (W/"…") names the same version.
+func caseIfMatch(r *http.Request) (string, error) {
+	vs := r.Header.Values("If-Match")
+	if len(vs) == 0 {
+		return "", nil
+	}
+	v := strings.TrimSpace(vs[0])
+	if len(vs) > 1 || strings.Contains(v, ",") {
+		return "", errs.E(errs.Invalid, "If-Match", "send the one entity tag of the case you read")
+	}
+	if v == "*" {
+		return "", nil
+	}
+	tag := strings.TrimPrefix(v, "W/")
+	if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' || strings.ContainsAny(tag[1:len(tag)-1], "\"\\") {
+		return "", errs.E(errs.Invalid, "If-Match", "%q is not an entity tag (a quoted string, as the case's ETag)", clip(v, 40))
+	}
+	return tag[1 : len(tag)-1], nil
 }
 
 // caseRoutes registers the case loop's routes: incidents, cases, KPIs and

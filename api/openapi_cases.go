@@ -47,10 +47,12 @@ func addCasePaths(paths obj, jsonResp func(string, obj) obj) {
 		keyed, q("stage", ""), q("street", ""), q("community", ""), q("grid", ""), q("category", ""), q("channel", ""),
 		q("overdue", "true: only overdue"), q("bbox", "lon,lat,lon,lat"), q("datetime", "RFC 3339 instant or interval"),
 		q("unit", ""), q("department", ""), q("limit", ""), q("offset", ""))}
-	paths["/cases/{id}"] = obj{"get": with(getOp("getCase", "A case with its incidents, events and routing", cs, "400", "401", "403", "404"), keyed, id)}
+	paths["/cases/{id}"] = obj{"get": with(getOp("getCase", "A case with its incidents, events and routing; its ETag is its version (If-Match of an action)", cs, "400", "401", "403", "404"), keyed, id)}
 	paths["/cases/{id}/events"] = obj{"post": with(postOp("postCaseEvent",
-		"Move a case: file, dispatch (unit or department), accept, arrive, resolve, verify (ok), evaluate (satisfaction or spot_check), escalate, void (reason); 409 names the stage and the allowed actions",
-		body("action, note, unit, department, ok, satisfaction, spot_check, reason", anyObj), cs, "400", "401", "403", "404", "409", "422", "503"), keyed, id)}
+		"Move a case: file, dispatch (unit or department), accept, arrive, resolve, verify (ok), evaluate (satisfaction or spot_check), escalate, void (reason); 409 names the stage and the allowed actions, or the unit or department a repeated dispatch names; 412 when If-Match names a version the case has left",
+		body("action, note, unit, department, ok, satisfaction, spot_check, reason", anyObj), cs, "400", "401", "403", "404", "409", "412", "422", "503"), keyed, id,
+		obj{"name": "If-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
+			"description": "the ETag of the case as read (GET /cases/{id}, or an action's answer): the action applies only if the case is still at that version, so a retried action or one acting on what another dispatcher changed is refused (412) instead of applied twice"})}
 	paths["/kpis"] = obj{"get": with(getOp("kpis", "Evaluation figures for the district, a street, community or grid (dispatcher, planner)",
 		jsonResp("KPIs", anyObj), "400", "401", "403"), keyed, q("level", "district, street, community or grid"), q("code", ""),
 		q("from", "RFC 3339"), q("to", "RFC 3339"), q("bbox", "minLon,minLat,maxLon,maxLat (CRS84): only the cases located in the box, e.g. the visible map"))}

@@ -231,7 +231,8 @@ type extraProblem interface {
 // statusOf maps an error to an HTTP status. Invalid input is 400, except
 // semantically invalid request bodies (a field that is a JSON pointer, or
 // "body"), which are 422. Unsupported is 406 for content negotiation
-// (field "Accept" or "f") and 415 for request bodies.
+// (field "Accept" or "f") and 415 for request bodies. A Conflict with a
+// precondition (field "If-Match") is 412.
 func statusOf(err error) int {
 	e, _ := errs.As(err)
 	switch errs.CodeOf(err) {
@@ -243,6 +244,9 @@ func statusOf(err error) int {
 	case errs.NotFound:
 		return http.StatusNotFound
 	case errs.Conflict:
+		if e != nil && e.Field == "If-Match" {
+			return http.StatusPreconditionFailed
+		}
 		return http.StatusConflict
 	case errs.Unauthorized:
 		return http.StatusUnauthorized

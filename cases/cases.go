@@ -278,6 +278,15 @@ type Case struct {
 	Events    []Event      // read back by Store.Case, in order
 }
 
+// Version names the case's state for optimistic concurrency: the time of
+// its last change in microseconds (every action sets UpdatedAt, and a
+// case changes under a lock, so two states never share a version). An
+// action sent with the version its sender read (Command.IfVersion) is
+// refused when the case has changed since: a retried action after a lost
+// answer, or a second dispatcher acting on what the first changed, is
+// not applied twice.
+func (c *Case) Version() string { return strconv.FormatInt(c.UpdatedAt.UnixMicro(), 10) }
+
 // Validate checks a case as built for storage.
 func (c *Case) Validate() error {
 	var l errs.List

@@ -159,6 +159,13 @@ func TestEveryTransition(t *testing.T) {
 				if st.HoldsUnit() && path == OnSite {
 					c.Unit = "P11"
 				}
+				if st == Dispatched { // a re-dispatch goes to another unit or department
+					if path == OnSite {
+						c.Unit = "P10"
+					} else {
+						c.Department = "DEPT-OLD"
+					}
+				}
 				got, ev, err := Apply(c, cmdFor(a, path), k, t0.Add(time.Hour))
 				to, ok := want[st][a]
 				if path == Department && a == ActArrive {
@@ -189,6 +196,67 @@ func TestEveryTransition(t *testing.T) {
 					t.Errorf("%s: stage %s event %+v, want %s", name, got.Stage, ev, to)
 				}
 			}
+		}
+	}
+}
+
+// TestIfVersion: an action sent with the version its sender read applies
+// to that state only; a retry of it (the version it read is gone) is a
+// Conflict naming If-Match and changes nothing; without a version the
+// action applies as before.
+func TestIfVersion(t *testing.T) {
+	c, k := openCase(t, "env_litter")
+	v0 := c.Version()
+	file := cmdFor(ActFile, OnSite)
+	file.IfVersion = v0
+	c1, _, err := Apply(c, file, k, t0.Add(time.Minute))
+	if err != nil || c1.Stage != Filed || c1.Version() == v0 {
+		t.Fatalf("file at version %s: %v, stage %s, version %s", v0, err, c1.Stage, c1.Version())
+	}
+	esc := Command{Action: ActEscalate, Actor: "d", Role: "dispatcher", IfVersion: c1.Version()}
+	c2, _, err := Apply(c1, esc, k, t0.Add(2*time.Minute))
+	if err != nil || c2.Escalation != 1 {
+		t.Fatalf("escalate: %v, level %d", err, c2.Escalation)
+	}
+	// The same escalation retried: its version is gone, nothing changes.
+	c3, _, err := Apply(c2, esc, k, t0.Add(3*time.Minute))
+	if e, ok := errs.As(err); !ok || e.Code != errs.Conflict || e.Field != "If-Match" {
+		t.Fatalf("a retried escalation: %v, want a Conflict naming If-Match", err)
+	}
+	if c3.Escalation != 1 || c3.Version() != c2.Version() {
+		t.Fatalf("a refused retry changed the case: level %d, version %s", c3.Escalation, c3.Version())
+	}
+	esc.IfVersion = ""
+	if c4, _, err := Apply(c2, esc, k, t0.Add(3*time.Minute)); err != nil || c4.Escalation != 2 {
+		t.Fatalf("an escalation without a version: %v, level %d", err, c4.Escalation)
+	}
+}
+
+// TestRepeatedDispatch: dispatching a case to the unit or department it
+// is dispatched to already is a Conflict naming the field (a retry would
+// only add an event); to another one it reassigns.
+func TestRepeatedDispatch(t *testing.T) {
+	for _, path := range []Path{OnSite, Department} {
+		code := map[Path]string{OnSite: "env_litter", Department: "env_sewage"}[path]
+		c, k := openCase(t, code)
+		c, _, _ = Apply(c, cmdFor(ActFile, path), k, t0)
+		d := cmdFor(ActDispatch, path)
+		c, _, err := Apply(c, d, k, t0.Add(time.Minute))
+		if err != nil || c.Stage != Dispatched {
+			t.Fatalf("%s: dispatch: %v", path, err)
+		}
+		field := map[Path]string{OnSite: "unit", Department: "department"}[path]
+		if _, _, err := Apply(c, d, k, t0.Add(2*time.Minute)); !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), field) {
+			t.Fatalf("%s: the same dispatch again: %v, want a Conflict naming %s", path, err, field)
+		}
+		other := d
+		if path == OnSite {
+			other.Unit = "P12"
+		} else {
+			other.Department = "DEPT-OTHER"
+		}
+		if c2, _, err := Apply(c, other, k, t0.Add(2*time.Minute)); err != nil || c2.Unit != other.Unit || c2.Department != other.Department {
+			t.Fatalf("%s: reassign: %v %+v", path, err, c2)
 		}
 	}
 }

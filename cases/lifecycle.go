@@ -58,6 +58,9 @@ type Command struct {
 	Reason       string // void
 	Actor        string // who (a key name, "system" for the escalation loop)
 	Role         string
+	// IfVersion, when not empty, is the case's Version the sender acted
+	// on: the action applies only to that state (HTTP If-Match).
+	IfVersion string
 }
 
 // Validate checks a command's own fields, before any case is read.
@@ -95,6 +98,14 @@ func (c *Command) Validate() error {
 		}
 	}
 	return firstOrList(l)
+}
+
+// clipVersion keeps an echoed version short.
+func clipVersion(v string) string {
+	if len(v) > 24 {
+		return v[:24] + "…"
+	}
+	return v
 }
 
 // Allowed returns the actions allowed on c, in lifecycle order.
@@ -156,11 +167,23 @@ func Apply(c Case, cmd Command, cat Category, now time.Time) (Case, Event, error
 	if err := cmd.Validate(); err != nil {
 		return c, Event{}, err
 	}
+	if cmd.IfVersion != "" && cmd.IfVersion != c.Version() {
+		return c, Event{}, errs.E(errs.Conflict, "If-Match", "case %d changed since version %s (it is at %s, version %s): read it again before acting",
+			c.ID, clipVersion(cmd.IfVersion), c.Stage, c.Version())
+	}
 	if !allowed(&c, cmd.Action) {
 		return c, Event{}, stageError(&c, cmd.Action)
 	}
 	if cmd.Action == ActDispatch && cmd.Unit != "" && c.Path == Department {
 		return c, Event{}, errs.E(errs.Invalid, "unit", "case %d is on the department path; dispatch it to a department", c.ID)
+	}
+	if cmd.Action == ActDispatch && c.Stage == Dispatched && cmd.Unit == c.Unit && cmd.Department == c.Department {
+		// A repeated dispatch (a retry) would only add an event.
+		field, to := "unit", cmd.Unit
+		if to == "" {
+			field, to = "department", cmd.Department
+		}
+		return c, Event{}, errs.E(errs.Conflict, field, "case %d is dispatched to %s already", c.ID, to)
 	}
 	prev := c.Stage
 	next := c

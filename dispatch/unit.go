@@ -148,6 +148,15 @@ type ReportResult struct {
 	Loc      orb.Point  `json:"-"` // the unit's current position
 }
 
+// Settle sets the unit's state after the batch: its effective status, the
+// case it holds and, when it has one, its position.
+func (r *ReportResult) Settle(u Unit) {
+	r.Status, r.HeldCase = u.Status, u.HeldCase
+	if u.Loc != nil {
+		r.Loc = *u.Loc
+	}
+}
+
 // Unit is a field unit as dispatch sees it. Status is the effective
 // status: busy while the unit holds a case (whatever it reported),
 // else what it last reported (available before any report).

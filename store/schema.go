@@ -286,7 +286,7 @@ func EachRow(rows Rows, scan func(r Rows) error) error {
 }
 
 // ScanStreet reads a street row of (code, name, geometry blob).
-func ScanStreet(r Rows, decode func([]byte) (orb.MultiPolygon, error)) (bundle.Street, error) {
+func ScanStreet(r interface{ Scan(dest ...any) error }, decode func([]byte) (orb.MultiPolygon, error)) (bundle.Street, error) {
 	var s bundle.Street
 	var blob []byte
 	if err := r.Scan(&s.Code, &s.Name, &blob); err != nil {
@@ -299,7 +299,7 @@ func ScanStreet(r Rows, decode func([]byte) (orb.MultiPolygon, error)) (bundle.S
 
 // ScanCommunity reads a community row of (code, name, street_code, kind,
 // geometry blob).
-func ScanCommunity(r Rows, decode func([]byte) (orb.MultiPolygon, error)) (bundle.Community, error) {
+func ScanCommunity(r interface{ Scan(dest ...any) error }, decode func([]byte) (orb.MultiPolygon, error)) (bundle.Community, error) {
 	var c bundle.Community
 	var blob []byte
 	if err := r.Scan(&c.Code, &c.Name, &c.Street, &c.Kind, &blob); err != nil {

@@ -109,6 +109,16 @@ func Outcomes(rs []dispatch.PositionReport, inserted []bool, prev map[string]tim
 // microsecond (PostgreSQL's precision), so a replay compares equal.
 func ReportTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// PrepareReports checks a batch a store is asked to write
+// (dispatch.ValidateReports, at most MaxReportBatch) and returns it with
+// times as stored (NormaliseReports).
+func PrepareReports(rs []dispatch.PositionReport) ([]dispatch.PositionReport, error) {
+	if err := dispatch.ValidateReports(rs, MaxReportBatch); err != nil {
+		return nil, err
+	}
+	return NormaliseReports(rs), nil
+}
+
 // NormaliseReports returns the batch with times as stored.
 func NormaliseReports(rs []dispatch.PositionReport) []dispatch.PositionReport {
 	out := make([]dispatch.PositionReport, len(rs))

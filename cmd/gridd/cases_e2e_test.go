@@ -377,6 +377,109 @@ func caseLoop(t *testing.T, base string, k caseKeys, d caseDistrict, unitA, unit
 		t.Fatalf("bad bbox: %s", p.body)
 	}
 	open311Loop(t, base, k, d)
+	caseVersionLoop(t, base, k, d)
+}
+
+// callIfMatch is call with an If-Match header, answering the ETag too.
+func callIfMatch(t *testing.T, u, key, ifMatch string, body any) (reply, string) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", key)
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return reply{}, ""
+	}
+	defer res.Body.Close()
+	out := reply{status: res.StatusCode}
+	out.body, _ = io.ReadAll(res.Body)
+	_ = json.Unmarshal(out.body, &out.m)
+	return out, res.Header.Get("ETag")
+}
+
+// caseVersionLoop: a case's ETag is its version; an action sent with
+// If-Match applies only at that version, so a retried escalation is 412
+// and escalates once, and of two dispatchers acting on one version only
+// one applies; a repeated dispatch is 409 naming the unit; a malformed
+// If-Match is 400 naming it.
+func caseVersionLoop(t *testing.T, base string, k caseKeys, d caseDistrict) {
+	// Two patrols the case loop leaves free.
+	unitA, unitB := d.b.Patrols[len(d.b.Patrols)-1].ID, d.b.Patrols[len(d.b.Patrols)-2].ID
+	p := d.inside[len(d.inside)-1]
+	in := want(t, "versioned case", call(t, "POST", base+"/incidents", k.intakeA, incidentBody(cases.Hotline, "versioned-1", "env_litter", &p, "", caseEpoch)), 201)
+	u := fmt.Sprintf("%s/cases/%d", base, int(in.num("case_id")))
+	get := func() (reply, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("X-API-Key", k.dispatcher)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		r := reply{status: res.StatusCode}
+		r.body, _ = io.ReadAll(res.Body)
+		_ = json.Unmarshal(r.body, &r.m)
+		return r, res.Header.Get("ETag")
+	}
+	c0, e0 := get()
+	if c0.status != 200 || c0.str("stage") != "reported" || e0 == "" {
+		t.Fatalf("the new case: %d %s, ETag %q", c0.status, c0.body, e0)
+	}
+	r, e1 := callIfMatch(t, u+"/events", k.dispatcher, e0, map[string]any{"action": "file"})
+	if r.status != 200 || e1 == "" || e1 == e0 {
+		t.Fatalf("file at %s: %d %s, ETag %q", e0, r.status, r.body, e1)
+	}
+	esc := map[string]any{"action": "escalate", "note": "urgent"}
+	r, e2 := callIfMatch(t, u+"/events", k.dispatcher, e1, esc)
+	if r.status != 200 || r.num("escalation") != 1 {
+		t.Fatalf("escalate: %d %s", r.status, r.body)
+	}
+	retry, _ := callIfMatch(t, u+"/events", k.dispatcher, e1, esc)
+	if retry.status != 412 || !reflectField(retry, "If-Match") {
+		t.Fatalf("a retried escalation: %d %s, want 412 naming If-Match", retry.status, retry.body)
+	}
+	if c, e := get(); c.num("escalation") != 1 || e != e2 {
+		t.Fatalf("after the refused retry: escalation %v, ETag %s (want 1, %s)", c.m["escalation"], e, e2)
+	}
+	// Two dispatchers on one version: one applies.
+	units := []string{unitA, unitB}
+	replies := concurrently(2, func(i int) reply {
+		r, _ := callIfMatch(t, u+"/events", k.dispatcher, e2, map[string]any{"action": "dispatch", "unit": units[i]})
+		return r
+	})
+	if s := []int{replies[0].status, replies[1].status}; !(s[0] == 200 && s[1] == 412 || s[0] == 412 && s[1] == 200) {
+		t.Fatalf("two dispatchers on one version: %d %s / %d %s", s[0], replies[0].body, s[1], replies[1].body)
+	}
+	c, _ := get()
+	won := unitA
+	if replies[1].status == 200 {
+		won = unitB
+	}
+	if c.str("unit") != won || c.str("stage") != "dispatched" {
+		t.Fatalf("after two dispatchers: %s", c.body)
+	}
+	again := want(t, "the same dispatch again", call(t, "POST", u+"/events", k.dispatcher, map[string]any{"action": "dispatch", "unit": won}), 409)
+	if !reflectField(again, "unit") {
+		t.Fatalf("a repeated dispatch: %s", again.body)
+	}
+	for _, bad := range []string{"abc", `"a", "b"`, `"x"y"`} {
+		r, _ := callIfMatch(t, u+"/events", k.dispatcher, bad, map[string]any{"action": "accept"})
+		if r.status != 400 || !reflectField(r, "If-Match") {
+			t.Fatalf("If-Match %s: %d %s", bad, r.status, r.body)
+		}
+	}
 }
 
 // open311Loop checks Open311 GeoReport v2 on the wire.

@@ -130,16 +130,9 @@ func keyedEditLoop(t *testing.T, bases []string, k caseKeys, grids []gridplan.Gr
 	d3 := newDraft()
 	before := len(planGrids(t, base, k.planner, d3))
 	const clients = 6
-	replies := make([]keyedReply, clients)
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			replies[i] = keyedPost(t, fmt.Sprintf("%s/plans/%d/edits", bases[i%len(bases)], d3), k.planner, "race", merge)
-		}(i)
-	}
-	wg.Wait()
+	replies := concurrently(clients, func(i int) keyedReply {
+		return keyedPost(t, fmt.Sprintf("%s/plans/%d/edits", bases[i%len(bases)], d3), k.planner, "race", merge)
+	})
 	applied := 0
 	for i, r := range replies {
 		if r.status != 200 || !bytes.Equal(r.body, replies[0].body) {
@@ -172,17 +165,11 @@ func keyedDrafts(t *testing.T, bases []string, k caseKeys) {
 	}
 	before := plans()
 	const clients = 6
-	replies := make([]keyedReply, clients)
 	locations := make([]string, clients)
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			replies[i], locations[i] = keyedPostLocation(t, bases[i%len(bases)]+"/plans/1/drafts", k.planner, "draft-1")
-		}(i)
-	}
-	wg.Wait()
+	replies := concurrently(clients, func(i int) (r keyedReply) {
+		r, locations[i] = keyedPostLocation(t, bases[i%len(bases)]+"/plans/1/drafts", k.planner, "draft-1")
+		return r
+	})
 	made := 0
 	for i, r := range replies {
 		if r.status != 201 || !bytes.Equal(r.body, replies[0].body) || locations[i] == "" || locations[i] != locations[0] {
@@ -235,4 +222,19 @@ func keyedPostLocation(t *testing.T, u, apiKey, idemKey string) (keyedReply, str
 	out := keyedReply{reply: reply{status: res.StatusCode, body: raw}, replayed: res.Header.Get("Idempotent-Replayed") == "true"}
 	_ = json.Unmarshal(raw, &out.m)
 	return out, res.Header.Get("Location")
+}
+
+// concurrently makes n calls at once and answers their replies in order.
+func concurrently[T any](n int, call func(i int) T) []T {
+	out := make([]T, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = call(i)
+		}()
+	}
+	wg.Wait()
+	return out
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -223,16 +222,7 @@ func jobLoop(t *testing.T, base string, k caseKeys, grids []gridplan.Grid, dead 
 func keyedPlanJobs(t *testing.T, base string, k caseKeys, grids []gridplan.Grid) {
 	body := fmt.Sprintf(`{"seed":7,"previous":1,"communities":["%s"],"name":"keyed job"}`, grids[0].Community)
 	const clients = 4
-	replies := make([]keyedReply, clients)
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			replies[i] = keyedPost(t, base+"/plans", k.planner, "plan-1", body)
-		}(i)
-	}
-	wg.Wait()
+	replies := concurrently(clients, func(int) keyedReply { return keyedPost(t, base+"/plans", k.planner, "plan-1", body) })
 	started := 0
 	for i, r := range replies {
 		if r.status != 202 || r.m["id"] != replies[0].m["id"] {

@@ -60,6 +60,20 @@ type cellTable struct {
 	verts []orb.Point
 	scr   ringScratch
 	vid   map[orb.Point]int32 // vertex by point, built on first corner cut
+
+	// The points the table was built to hold (the buildings) and their
+	// cells, asked of h3 once (cellAt).
+	extra     []orb.Point
+	extraCell []h3.Cell
+}
+
+// cellAt is cellOf(p, t.res), taken from the table's points when p is
+// its i-th.
+func (t *cellTable) cellAt(i int, p orb.Point) h3.Cell {
+	if i < len(t.extra) && t.extra[i] == p {
+		return t.extraCell[i]
+	}
+	return cellOf(p, t.res)
 }
 
 func latLngOf(p orb.Point) h3.LatLng { return h3.LatLng{Lat: p[1], Lng: p[0]} }
@@ -115,10 +129,17 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		}
 		return p
 	}
-	withRing := make(map[h3.Cell]bool, 3*len(band))
+	// One map of flags per cell seen: in the band's ring (withRing), seen
+	// by the flood, inside.
+	const (
+		fRing uint8 = 1 << iota
+		fSeen
+		fInside
+	)
+	flags := make(map[h3.Cell]uint8, 4*len(band))
 	for c := range band {
 		for _, d := range disk(c) {
-			withRing[d] = true
+			flags[d] |= fRing
 		}
 	}
 	// Inside cells (centre inside the region, as h3's polyfill decides):
@@ -127,26 +148,25 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 	// through cells off the band finds the rest without testing them.
 	bound := region.Bound()
 	contains := func(p orb.Point) bool { return bound.Contains(p) && planar.MultiPolygonContains(region, p) }
-	inside := make(map[h3.Cell]bool, 4*len(withRing))
-	seen := make(map[h3.Cell]bool, 4*len(withRing))
 	var queue []h3.Cell
-	ring := make([]h3.Cell, 0, len(withRing))
-	for c := range withRing {
+	ring := make([]h3.Cell, 0, len(flags))
+	for c := range flags {
 		ring = append(ring, c)
 	}
 	slices.Sort(ring)
 	for _, c := range ring {
 		if contains(center(c)) {
-			inside[c] = true
+			flags[c] |= fInside
 		}
 		for _, n := range disk(c) {
-			if withRing[n] || seen[n] {
+			if flags[n]&(fRing|fSeen) != 0 {
 				continue
 			}
-			seen[n] = true
 			if contains(center(n)) {
-				inside[n] = true
+				flags[n] = fSeen | fInside
 				queue = append(queue, n)
+			} else {
+				flags[n] = fSeen
 			}
 		}
 	}
@@ -154,22 +174,21 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		c := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
 		for _, n := range disk(c) {
-			if !withRing[n] && !seen[n] {
-				seen[n] = true
-				inside[n] = true
+			if flags[n]&(fRing|fSeen) == 0 {
+				flags[n] = fSeen | fInside
 				queue = append(queue, n)
 			}
 		}
 	}
-	for _, p := range extra {
-		inside[h3.LatLngToCell(latLngOf(p), res)] = true
+	t.extra = extra
+	t.extraCell = make([]h3.Cell, len(extra))
+	for i, p := range extra {
+		t.extraCell[i] = h3.LatLngToCell(latLngOf(p), res)
+		flags[t.extraCell[i]] |= fInside
 	}
-	all := make([]h3.Cell, 0, len(inside)+len(withRing))
-	for c := range inside {
-		all = append(all, c)
-	}
-	for c := range withRing {
-		if !inside[c] {
+	all := make([]h3.Cell, 0, len(flags))
+	for c, f := range flags {
+		if f&(fRing|fInside) != 0 {
 			all = append(all, c)
 		}
 	}
@@ -179,10 +198,9 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 	t.index = make(map[h3.Cell]int32, len(all))
 	for i, c := range all {
 		t.index[c] = int32(i)
-		t.cells[i] = cell{id: c, inside: inside[c], boundary: withRing[c], node: -1}
+		f := flags[c]
+		t.cells[i] = cell{id: c, inside: f&fInside != 0, boundary: f&fRing != 0, node: -1}
 	}
-	type vkey [3]h3.Cell
-	vindex := make(map[vkey]int32, 2*len(t.cells)+64)
 	t.verts = make([]orb.Point, 0, 2*len(t.cells)+64)
 	for i := range t.cells {
 		t.cells[i].center = center(t.cells[i].id)
@@ -194,6 +212,13 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		angle float64
 	}
 	var nbs [6]nbr
+	// A vertex is made by the first cell of the table meeting there; the
+	// others find it among the vertices of a neighbour before them in the
+	// table (a hexagon's vertex keys are its consecutive neighbour pairs).
+	// Cells without six neighbours (pentagons) keep their keys in odd.
+	hex := make([]bool, len(t.cells))
+	var odd map[vkey]int32
+	var keys [6]vkey
 	for i := range t.cells {
 		c := &t.cells[i]
 		coslat := math.Cos(c.center[1] * math.Pi / 180)
@@ -205,6 +230,7 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 				nn++
 			}
 		}
+		hex[i] = nn == 6
 		// Neighbours counter-clockwise; edge j faces neighbour j and runs
 		// from vertex j (shared with neighbours j-1 and j) to vertex j+1.
 		for a := 1; a < nn; a++ {
@@ -223,30 +249,85 @@ func buildCells(region orb.MultiPolygon, res int, extra []orb.Point) *cellTable 
 		}
 		for j := 0; j < 6; j++ {
 			p, q := nbs[(j+5)%6], nbs[j]
-			k := vkey{c.id, p.id, q.id}
-			if k[0] > k[1] {
-				k[0], k[1] = k[1], k[0]
+			k := vertexKey(c.id, p.id, q.id)
+			keys[j] = k
+			v := int32(-1)
+			if !hex[i] {
+				for jj := 0; jj < j && v < 0; jj++ {
+					if keys[jj] == k {
+						v = c.vx[jj]
+					}
+				}
 			}
-			if k[1] > k[2] {
-				k[1], k[2] = k[2], k[1]
+			for _, id := range [2]h3.Cell{p.id, q.id} {
+				if v >= 0 {
+					break
+				}
+				x, ok := int32(-1), true
+				if hex[i] {
+					x = c.nb[(j+5)%6]
+					if id == q.id {
+						x = c.nb[j]
+					}
+				} else if x, ok = t.index[id]; !ok {
+					x = -1
+				}
+				if x >= 0 && x < int32(i) && hex[x] {
+					v = t.cells[x].vertexOf(k, c.id)
+				}
 			}
-			if k[0] > k[1] {
-				k[0], k[1] = k[1], k[0]
+			if v < 0 && odd != nil {
+				if w, ok := odd[k]; ok {
+					v = w
+				}
 			}
-			v, ok := vindex[k]
-			if !ok {
+			if v < 0 {
 				// The centroid of three mutually adjacent cell centres is
 				// their shared vertex (to centimetres on H3's slightly
 				// irregular hexagons); every cell meeting there uses this
 				// one point, which is all exact cancellation needs.
 				v = int32(len(t.verts))
-				vindex[k] = v
 				t.verts = append(t.verts, cells.Vertex(c.id, p.id, q.id, c.center, p.c, q.c))
+			}
+			if !hex[i] {
+				if odd == nil {
+					odd = map[vkey]int32{}
+				}
+				odd[k] = v
 			}
 			c.vx[j] = v
 		}
 	}
 	return t
+}
+
+// vkey names a vertex by the three cells meeting there, sorted.
+type vkey [3]h3.Cell
+
+func vertexKey(a, b, c h3.Cell) vkey {
+	k := vkey{a, b, c}
+	if k[0] > k[1] {
+		k[0], k[1] = k[1], k[0]
+	}
+	if k[1] > k[2] {
+		k[1], k[2] = k[2], k[1]
+	}
+	if k[0] > k[1] {
+		k[0], k[1] = k[1], k[0]
+	}
+	return k
+}
+
+// vertexOf returns the vertex of hexagon x keyed k, which cell c (a
+// neighbour of x) meets, or -1.
+func (x *cell) vertexOf(k vkey, c h3.Cell) int32 {
+	for m := 0; m < 6; m++ {
+		a, b := x.nbID[(m+5)%6], x.nbID[m]
+		if (a == c || b == c) && vertexKey(x.id, a, b) == k {
+			return x.vx[m]
+		}
+	}
+	return -1
 }
 
 func sq(x float64) float64 { return x * x }

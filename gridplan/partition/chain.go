@@ -25,7 +25,11 @@ func (g *graph) chainPass(rng *rand.Rand, label []int32, k int, mean, lambda flo
 		W[label[v]] += float64(g.w[v])
 	}
 	free := func(v int32) bool { return !g.virt[v] && !g.pinned[v] }
-	prev := make(map[int32]int32)
+	// prev[x] is x's predecessor on the way from the start cell, valid
+	// where seen[x] == stamp (one stamp per search: no clearing).
+	prev := make([]int32, g.n)
+	seen := make([]int32, g.n)
+	stamp := int32(0)
 	total := 0
 	order := make([]int32, 0, g.n)
 	var bufA, bufB, path []int32 // reused: frontiers and the chain
@@ -52,8 +56,8 @@ func (g *graph) chainPass(rng *rand.Rand, label []int32, k int, mean, lambda flo
 				// Best weighted cell of a reachable from s through empty
 				// cells of a, by balance gain.
 				base := g.cost(W[a], mean) + g.cost(W[b], mean)
-				clear(prev)
-				prev[s] = -1
+				stamp++
+				seen[s], prev[s] = stamp, -1
 				frontier := append(bufA[:0], s)
 				next := bufB[:0]
 				best, bestGain := int32(-1), 1e-9
@@ -64,10 +68,10 @@ func (g *graph) chainPass(rng *rand.Rand, label []int32, k int, mean, lambda flo
 							if u < 0 || label[u] != a || !free(u) {
 								continue
 							}
-							if _, ok := prev[u]; ok {
+							if seen[u] == stamp {
 								continue
 							}
-							prev[u] = x
+							seen[u], prev[u] = stamp, x
 							if g.w[u] == 0 {
 								next = append(next, u)
 								continue

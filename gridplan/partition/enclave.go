@@ -16,15 +16,7 @@ import (
 // other(cell) that one of their hole rings (inner boundary) faces, or -1:
 // such a cell lies in a hole of the set.
 func (t *cellTable) holeFacing(members []int32, in, other func(ci int32) bool) int32 {
-	sc := &t.scr
-	if len(sc.next) < len(t.verts) {
-		sc.next = make([]int32, len(t.verts))
-		sc.faces = make([]int32, len(t.verts))
-		sc.stamp = make([]uint32, len(t.verts))
-	}
-	sc.cur += 2 // cur: edge starts here; cur+1: visited
-	cur := sc.cur
-	starts := sc.starts[:0]
+	t.ringStart()
 	for _, ci := range members {
 		c := &t.cells[ci]
 		for j := 0; j < 6; j++ {
@@ -36,13 +28,39 @@ func (t *cellTable) holeFacing(members []int32, in, other func(ci int32) bool) i
 			if n >= 0 && other(n) {
 				f = n
 			}
-			v := c.vx[j]
-			sc.next[v], sc.faces[v], sc.stamp[v] = c.vx[(j+1)%6], f, cur
-			starts = append(starts, v)
+			t.ringEdge(c, j, f)
 		}
 	}
-	sc.starts = starts
-	for _, s := range starts {
+	return t.walkHoles()
+}
+
+// ringStart begins a set's boundary for walkHoles.
+func (t *cellTable) ringStart() {
+	sc := &t.scr
+	if len(sc.next) < len(t.verts) {
+		sc.next = make([]int32, len(t.verts))
+		sc.faces = make([]int32, len(t.verts))
+		sc.stamp = make([]uint32, len(t.verts))
+	}
+	sc.cur += 2 // cur: edge starts here; cur+1: visited
+	sc.starts = sc.starts[:0]
+}
+
+// ringEdge adds edge j of cell c, facing cell f (-1: none that counts),
+// to the boundary begun by ringStart.
+func (t *cellTable) ringEdge(c *cell, j int, f int32) {
+	sc := &t.scr
+	v := c.vx[j]
+	sc.next[v], sc.faces[v], sc.stamp[v] = c.vx[(j+1)%6], f, sc.cur
+	sc.starts = append(sc.starts, v)
+}
+
+// walkHoles chains the boundary's edges into rings and returns the first
+// cell a hole ring (clockwise) faces, or -1.
+func (t *cellTable) walkHoles() int32 {
+	sc := &t.scr
+	cur := sc.cur
+	for _, s := range sc.starts {
 		if sc.stamp[s] != cur {
 			continue // visited
 		}

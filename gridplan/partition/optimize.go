@@ -35,6 +35,8 @@ type graph struct {
 	mark  []int32 // scratch for region membership
 	loc   []int32 // scratch: a node's index in the region being cut
 	stamp int32
+
+	temps tempMemo // the unit search's annealing temperatures
 }
 
 // Tuning, measured on Pukou (see README).
@@ -93,9 +95,9 @@ func (g *graph) split(rng *rand.Rand, nodes []int32, k int, mean float64, label 
 
 // bestCut returns, for each of nodes, whether it goes to the side meant for
 // k1 grids. Both sides are connected in the graph. Its phases: load the
-// region, then per random spanning tree grow it, time it, weigh its
-// subtrees and score its best-balanced edges, keeping the best few cuts;
-// finally pick the best kept cut that encloses nothing.
+// region, then per random spanning tree grow it, weigh its subtrees and
+// score its best-balanced edges, keeping the best few cuts; finally pick
+// the best kept cut that encloses nothing.
 func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool {
 	r := g.loadRegion(nodes, k1, k2)
 	defer r.release()
@@ -106,12 +108,12 @@ func (g *graph) bestCut(rng *rand.Rand, nodes []int32, k1, k2, trees int) []bool
 			// regions); skip the tree.
 			continue
 		}
-		r.eulerTimes(root)
 		r.subtreeWeights()
 		for ci, c := range r.balancedEdges(root) {
 			if ci > 0 && c.dev > splitEps {
 				break
 			}
+			r.markSub(c.v)
 			r.keep(r.score(c), c)
 		}
 	}
@@ -135,20 +137,26 @@ type cutRegion struct {
 	off     []int32 // local adjacency in CSR form: nbr[off[i]:off[i+1]]
 	nbr     []int32
 
-	parent, order, coff, child, next, tin, tout, stack []int32
-	frontier                                           []fedge
-	sub                                                []float64
+	// The current tree: each node's parent (-1 at the root), the nodes in
+	// growth order (a parent before its children) and each node's position
+	// in it. A subtree's nodes all follow its root in that order, so one
+	// forward pass from the root marks it (inSub[x] == subStamp).
+	parent, order, pos []int32
+	inSub              []uint32
+	subStamp           uint32
+	frontier           []fedge
+	sub                []float64
 
 	best [3]keptCut // the best few cuts over all trees, best first
 }
 
-// keptCut is a cut kept for the final enclave test: the subtree rooted at
-// root goes to the k1 side when toK1, with its tree's Euler times.
+// keptCut is a cut kept for the final enclave test: the nodes marked in
+// in go to the k1 side when toK1.
 type keptCut struct {
-	score     float64
-	root      int32
-	toK1      bool
-	tin, tout []int32
+	score float64
+	root  int32
+	toK1  bool
+	in    []bool
 }
 
 // cutCand is a tree edge (the one above v) and its balance deviation.
@@ -204,11 +212,11 @@ func (g *graph) loadRegion(nodes []int32, k1, k2 int) *cutRegion {
 		r.off[i+1] = int32(len(nbr))
 	}
 	sc.nbr, r.nbr = nbr, nbr
-	r.parent, r.order, r.coff = sc.parent[:n], sc.order[:0], sc.coff[:n+1]
-	r.child, r.next, r.tin, r.tout = sc.child[:n], sc.next[:n], sc.tin[:n], sc.tout[:n]
-	r.sub, r.stack, r.frontier = sc.sub[:n], sc.stack[:0], sc.frontier[:0]
+	r.parent, r.order, r.pos = sc.parent[:n], sc.order[:0], sc.pos[:n]
+	r.inSub, r.subStamp = sc.inSub[:n], sc.subStamp
+	r.sub, r.frontier = sc.sub[:n], sc.frontier[:0]
 	for i := range r.best {
-		r.best[i] = keptCut{score: math.Inf(1), root: -1, tin: sc.keptTin[i][:0], tout: sc.keptTout[i][:0]}
+		r.best[i] = keptCut{score: math.Inf(1), root: -1, in: sc.keptIn[i][:0]}
 	}
 	return r
 }
@@ -216,9 +224,9 @@ func (g *graph) loadRegion(nodes []int32, k1, k2 int) *cutRegion {
 // release hands the buffers that grew back to the graph's scratch.
 func (r *cutRegion) release() {
 	sc := &r.g.scr
-	sc.order, sc.stack, sc.frontier = r.order, r.stack, r.frontier
+	sc.order, sc.frontier, sc.subStamp = r.order, r.frontier, r.subStamp
 	for i := range r.best {
-		sc.keptTin[i], sc.keptTout[i] = r.best[i].tin, r.best[i].tout
+		sc.keptIn[i] = r.best[i].in
 	}
 }
 
@@ -227,7 +235,7 @@ func (r *cutRegion) release() {
 // and its subtrees are compact blobs, which is what a grid should be. It
 // reports false when the tree does not span the region.
 func (r *cutRegion) growTree(rng *rand.Rand) (root int32, ok bool) {
-	parent, off, nbr := r.parent, r.off, r.nbr
+	parent, pos, off, nbr := r.parent, r.pos, r.off, r.nbr
 	for i := range parent {
 		parent[i] = -2
 	}
@@ -235,9 +243,10 @@ func (r *cutRegion) growTree(rng *rand.Rand) (root int32, ok bool) {
 	frontier := r.frontier[:0]
 	r0 := int32(rng.IntN(r.n))
 	parent[r0] = -1
+	pos[r0] = 0
 	order = append(order, r0)
-	for e := off[r0]; e < off[r0+1]; e++ {
-		frontier = append(frontier, fedge{r0, nbr[e]})
+	for _, u := range nbr[off[r0]:off[r0+1]] {
+		frontier = append(frontier, fedge{r0, u})
 	}
 	for len(frontier) > 0 {
 		i := rng.IntN(len(frontier))
@@ -248,10 +257,11 @@ func (r *cutRegion) growTree(rng *rand.Rand) (root int32, ok bool) {
 			continue
 		}
 		parent[fe.to] = fe.from
+		pos[fe.to] = int32(len(order))
 		order = append(order, fe.to)
-		for e := off[fe.to]; e < off[fe.to+1]; e++ {
-			if parent[nbr[e]] == -2 {
-				frontier = append(frontier, fedge{fe.to, nbr[e]})
+		for _, u := range nbr[off[fe.to]:off[fe.to+1]] {
+			if parent[u] == -2 {
+				frontier = append(frontier, fedge{fe.to, u})
 			}
 		}
 	}
@@ -259,56 +269,17 @@ func (r *cutRegion) growTree(rng *rand.Rand) (root int32, ok bool) {
 	return r0, len(order) == r.n
 }
 
-// eulerTimes lists the tree's children in CSR form, then gives each node
-// its entry and exit times by an iterative DFS: x is in the subtree of y
-// exactly when tin[y] <= tin[x] < tout[y].
-func (r *cutRegion) eulerTimes(root int32) {
-	n, coff, next, child, parent := r.n, r.coff, r.next, r.child, r.parent
-	for i := range coff {
-		coff[i] = 0
-	}
-	for _, x := range r.order[1:] {
-		coff[parent[x]+1]++
-	}
-	for i := 0; i < n; i++ {
-		coff[i+1] += coff[i]
-	}
-	copy(next, coff[:n])
-	for _, x := range r.order[1:] {
-		p := parent[x]
-		child[next[p]] = x
-		next[p]++
-	}
-	copy(next, coff[:n])
-	clock := int32(0)
-	stack := append(r.stack[:0], root)
-	r.tin[root] = clock
-	clock++
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		if next[x] < coff[x+1] {
-			y := child[next[x]]
-			next[x]++
-			r.tin[y] = clock
-			clock++
-			stack = append(stack, y)
-			continue
-		}
-		r.tout[x] = clock
-		stack = stack[:len(stack)-1]
-	}
-	r.stack = stack
-}
-
 // subtreeWeights sums households per subtree in reverse growth order
-// (children after parents).
+// (children before parents). The weights are whole numbers, so the sums
+// are exact in any order.
 func (r *cutRegion) subtreeWeights() {
-	for i := r.n - 1; i >= 0; i-- {
+	sub, w, nodes, parent := r.sub, r.g.w, r.nodes, r.parent
+	for _, x := range r.order {
+		sub[x] = float64(w[nodes[x]])
+	}
+	for i := len(r.order) - 1; i > 0; i-- {
 		x := r.order[i]
-		r.sub[x] = float64(r.g.w[r.nodes[x]])
-		for c := r.coff[x]; c < r.coff[x+1]; c++ {
-			r.sub[x] += r.sub[r.child[c]]
-		}
+		sub[parent[x]] += sub[x]
 	}
 }
 
@@ -342,27 +313,40 @@ func (r *cutRegion) balancedEdges(root int32) []cutCand {
 	return top[:nt]
 }
 
-// inSub reports whether local node x is in the current tree's subtree at
-// root.
-func (r *cutRegion) inSub(x, root int32) bool {
-	return r.tin[x] >= r.tin[root] && r.tin[x] < r.tout[root]
+// markSub marks the current tree's subtree at root (inSub[x] ==
+// subStamp): the root, then in growth order every node whose parent is
+// marked.
+func (r *cutRegion) markSub(root int32) {
+	r.subStamp++
+	if r.subStamp == 0 { // wrapped: stale marks could match again
+		clear(r.g.scr.inSub)
+		r.subStamp = 1
+	}
+	st, in, parent := r.subStamp, r.inSub, r.parent
+	in[root] = st
+	for _, x := range r.order[r.pos[root]+1:] {
+		if in[parent[x]] == st {
+			in[x] = st
+		}
+	}
 }
 
-// score rates a cut: balance first (within splitEps is nearly free), then
-// cut length over √n (compactness); a side that touches no outside of the
-// region would be enclosed by the other and is penalised by 50.
+// score rates a cut (its subtree marked by markSub): balance first
+// (within splitEps is nearly free), then cut length over √n
+// (compactness); a side that touches no outside of the region would be
+// enclosed by the other and is penalised by 50.
 func (r *cutRegion) score(c cutCand) float64 {
-	g, root := r.g, c.v
+	st, in, off, nbr := r.subStamp, r.inSub, r.off, r.nbr
 	cut, touchIn := 0, 0
-	for i := 0; i < r.n; i++ {
-		if !r.inSub(int32(i), root) {
+	for _, x := range r.order[r.pos[c.v]:] {
+		if in[x] != st {
 			continue
 		}
-		if r.touches[i] {
+		if r.touches[x] {
 			touchIn++
 		}
-		for _, u := range g.adj[r.nodes[i]] {
-			if g.mark[u] == r.st && !r.inSub(g.loc[u], root) {
+		for _, u := range nbr[off[x]:off[x+1]] {
+			if in[u] != st {
 				cut++
 			}
 		}
@@ -377,14 +361,20 @@ func (r *cutRegion) score(c cutCand) float64 {
 	return score
 }
 
-// keep inserts the cut among the best kept ones when it scores better than
-// the last, recycling the dropped entry's buffers for its tree's times.
+// keep inserts the cut (its subtree marked by markSub) among the best kept
+// ones when it scores better than the last, recycling the dropped entry's
+// buffer for its membership.
 func (r *cutRegion) keep(score float64, c cutCand) {
 	last := r.best[len(r.best)-1]
 	if score >= last.score {
 		return
 	}
-	e := keptCut{score, c.v, c.toK1, append(last.tin[:0], r.tin...), append(last.tout[:0], r.tout...)}
+	in := last.in[:0]
+	st := r.subStamp
+	for _, s := range r.inSub {
+		in = append(in, s == st)
+	}
+	e := keptCut{score, c.v, c.toK1, in}
 	i := len(r.best) - 1
 	for i > 0 && r.best[i-1].score > score {
 		r.best[i] = r.best[i-1]
@@ -402,7 +392,7 @@ func (r *cutRegion) pickSide() []bool {
 			break
 		}
 		b := &r.best[i]
-		if b.score < 50 && !r.g.cutEncloses(r.nodes, r.st, func(x int32) bool { return b.tin[x] >= b.tin[b.root] && b.tin[x] < b.tout[b.root] }) {
+		if b.score < 50 && !r.g.cutEncloses(r.nodes, r.st, b.in) {
 			pick = i
 			break
 		}
@@ -417,8 +407,7 @@ func (r *cutRegion) pickSide() []bool {
 		// sibling; never happens for connected regions.
 		return side
 	}
-	for i := 0; i < r.n; i++ {
-		in := b.tin[i] >= b.tin[b.root] && b.tin[i] < b.tout[b.root]
+	for i, in := range b.in {
 		side[i] = in == b.toK1
 	}
 	return side
@@ -654,36 +643,44 @@ func (g *graph) connected(label []int32, p int32) bool {
 }
 
 // cutEncloses reports whether a cut of the region (nodes marked st) into
-// the nodes with sub(local index) and the rest leaves either side with a
-// hole around other nodes of the community.
-func (g *graph) cutEncloses(nodes []int32, st int32, sub func(x int32) bool) bool {
-	side := func(ci int32) int {
-		v := g.t.cells[ci].node
-		if v < 0 {
-			return -1 // not a node: outside the community, or a lake
-		}
-		if g.mark[v] != st {
-			return 0
-		}
-		if sub(g.loc[v]) {
-			return 1
-		}
-		return 2
-	}
+// the nodes marked in sub (by local index) and the rest leaves either side
+// with a hole around other nodes of the community.
+func (g *graph) cutEncloses(nodes []int32, st int32, sub []bool) bool {
 	a, b := g.scr.sideA[:0], g.scr.sideB[:0]
-	for _, v := range nodes {
-		if sub(g.loc[v]) {
+	for i, v := range nodes {
+		if sub[i] {
 			a = append(a, g.cells[v])
 		} else {
 			b = append(b, g.cells[v])
 		}
 	}
 	g.scr.sideA, g.scr.sideB = a, b
-	in1 := func(ci int32) bool { return side(ci) == 1 }
-	in2 := func(ci int32) bool { return side(ci) == 2 }
-	not1 := func(ci int32) bool { s := side(ci); return s >= 0 && s != 1 }
-	not2 := func(ci int32) bool { s := side(ci); return s >= 0 && s != 2 }
-	return g.t.holeFacing(a, in1, not1) >= 0 || g.t.holeFacing(b, in2, not2) >= 0
+	return g.sideEncloses(a, st, sub, true) || g.sideEncloses(b, st, sub, false)
+}
+
+// sideEncloses reports whether the side of a cut whose cells are members
+// (the region's nodes marked st with sub == want) has a hole ring facing
+// another node of the community: holeFacing with the side test inline.
+func (g *graph) sideEncloses(members []int32, st int32, sub []bool, want bool) bool {
+	t := g.t
+	t.ringStart()
+	for _, ci := range members {
+		c := &t.cells[ci]
+		for j := 0; j < 6; j++ {
+			n := c.nb[j]
+			f := int32(-1)
+			if n >= 0 {
+				if v := t.cells[n].node; v >= 0 {
+					if g.mark[v] == st && sub[g.loc[v]] == want {
+						continue // the same side
+					}
+					f = n
+				}
+			}
+			t.ringEdge(c, j, f)
+		}
+	}
+	return t.walkHoles() >= 0
 }
 
 type fedge struct{ from, to int32 }
@@ -691,13 +688,15 @@ type fedge struct{ from, to int32 }
 // cutScratch holds bestCut's working arrays, reused across calls on one
 // community (a graph is used by one goroutine).
 type cutScratch struct {
-	touches                                           []bool
-	off, coff                                         []int32
-	nbr, parent, order, child, next, tin, tout, stack []int32
-	sideA, sideB                                      []int32
-	keptTin, keptTout                                 [3][]int32
-	sub                                               []float64
-	frontier                                          []fedge
+	touches                 []bool
+	off                     []int32
+	nbr, parent, order, pos []int32
+	inSub                   []uint32
+	subStamp                uint32
+	sideA, sideB            []int32
+	keptIn                  [3][]bool
+	sub                     []float64
+	frontier                []fedge
 }
 
 func (sc *cutScratch) grow(n int) {
@@ -707,12 +706,9 @@ func (sc *cutScratch) grow(n int) {
 	m := n + n/4
 	sc.touches = make([]bool, m)
 	sc.off = make([]int32, m+1)
-	sc.coff = make([]int32, m+1)
 	sc.parent = make([]int32, m)
-	sc.child = make([]int32, m)
-	sc.next = make([]int32, m)
-	sc.tin = make([]int32, m)
-	sc.tout = make([]int32, m)
+	sc.pos = make([]int32, m)
+	sc.inSub = make([]uint32, m)
 	sc.sub = make([]float64, m)
 }
 

@@ -187,6 +187,17 @@ func Plan(ctx context.Context, b *bundle.Bundle, p gridplan.Params) (*gridplan.P
 		return nil, nil, err
 	}
 	plan := &gridplan.Plan{Status: gridplan.Draft, Params: p}
+	nGrids, nUnits := 0, 0
+	for _, r := range results {
+		nGrids += len(r.grids)
+		nUnits += len(r.units)
+	}
+	if nGrids > 0 { // nil stays nil
+		plan.Grids = make([]gridplan.Grid, 0, nGrids)
+	}
+	if nUnits > 0 {
+		plan.Units = make([]gridplan.Unit, 0, nUnits)
+	}
 	own := map[bundle.GridCode]bool{}
 	for _, r := range results {
 		plan.Grids = append(plan.Grids, r.grids...)
@@ -343,9 +354,9 @@ func cellGraph(b *bundle.Bundle, c *bundle.Community, region orb.MultiPolygon, b
 	t := buildCells(region, res, pts)
 	g := newGraph(t)
 	var pins []int32
-	for _, bi := range buildings {
+	for i, bi := range buildings {
 		bl := b.Buildings[bi]
-		v := t.cells[t.index[cellOf(bl.Loc, res)]].node
+		v := t.cells[t.index[t.cellAt(i, bl.Loc)]].node
 		g.w[v] += bl.Households
 		if tooBig(bl.Households, target, tolPct) && !g.pinned[v] {
 			g.pinned[v] = true

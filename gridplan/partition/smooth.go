@@ -44,8 +44,8 @@ func (t *cellTable) cuttableCorners(owner []int32, pts []orb.Point) []bool {
 	// Buildings by table cell: a corner triangle lies in one of the
 	// vertex's three cells.
 	byCell := map[int32][]orb.Point{}
-	for _, p := range pts {
-		if ci, ok := t.index[cellOf(p, t.res)]; ok {
+	for i, p := range pts {
+		if ci, ok := t.index[t.cellAt(i, p)]; ok {
 			byCell[ci] = append(byCell[ci], p)
 		}
 	}

@@ -114,6 +114,7 @@ type unitState struct {
 	seen   []int32 // BFS stamps
 	stamp  int32
 	queue  []int32
+	temps  *tempMemo // the community's annealing temperatures, nil: not kept
 }
 
 // gridCost is one grid's balance cost: squared deviation, steeply more
@@ -219,8 +220,13 @@ func (s *unitState) anneal(rng *rand.Rand, iters int, best []int32) float64 {
 	bestF := f
 	copy(best, s.lab)
 	t0, t1 := 0.3, 1e-4
+	// The temperature at step it, computed only for the steps that test a
+	// worsening move, and once per community (s.temps).
+	temp := func(it int) float64 { return t0 * math.Pow(t1/t0, float64(it)/float64(iters)) }
+	if s.temps != nil {
+		temp = s.temps.memo(iters, t0, t1, temp)
+	}
 	for it := 0; it < iters; it++ {
-		temp := t0 * math.Pow(t1/t0, float64(it)/float64(iters))
 		u := int32(rng.IntN(int(n)))
 		a := s.lab[u]
 		adj := s.ug.adj[u]
@@ -242,7 +248,7 @@ func (s *unitState) anneal(rng *rand.Rand, iters int, best []int32) float64 {
 			}
 			d := s.gridCost(s.W[a]-wu) + s.gridCost(s.W[b]+wu) - s.gridCost(s.W[a]) - s.gridCost(s.W[b])
 			d += s.lambda * float64(s.cutOf(u, a)-s.cutOf(u, b))
-			if d > 0 && rng.Float64() >= math.Exp(-d/temp) {
+			if d > 0 && rng.Float64() >= math.Exp(-d/temp(it)) {
 				continue
 			}
 			s.lab[u] = b
@@ -274,7 +280,7 @@ func (s *unitState) anneal(rng *rand.Rand, iters int, best []int32) float64 {
 			ok := s.touches(v, a, u) && s.connectedAfterSwap(a, v) && s.connectedAfterSwap(b, u)
 			cutAfter := s.cutOf(u, a) + s.cutOf(v, b)
 			d += s.lambda * float64(cutAfter-cutBefore)
-			if !ok || d > 0 && rng.Float64() >= math.Exp(-d/temp) {
+			if !ok || d > 0 && rng.Float64() >= math.Exp(-d/temp(it)) {
 				s.lab[u], s.lab[v] = a, b
 				continue
 			}
@@ -321,7 +327,7 @@ func (g *graph) unitSearch(rng *rand.Rand, label []int32, k int, mean, lambda, t
 	}
 	n := len(ug.src)
 	s := &unitState{ug: ug, lab: make([]int32, n), W: make([]float64, k), count: make([]int, k),
-		fixed: g.fixed, mean: mean, tol: tol * 0.97, lambda: lambda, seen: make([]int32, n)}
+		fixed: g.fixed, mean: mean, tol: tol * 0.97, lambda: lambda, seen: make([]int32, n), temps: &g.temps}
 	for u := range ug.src {
 		p := label[ug.src[u]]
 		s.lab[u] = p

@@ -6,10 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 var _ store.EventLog = (*DB)(nil)
@@ -101,64 +100,13 @@ func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, erro
 	return last, nil
 }
 
-// EventsSince reads events above afterID in id order.
-func (db *DB) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
-	if err := store.CheckEventsLimit(limit); err != nil {
-		return nil, err
-	}
-	rows, err := db.rd.QueryContext(ctx, `SELECT id, type, at, lon, lat, data FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
-	if err != nil {
-		return nil, wrapErr(ctx, err)
-	}
-	defer rows.Close()
-	out := make([]events.Event, 0, 16)
-	for rows.Next() {
-		var ev events.Event
-		var lon, lat sql.NullFloat64
-		var typ, at, data string
-		if err := rows.Scan(&ev.ID, &typ, &at, &lon, &lat, &data); err != nil {
-			return nil, wrapErr(ctx, err)
-		}
-		t, err := parseTime(at)
-		if err != nil {
-			return nil, wrapErr(ctx, err)
-		}
-		ev.Type, ev.At, ev.Data = events.Type(typ), t, []byte(data)
-		if lon.Valid && lat.Valid {
-			ev.Loc = &orb.Point{lon.Float64, lat.Float64}
-		}
-		out = append(out, ev)
-	}
-	return out, wrapErr(ctx, rows.Err())
-}
+// eventsDialect is the SQLite dialect of the event log's reads: JSON is text.
+type eventsDialect struct{ whereDialect }
 
-// LastEventID returns the highest id stored.
-func (db *DB) LastEventID(ctx context.Context) (int64, error) {
-	var id int64
-	err := db.rd.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
-	return id, wrapErr(ctx, err)
-}
+func (eventsDialect) JSONText(col string) string { return col }
 
-// TrimEvents deletes old events and those beyond the newest keepMax.
-func (db *DB) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
-	var n int64
-	err := db.write(ctx, "events-trim", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE stored_at < ?`, fmtTime(olderThan))
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		if keepMax > 0 {
-			res, err = tx.ExecContext(ctx, `DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?`, keepMax)
-			if err != nil {
-				return err
-			}
-			k, _ := res.RowsAffected()
-			n += k
-		}
-		return nil
-	})
-	return n, err
+func (db *DB) eventLog() sqlstore.EventStore {
+	return sqlstore.EventStore{Run: sqlRunner{db}, D: eventsDialect{}}
 }
 
 // ListenEvents calls wake after every append of this process (the file

@@ -28,6 +28,8 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 var _ store.Store = (*DB)(nil)
@@ -37,40 +39,16 @@ var migrationFS embed.FS
 
 // DB is an open GeoPackage store. It is safe for concurrent use.
 type DB struct {
+	// Stores is what both SQL stores share, written once over this
+	// backend's dialects (plans.go, features.go, cases.go, jobs.go,
+	// shifts.go, units.go, events.go); what stays this backend's own is
+	// written on DB.
+	sqlstore.Stores
 	path string
 	rd   *sql.DB // readers: a small pool, each connection sees a snapshot per transaction
 	wr   *sql.DB // the one writer connection: writes are serialised here
-	// importHook, when set, is called at the named steps of an import
-	// inside its transaction (tests kill the process there).
-	importHook func(step string)
-	// clock gives the times plans are created and published at
-	// (store.Now unless SetClock injected another).
-	clock func() time.Time
 	// listeners are woken after event appends commit (events.go).
 	listeners eventListeners
-}
-
-// SetClock injects the clock the store stamps plans with (tests; call
-// before use).
-func (db *DB) SetClock(now func() time.Time) { db.clock = now }
-
-// now is the store's clock at the precision both stores keep.
-func (db *DB) now() time.Time {
-	if db.clock == nil {
-		return store.Now()
-	}
-	return db.clock().UTC().Truncate(time.Microsecond)
-}
-
-// SetImportHook has f called at each named step of an import ("decided",
-// "bundle", "plan", "publish"), inside the transaction, before commit.
-// For crash tests; not safe to call while imports run.
-func (db *DB) SetImportHook(f func(step string)) { db.importHook = f }
-
-func (db *DB) hook(step string) {
-	if db.importHook != nil {
-		db.importHook(step)
-	}
 }
 
 // Open opens (creating if missing) the GeoPackage file at path and brings
@@ -87,11 +65,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
 		// Statement journals and sorts in memory; a 32 MB page cache.
 		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
-	db := &DB{
-		path: path,
-		rd:   sql.OpenDB(connector{drv, dsn}),
-		wr:   sql.OpenDB(connector{drv, dsn + "&_txlock=immediate"}),
-	}
+	db := newDB(path, sql.OpenDB(connector{drv, dsn}), sql.OpenDB(connector{drv, dsn + "&_txlock=immediate"}))
 	db.wr.SetMaxOpenConns(1)
 	db.rd.SetMaxOpenConns(4)
 	db.rd.SetConnMaxIdleTime(time.Minute)
@@ -100,6 +74,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// newDB is the store over the reader pool rd and the writer wr of the
+// file at path.
+func newDB(path string, rd, wr *sql.DB) *DB {
+	db := &DB{path: path, rd: rd, wr: wr}
+	db.Stores = sqlstore.Stores{PlanStore: sqlstore.NewPlanStore(backend{db}), FeatureStore: sqlstore.NewFeatureStore(backend{db}),
+		CaseStore: db.cases(), JobStore: db.jobs(), ShiftStore: db.shifts(), UnitStore: db.units(), EventStore: db.eventLog()}
+	return db
 }
 
 type connector struct {
@@ -172,13 +155,10 @@ func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // wrapErr keeps domain errors and classifies the rest: cancellation stays
 // recognisable (errors.Is context.Canceled), a busy or unreadable file is
 // Unavailable, anything else Internal.
-func wrapErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if e := store.CommonErr(ctx, err); e != nil {
-		return e
-	}
+func wrapErr(ctx context.Context, err error) error { return sqlstore.WrapErr(ctx, err, classify) }
+
+// classify is what the driver says of err, for sqlstore.WrapErr.
+func classify(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
@@ -191,7 +171,7 @@ func wrapErr(ctx context.Context, err error) error {
 	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
 		return errs.Wrap(errs.Unavailable, err, "the GeoPackage file is not available")
 	}
-	return errs.Wrap(errs.Internal, err, "storage failure")
+	return nil
 }
 
 // migrate applies the embedded migrations not yet recorded in
@@ -201,40 +181,35 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Bookkeeping, not data: left out of gpkg_contents.
-	err = db.write(ctx, "migrate", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS gridd_migrations (
-			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
-		return err
+	return sqlstore.Migrate(ctx, migrations, migrateDialect{}, func(fn func(sqlq.Tx) error) error {
+		return db.write(ctx, "migrate", func(tx *sql.Tx) error { return fn(sqlq.Std(tx)) })
 	})
+}
+
+// migrateDialect records migrations in gridd_migrations (bookkeeping,
+// not data: left out of gpkg_contents); the single writer connection
+// serialises them.
+type migrateDialect struct{}
+
+func (migrateDialect) Table() string { return "gridd_migrations" }
+
+func (migrateDialect) Create() string {
+	return `CREATE TABLE IF NOT EXISTS gridd_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`
+}
+
+func (migrateDialect) Lock(context.Context, sqlq.Tx) error { return nil }
+
+func (migrateDialect) Apply(ctx context.Context, tx sqlq.Tx, m store.Migration) error {
+	script, err := expand(m.SQL)
 	if err != nil {
 		return err
 	}
-	for _, m := range migrations {
-		name, base, version, src := m.File, m.Name, m.Version, m.SQL
-		sqlText, err := expand(src)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		err = db.write(ctx, "migrate", func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gridd_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, sqlText); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO gridd_migrations VALUES (?, ?, ?)`, version, base, fmtTime(time.Now()))
-			return err
-		})
-		if err != nil {
-			return err
-		}
+	if _, err := tx.Exec(ctx, script); err != nil {
+		return err
 	}
-	return nil
+	_, err = tx.Exec(ctx, `INSERT INTO gridd_migrations VALUES ($1, $2, $3)`, m.Version, m.Name, fmtTime(time.Now()))
+	return err
 }
 
 // expand fills the migration templates: {{feature t type desc}} registers a

@@ -4,14 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
-	"github.com/paulmach/orb"
-
-	"github.com/gridd/gridd/dispatch"
-	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
 	"github.com/gridd/gridd/store/storetest"
 )
 
@@ -28,50 +25,28 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
-// TestOnePublishedByDatabase: even SQL that bypasses the store cannot
-// publish a second plan.
-func TestOnePublishedByDatabase(t *testing.T) {
-	db := openTemp(t)
-	defer db.Close()
-	ctx := context.Background()
-	for i := 0; i < 2; i++ {
-		if _, err := db.wr.ExecContext(ctx, `INSERT INTO plans (name, status, params, created_at) VALUES ('p', 'draft', '{}', '')`); err != nil {
-			t.Fatal(err)
+// TestRaw runs the checks that need SQL past the store.
+func TestRaw(t *testing.T) {
+	storetest.RunRaw(t, func(t *testing.T) (store.Store, storetest.Raw) {
+		db := openTemp(t)
+		return db, storetest.Raw{
+			DB:       sqlq.Std(db.wr),
+			Wrap:     func(err error) error { return wrapErr(context.Background(), err) },
+			Columns:  `SELECT name, type FROM pragma_table_info($1)`,
+			Kind:     func(typ string) storetest.Column { return storetest.Column{Int: strings.EqualFold(typ, "INTEGER")} },
+			Internal: func(l store.Layer) []string { return append([]string{"fid", "geom"}, notProperties[l]...) },
 		}
-	}
-	if _, err := db.wr.ExecContext(ctx, `UPDATE plans SET status = 'published' WHERE id = 1`); err != nil {
-		t.Fatal(err)
-	}
-	_, err := db.wr.ExecContext(ctx, `UPDATE plans SET status = 'published' WHERE id = 2`)
-	if !errs.Is(wrapErr(ctx, err), errs.Conflict) {
-		t.Fatalf("second published plan: %v, want a unique violation (Conflict)", err)
-	}
+	})
 }
 
-// TestPatrolHistory: every distinct report is kept once, older ones too.
-func TestPatrolHistory(t *testing.T) {
-	db := openTemp(t)
-	defer db.Close()
-	ctx := context.Background()
-	b := storetest.SmallBundle(1)
-	if err := db.ImportBundle(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(time.Minute), t0} { // report, replay, older
-		p := dispatch.PositionReport{Unit: b.Patrols[0].ID, Loc: orb.Point{118.61, 32.02}, Status: dispatch.StatusBusy, At: at}
-		if _, err := db.ReportPositions(ctx, []dispatch.PositionReport{p}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var n int
-	if err := db.rd.QueryRowContext(ctx, `SELECT count(*) FROM unit_positions WHERE unit_id = ?`, b.Patrols[0].ID).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 2 {
-		t.Fatalf("%d history rows, want 2 (the replay collapses, the older report is kept)", n)
-	}
-}
+// notProperties are the columns of a layer table that are not served
+// properties besides GeoPackage's feature id and the geometry: a patrol's
+// home. Cases and incidents keep more than GIS tools are served (costs,
+// the reporter, media, routing JSON); their points are lon/lat columns
+// too.
+var notProperties = map[store.Layer][]string{store.Patrols: {"home_lon", "home_lat"},
+	store.Cases:     {"cost_yuan", "spot_check", "escalate_at", "lon", "lat"},
+	store.Incidents: {"description", "reporter", "media", "submitter", "located", "duplicate", "score", "routing", "lon", "lat"}}
 
 func TestMain(m *testing.M) {
 	storetest.KillChildMain(func(ctx context.Context, path string) (storetest.Hooked, error) { return Open(ctx, path) })

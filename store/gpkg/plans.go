@@ -3,225 +3,127 @@ package gpkg
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strings"
-	"time"
 
-	"github.com/gridd/gridd/errs"
+	"github.com/paulmach/orb"
+
+	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
-// CreatePlan stores p as a new draft with its grids. It checks the plan's
-// own fields only: plans from outside enter through Import, which
-// validates them against the bundle.
-func (db *DB) CreatePlan(ctx context.Context, p *gridplan.Plan) (gridplan.PlanID, error) {
-	e, err := store.EncodePlan(p, encodeGeom)
-	if err != nil {
-		return 0, err
-	}
-	if err := store.CheckPlanUnits(p); err != nil {
-		return 0, err
-	}
-	var id gridplan.PlanID
-	err = db.write(ctx, "plan", func(tx *sql.Tx) (err error) {
-		id, err = insertPlan(ctx, db.now(), tx, p, e)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	return id, nil
+// backend is the file's side of sqlstore's PlanStore and FeatureStore.
+type backend struct{ db *DB }
+
+func (backend) EncodeGeom(g orb.Geometry) ([]byte, error) { return encodeGeom(g) }
+
+func (b backend) ReadPlans(ctx context.Context, fn func(sqlstore.PlansTx) error) error {
+	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), whereDialect{}, tx}) })
 }
 
-// insertPlan inserts p as a draft in tx and returns its id.
-func insertPlan(ctx context.Context, now time.Time, tx *sql.Tx, p *gridplan.Plan, e store.EncodedPlan) (gridplan.PlanID, error) {
-	var parent any
-	if p.Parent != 0 {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plans WHERE id = ?`, int64(p.Parent)).Scan(&n); err != nil {
-			return 0, err
-		}
-		if n == 0 {
-			return 0, errs.E(errs.Invalid, "parent", "parent plan %d does not exist", p.Parent)
-		}
-		parent = int64(p.Parent)
+func (b backend) WritePlans(ctx context.Context, what string, fn func(sqlstore.PlansTx) error) error {
+	return b.db.write(ctx, what, func(tx *sql.Tx) error { return fn(plansTx{sqlq.Std(tx), whereDialect{}, tx}) })
+}
+
+func (b backend) ReadFeatures(ctx context.Context, fn func(sqlstore.FeaturesTx) error) error {
+	return b.db.read(ctx, func(tx *sql.Tx) error { return fn(featuresTx{sqlq.Std(tx)}) })
+}
+
+// plansTx is the GeoPackage's plan dialect (sqlstore.PlansDialect): the
+// plans' grids in plan_grids, the published plan's copied into the grids
+// feature table; geometries as GeoPackage blobs, times as fixed-width
+// text; plain prepared inserts; and each feature table's extent in
+// gpkg_contents kept up to date. The one writer connection serialises
+// writes, so nothing needs locking.
+type plansTx struct {
+	sqlq.Tx
+	whereDialect // times
+	tx           *sql.Tx
+}
+
+func (plansTx) Tables() (grids, locks string)            { return "plan_grids", "plan_grid_locks" }
+func (plansTx) Geom(col string) string                   { return col }
+func (plansTx) Decode(blob []byte) (orb.Geometry, error) { return decodeGeom(blob) }
+func (plansTx) LockPlans(context.Context) error          { return nil }
+func (plansTx) RowLock() string                          { return "" }
+func (plansTx) UnitCols() string                         { return "units" }
+func (plansTx) UnitHomeCols() []string                   { return []string{"home_lon", "home_lat", "geom"} }
+func (plansTx) PatrolHome() string                       { return "home_lon, home_lat" }
+func (t plansTx) TablesChanged(ctx context.Context, tables ...string) error {
+	return updateExtents(ctx, t.tx, tables...)
+}
+
+func (t plansTx) GridsGrown(ctx context.Context, b orb.Bound) error {
+	return growExtent(ctx, t.tx, "plan_grids", b)
+}
+
+func (t plansTx) PublishedChanged(ctx context.Context) error { return refreshGrids(ctx, t.tx) }
+
+func (t plansTx) ReplaceShifts(ctx context.Context, shifts []bundle.Shift) error {
+	return replaceShiftsTx(ctx, t.tx, shifts)
+}
+
+func (t plansTx) InsertGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid, blobs [][]byte) error {
+	return t.insert(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, len(grids), func(i int) ([]any, error) {
+		g := grids[i]
+		return []any{int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, blobs[i]}, nil
+	})
+}
+
+// InsertUnits writes one row a grid, its units packed in one blob.
+func (t plansTx) InsertUnits(ctx context.Context, id gridplan.PlanID, grids []bundle.GridCode, by map[bundle.GridCode][]gridplan.Unit) error {
+	return t.insert(ctx, `INSERT INTO plan_units (plan_id, grid, units) VALUES (?, ?, ?)`, len(grids), func(i int) ([]any, error) {
+		return []any{int64(id), string(grids[i]), store.PackUnits(by[grids[i]])}, nil
+	})
+}
+
+func (plansTx) ScanUnits(r sqlq.Row) ([]gridplan.Unit, error) {
+	var grid string
+	var blob []byte
+	if err := r.Scan(&grid, &blob); err != nil {
+		return nil, err
 	}
-	var id gridplan.PlanID
-	err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, status, parent, params, report, created_at)
-		VALUES (?, 'draft', ?, ?, ?, ?) RETURNING id`,
-		strings.TrimSpace(p.Name), parent, string(e.Params), e.Report, fmtTime(now)).Scan(&id)
-	if err != nil {
-		return 0, err
+	return store.UnpackUnits(bundle.GridCode(grid), blob)
+}
+
+func (plansTx) InCodes(col string, first int, codes []bundle.GridCode) (string, []any) {
+	return sqlstore.InList(col, first, codes)
+}
+
+func (t plansTx) InsertRows(ctx context.Context, table string, cols []string, n int, row func(i int) ([]any, error)) error {
+	// Anonymous ? parameters: the driver binds them without looking up a
+	// name for each value of each row.
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	return t.insert(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+marks+")", n, row)
+}
+
+func (plansTx) UnitHome(row []any, home *orb.Point, enc func(orb.Geometry) []byte) []any {
+	if home == nil {
+		return append(row, nil, nil, nil)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	return append(row, home[0], home[1], enc(*home))
+}
+
+// insert runs the insert query once a row with one prepared statement.
+func (t plansTx) insert(ctx context.Context, query string, n int, row func(i int) ([]any, error)) error {
+	st, err := t.tx.PrepareContext(ctx, sqlq.Rebind(query))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer st.Close()
-	for i, g := range p.Grids {
-		if _, err := st.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
-			return 0, err
+	for i := 0; i < n; i++ {
+		args, err := row(i)
+		if err != nil {
+			return err
 		}
-	}
-	if err := writeLocks(ctx, tx, id, p.Grids); err != nil {
-		return 0, err
-	}
-	if err := writeUnits(ctx, tx, id, p.Units); err != nil {
-		return 0, err
-	}
-	return id, updateExtents(ctx, tx, "plan_grids")
-}
-
-const planCols = `id, name, status, coalesce(parent, 0), params, report, created_at, published_at`
-
-func scanPlan(row interface{ Scan(...any) error }, p *gridplan.Plan) error {
-	var params string
-	var report, published sql.NullString
-	var created string
-	if err := row.Scan(&p.ID, &p.Name, &p.Status, &p.Parent, &params, &report, &created, &published); err != nil {
-		return err
-	}
-	if err := json.Unmarshal([]byte(params), &p.Params); err != nil {
-		return err
-	}
-	if report.Valid {
-		p.Report = json.RawMessage(report.String)
-	}
-	var err error
-	if p.CreatedAt, err = parseTime(created); err != nil {
-		return err
-	}
-	if published.Valid {
-		if p.PublishedAt, err = parseTime(published.String); err != nil {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// Plan returns a plan with its grids.
-func (db *DB) Plan(ctx context.Context, id gridplan.PlanID) (*gridplan.Plan, error) {
-	return db.plan(ctx, `SELECT `+planCols+` FROM plans WHERE id = ?`, int64(id))
-}
-
-// PublishedPlan returns the published plan with its grids.
-func (db *DB) PublishedPlan(ctx context.Context) (*gridplan.Plan, error) {
-	return db.plan(ctx, `SELECT `+planCols+` FROM plans WHERE status = 'published'`)
-}
-
-func (db *DB) plan(ctx context.Context, query string, args ...any) (*gridplan.Plan, error) {
-	var p *gridplan.Plan
-	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		p, err = readPlan(ctx, tx, query, args...)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// readPlan reads the plan query selects, with its grids, in tx.
-func readPlan(ctx context.Context, tx *sql.Tx, query string, args ...any) (*gridplan.Plan, error) {
-	var p gridplan.Plan
-	err := func() error {
-		err := scanPlan(tx.QueryRowContext(ctx, query, args...), &p)
-		if err == sql.ErrNoRows {
-			if len(args) == 0 {
-				return errs.E(errs.NotFound, "plan", "no plan is published")
-			}
-			return errs.E(errs.NotFound, "plan", "plan %v does not exist", args[0])
-		}
-		if err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT code, community_code, street_code, kind, households, target, geom
-			FROM plan_grids WHERE plan_id = ? ORDER BY code`, int64(p.ID))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		p.Grids, err = store.ScanGrids(rows, decodeMulti)
-		if err != nil {
-			return err
-		}
-		rows.Close()
-		return readLocks(ctx, tx, p.ID, p.Grids)
-	}()
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
-}
-
-// Plans lists all plans, newest first.
-func (db *DB) Plans(ctx context.Context) ([]gridplan.Summary, error) {
-	var out []gridplan.Summary
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.name, p.status, coalesce(p.parent, 0), p.report, p.created_at, p.published_at,
-				(SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id),
-				(SELECT coalesce(sum(households), 0) FROM plan_grids g WHERE g.plan_id = p.id)
-			FROM plans p ORDER BY p.created_at DESC, p.id DESC`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s gridplan.Summary
-			var report, published sql.NullString
-			var created string
-			if err := rows.Scan(&s.ID, &s.Name, &s.Status, &s.Parent, &report, &created, &published, &s.Grids, &s.Households); err != nil {
-				return err
-			}
-			if report.Valid {
-				s.Report = json.RawMessage(report.String)
-			}
-			if s.CreatedAt, err = parseTime(created); err != nil {
-				return err
-			}
-			if published.Valid {
-				if s.PublishedAt, err = parseTime(published.String); err != nil {
-					return err
-				}
-			}
-			out = append(out, s)
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
-func planStatus(ctx context.Context, tx *sql.Tx, id gridplan.PlanID) (gridplan.Status, error) {
-	var st gridplan.Status
-	err := tx.QueryRowContext(ctx, `SELECT status FROM plans WHERE id = ?`, int64(id)).Scan(&st)
-	if err == sql.ErrNoRows {
-		return "", errs.E(errs.NotFound, "plan", "plan %d does not exist", id)
-	}
-	return st, err
-}
-
-// PublishPlan makes a draft or an archived plan (a rollback) the
-// published plan and archives the one published before, in one
-// transaction; it also refreshes the grids feature table. Publishing the
-// published plan again is a no-op.
-func (db *DB) PublishPlan(ctx context.Context, id gridplan.PlanID) error {
-	return db.write(ctx, "publish", func(tx *sql.Tx) error { return publish(ctx, db.now(), tx, id) })
-}
-
-func publish(ctx context.Context, now time.Time, tx *sql.Tx, id gridplan.PlanID) error {
-	st, err := planStatus(ctx, tx, id)
-	if err != nil || st == gridplan.Published {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE status = 'published'`); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = ? WHERE id = ?`, fmtTime(now), int64(id)); err != nil {
-		return err
-	}
-	return refreshGrids(ctx, tx)
 }
 
 // refreshGrids copies the published plan's grids into the grids table.
@@ -236,63 +138,4 @@ func refreshGrids(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	return updateExtents(ctx, tx, "grids")
-}
-
-// ArchivePlan archives a draft or the published plan (leaving no plan
-// published). Archiving an archived plan is a no-op.
-func (db *DB) ArchivePlan(ctx context.Context, id gridplan.PlanID) error {
-	return db.write(ctx, "archive", func(tx *sql.Tx) error {
-		st, err := planStatus(ctx, tx, id)
-		if err != nil || st == gridplan.Archived {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'archived' WHERE id = ?`, int64(id)); err != nil {
-			return err
-		}
-		if st == gridplan.Published {
-			return refreshGrids(ctx, tx)
-		}
-		return nil
-	})
-}
-
-// ReplaceGrids replaces a draft's grids in one transaction; the draft's
-// units go with its old grids.
-func (db *DB) ReplaceGrids(ctx context.Context, id gridplan.PlanID, grids []gridplan.Grid) error {
-	e, err := store.EncodePlan(&gridplan.Plan{ID: id, Name: "grids", Status: gridplan.Draft, Grids: grids}, encodeGeom)
-	if err != nil {
-		return err
-	}
-	return db.write(ctx, "replace grids", func(tx *sql.Tx) error {
-		st, err := planStatus(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if st != gridplan.Draft {
-			return store.ErrNotDraft(id, st)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_grids WHERE plan_id = ?`, int64(id)); err != nil {
-			return err
-		}
-		// New grids: the old units do not describe them (a move derives
-		// units from the grids again).
-		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_units WHERE plan_id = ?`, int64(id)); err != nil {
-			return err
-		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO plan_grids (plan_id, code, community_code, street_code, kind, households, target, geom)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for i, g := range grids {
-			if _, err := ins.ExecContext(ctx, int64(id), string(g.Code), string(g.Community), string(g.Street), string(g.Kind), g.Households, g.Target, e.Blobs[i]); err != nil {
-				return err
-			}
-		}
-		if err := writeLocks(ctx, tx, id, grids); err != nil {
-			return err
-		}
-		return updateExtents(ctx, tx, "plan_grids")
-	})
 }

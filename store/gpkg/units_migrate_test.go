@@ -73,7 +73,7 @@ func TestMigration020KeepsPatrols(t *testing.T) {
 		t.Fatalf("units after 020: %d %s", n, kinds)
 	}
 	// The patrols layer through the store's own query path.
-	db := &DB{path: path, rd: conn, wr: conn}
+	db := newDB(path, conn, conn)
 	b := store.Query{Layer: store.Patrols}
 	bb := square().Bound()
 	b.BBox = &bb

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 var _ store.EventLog = (*DB)(nil)
@@ -66,59 +66,13 @@ func (db *DB) AppendEvents(ctx context.Context, evs []events.Event) (int64, erro
 	return last, err
 }
 
-// EventsSince reads events above afterID in id order.
-func (db *DB) EventsSince(ctx context.Context, afterID int64, limit int) ([]events.Event, error) {
-	if err := store.CheckEventsLimit(limit); err != nil {
-		return nil, err
-	}
-	rows, err := db.pool.Query(ctx, `SELECT id, type, at, lon, lat, data::text FROM events WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
-	if err != nil {
-		return nil, wrapErr(ctx, err)
-	}
-	out := make([]events.Event, 0, 16)
-	for rows.Next() {
-		var ev events.Event
-		var lon, lat *float64
-		var typ, data string
-		if err := rows.Scan(&ev.ID, &typ, &ev.At, &lon, &lat, &data); err != nil {
-			rows.Close()
-			return nil, wrapErr(ctx, err)
-		}
-		ev.Type, ev.At, ev.Data = events.Type(typ), ev.At.UTC(), []byte(data)
-		if lon != nil && lat != nil {
-			ev.Loc = &orb.Point{*lon, *lat}
-		}
-		out = append(out, ev)
-	}
-	return out, wrapErr(ctx, rows.Err())
-}
+// eventsDialect is the PostgreSQL dialect of the event log's reads: JSON is jsonb, read as text.
+type eventsDialect struct{ whereDialect }
 
-// LastEventID returns the highest id stored.
-func (db *DB) LastEventID(ctx context.Context) (int64, error) {
-	var id int64
-	err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
-	return id, wrapErr(ctx, err)
-}
+func (eventsDialect) JSONText(col string) string { return col + "::text" }
 
-// TrimEvents deletes old events and those beyond the newest keepMax.
-func (db *DB) TrimEvents(ctx context.Context, olderThan time.Time, keepMax int) (int64, error) {
-	var n int64
-	err := db.write(ctx, "events-trim", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM events WHERE stored_at < $1`, olderThan.UTC())
-		if err != nil {
-			return err
-		}
-		n = tag.RowsAffected()
-		if keepMax > 0 {
-			tag, err = tx.Exec(ctx, `DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - $1`, int64(keepMax))
-			if err != nil {
-				return err
-			}
-			n += tag.RowsAffected()
-		}
-		return nil
-	})
-	return n, err
+func (db *DB) eventLog() sqlstore.EventStore {
+	return sqlstore.EventStore{Run: sqlRunner{db}, D: eventsDialect{}}
 }
 
 // ListenEvents LISTENs on gridd_events on a connection of its own and

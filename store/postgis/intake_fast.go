@@ -2,7 +2,6 @@ package postgis
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 // The intake path in fewer round trips (store.AsStored, store.LockNear,
@@ -22,7 +23,7 @@ var (
 	_ store.CaseOpener = caseTx{}
 )
 
-// AsStored is in as scanIncident reads it back: pgx sends times at
+// AsStored is in as CaseTx.Incident reads it back: pgx sends times at
 // microseconds (truncated), lists are never nil.
 func (caseTx) AsStored(in cases.Incident) cases.Incident {
 	in.ReportedAt = in.ReportedAt.Truncate(time.Microsecond).UTC()
@@ -53,8 +54,17 @@ func (t caseTx) LockOpenCasesNear(ctx context.Context, keys []string, category s
 	if err != nil {
 		return nil, err
 	}
-	out, err := collectCases(rows)
-	if err != nil {
+	var out []cases.Case
+	for rows.Next() {
+		c, err := sqlstore.ScanCase(t.D, rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close() // before the batch's Close
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return out, br.Close()
@@ -64,7 +74,7 @@ func (t caseTx) LockOpenCasesNear(ctx context.Context, keys []string, category s
 // incident to it in one statement.
 func (t caseTx) OpenCase(ctx context.Context, c *cases.Case, ev *cases.Event, incident cases.IncidentID) (cases.CaseID, error) {
 	var id cases.CaseID
-	err := t.tx.QueryRow(ctx, `WITH c AS (
+	err := t.Tx.QueryRow(ctx, `WITH c AS (
 		  INSERT INTO cases (stage, path, category, channel, geom, street_code, community_code,
 		    grid_code, cost_yuan, unit, department, reported_at, due_at, deadline, escalate_at, updated_at)
 		  VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -74,11 +84,7 @@ func (t caseTx) OpenCase(ctx context.Context, c *cases.Case, ev *cases.Event, in
 		    ok, satisfaction, incident_id)
 		  SELECT c.id, 1, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29 FROM c),
 		u AS (UPDATE incidents SET case_id = c.id, duplicate = false FROM c WHERE incidents.id = $30)
-		SELECT id FROM c`,
-		string(c.Stage), string(c.Path), c.Category, string(c.Channel), c.Loc[0], c.Loc[1], c.Street, c.Community, c.Grid,
-		c.CostYuan, ns(c.Unit), ns(c.Department), c.ReportedAt, c.DueAt, nt(c.Deadline), nt(c.EscalateAt), c.UpdatedAt,
-		string(ev.Action), ns(string(ev.From)), string(ev.To), ev.Actor, ev.Role, ev.At, ev.Note, ns(ev.Unit),
-		ns(ev.Department), ev.OK, ni(ev.Satisfaction), ni(int(ev.Incident)), incident).Scan(&id)
+		SELECT id FROM c`, openCaseArgs(c, ev, incident)...).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -94,42 +100,49 @@ var _ store.AttachedInserter = caseTx{}
 // On a stored (channel, external_id) nothing is written and the stored
 // incident's id is returned.
 func (t caseTx) InsertAttached(ctx context.Context, in *cases.Incident, open *cases.Case, ev *cases.Event) (cases.IncidentID, cases.CaseID, bool, error) {
-	media, routing, err := incidentJSON(in)
+	args, err := sqlstore.IncidentArgs(in, t.D)
 	if err != nil {
 		return 0, 0, false, err
 	}
-	by := string(in.LocatedBy)
-	args := []any{string(in.Channel), in.ExternalID, in.Category, in.Description, in.Address, in.ReportedAt, in.ReceivedAt,
-		in.Reporter, media, in.Submitter, true, in.Loc[0], in.Loc[1], &by, in.Score, in.Reason, in.Street,
-		in.Community, in.Grid, routing}
-	evArgs := []any{string(ev.Action), ns(string(ev.From)), string(ev.To), ev.Actor, ev.Role, ev.At, ev.Note, ns(ev.Unit),
-		ns(ev.Department), ev.OK, ni(ev.Satisfaction)}
 	var q string
 	if open != nil {
-		c := open
-		args = append(args, string(c.Stage), string(c.Path), c.Category, string(c.Channel), c.Loc[0], c.Loc[1], c.Street,
-			c.Community, c.Grid, c.CostYuan, ns(c.Unit), ns(c.Department), c.ReportedAt, c.DueAt, nt(c.Deadline),
-			nt(c.EscalateAt), c.UpdatedAt)
-		args = append(args, evArgs...)
+		args = append(append(args, sqlstore.CaseArgs(open, t.D)...), sqlstore.EventArgs(ev, t.D)...)
 		q = insertAttachedNewSQL
 	} else {
-		args = append(args, ev.Case)
-		args = append(args, evArgs...)
+		args = append(append(args, ev.Case), sqlstore.EventArgs(ev, t.D)...)
 		q = insertAttachedDupSQL
 	}
 	var id cases.IncidentID
 	var caseID cases.CaseID
-	err = t.tx.QueryRow(ctx, q, args...).Scan(&id, &caseID)
-	if err == nil {
-		return id, caseID, true, nil
+	created, err := sqlq.Found(t.Tx.QueryRow(ctx, q, args...).Scan(&id, &caseID))
+	if err != nil || created {
+		return id, caseID, created, err
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, false, err
-	}
-	err = t.tx.QueryRow(ctx, `SELECT id FROM incidents WHERE channel = $1 AND external_id = $2`,
-		string(in.Channel), in.ExternalID).Scan(&id)
+	id, err = sqlstore.IncidentByKey(ctx, t.Tx, in)
 	return id, 0, false, err
 }
+
+// openCaseArgs are OpenCase's: the case ($1–$17), its event ($18–$29) and
+// the incident ($30).
+func openCaseArgs(c *cases.Case, ev *cases.Event, incident cases.IncidentID) []any {
+	d := casesDialect{}
+	args := append(sqlstore.CaseArgs(c, d), sqlstore.EventArgs(ev, d)...)
+	var evIncident any
+	if ev.Incident != 0 {
+		evIncident = ev.Incident
+	}
+	return append(args, evIncident, incident)
+}
+
+// The columns of a new incident and their values as $1–$20, in the order
+// of sqlstore.IncidentArgs; the point only when located.
+const (
+	incidentInsertCols = `channel, external_id, category, description, address, reported_at,
+		received_at, reporter, media, submitter, located, geom, located_by, score, reason, street_code, community_code,
+		grid_code, routing`
+	incidentInsertVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+		  CASE WHEN $11 THEN ST_SetSRID(ST_MakePoint($12, $13), 4326) END, $14, $15, $16, $17, $18, $19, $20`
+)
 
 // insertAttachedNewSQL inserts a located incident with a new case and its
 // opening event ($1–$20 the incident, $21–$37 the case, $38–$48 the event).

@@ -8,24 +8,21 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gridd/gridd/cases"
-	"github.com/gridd/gridd/store/sqlwhere"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 // KPIs computes the figures of q in SQL, in one snapshot; the definitions
 // are cases.ComputeKPIs'.
 func (db *DB) KPIs(ctx context.Context, q cases.KPIQuery) (cases.KPIs, error) {
-	if err := q.Validate(); err != nil {
-		return cases.KPIs{}, err
+	sel, args, k, err := sqlstore.KPIsSelection(whereDialect{}, q)
+	if err != nil {
+		return k, err
 	}
-	// $1 is AsOf (the time "due" is judged at), then the selection's.
-	w := sqlwhere.KPIs(whereDialect{}, q)
-	sel, args := w.SQL(), w.Args
-	var k cases.KPIs
-	k.ByChannel, k.ByCategory = map[string]int{}, map[string]int{}
 	// The totals and the breakdowns are two scans of the same rows: they
 	// run at once on two connections (two cores), the second importing the
 	// first's snapshot, so both see the same cases.
-	err := db.read(ctx, func(tx pgx.Tx) error {
+	err = db.read(ctx, func(tx pgx.Tx) error {
 		select {
 		case db.kpiPar <- struct{}{}:
 			defer func() { <-db.kpiPar }()
@@ -70,40 +67,18 @@ func (db *DB) readSnapshot(ctx context.Context, snap string, fn func(tx pgx.Tx) 
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// kpiTotals computes the counts, rates, medians and satisfaction of the
-// selected cases in one scan.
-func kpiTotals(ctx context.Context, tx pgx.Tx, sel string, args []any, k *cases.KPIs) error {
-	var closedOnTime, reworked, onSite int
-	var satMean *float64
-	err := tx.QueryRow(ctx, `SELECT count(*),
-		count(*) FILTER (WHERE closed_at IS NOT NULL),
-		count(*) FILTER (WHERE closed_at IS NOT NULL OR due_at <= $1),
-		count(*) FILTER (WHERE closed_at <= due_at),
-		count(*) FILTER (WHERE closed_at IS NOT NULL AND rework > 0),
-		count(*) FILTER (WHERE path = 'on_site'),
-		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', dispatched_at - reported_at) / 60), -1),
-		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', accepted_at - dispatched_at) / 60), -1),
-		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', arrived_at - dispatched_at) / 60), -1),
-		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - reported_at) / 60), -1),
-		avg(satisfaction), count(satisfaction)
-		FROM cases WHERE `+sel, args...).Scan(&k.Cases, &k.Closed, &k.Due, &closedOnTime, &reworked, &onSite,
-		&k.Median.Dispatch, &k.Median.Accept, &k.Median.Arrive, &k.Median.Close, &satMean, &k.Satisfaction.Count)
-	if err != nil {
-		return err
-	}
-	k.ClosureRate, k.OnTimeRate = ratio(k.Closed, k.Due), ratio(closedOnTime, k.Due)
-	k.ReworkRate, k.OnSiteShare = ratio(reworked, k.Closed), ratio(onSite, k.Cases)
-	if satMean != nil {
-		k.Satisfaction.Mean = *satMean
-	}
-	return nil
+// kpisDialect is the PostgreSQL dialect of the KPIs' totals: FILTER
+// clauses and percentile_cont, all in the one scan.
+type kpisDialect struct{ whereDialect }
+
+func (kpisDialect) CountIf(cond string) string { return `count(*) FILTER (WHERE ` + cond + `)` }
+func (kpisDialect) MedianMinutes(a, b, _ string) string {
+	return `coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', ` + b + ` - ` + a + `) / 60), -1)`
 }
 
-func ratio(n, d int) float64 {
-	if d == 0 {
-		return 0
-	}
-	return float64(n) / float64(d)
+// kpiTotals is sqlstore.KPITotals in tx.
+func kpiTotals(ctx context.Context, tx pgx.Tx, sel string, args []any, k *cases.KPIs) error {
+	return sqlstore.KPITotals(ctx, sqlq.Pgx(tx), kpisDialect{}, sel, args, k)
 }
 
 // breakdowns counts the selected cases by channel and by category and

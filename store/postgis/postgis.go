@@ -10,7 +10,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -25,6 +24,8 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlq"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
 var _ store.Store = (*DB)(nil)
@@ -45,13 +46,12 @@ func DefaultPoolConns() int32 { return int32(max(16, 4*runtime.NumCPU())) }
 
 // DB is an open PostGIS store. It is safe for concurrent use.
 type DB struct {
+	// Stores is what both SQL stores share, written once over this
+	// backend's dialects (plans.go, features.go, cases.go, jobs.go,
+	// shifts.go, units.go, events.go); what stays this backend's own is
+	// written on DB.
+	sqlstore.Stores
 	pool *pgxpool.Pool
-	// importHook, when set, is called at the named steps of an import
-	// inside its transaction (tests kill the process there).
-	importHook func(step string)
-	// clock gives the times plans are created and published at
-	// (store.Now unless SetClock injected another).
-	clock func() time.Time
 	// kpiPar admits the KPI computations that may take a second
 	// connection; the rest run their two scans one after the other, so
 	// callers waiting on the pool for their second connection cannot fill
@@ -59,29 +59,6 @@ type DB struct {
 	kpiPar chan struct{}
 	// minConnsSet says the DSN sets pool_min_conns (Warm keeps it).
 	minConnsSet bool
-}
-
-// SetClock injects the clock the store stamps plans with (tests; call
-// before use).
-func (db *DB) SetClock(now func() time.Time) { db.clock = now }
-
-// now is the store's clock at the precision both stores keep.
-func (db *DB) now() time.Time {
-	if db.clock == nil {
-		return store.Now()
-	}
-	return db.clock().UTC().Truncate(time.Microsecond)
-}
-
-// SetImportHook has f called at each named step of an import ("decided",
-// "bundle", "plan", "publish"), inside the transaction, before commit.
-// For crash tests; not safe to call while imports run.
-func (db *DB) SetImportHook(f func(step string)) { db.importHook = f }
-
-func (db *DB) hook(step string) {
-	if db.importHook != nil {
-		db.importHook(step)
-	}
 }
 
 // Open connects to dsn, checks the server answers and brings the schema up
@@ -104,6 +81,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, wrapErr(ctx, err)
 	}
 	db := &DB{pool: pool, kpiPar: make(chan struct{}, 2), minConnsSet: strings.Contains(dsn, "pool_min_conns")}
+	db.Stores = sqlstore.Stores{PlanStore: sqlstore.NewPlanStore(backend{db}), FeatureStore: sqlstore.NewFeatureStore(backend{db}),
+		CaseStore: db.cases(), JobStore: db.jobs(), ShiftStore: db.shifts(), UnitStore: db.units(), EventStore: db.eventLog()}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -171,13 +150,10 @@ func (db *DB) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // anything a retry may cure (connection loss, timeouts, serialization
 // failures, a server shutting down) are Unavailable; constraint violations
 // are Conflict; anything else Internal.
-func wrapErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if e := store.CommonErr(ctx, err); e != nil {
-		return e
-	}
+func wrapErr(ctx context.Context, err error) error { return sqlstore.WrapErr(ctx, err, classify) }
+
+// classify is what the driver says of err, for sqlstore.WrapErr.
+func classify(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -189,7 +165,7 @@ func wrapErr(ctx context.Context, err error) error {
 			strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "57P"):
 			return errs.Wrap(errs.Unavailable, err, "the database is not available; retry")
 		}
-		return errs.Wrap(errs.Internal, err, "storage failure")
+		return nil
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
@@ -198,7 +174,7 @@ func wrapErr(ctx context.Context, err error) error {
 		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed") {
 		return errs.Wrap(errs.Unavailable, err, "the database is not available; retry")
 	}
-	return errs.Wrap(errs.Internal, err, "storage failure")
+	return nil
 }
 
 // migrationLock serialises migrations of concurrent Opens (pg advisory
@@ -212,42 +188,34 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = db.write(ctx, "migrate", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
-		return err
+	return sqlstore.Migrate(ctx, migrations, migrateDialect{}, func(fn func(sqlq.Tx) error) error {
+		return db.write(ctx, "migrate", func(tx pgx.Tx) error { return fn(sqlq.Pgx(tx)) })
 	})
-	if err != nil {
+}
+
+// migrateDialect records migrations in schema_migrations under an
+// advisory lock, which serialises the migrations of concurrent Opens.
+type migrateDialect struct{}
+
+func (migrateDialect) Table() string { return "schema_migrations" }
+
+func (migrateDialect) Create() string {
+	return `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
+}
+
+func (migrateDialect) Lock(ctx context.Context, tx sqlq.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock))
+	return err
+}
+
+func (migrateDialect) Apply(ctx context.Context, tx sqlq.Tx, m store.Migration) error {
+	// The simple protocol runs a multi-statement script in one go.
+	if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
 		return err
 	}
-	for _, m := range migrations {
-		name, base, version, src := m.File, m.Name, m.Version, m.SQL
-		err = db.write(ctx, "migrate", func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
-				return err
-			}
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
-				return err
-			}
-			if done {
-				return nil
-			}
-			// The simple protocol runs a multi-statement script in one go.
-			if _, err := tx.Exec(ctx, src, pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, version, base)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+	return err
 }
 
 // timeLayout is the fixed-width UTC text both stores use for times in

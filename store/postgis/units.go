@@ -7,20 +7,26 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
-	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/store"
+	"github.com/gridd/gridd/store/sqlstore"
 )
 
-// unitStages is the SQL list of the stages that hold a unit.
-var unitStages = func() []string {
-	out := make([]string, len(cases.UnitStages))
-	for i, s := range cases.UnitStages {
-		out[i] = string(s)
-	}
-	return out
-}()
+// unitsDialect is the PostgreSQL dialect of the units' SQL: points are
+// the GiST-indexed position columns.
+type unitsDialect struct{ whereDialect }
+
+func (unitsDialect) UnitXY() (x, y string)  { return "ST_X(u.position)", "ST_Y(u.position)" }
+func (unitsDialect) TrackXY() (x, y string) { return "ST_X(position)", "ST_Y(position)" }
+func (unitsDialect) UnitInBox(b orb.Bound, arg func(any) string) string {
+	env := "ST_MakeEnvelope(" + arg(b.Min[0]) + ", " + arg(b.Min[1]) + ", " + arg(b.Max[0]) + ", " + arg(b.Max[1]) + ", 4326)"
+	return "u.position && " + env + " AND ST_Intersects(u.position, " + env + ")"
+}
+
+func (db *DB) units() sqlstore.UnitStore {
+	return sqlstore.UnitStore{Run: sqlRunner{db}, D: unitsDialect{}}
+}
 
 // ReportPositions stores a batch in one transaction and two statements
 // whatever its size: the units' state before (locking their rows, which
@@ -28,10 +34,10 @@ var unitStages = func() []string {
 // from arrays (UNNEST, one multi-row INSERT) and moves each unit to its
 // newest new report.
 func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport) ([]dispatch.ReportResult, error) {
-	if err := dispatch.ValidateReports(rs, store.MaxReportBatch); err != nil {
+	rs, err := store.PrepareReports(rs)
+	if err != nil {
 		return nil, err
 	}
-	rs = store.NormaliseReports(rs)
 	n := len(rs)
 	ids, ats := make([]string, n), make([]time.Time, n)
 	lons, lats, sts := make([]float64, n), make([]float64, n), make([]string, n)
@@ -39,17 +45,17 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 		ids[i], ats[i], lons[i], lats[i], sts[i] = r.Unit, r.At, r.Loc[0], r.Loc[1], string(r.Status)
 	}
 	var out []dispatch.ReportResult
-	err := db.write(ctx, "units", func(tx pgx.Tx) error {
+	err = db.write(ctx, "units", func(tx pgx.Tx) error {
 		// The units' state before the batch, rows locked in id order so
 		// that concurrent batches of one unit take turns (and cannot
 		// deadlock): the outcomes each reports are what happened.
-		rows, err := tx.Query(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = ANY($2) ORDER BY u.id FOR UPDATE OF u`, unitStages, ids)
+		rows, err := tx.Query(ctx, `SELECT `+sqlstore.UnitCols(unitsDialect{})+` FROM units u WHERE u.id = ANY($1) ORDER BY u.id FOR UPDATE OF u`, ids)
 		if err != nil {
 			return err
 		}
 		before := make(map[string]dispatch.Unit, n)
 		for rows.Next() {
-			u, err := scanUnit(rows)
+			u, err := sqlstore.ScanUnit(unitsDialect{}, rows)
 			if err != nil {
 				return err
 			}
@@ -129,11 +135,7 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 			}
 		}
 		for i := range out {
-			u := after[out[i].Unit]
-			out[i].Status, out[i].HeldCase = u.Status, u.HeldCase
-			if u.Loc != nil {
-				out[i].Loc = *u.Loc
-			}
+			out[i].Settle(after[out[i].Unit])
 		}
 		return nil
 	})
@@ -141,106 +143,4 @@ func (db *DB) ReportPositions(ctx context.Context, rs []dispatch.PositionReport)
 		return nil, err
 	}
 	return out, nil
-}
-
-const unitCols = `u.id, u.kind, u.name, u.street_code, u.community_code, ST_X(u.position), ST_Y(u.position), u.status, u.reported_at,
-	(SELECT c.id FROM cases c WHERE c.unit = u.id AND c.stage = ANY($1) ORDER BY c.id LIMIT 1)`
-
-func scanUnit(r pgx.Row) (dispatch.Unit, error) {
-	var u dispatch.Unit
-	var kind, st string
-	var x, y *float64
-	var at *time.Time
-	var held *int64
-	if err := r.Scan(&u.ID, &kind, &u.Name, &u.Street, &u.Community, &x, &y, &st, &at, &held); err != nil {
-		return u, err
-	}
-	u.Kind, u.ReportedStatus = dispatch.UnitKind(kind), dispatch.UnitStatus(st)
-	if x != nil && y != nil {
-		u.Loc = &orb.Point{*x, *y}
-	}
-	if at != nil {
-		t := at.UTC()
-		u.ReportedAt = &t
-	}
-	if held != nil {
-		u.HeldCase = *held
-	}
-	u.Status = dispatch.Effective(u.ReportedStatus, u.HeldCase)
-	u.OnDuty = true
-	return u, nil
-}
-
-// Units lists units matching f, by id.
-func (db *DB) Units(ctx context.Context, f store.UnitFilter) ([]dispatch.Unit, error) {
-	out := []dispatch.Unit{}
-	err := db.read(ctx, func(tx pgx.Tx) error {
-		q := `SELECT ` + unitCols + ` FROM units u WHERE ($2 = '' OR u.kind = $2) AND ($3 = '' OR u.street_code = $3)`
-		args := []any{unitStages, string(f.Kind), f.Street}
-		if f.BBox != nil {
-			q += ` AND u.position && ST_MakeEnvelope($4, $5, $6, $7, 4326) AND ST_Intersects(u.position, ST_MakeEnvelope($4, $5, $6, $7, 4326))`
-			args = append(args, f.BBox.Min[0], f.BBox.Min[1], f.BBox.Max[0], f.BBox.Max[1])
-		}
-		rows, err := tx.Query(ctx, q+` ORDER BY u.id`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUnit(rows)
-			if err != nil {
-				return err
-			}
-			if f.Status == "" || u.Status == f.Status {
-				out = append(out, u)
-			}
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
-// Unit returns one unit.
-func (db *DB) Unit(ctx context.Context, id string) (dispatch.Unit, error) {
-	var u dispatch.Unit
-	err := db.read(ctx, func(tx pgx.Tx) error {
-		var err error
-		u, err = scanUnit(tx.QueryRow(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = $2`, unitStages, id))
-		if err == pgx.ErrNoRows {
-			return errs.E(errs.NotFound, "id", "no unit %q", id)
-		}
-		return err
-	})
-	return u, err
-}
-
-// Track returns the unit's reports in [from, to], oldest first.
-func (db *DB) Track(ctx context.Context, id string, from, to time.Time) ([]dispatch.TrackPoint, error) {
-	out := []dispatch.TrackPoint{}
-	err := db.read(ctx, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE id = $1)`, id).Scan(&exists); err != nil {
-			return err
-		}
-		if !exists {
-			return errs.E(errs.NotFound, "id", "no unit %q", id)
-		}
-		rows, err := tx.Query(ctx, `SELECT at, ST_X(position), ST_Y(position), status FROM unit_positions
-			WHERE unit_id = $1 AND at >= $2 AND at <= $3 ORDER BY at LIMIT $4`, id, from, to, store.MaxTrackPoints)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p dispatch.TrackPoint
-			var st string
-			if err := rows.Scan(&p.At, &p.Loc[0], &p.Loc[1], &st); err != nil {
-				return err
-			}
-			p.At, p.Status = p.At.UTC(), dispatch.UnitStatus(st)
-			out = append(out, p)
-		}
-		return rows.Err()
-	})
-	return out, err
 }

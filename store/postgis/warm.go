@@ -102,7 +102,7 @@ func warmInserts(ctx context.Context, c *pgx.Conn) error {
 	open := &cases.Case{Stage: cases.Reported, Path: cases.OnSite, Category: "warm", Channel: cases.Hotline, Loc: loc,
 		Street: "warm", Community: "warm", Grid: "warm", ReportedAt: at, DueAt: at, UpdatedAt: at}
 	ev := &cases.Event{Action: cases.ActOpen, To: cases.Reported, Actor: "warm", Role: "warm", At: at}
-	t := caseTx{tx: tx}
+	t := newCaseTx(tx)
 	_, id, ok, err := t.InsertAttached(ctx, in, open, ev)
 	if err != nil {
 		return err

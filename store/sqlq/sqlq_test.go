@@ -86,6 +86,17 @@ func TestStd(t *testing.T) {
 	run(t, sqlq.Std(tx), sql.ErrNoRows)
 }
 
+// TestStdDB: a *sql.DB (statements outside a transaction) is a Tx too.
+func TestStdDB(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one in-memory database: its temporary table stays
+	run(t, sqlq.Std(db), sql.ErrNoRows)
+}
+
 func TestPgx(t *testing.T) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, testenv.PostGIS(t))

@@ -9,11 +9,19 @@ import (
 	"sync"
 )
 
-// Std is the Tx of a database/sql transaction on SQLite: placeholders $n
-// are rewritten to ?n (cached per statement text).
-func Std(tx *sql.Tx) Tx { return stdTx{tx} }
+// Std is the Tx of a database/sql transaction on SQLite (or of anything
+// that runs its statements: a *sql.DB, a *sql.Conn): placeholders $n are
+// rewritten to ?n (cached per statement text).
+func Std(tx StdQuerier) Tx { return stdTx{tx} }
 
-type stdTx struct{ tx *sql.Tx }
+// StdQuerier is what *sql.Tx, *sql.DB and *sql.Conn share.
+type StdQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+type stdTx struct{ tx StdQuerier }
 
 func (t stdTx) Query(ctx context.Context, q string, args ...any) (Rows, error) {
 	rows, err := t.tx.QueryContext(ctx, Rebind(q), args...)

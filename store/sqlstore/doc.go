@@ -6,3 +6,16 @@
 // code asks a small dialect interface declared beside it, and each backend
 // implements those interfaces with its dialect-specific SQL only.
 package sqlstore
+
+// Stores is every store written once here; a backend's DB embeds it with
+// each built over the backend's dialects, and writes on DB only what
+// stays its own.
+type Stores struct {
+	PlanStore
+	FeatureStore
+	CaseStore
+	JobStore
+	ShiftStore
+	UnitStore
+	EventStore
+}

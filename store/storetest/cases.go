@@ -460,9 +460,12 @@ func testOneCasePerUnit(t *testing.T, s cases.Store) {
 	if _, err := step(t, s, loser, cat, caseT0.Add(3*time.Minute), cases.Command{Action: cases.ActDispatch, Unit: "P-1"}); err != nil {
 		t.Fatalf("after the unit was released: %v", err)
 	}
-	// Reassigning the held case to the same unit is not a clash with itself.
-	if _, err := step(t, s, loser, cat, caseT0.Add(4*time.Minute), cases.Command{Action: cases.ActDispatch, Unit: "P-1"}); err != nil {
-		t.Fatalf("redispatch to the same unit: %v", err)
+	// Dispatching the held case to the same unit again is refused by the
+	// lifecycle (a repeat), not as a clash of the case with itself.
+	_, err := step(t, s, loser, cat, caseT0.Add(4*time.Minute), cases.Command{Action: cases.ActDispatch, Unit: "P-1"})
+	var busy *store.UnitBusyError
+	if e, ok := errs.As(err); !ok || e.Code != errs.Conflict || e.Field != "unit" || errors.As(err, &busy) {
+		t.Fatalf("redispatch to the same unit: %v, want the lifecycle's Conflict naming unit", err)
 	}
 	// Rework sends the winner back to P-1, which now holds another case.
 	if _, err := step(t, s, ids[winner], cat, caseT0.Add(5*time.Minute), cases.Command{Action: cases.ActVerify, OK: yesNo(false)}); !errs.Is(err, errs.Conflict) {
