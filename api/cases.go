@@ -42,6 +42,9 @@ type caseJSON struct {
 	SpotCheck    bool               `json:"spot_check,omitempty"`
 	VoidReason   string             `json:"void_reason,omitempty"`
 	Allowed      []cases.Action     `json:"allowed_actions"`
+	// Version is the case's version (its ETag without quotes): an
+	// action's If-Match.
+	Version string `json:"version"`
 	Incidents    []cases.IncidentID `json:"incidents,omitempty"`
 	Events       []eventJSON        `json:"events,omitempty"`
 	Routing      *cases.Routing     `json:"routing,omitempty"`
@@ -77,7 +80,7 @@ func caseOut(c *cases.Case, now time.Time) caseJSON {
 		AcceptedAt: optTime(c.AcceptedAt), ArrivedAt: optTime(c.ArrivedAt), ResolvedAt: optTime(c.ResolvedAt),
 		ClosedAt: optTime(c.ClosedAt), EvaluatedAt: optTime(c.EvaluatedAt), DueAt: c.DueAt, Deadline: optTime(c.Deadline),
 		Overdue: c.Overdue(now), Escalation: c.Escalation, Rework: c.Rework, Satisfaction: c.Satisfaction,
-		SpotCheck: c.SpotCheck, VoidReason: c.VoidReason, Allowed: cases.Allowed(c), Incidents: c.Incidents}
+		SpotCheck: c.SpotCheck, VoidReason: c.VoidReason, Allowed: cases.Allowed(c), Incidents: c.Incidents, Version: c.Version()}
 	if out.Allowed == nil {
 		out.Allowed = []cases.Action{}
 	}

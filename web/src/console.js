@@ -294,10 +294,28 @@ function unitName(id) {
 async function assign(c, unit) {
   if (!unit) return;
   if (c.stage === 'reported') {
-    const f = await api(`/cases/${encodeURIComponent(c.id)}/events`, { method: 'POST', body: { action: 'file', note: 'console' } });
-    if (!f.ok) { $('case-msg').textContent = (f.body && f.body.detail) || String(f.status); return; }
+    const f = await api(`/cases/${encodeURIComponent(c.id)}/events`, { method: 'POST', body: { action: 'file', note: 'console' }, headers: ifMatch(c) });
+    if (!f.ok) { await refused(c, f); return; }
+    c = f.body;
   }
   await act(c, 'dispatch', unit);
+}
+
+// ifMatch makes an action apply only to the case as shown: if another
+// dispatcher (or a retry) changed it meanwhile, gridd answers 412.
+function ifMatch(c) {
+  return c && c.version ? { 'If-Match': `"${c.version}"` } : {};
+}
+
+// refused shows why an action was refused; a 412 means the case changed
+// since it was shown, so it is shown again as it is now.
+async function refused(c, r) {
+  $('case-msg').textContent = (r.body && r.body.detail) || String(r.status);
+  if (r.status === 412) {
+    const msg = $('case-msg').textContent;
+    await loadCases(c.id);
+    $('case-msg').textContent = msg;
+  }
 }
 
 async function act(c, action, suggested) {
@@ -310,8 +328,8 @@ async function act(c, action, suggested) {
   if (action === 'rework') { body.action = 'verify'; body.ok = false; }
   if (action === 'evaluate') body.satisfaction = 5;
   if (action === 'void') { body.reason = 'invalid'; body.note = 'invalid (console)'; }
-  const r = await api(`/cases/${encodeURIComponent(c.id)}/events`, { method: 'POST', body });
-  if (!r.ok) { $('case-msg').textContent = (r.body && r.body.detail) || String(r.status); return; }
+  const r = await api(`/cases/${encodeURIComponent(c.id)}/events`, { method: 'POST', body, headers: ifMatch(c) });
+  if (!r.ok) { await refused(c, r); return; }
   await loadCases(c.id);
   if (features.kpis && features.kpis.served) loadKPIs();
 }
