@@ -14,40 +14,40 @@ import (
 
 // caseJSON is a case as the API answers it.
 type caseJSON struct {
-	ID           cases.CaseID       `json:"id"`
-	Stage        cases.Stage        `json:"stage"`
-	Path         cases.Path         `json:"path"`
-	Category     string             `json:"category"`
-	Channel      cases.Channel      `json:"channel"`
-	Location     lonLat             `json:"location"`
-	Street       string             `json:"street_code"`
-	Community    string             `json:"community_code"`
-	Grid         string             `json:"grid_code"`
-	Unit         string             `json:"unit,omitempty"`
-	Department   string             `json:"department,omitempty"`
-	CostYuan     float64            `json:"cost_yuan"`
-	ReportedAt   time.Time          `json:"reported_at"`
-	DispatchedAt *time.Time         `json:"dispatched_at,omitempty"`
-	AcceptedAt   *time.Time         `json:"accepted_at,omitempty"`
-	ArrivedAt    *time.Time         `json:"arrived_at,omitempty"`
-	ResolvedAt   *time.Time         `json:"resolved_at,omitempty"`
-	ClosedAt     *time.Time         `json:"closed_at,omitempty"`
-	EvaluatedAt  *time.Time         `json:"evaluated_at,omitempty"`
-	DueAt        time.Time          `json:"due_at"`
-	Deadline     *time.Time         `json:"deadline"`
-	Overdue      bool               `json:"overdue"`
-	Escalation   int                `json:"escalation"`
-	Rework       int                `json:"rework"`
-	Satisfaction int                `json:"satisfaction,omitempty"`
-	SpotCheck    bool               `json:"spot_check,omitempty"`
-	VoidReason   string             `json:"void_reason,omitempty"`
-	Allowed      []cases.Action     `json:"allowed_actions"`
+	ID           cases.CaseID   `json:"id"`
+	Stage        cases.Stage    `json:"stage"`
+	Path         cases.Path     `json:"path"`
+	Category     string         `json:"category"`
+	Channel      cases.Channel  `json:"channel"`
+	Location     lonLat         `json:"location"`
+	Street       string         `json:"street_code"`
+	Community    string         `json:"community_code"`
+	Grid         string         `json:"grid_code"`
+	Unit         string         `json:"unit,omitempty"`
+	Department   string         `json:"department,omitempty"`
+	CostYuan     float64        `json:"cost_yuan"`
+	ReportedAt   time.Time      `json:"reported_at"`
+	DispatchedAt *time.Time     `json:"dispatched_at,omitempty"`
+	AcceptedAt   *time.Time     `json:"accepted_at,omitempty"`
+	ArrivedAt    *time.Time     `json:"arrived_at,omitempty"`
+	ResolvedAt   *time.Time     `json:"resolved_at,omitempty"`
+	ClosedAt     *time.Time     `json:"closed_at,omitempty"`
+	EvaluatedAt  *time.Time     `json:"evaluated_at,omitempty"`
+	DueAt        time.Time      `json:"due_at"`
+	Deadline     *time.Time     `json:"deadline"`
+	Overdue      bool           `json:"overdue"`
+	Escalation   int            `json:"escalation"`
+	Rework       int            `json:"rework"`
+	Satisfaction int            `json:"satisfaction,omitempty"`
+	SpotCheck    bool           `json:"spot_check,omitempty"`
+	VoidReason   string         `json:"void_reason,omitempty"`
+	Allowed      []cases.Action `json:"allowed_actions"`
 	// Version is the case's version (its ETag without quotes): an
 	// action's If-Match.
-	Version string `json:"version"`
-	Incidents    []cases.IncidentID `json:"incidents,omitempty"`
-	Events       []eventJSON        `json:"events,omitempty"`
-	Routing      *cases.Routing     `json:"routing,omitempty"`
+	Version   string             `json:"version"`
+	Incidents []cases.IncidentID `json:"incidents,omitempty"`
+	Events    []eventJSON        `json:"events,omitempty"`
+	Routing   *cases.Routing     `json:"routing,omitempty"`
 }
 
 type eventJSON struct {
