@@ -304,25 +304,7 @@ func touching(a, b orb.MultiPolygon) bool {
 // splitSlivers keeps the parts of mp that are its largest or at least
 // sliverM2 and returns the others apart.
 func splitSlivers(mp orb.MultiPolygon) (keep, slivers orb.MultiPolygon) {
-	if len(mp) < 2 {
-		return mp, nil
-	}
-	big, bigA := 0, -1.0
-	areas := make([]float64, len(mp))
-	for i, p := range mp {
-		areas[i] = geo.AreaM2(p)
-		if areas[i] > bigA {
-			big, bigA = i, areas[i]
-		}
-	}
-	for i, p := range mp {
-		if i == big || areas[i] >= sliverM2 {
-			keep = append(keep, p)
-		} else {
-			slivers = append(slivers, p)
-		}
-	}
-	return keep, slivers
+	return splitSmall(mp, func(p orb.Polygon, areaM2 float64) bool { return areaM2 < sliverM2 })
 }
 
 // splitCorners returns apart the parts of mp, its largest aside, no
@@ -330,10 +312,16 @@ func splitSlivers(mp orb.MultiPolygon) (keep, slivers orb.MultiPolygon) {
 // triangles (about 4 % of a cell) the partitioner cut from a cell of a
 // neighbouring grid, left detached when the cells holding them move.
 func (ed *editor) splitCorners(mp orb.MultiPolygon, res int) (keep, corners orb.MultiPolygon) {
+	limit := 0.1 * h3.HexagonAreaAvgM2(res)
+	return splitSmall(mp, func(p orb.Polygon, areaM2 float64) bool { return areaM2 <= limit && !ed.holdsBuilding(p) })
+}
+
+// splitSmall keeps mp's largest part and every other part small does not
+// select, and returns the selected parts apart (a single part is kept).
+func splitSmall(mp orb.MultiPolygon, small func(p orb.Polygon, areaM2 float64) bool) (keep, apart orb.MultiPolygon) {
 	if len(mp) < 2 {
 		return mp, nil
 	}
-	limit := 0.1 * h3.HexagonAreaAvgM2(res)
 	big, bigA := 0, -1.0
 	areas := make([]float64, len(mp))
 	for i, p := range mp {
@@ -343,13 +331,13 @@ func (ed *editor) splitCorners(mp orb.MultiPolygon, res int) (keep, corners orb.
 		}
 	}
 	for i, p := range mp {
-		if i == big || areas[i] > limit || ed.holdsBuilding(p) {
-			keep = append(keep, p)
+		if i != big && small(p, areas[i]) {
+			apart = append(apart, p)
 		} else {
-			corners = append(corners, p)
+			keep = append(keep, p)
 		}
 	}
-	return keep, corners
+	return keep, apart
 }
 
 // holdsBuilding reports whether a building of the bundle lies in p or on
