@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 )
 
 // Std is the Tx of a database/sql transaction on SQLite (or of anything
@@ -57,16 +56,13 @@ func (r stdRow) Scan(dest ...any) error {
 	return err
 }
 
-var rebound sync.Map // statement text → rewritten text
-
 // Rebind rewrites PostgreSQL placeholders $n to SQLite's ?n, leaving any
 // "$" inside '…' or "…" untouched. A "$" not followed by a digit is kept.
+// It is one pass over the text and keeps no cache: statement texts built
+// from filters (CQL2) are as many as callers make.
 func Rebind(q string) string {
 	if !strings.Contains(q, "$") {
 		return q
-	}
-	if v, ok := rebound.Load(q); ok {
-		return v.(string)
 	}
 	var b strings.Builder
 	b.Grow(len(q))
@@ -85,7 +81,5 @@ func Rebind(q string) string {
 		}
 		b.WriteByte(c)
 	}
-	out := b.String()
-	rebound.Store(q, out)
-	return out
+	return b.String()
 }
