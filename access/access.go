@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Role is one right a key may hold.
@@ -44,7 +45,7 @@ func (r Role) bit() Roles {
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
 	if r.bit() == 0 {
-		return "", errs.E(errs.Invalid, "role", "%q is not a role; want one of %s", clip(s, 40), Of(All...))
+		return "", errs.E(errs.Invalid, "role", "%q is not a role; want one of %s", clip.Text(s, 40), Of(All...))
 	}
 	return r, nil
 }
@@ -136,18 +137,11 @@ func (p Principal) Validate() error {
 	case p.Roles.Has(Unit) && p.Unit == "":
 		return errs.E(errs.Invalid, "unit", "the unit role needs unit=ID")
 	case !p.Roles.Has(Unit) && p.Unit != "":
-		return errs.E(errs.Invalid, "unit", "unit=%s is given but the key has no unit role", clip(p.Unit, 40))
+		return errs.E(errs.Invalid, "unit", "unit=%s is given but the key has no unit role", clip.Text(p.Unit, 40))
 	case p.Roles.Has(Department) && p.Department == "":
 		return errs.E(errs.Invalid, "department", "the department role needs department=CODE")
 	case !p.Roles.Has(Department) && p.Department != "":
-		return errs.E(errs.Invalid, "department", "department=%s is given but the key has no department role", clip(p.Department, 40))
+		return errs.E(errs.Invalid, "department", "department=%s is given but the key has no department role", clip.Text(p.Department, 40))
 	}
 	return nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -9,10 +9,12 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -21,6 +23,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -75,7 +78,7 @@ func (r resp) json(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body is not a JSON object: %v\n%s", err, clip(string(r.body), 300))
+		t.Fatalf("body is not a JSON object: %v\n%s", err, clip.Text(string(r.body), 300))
 	}
 	return m
 }
@@ -105,7 +108,7 @@ func features(t *testing.T, m map[string]any) []map[string]any {
 	t.Helper()
 	fs, ok := m["features"].([]any)
 	if !ok {
-		t.Fatalf("no features array in %v", clip(strings.Join(strings.Fields(string(mustJSON(m))), ""), 200))
+		t.Fatalf("no features array in %v", clip.Text(strings.Join(strings.Fields(string(mustJSON(m))), ""), 200))
 	}
 	out := make([]map[string]any, len(fs))
 	for i, f := range fs {
@@ -439,7 +442,7 @@ func TestRoutes(t *testing.T) {
 			}
 			r := do(t, ts, m, tc.path, tc.hdr)
 			if r.status != tc.status {
-				t.Fatalf("%s %s: status %d, want %d\n%s", m, tc.path, r.status, tc.status, clip(string(r.body), 400))
+				t.Fatalf("%s %s: status %d, want %d\n%s", m, tc.path, r.status, tc.status, clip.Text(string(r.body), 400))
 			}
 			ct := r.header.Get("Content-Type")
 			if tc.status >= 400 {
@@ -768,4 +771,26 @@ func TestWatchPicksUpPublishedPlan(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestEchoedInputStaysUTF8: input quoted back in a problem is shortened by
+// characters, never mid-character (it was cut at a byte count, which split
+// a Chinese character and sent invalid UTF-8), and a short one whole.
+func TestEchoedInputStaysUTF8(t *testing.T) {
+	_, _, ts := newTestServer(t)
+	for _, tc := range []struct{ id, want string }{
+		{"a" + strings.Repeat("浦", 30), "a" + strings.Repeat("浦", 30)},
+		{"a" + strings.Repeat("浦", 70), "a" + strings.Repeat("浦", 59) + "…"},
+	} {
+		r := do(t, ts, "GET", "/collections/"+url.PathEscape(tc.id), nil)
+		if r.status != http.StatusNotFound {
+			t.Fatalf("status %d, want 404", r.status)
+		}
+		if !utf8.Valid(r.body) {
+			t.Fatalf("problem is not valid UTF-8: %q", r.body)
+		}
+		if d, _ := r.json(t)["detail"].(string); !strings.Contains(d, strconv.Quote(tc.want)) {
+			t.Errorf("detail %q does not quote %q", d, tc.want)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // caseJSON is a case as the API answers it.
@@ -134,12 +135,12 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		Category: v.Get("category"), Unit: v.Get("unit"), Department: v.Get("department")}
 	if v.Has("stage") {
 		if f.Stage = cases.Stage(v.Get("stage")); !f.Stage.Valid() {
-			return errs.E(errs.Invalid, "stage", "%q is not a stage", clip(v.Get("stage"), 40))
+			return errs.E(errs.Invalid, "stage", "%q is not a stage", clip.Text(v.Get("stage"), 40))
 		}
 	}
 	if v.Has("channel") {
 		if f.Channel = cases.Channel(v.Get("channel")); !f.Channel.Valid() {
-			return errs.E(errs.Invalid, "channel", "%q is not a channel", clip(v.Get("channel"), 40))
+			return errs.E(errs.Invalid, "channel", "%q is not a channel", clip.Text(v.Get("channel"), 40))
 		}
 	}
 	if v.Has("overdue") {
@@ -250,7 +251,7 @@ func caseIfMatch(r *http.Request) (string, error) {
 	}
 	tag := strings.TrimPrefix(v, "W/")
 	if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' || strings.ContainsAny(tag[1:len(tag)-1], "\"\\") {
-		return "", errs.E(errs.Invalid, "If-Match", "%q is not an entity tag (a quoted string, as the case's ETag)", clip(v, 40))
+		return "", errs.E(errs.Invalid, "If-Match", "%q is not an entity tag (a quoted string, as the case's ETag)", clip.Text(v, 40))
 	}
 	return tag[1 : len(tag)-1], nil
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // The handler's edge: what is checked on every request before routing, so
@@ -33,9 +34,9 @@ func checkQuery(raw string) error {
 			continue
 		}
 		rawKey, rawVal, _ := strings.Cut(pair, "=")
-		field := clip(rawKey, 60)
+		field := clip.Text(rawKey, 60)
 		if k, err := url.QueryUnescape(rawKey); err == nil {
-			field = clip(k, 60)
+			field = clip.Text(k, 60)
 		}
 		if strings.Contains(pair, ";") {
 			return errs.E(errs.Invalid, field, "query parameters are separated by '&'; a ';' must be escaped as %%3B")
@@ -49,10 +50,10 @@ func checkQuery(raw string) error {
 			return errs.E(errs.Invalid, field, "the value has a bad percent-escape (%% must be followed by two hex digits)")
 		}
 		if key == "" {
-			return errs.E(errs.Invalid, clip(pair, 60), "a query parameter has no name (%q)", clip(pair, 60))
+			return errs.E(errs.Invalid, clip.Text(pair, 60), "a query parameter has no name (%q)", clip.Text(pair, 60))
 		}
 		if !cleanText(key) {
-			return errs.E(errs.Invalid, strconv.QuoteToASCII(clip(key, 60)), "the parameter name is not UTF-8 text without NUL")
+			return errs.E(errs.Invalid, strconv.QuoteToASCII(clip.Text(key, 60)), "the parameter name is not UTF-8 text without NUL")
 		}
 		if !cleanText(val) {
 			return errs.E(errs.Invalid, field, "the value is not UTF-8 text without NUL")
@@ -145,7 +146,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) {
 // methods in Allow (404 when no route has the path).
 func (s *Server) options(w http.ResponseWriter, r *http.Request, methods []string) {
 	if len(methods) == 0 {
-		s.writeProblem(w, r, errs.E(errs.NotFound, "", "no resource at %s", clip(r.URL.Path, 120)))
+		s.writeProblem(w, r, errs.E(errs.NotFound, "", "no resource at %s", clip.Text(r.URL.Path, 120)))
 		return
 	}
 	h := w.Header()

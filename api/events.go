@@ -16,6 +16,7 @@ import (
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // SSE timing: the reconnection delay sent to clients and the heartbeat
@@ -65,7 +66,7 @@ func parseEventQuery(v url.Values, lastEventID string) (eventQuery, error) {
 				for i, k := range events.Types {
 					names[i] = string(k)
 				}
-				return q, errs.E(errs.Invalid, "types", "%q is not an event type; want a comma-separated list of %s", clip(string(t), 60), strings.Join(names, ", "))
+				return q, errs.E(errs.Invalid, "types", "%q is not an event type; want a comma-separated list of %s", clip.Text(string(t), 60), strings.Join(names, ", "))
 			}
 			q.Filter.Types[t] = true
 		}
@@ -81,7 +82,7 @@ func parseEventQuery(v url.Values, lastEventID string) (eventQuery, error) {
 	parseID := func(field, s string) (int64, error) {
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil || n < 0 {
-			return 0, errs.E(errs.Invalid, field, "%q is not an event id (a non-negative integer)", clip(s, 40))
+			return 0, errs.E(errs.Invalid, field, "%q is not an event id (a non-negative integer)", clip.Text(s, 40))
 		}
 		return n, nil
 	}

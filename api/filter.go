@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -86,12 +87,12 @@ func parseFilterParams(v url.Values, l store.Layer, q *itemsQuery) error {
 	if s, ok, err := one("filter-lang"); err != nil {
 		return err
 	} else if ok && s != "cql2-text" && s != "cql-text" { // cql-text: the draft's name, which GDAL 3.6 sends
-		return errs.E(errs.Invalid, "filter-lang", "%q is not served; filters are cql2-text", clip(s, 40))
+		return errs.E(errs.Invalid, "filter-lang", "%q is not served; filters are cql2-text", clip.Text(s, 40))
 	}
 	if s, ok, err := one("filter-crs"); err != nil {
 		return err
 	} else if ok && s != CRS84URI {
-		return errs.E(errs.Invalid, "filter-crs", "%q is not served; filter geometries are in %s (lon, lat)", clip(s, 80), CRS84URI)
+		return errs.E(errs.Invalid, "filter-crs", "%q is not served; filter geometries are in %s (lon, lat)", clip.Text(s, 80), CRS84URI)
 	}
 	if s, ok, err := one("filter"); err != nil {
 		return err
@@ -138,7 +139,7 @@ func parseSortBy(s string, schema cql2.Schema) ([]store.SortKey, error) {
 		case name == "":
 			return nil, errs.E(errs.Invalid, "sortby", "an empty sort key; give +name or -name, comma-separated")
 		case !ok || t == cql2.Geometry:
-			return nil, errs.E(errs.Invalid, "sortby", "cannot sort by %q; sortable properties are %s", clip(name, 60), strings.Join(queryableNames(schema), ", "))
+			return nil, errs.E(errs.Invalid, "sortby", "cannot sort by %q; sortable properties are %s", clip.Text(name, 60), strings.Join(queryableNames(schema), ", "))
 		case seen[name]:
 			return nil, errs.E(errs.Invalid, "sortby", "%q is given twice", name)
 		}
@@ -160,7 +161,7 @@ func parseProperties(s string, schema cql2.Schema) ([]string, error) {
 	for _, item := range strings.Split(s, ",") {
 		name := strings.TrimSpace(item)
 		if t, ok := schema[name]; !ok || t == cql2.Geometry {
-			return nil, errs.E(errs.Invalid, "properties", "there is no property %q; properties are %s", clip(name, 60), strings.Join(queryableNames(schema), ", "))
+			return nil, errs.E(errs.Invalid, "properties", "there is no property %q; properties are %s", clip.Text(name, 60), strings.Join(queryableNames(schema), ", "))
 		}
 		if !seen[name] {
 			seen[name] = true

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gridd/gridd/dispatch"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -20,7 +21,7 @@ import (
 func featureIDs(t *testing.T, r resp) ([]string, int) {
 	t.Helper()
 	if r.status != 200 {
-		t.Fatalf("status %d: %s", r.status, clip(string(r.body), 300))
+		t.Fatalf("status %d: %s", r.status, clip.Text(string(r.body), 300))
 	}
 	m := r.json(t)
 	var out []string
@@ -88,7 +89,7 @@ func TestFilterItems(t *testing.T) {
 			}
 			got, matched := featureIDs(t, do(t, ts, "GET", itemsURL(tc.layer, "filter", tc.filter, "limit", "10000"), nil))
 			if fmt.Sprint(got) != fmt.Sprint(want) || matched != len(want) {
-				t.Fatalf("got %d ids (matched %d) %v\nwant %d %v", len(got), matched, clip(fmt.Sprint(got), 200), len(want), clip(fmt.Sprint(want), 200))
+				t.Fatalf("got %d ids (matched %d) %v\nwant %d %v", len(got), matched, clip.Text(fmt.Sprint(got), 200), len(want), clip.Text(fmt.Sprint(want), 200))
 			}
 			// Paged: the same ids, and next links carry the filter.
 			var paged []string
@@ -106,7 +107,7 @@ func TestFilterItems(t *testing.T) {
 				}
 			}
 			if fmt.Sprint(paged) != fmt.Sprint(want) {
-				t.Fatalf("paged: %v, want %v", clip(fmt.Sprint(paged), 200), clip(fmt.Sprint(want), 200))
+				t.Fatalf("paged: %v, want %v", clip.Text(fmt.Sprint(paged), 200), clip.Text(fmt.Sprint(want), 200))
 			}
 		})
 	}
@@ -226,7 +227,7 @@ func TestFilterErrors(t *testing.T) {
 	} {
 		r := do(t, ts, "GET", tc.path, nil)
 		if r.status != 400 {
-			t.Errorf("%s: status %d, want 400: %s", tc.path, r.status, clip(string(r.body), 200))
+			t.Errorf("%s: status %d, want 400: %s", tc.path, r.status, clip.Text(string(r.body), 200))
 			continue
 		}
 		m := r.json(t)
@@ -272,7 +273,7 @@ func TestQueryables(t *testing.T) {
 		filter := name + " IS NOT NULL"
 		r := do(t, ts, "GET", itemsURL("grids", "filter", filter), nil)
 		if r.status != 200 {
-			t.Errorf("filter %s: %d %s", filter, r.status, clip(string(r.body), 200))
+			t.Errorf("filter %s: %d %s", filter, r.status, clip.Text(string(r.body), 200))
 		}
 	}
 	if r := do(t, ts, "GET", "/collections/patrols/queryables", nil); r.status != 401 {

@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // casesService returns the case service or an Unavailable error when the
@@ -70,7 +71,7 @@ type incidentRequest struct {
 // trailing data; errors name the field (a JSON pointer) or "body".
 func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		return errs.E(errs.Unsupported, "Content-Type", "send the body as application/json, not %q", clip(ct, 60))
+		return errs.E(errs.Unsupported, "Content-Type", "send the body as application/json, not %q", clip.Text(ct, 60))
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -85,7 +86,7 @@ func decodeBody(r *http.Request, v any) error {
 		case errors.Is(err, io.EOF):
 			return errs.E(errs.Invalid, "body", "the body is empty")
 		}
-		return errs.E(errs.Invalid, "body", "not a JSON object of the expected fields: %s", clip(err.Error(), 120))
+		return errs.E(errs.Invalid, "body", "not a JSON object of the expected fields: %s", clip.Text(err.Error(), 120))
 	}
 	if dec.More() {
 		return errs.E(errs.Invalid, "body", "data after the JSON object")
@@ -96,7 +97,7 @@ func decodeBody(r *http.Request, v any) error {
 func parseTimeField(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, errs.E(errs.Invalid, field, "%q is not an RFC 3339 time", clip(s, 40))
+		return time.Time{}, errs.E(errs.Invalid, field, "%q is not an RFC 3339 time", clip.Text(s, 40))
 	}
 	return t, nil
 }
@@ -238,7 +239,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	if v.Has("channel") {
 		f.Channel = cases.Channel(v.Get("channel"))
 		if !f.Channel.Valid() {
-			return errs.E(errs.Invalid, "channel", "%q is not a channel", clip(v.Get("channel"), 40))
+			return errs.E(errs.Invalid, "channel", "%q is not a channel", clip.Text(v.Get("channel"), 40))
 		}
 	}
 	if v.Has("after") {

@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/partition"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
 )
@@ -90,9 +91,9 @@ func parsePlanRequest(raw []byte) (planRequest, error) {
 			if name == "" {
 				name = `""`
 			}
-			return out, errs.E(errs.Invalid, clip(name, 40), "not a plan parameter (seed, urban_target, rural_target, tolerance_pct, refine_share_pct, previous, locked, communities, name)")
+			return out, errs.E(errs.Invalid, clip.Text(name, 40), "not a plan parameter (seed, urban_target, rural_target, tolerance_pct, refine_share_pct, previous, locked, communities, name)")
 		}
-		return out, errs.E(errs.Invalid, "body", "not a JSON object of plan parameters: %s", clip(err.Error(), 120))
+		return out, errs.E(errs.Invalid, "body", "not a JSON object of plan parameters: %s", clip.Text(err.Error(), 120))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return out, errs.E(errs.Invalid, "body", "data after the JSON object")
@@ -149,7 +150,7 @@ func parsePlanRequest(raw []byte) (planRequest, error) {
 		for i, c := range *in {
 			f := fmt.Sprintf("%s[%d]", field, i)
 			if c == "" || len(c) > maxPlanCodeLen || strings.TrimSpace(c) != c || !utf8.ValidString(c) {
-				return nil, errs.E(errs.Invalid, f, "want a code of 1 to %d bytes without spaces around, got %q", maxPlanCodeLen, clip(c, maxPlanCodeLen))
+				return nil, errs.E(errs.Invalid, f, "want a code of 1 to %d bytes without spaces around, got %q", maxPlanCodeLen, clip.Text(c, maxPlanCodeLen))
 			}
 			if seen[c] {
 				return nil, errs.E(errs.Invalid, f, "%q is given twice", c)
@@ -215,7 +216,7 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Unavailable, "", "this server runs no background jobs")
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), mediaJSON) {
-		return errs.E(errs.Unsupported, "Content-Type", "send the parameters as %s, not %q", mediaJSON, clip(ct, 60))
+		return errs.E(errs.Unsupported, "Content-Type", "send the parameters as %s, not %q", mediaJSON, clip.Text(ct, 60))
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, planRequestBody+1))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Media types gridd serves.
@@ -101,7 +102,7 @@ func negotiate(r *http.Request, offers ...string) (string, error) {
 				}
 			}
 		}
-		return "", errs.E(errs.Unsupported, "f", "format %q is not served here; try one of %s", clip(f, 40), strings.Join(offerNames(offers), ", "))
+		return "", errs.E(errs.Unsupported, "f", "format %q is not served here; try one of %s", clip.Text(f, 40), strings.Join(offerNames(offers), ", "))
 	}
 	accept := r.Header.Get("Accept")
 	if accept == "" || accept == "*/*" {
@@ -154,12 +155,4 @@ func mediaBase(m string) string {
 		return strings.TrimSpace(m[:i])
 	}
 	return m
-}
-
-// clip shortens user input echoed in messages.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }

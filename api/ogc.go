@@ -16,6 +16,7 @@ import (
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -33,7 +34,7 @@ func collectionByID(id string) (*store.LayerDesc, error) {
 	if d, ok := store.Describe(store.Layer(id)); ok {
 		return d, nil
 	}
-	return nil, errs.E(errs.NotFound, "collectionId", "there is no collection %q", clip(id, 60))
+	return nil, errs.E(errs.NotFound, "collectionId", "there is no collection %q", clip.Text(id, 60))
 }
 
 type link struct {
@@ -297,7 +298,7 @@ func parseItems(v url.Values, d *store.LayerDesc, props map[string]bool) (parsed
 		}
 		if dp, ok := d.Schema().Property(k); ok && dp.Int {
 			if _, err := strconv.ParseInt(s, 10, 64); err != nil {
-				return p, errs.E(errs.Invalid, k, "%s is an integer property; %q is not an integer", k, clip(s, 40))
+				return p, errs.E(errs.Invalid, k, "%s is an integer property; %q is not an integer", k, clip.Text(s, 40))
 			}
 		}
 		p.q.filters = append(p.q.filters, filter{name: k, value: s})
@@ -572,7 +573,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 	id := mux.Vars(r)["featureId"]
 	if !cleanText(id) {
 		// No layer's ids hold such bytes (and PostgreSQL rejects them).
-		return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(strconv.QuoteToASCII(id), 60))
+		return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip.Text(strconv.QuoteToASCII(id), 60))
 	}
 	ct, err := negotiate(r, mediaGeoJSON, mediaJSON)
 	if err != nil {
@@ -612,7 +613,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		}
 		e, ok := lc.byID[id]
 		if !ok {
-			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
+			return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip.Text(id, 60))
 		}
 		if fb, err = e.encoded(oc, decimals); err != nil {
 			return err
@@ -621,7 +622,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) error {
 		f, err := s.st.Feature(r.Context(), ci.Layer, 0, id)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
-				return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip(id, 60))
+				return errs.E(errs.NotFound, "featureId", "%s has no feature %q", ci.Layer, clip.Text(id, 60))
 			}
 			s.metrics.storeErrors.WithLabelValues("feature").Inc()
 			return err

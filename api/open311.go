@@ -19,6 +19,7 @@ import (
 	"github.com/gridd/gridd/access"
 	"github.com/gridd/gridd/cases"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): the
@@ -264,7 +265,7 @@ func (s *Server) open311Get(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := cases.ParseIncidentID(mux.Vars(r)["id"])
 	if err != nil {
-		return errs.E(errs.NotFound, "service_request_id", "no service request %q", clip(mux.Vars(r)["id"], 40))
+		return errs.E(errs.NotFound, "service_request_id", "no service request %q", clip.Text(mux.Vars(r)["id"], 40))
 	}
 	in, err := svc.Store.Incident(r.Context(), id)
 	if err != nil || in.Channel != cases.Open311 {
@@ -292,7 +293,7 @@ func (s *Server) open311List(w http.ResponseWriter, r *http.Request) error {
 		for _, part := range strings.Split(ids, ",") {
 			id, err := cases.ParseIncidentID(strings.TrimSpace(part))
 			if err != nil {
-				return errs.E(errs.Invalid, "service_request_id", "%q is not a service request id", clip(part, 40))
+				return errs.E(errs.Invalid, "service_request_id", "%q is not a service request id", clip.Text(part, 40))
 			}
 			if in, err := svc.Store.Incident(r.Context(), id); err == nil && in.Channel == cases.Open311 {
 				list = append(list, in)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Query-parameter parsers. Each returns an errs.Invalid error naming the
@@ -35,7 +36,7 @@ func parseLimit(s string, present bool) (int, error) {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !strings.HasPrefix(strings.TrimSpace(s), "-") {
 			return maxLimit, nil
 		}
-		return 0, errs.E(errs.Invalid, "limit", "%q is not an integer", clip(s, 40))
+		return 0, errs.E(errs.Invalid, "limit", "%q is not an integer", clip.Text(s, 40))
 	}
 	if n < 1 {
 		return 0, errs.E(errs.Invalid, "limit", "must be at least 1, got %d", n)
@@ -53,7 +54,7 @@ func parseOffset(s string, present bool) (int, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < 0 || n > maxOffset {
-		return 0, errs.E(errs.Invalid, "offset", "%q is not an offset (an integer from 0 to %d)", clip(s, 40), maxOffset)
+		return 0, errs.E(errs.Invalid, "offset", "%q is not an offset (an integer from 0 to %d)", clip.Text(s, 40), maxOffset)
 	}
 	return n, nil
 }
@@ -62,7 +63,7 @@ func parseOffset(s string, present bool) (int, error) {
 func parseFloat(name, s string) (float64, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, errs.E(errs.Invalid, name, "%q is not a finite number", clip(s, 40))
+		return 0, errs.E(errs.Invalid, name, "%q is not a finite number", clip.Text(s, 40))
 	}
 	return f, nil
 }
@@ -97,7 +98,7 @@ func parseK(s string, present bool) (int, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < 0 || n > maxK {
-		return 0, errs.E(errs.Invalid, "k", "%q is not a count from 0 to %d", clip(s, 40), maxK)
+		return 0, errs.E(errs.Invalid, "k", "%q is not a count from 0 to %d", clip.Text(s, 40), maxK)
 	}
 	return n, nil
 }
@@ -144,7 +145,7 @@ func parseLocateCRS(s string, present bool) (geo.CRS, error) {
 			return c.crs, nil
 		}
 	}
-	return "", errs.E(errs.Invalid, "crs", "%q is not a coordinate system /locate takes; use one of %s", clip(s, 80), strings.Join(locateCRSNames(), ", "))
+	return "", errs.E(errs.Invalid, "crs", "%q is not a coordinate system /locate takes; use one of %s", clip.Text(s, 80), strings.Join(locateCRSNames(), ", "))
 }
 
 // parseCRSParam reads the OGC crs (output) parameter: one of the URIs in
@@ -155,7 +156,7 @@ func parseCRSParam(name, s string, present bool) (*outCRS, error) {
 	}
 	c, ok := crsByURI(s)
 	if !ok {
-		return nil, errs.E(errs.Invalid, name, "%q is not a supported coordinate reference system; use one of %s", clip(s, 80), strings.Join(crsURIs(), ", "))
+		return nil, errs.E(errs.Invalid, name, "%q is not a supported coordinate reference system; use one of %s", clip.Text(s, 80), strings.Join(crsURIs(), ", "))
 	}
 	return c, nil
 }
@@ -243,7 +244,7 @@ func parseDatetime(s string) (interval, error) {
 			if d, derr := time.Parse("2006-01-02", p); derr == nil {
 				return d, nil
 			}
-			return time.Time{}, errs.E(errs.Invalid, "datetime", "%q is not an RFC 3339 date-time", clip(p, 40))
+			return time.Time{}, errs.E(errs.Invalid, "datetime", "%q is not an RFC 3339 date-time", clip.Text(p, 40))
 		}
 		return t, nil
 	}
@@ -287,7 +288,7 @@ func parsePrecision(s string, present bool) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > maxDecimals {
-		return 0, errs.E(errs.Invalid, "precision", "%q is not a number of decimals 0..%d (default %d, about 1 cm)", clip(s, 20), maxDecimals, defaultDecimals)
+		return 0, errs.E(errs.Invalid, "precision", "%q is not a number of decimals 0..%d (default %d, about 1 cm)", clip.Text(s, 20), maxDecimals, defaultDecimals)
 	}
 	return n, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -82,7 +83,7 @@ func summaryJSON(p gridplan.Summary) planSummaryJSON {
 func planID(r *http.Request, name string) (gridplan.PlanID, error) {
 	id, err := gridplan.ParsePlanID(mux.Vars(r)[name])
 	if err != nil {
-		return 0, errs.E(errs.Invalid, name, "%q is not a plan id (a positive integer)", clip(mux.Vars(r)[name], 40))
+		return 0, errs.E(errs.Invalid, name, "%q is not a plan id (a positive integer)", clip.Text(mux.Vars(r)[name], 40))
 	}
 	return id, nil
 }
@@ -188,7 +189,7 @@ func draftName(p *gridplan.Plan) string {
 	if name == "" {
 		name = "plan"
 	}
-	return fmt.Sprintf("draft of %d (%s)", p.ID, clip(name, 80))
+	return fmt.Sprintf("draft of %d (%s)", p.ID, clip.Text(name, 80))
 }
 
 // publishPlan is POST /plans/{id}/publish: validation must pass (else 409
@@ -237,7 +238,7 @@ func (s *Server) putPlanGrids(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ct := strings.ToLower(r.Header.Get("Content-Type")); ct != "" && !strings.HasPrefix(ct, mediaGeoJSON) && !strings.HasPrefix(ct, mediaJSON) {
-		return errs.E(errs.Unsupported, "Content-Type", "send a GeoJSON FeatureCollection as %s, not %q", mediaGeoJSON, clip(ct, 60))
+		return errs.E(errs.Unsupported, "Content-Type", "send a GeoJSON FeatureCollection as %s, not %q", mediaGeoJSON, clip.Text(ct, 60))
 	}
 	p, err := s.st.Plan(r.Context(), id)
 	if err != nil {

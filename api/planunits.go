@@ -12,6 +12,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/gridplan"
 	"github.com/gridd/gridd/gridplan/cells"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // unitsJSON is GET /plans/{id}/units's answer: a GeoJSON FeatureCollection
@@ -42,7 +43,7 @@ func (s *Server) planUnits(w http.ResponseWriter, r *http.Request) error {
 	}
 	code, err := bundle.ParseGridCode(raw)
 	if err != nil {
-		return errs.E(errs.Invalid, "grid", "%q is not a grid code", clip(raw, 40))
+		return errs.E(errs.Invalid, "grid", "%q is not a grid code", clip.Text(raw, 40))
 	}
 	p, err := s.st.Plan(r.Context(), id)
 	if err != nil {

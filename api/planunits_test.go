@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // TestPlanUnits: GET /plans/{id}/units?grid= answers the grid's units as
@@ -40,12 +41,12 @@ func TestPlanUnits(t *testing.T) {
 			hdr["Authorization"] = "Bearer " + tc.key
 		}
 		if r := do(t, ts, "GET", tc.path, hdr); r.status != tc.want {
-			t.Errorf("%s: %d, want %d: %s", tc.who, r.status, tc.want, clip(string(r.body), 200))
+			t.Errorf("%s: %d, want %d: %s", tc.who, r.status, tc.want, clip.Text(string(r.body), 200))
 		}
 	}
 	r := do(t, ts, "GET", path, auth)
 	if r.status != 200 || r.header.Get("Content-Type") != mediaGeoJSON {
-		t.Fatalf("%d %s: %s", r.status, r.header.Get("Content-Type"), clip(string(r.body), 300))
+		t.Fatalf("%d %s: %s", r.status, r.header.Get("Content-Type"), clip.Text(string(r.body), 300))
 	}
 	m := r.json(t)
 	fs := features(t, m)

@@ -28,6 +28,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/jobs"
 	"github.com/gridd/gridd/store"
 )
@@ -183,7 +184,7 @@ func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.StrictSlash(false)
 	r.NotFoundHandler = s.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		return errs.E(errs.NotFound, "", "no resource at %s", clip(r.URL.Path, 120))
+		return errs.E(errs.NotFound, "", "no resource at %s", clip.Text(r.URL.Path, 120))
 	})
 	r.MethodNotAllowedHandler = s.adapt(func(w http.ResponseWriter, req *http.Request) error {
 		allow, vars := s.allowedMethods(req)

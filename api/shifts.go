@@ -18,6 +18,7 @@ import (
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/events"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -182,7 +183,7 @@ func (s *Server) postShifts(w http.ResponseWriter, r *http.Request) error {
 	case "true":
 		replace = true
 	default:
-		return errs.E(errs.Invalid, "replace", "%q is not true or false", clip(v, 20))
+		return errs.E(errs.Invalid, "replace", "%q is not true or false", clip.Text(v, 20))
 	}
 	shifts, fieldOf, err := readShiftsBody(r)
 	if err != nil {
@@ -231,7 +232,7 @@ func readShiftsBody(r *http.Request) ([]bundle.Shift, func(i int) string, error)
 		return shifts, func(i int) string { return fmt.Sprintf("body:%d unit_or_post", i+2) }, nil
 	}
 	if ct != "" && !strings.HasPrefix(ct, mediaJSON) {
-		return nil, nil, errs.E(errs.Unsupported, "Content-Type", "send a JSON array of shifts as %s or shifts.csv as %s, not %q", mediaJSON, mediaCSV, clip(ct, 60))
+		return nil, nil, errs.E(errs.Unsupported, "Content-Type", "send a JSON array of shifts as %s or shifts.csv as %s, not %q", mediaJSON, mediaCSV, clip.Text(ct, 60))
 	}
 	var in []shiftJSON
 	dec := json.NewDecoder(r.Body)
@@ -244,7 +245,7 @@ func readShiftsBody(r *http.Request) ([]bundle.Shift, func(i int) string, error)
 		case errors.Is(err, io.EOF):
 			return nil, nil, errs.E(errs.Invalid, "body", "the body is empty; send a JSON array of shifts")
 		}
-		return nil, nil, errs.E(errs.Invalid, "body", "not a JSON array of shifts {id, subject, start, end, note}: %s", clip(err.Error(), 120))
+		return nil, nil, errs.E(errs.Invalid, "body", "not a JSON array of shifts {id, subject, start, end, note}: %s", clip.Text(err.Error(), 120))
 	}
 	if dec.More() {
 		return nil, nil, errs.E(errs.Invalid, "body", "data after the JSON array")
@@ -294,7 +295,7 @@ func (s *Server) checkSubjects(shifts []bundle.Shift, fieldOf func(int) string) 
 	}
 	for i, sh := range shifts {
 		if !known[sh.Subject] {
-			return errs.E(errs.Invalid, fieldOf(i), "%q is not a patrol, a grid worker, the centre or a sub-centre of the district", clip(sh.Subject, 40))
+			return errs.E(errs.Invalid, fieldOf(i), "%q is not a patrol, a grid worker, the centre or a sub-centre of the district", clip.Text(sh.Subject, 40))
 		}
 	}
 	return nil
@@ -309,7 +310,7 @@ func (s *Server) putShift(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if j.ID != "" && j.ID != id {
-		return errs.E(errs.Invalid, "id", "the body's id %q is not the path's %q", clip(j.ID, 40), clip(id, 40))
+		return errs.E(errs.Invalid, "id", "the body's id %q is not the path's %q", clip.Text(j.ID, 40), clip.Text(id, 40))
 	}
 	j.ID = id
 	sh, err := j.in("")

@@ -13,6 +13,7 @@ import (
 	"github.com/gridd/gridd/api/tiles"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -55,7 +56,7 @@ func tileCRS(r *http.Request) (geo.CRS, error) {
 	}
 	c, err := geo.ParseCRS(v.Get("crs"))
 	if err != nil || (c != geo.WGS84 && c != geo.GCJ02) {
-		return "", errs.E(errs.Invalid, "crs", "tiles are served in wgs84 (the default) or gcj02, not %q", clip(v.Get("crs"), 40))
+		return "", errs.E(errs.Invalid, "crs", "tiles are served in wgs84 (the default) or gcj02, not %q", clip.Text(v.Get("crs"), 40))
 	}
 	return c, nil
 }
@@ -151,7 +152,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	x, errX := strconv.Atoi(v["x"])
 	y, errY := strconv.Atoi(v["y"])
 	if errZ != nil || errX != nil || errY != nil || z > tiles.MaxZoom {
-		return errs.E(errs.NotFound, "z/x/y", "tile %s/%s/%s does not exist", clip(v["z"], 10), clip(v["x"], 12), clip(v["y"], 12))
+		return errs.E(errs.NotFound, "z/x/y", "tile %s/%s/%s does not exist", clip.Text(v["z"], 10), clip.Text(v["x"], 12), clip.Text(v["y"], 12))
 	}
 	c, err := s.catalogue()
 	if err != nil {

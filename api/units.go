@@ -23,6 +23,7 @@ import (
 	"github.com/gridd/gridd/events"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -98,7 +99,7 @@ type positionJSON struct {
 // names the report and its field, "[3].lat".
 func decodePositions(r *http.Request) ([]dispatch.PositionReport, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		return nil, errs.E(errs.Unsupported, "Content-Type", "send the body as application/json, not %q", clip(ct, 60))
+		return nil, errs.E(errs.Unsupported, "Content-Type", "send the body as application/json, not %q", clip.Text(ct, 60))
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -118,7 +119,7 @@ func parsePositions(body []byte) ([]dispatch.PositionReport, error) {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, errs.E(errs.Invalid, "body", "the body is empty; send a JSON array of reports")
 		}
-		return nil, errs.E(errs.Invalid, "body", "not a JSON array of reports: %s", clip(err.Error(), 120))
+		return nil, errs.E(errs.Invalid, "body", "not a JSON array of reports: %s", clip.Text(err.Error(), 120))
 	}
 	if len(raw) == 0 {
 		return nil, errs.E(errs.Invalid, "body", "the batch holds no reports")
@@ -162,7 +163,7 @@ func parsePosition(m json.RawMessage) (dispatch.PositionReport, error) {
 		}
 		if strings.HasPrefix(err.Error(), "json: unknown field ") {
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return dispatch.PositionReport{}, errs.E(errs.Invalid, clip(f, 40), "unknown field; a report has unit, lon, lat, crs, at and status")
+			return dispatch.PositionReport{}, errs.E(errs.Invalid, clip.Text(f, 40), "unknown field; a report has unit, lon, lat, crs, at and status")
 		}
 		return dispatch.PositionReport{}, errs.E(errs.Invalid, "", "not a report object {unit, lon, lat, crs, at, status}")
 	}
@@ -370,7 +371,7 @@ func mayReadUnit(who access.Principal, id string) error {
 	if who.Any(access.Dispatcher) || (who.Roles.Has(access.Unit) && who.Unit == id) {
 		return nil
 	}
-	return denied(who, "read unit "+clip(id, 40))
+	return denied(who, "read unit "+clip.Text(id, 40))
 }
 
 // getUnit is GET /units/{id}: one unit as a Feature.

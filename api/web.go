@@ -17,6 +17,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // The map pages: the dispatcher console at / (for browsers; other clients
@@ -50,11 +51,11 @@ func (b Basemap) Validate() error {
 		return nil
 	}
 	if !strings.HasPrefix(b.URL, "http://") && !strings.HasPrefix(b.URL, "https://") && !strings.HasPrefix(b.URL, "/") {
-		return errs.E(errs.Invalid, "basemap", "basemap URL %q must be http(s) or a path on gridd", clip(b.URL, 80))
+		return errs.E(errs.Invalid, "basemap", "basemap URL %q must be http(s) or a path on gridd", clip.Text(b.URL, 80))
 	}
 	for _, p := range []string{"{z}", "{x}", "{y}"} {
 		if !strings.Contains(b.URL, p) {
-			return errs.E(errs.Invalid, "basemap", "basemap URL %q lacks %s", clip(b.URL, 80), p)
+			return errs.E(errs.Invalid, "basemap", "basemap URL %q lacks %s", clip.Text(b.URL, 80), p)
 		}
 	}
 	if b.CRS != geo.WGS84 && b.CRS != geo.GCJ02 {
@@ -172,14 +173,14 @@ var hashedAsset = regexp.MustCompile(`-[A-Z0-9]{8,}\.(js|mjs|css)$`)
 func (s *Server) asset(w http.ResponseWriter, r *http.Request) error {
 	p := mux.Vars(r)["path"]
 	if s.cfg.Pages == nil || !fs.ValidPath(p) || strings.HasSuffix(p, ".html") {
-		return errs.E(errs.NotFound, "path", "no asset %q", clip(p, 80))
+		return errs.E(errs.NotFound, "path", "no asset %q", clip.Text(p, 80))
 	}
 	if err := onlyParams(r, "v"); err != nil { // MapLibre adds ?v= to its worker
 		return err
 	}
 	b, err := fs.ReadFile(s.cfg.Pages.Assets, p)
 	if err != nil {
-		return errs.E(errs.NotFound, "path", "no asset %q", clip(p, 80))
+		return errs.E(errs.NotFound, "path", "no asset %q", clip.Text(p, 80))
 	}
 	ct := mime.TypeByExtension(path.Ext(p))
 	switch path.Ext(p) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/web"
 )
 
@@ -75,13 +76,13 @@ func TestPagesRouting(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do(t, ts, "GET", tc.path, tc.hdr)
 			if r.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tc.status, clip(string(r.body), 200))
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, clip.Text(string(r.body), 200))
 			}
 			if tc.ctype != "" && r.header.Get("Content-Type") != tc.ctype {
 				t.Errorf("Content-Type %q, want %q", r.header.Get("Content-Type"), tc.ctype)
 			}
 			if !strings.Contains(string(r.body), tc.body) {
-				t.Errorf("body lacks %q: %s", tc.body, clip(string(r.body), 200))
+				t.Errorf("body lacks %q: %s", tc.body, clip.Text(string(r.body), 200))
 			}
 			if tc.cache != "" && r.header.Get("Cache-Control") != tc.cache {
 				t.Errorf("Cache-Control %q, want %q", r.header.Get("Cache-Control"), tc.cache)

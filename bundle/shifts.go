@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // ShiftsFile is the optional duty roster of a bundle folder.
@@ -147,7 +148,7 @@ func parseShifts(file string, data []byte) ([]Shift, errs.List) {
 			known = known || c == h
 		}
 		if !known {
-			return nil, errs.List{errs.E(errs.Invalid, fmt.Sprintf("%s:1:%d", file, i+1), "unknown column %q, want unit_or_post,start,end and optionally id,note", clipText(h))}
+			return nil, errs.List{errs.E(errs.Invalid, fmt.Sprintf("%s:1:%d", file, i+1), "unknown column %q, want unit_or_post,start,end and optionally id,note", clip.Text(h, 40))}
 		}
 		if _, dup := col[h]; dup {
 			return nil, errs.List{errs.E(errs.Invalid, fmt.Sprintf("%s:1:%d", file, i+1), "column %q twice", h)}
@@ -187,7 +188,7 @@ func parseShifts(file string, data []byte) ([]Shift, errs.List) {
 		for _, name := range []string{"start", "end"} {
 			t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(get(name)))
 			if err != nil {
-				bad = errs.E(errs.Invalid, at(name), "%q is not an RFC 3339 time with an offset (2026-12-03T08:00:00+08:00)", clipText(get(name)))
+				bad = errs.E(errs.Invalid, at(name), "%q is not an RFC 3339 time with an offset (2026-12-03T08:00:00+08:00)", clip.Text(get(name), 40))
 				break
 			}
 			if name == "start" {
@@ -222,14 +223,6 @@ func parseShifts(file string, data []byte) ([]Shift, errs.List) {
 		out = append(out, s)
 	}
 	return out, probs
-}
-
-// clipText shortens s for a message.
-func clipText(s string) string {
-	if utf8.RuneCountInString(s) <= 40 {
-		return s
-	}
-	return string([]rune(s)[:40]) + "…"
 }
 
 // ReadShiftsFS reads dir/shifts.csv from fsys if there is one: ok is false

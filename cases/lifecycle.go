@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Action moves a case (or records something on it).
@@ -100,14 +101,6 @@ func (c *Command) Validate() error {
 	return firstOrList(l)
 }
 
-// clipVersion keeps an echoed version short.
-func clipVersion(v string) string {
-	if len(v) > 24 {
-		return v[:24] + "…"
-	}
-	return v
-}
-
 // Allowed returns the actions allowed on c, in lifecycle order.
 func Allowed(c *Case) []Action {
 	var out []Action
@@ -169,7 +162,7 @@ func Apply(c Case, cmd Command, cat Category, now time.Time) (Case, Event, error
 	}
 	if cmd.IfVersion != "" && cmd.IfVersion != c.Version() {
 		return c, Event{}, errs.E(errs.Conflict, "If-Match", "case %d changed since version %s (it is at %s, version %s): read it again before acting",
-			c.ID, clipVersion(cmd.IfVersion), c.Stage, c.Version())
+			c.ID, clip.Text(cmd.IfVersion, 24), c.Stage, c.Version())
 	}
 	if !allowed(&c, cmd.Action) {
 		return c, Event{}, stageError(&c, cmd.Action)

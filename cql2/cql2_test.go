@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // schema is a test layer unlike any of gridd's: wells with a depth, a
@@ -193,7 +194,7 @@ func TestParseErrors(t *testing.T) {
 		{"depth IN (" + strings.Repeat("1, ", 1200) + "1)", "more than 1000 terms"},
 		{strings.Repeat("x", MaxLen+1), "bytes long"},
 	} {
-		t.Run(clip(tc.filter, 40), func(t *testing.T) {
+		t.Run(clip.Text(tc.filter, 40), func(t *testing.T) {
 			_, err := Parse(tc.filter, schema)
 			e, ok := errs.As(err)
 			if !ok || e.Code != errs.Invalid || e.Field != "filter" {

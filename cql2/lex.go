@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // tokKind classifies a token of CQL2 text.
@@ -191,18 +192,7 @@ func (l *lexer) number(start int) (token, error) {
 		}
 	}
 	if l.i < len(l.src) && isIdentPart(l.src[l.i]) {
-		return token{}, l.errAt(start, "a number runs into a name at %q", clip(l.src[start:], 20))
+		return token{}, l.errAt(start, "a number runs into a name at %q", clip.Text(l.src[start:], 20))
 	}
 	return token{kind: tNumber, text: l.src[start:l.i], pos: l.posAt(start)}, nil
-}
-
-// clip shortens s for an error message.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

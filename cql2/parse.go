@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Limits on a filter, so that a hostile one costs bounded work.
@@ -69,11 +71,11 @@ func (t token) describe() string {
 	case tEOF:
 		return "end of filter"
 	case tString:
-		return "'" + clip(t.text, 30) + "'"
+		return "'" + clip.Text(t.text, 30) + "'"
 	case tQuoted:
-		return `"` + clip(t.text, 30) + `"`
+		return `"` + clip.Text(t.text, 30) + `"`
 	}
-	return strconv.Quote(clip(t.text, 30))
+	return strconv.Quote(clip.Text(t.text, 30))
 }
 
 func (p *parser) advance() error {
@@ -275,7 +277,7 @@ func (p *parser) property(t token) (Type, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return 0, errAt(t.pos, "unknown property %q (queryables: %s)", clip(t.text, 60), strings.Join(names, ", "))
+		return 0, errAt(t.pos, "unknown property %q (queryables: %s)", clip.Text(t.text, 60), strings.Join(names, ", "))
 	}
 	return typ, nil
 }
@@ -290,7 +292,7 @@ func parseNumber(t token) (any, error) {
 	}
 	f, err := strconv.ParseFloat(t.text, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return nil, errAt(t.pos, "%s is not a finite number", clip(t.text, 30))
+		return nil, errAt(t.pos, "%s is not a finite number", clip.Text(t.text, 30))
 	}
 	return f, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // UnitKind is what a field unit is: a joint patrol (a vehicle with a
@@ -27,7 +28,7 @@ func ParseUnitKind(s, field string) (UnitKind, error) {
 	case KindPatrol, KindWorker:
 		return k, nil
 	}
-	return "", errs.E(errs.Invalid, field, "%q is not a unit kind; want patrol or worker", clip(s))
+	return "", errs.E(errs.Invalid, field, "%q is not a unit kind; want patrol or worker", clip.Text(s, 40))
 }
 
 // UnitStatus is a unit's availability as it reports it (or, in a Unit
@@ -47,7 +48,7 @@ func ParseUnitStatus(s, field string) (UnitStatus, error) {
 	case StatusAvailable, StatusBusy, StatusOffDuty:
 		return st, nil
 	}
-	return "", errs.E(errs.Invalid, field, "%q is not a unit status; want available, busy or off_duty", clip(s))
+	return "", errs.E(errs.Invalid, field, "%q is not a unit status; want available, busy or off_duty", clip.Text(s, 40))
 }
 
 // Geo is the status in the live index's terms.
@@ -194,13 +195,6 @@ type TrackPoint struct {
 	At     time.Time
 	Loc    orb.Point
 	Status UnitStatus
-}
-
-func clip(s string) string {
-	if len(s) <= 40 {
-		return s
-	}
-	return s[:40] + "…"
 }
 
 // FieldAt names field of report i of a batch: "[3].lat".

@@ -14,6 +14,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -127,19 +128,12 @@ func ApplyEdit(ctx context.Context, p *Plan, b *bundle.Bundle, e Edit, part Part
 	case "":
 		return nil, errs.E(errs.Invalid, "/op", "missing; one of merge, split, redraw, move, rebalance, lock, unlock")
 	default:
-		return nil, errs.E(errs.Invalid, "/op", "%q is not an edit; one of merge, split, redraw, move, rebalance, lock, unlock", clipStr(e.Op, 40))
+		return nil, errs.E(errs.Invalid, "/op", "%q is not an edit; one of merge, split, redraw, move, rebalance, lock, unlock", clip.Text(e.Op, 40))
 	}
 	if err != nil {
 		return nil, err
 	}
 	return ed.finish()
-}
-
-func clipStr(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 type editor struct {
@@ -161,7 +155,7 @@ type editor struct {
 func (ed *editor) grid(field string, c bundle.GridCode) (*Grid, error) {
 	i, ok := ed.byCode[c]
 	if !ok {
-		return nil, errs.E(errs.Invalid, field, "grid %q is not in plan %d", clipStr(string(c), 40), ed.p.ID)
+		return nil, errs.E(errs.Invalid, field, "grid %q is not in plan %d", clip.Text(string(c), 40), ed.p.ID)
 	}
 	return &ed.p.Grids[i], nil
 }
@@ -515,7 +509,7 @@ func (ed *editor) rebalance(ctx context.Context, e Edit, part Partitioner) error
 	for k, c := range e.Communities {
 		cm, ok := ed.b.Community(c)
 		if !ok {
-			return errs.E(errs.Invalid, fmt.Sprintf("/communities/%d", k), "community %q is not in the bundle", clipStr(string(c), 40))
+			return errs.E(errs.Invalid, fmt.Sprintf("/communities/%d", k), "community %q is not in the bundle", clip.Text(string(c), 40))
 		}
 		if !want[c] {
 			sub.Communities = append(sub.Communities, *cm)

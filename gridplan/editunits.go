@@ -13,6 +13,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan/cells"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/internal/sfgeom"
 )
 
@@ -157,7 +158,7 @@ func (ed *editor) moveIDs(e Edit, field string, n int, res int) ([]UnitID, error
 		for k, raw := range e.Units {
 			var err error
 			if ids[k], err = ParseUnitID(raw); err != nil {
-				return nil, errs.E(errs.Invalid, fmt.Sprintf("/units/%d", k), "%q is not a unit id (an H3 cell index of 15 hex digits, GET /plans/{id}/units)", clipStr(raw, 40))
+				return nil, errs.E(errs.Invalid, fmt.Sprintf("/units/%d", k), "%q is not a unit id (an H3 cell index of 15 hex digits, GET /plans/{id}/units)", clip.Text(raw, 40))
 			}
 		}
 		return ids, nil
@@ -169,7 +170,7 @@ func (ed *editor) moveIDs(e Edit, field string, n int, res int) ([]UnitID, error
 	for k, id := range e.Buildings {
 		i, ok := byID[id]
 		if !ok {
-			return nil, errs.E(errs.Invalid, fmt.Sprintf("/buildings/%d", k), "building %q is not in the bundle", clipStr(string(id), 64))
+			return nil, errs.E(errs.Invalid, fmt.Sprintf("/buildings/%d", k), "building %q is not in the bundle", clip.Text(string(id), 64))
 		}
 		ids[k] = UnitID(cells.Of(ed.b.Buildings[i].Loc, res))
 	}

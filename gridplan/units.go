@@ -12,6 +12,7 @@ import (
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan/cells"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // UnitID is a planning unit: an H3 cell at its community's resolution
@@ -24,11 +25,11 @@ type UnitID h3.Cell
 // resolution 7 to 15.
 func ParseUnitID(s string) (UnitID, error) {
 	if len(s) != 15 {
-		return 0, errs.E(errs.Invalid, "unit", "%q is not a unit id (an H3 cell index of 15 hex digits)", clipStr(s, 40))
+		return 0, errs.E(errs.Invalid, "unit", "%q is not a unit id (an H3 cell index of 15 hex digits)", clip.Text(s, 40))
 	}
 	for _, r := range s {
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
-			return 0, errs.E(errs.Invalid, "unit", "%q is not a unit id (an H3 cell index of 15 hex digits)", clipStr(s, 40))
+			return 0, errs.E(errs.Invalid, "unit", "%q is not a unit id (an H3 cell index of 15 hex digits)", clip.Text(s, 40))
 		}
 	}
 	c := h3.Cell(h3.IndexFromString(s))

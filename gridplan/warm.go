@@ -7,6 +7,7 @@ import (
 	"github.com/gridd/gridd/bundle"
 	"github.com/gridd/gridd/errs"
 	"github.com/gridd/gridd/geo"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Warm is a warm start (issue 14): plan again from the grids of a
@@ -48,14 +49,14 @@ func (w Warm) Apply(b *bundle.Bundle, p *Params) (*WarmStart, error) {
 	locked := map[bundle.GridCode]bool{}
 	for i, c := range w.Locked {
 		if !byCode[c] {
-			return nil, errs.E(errs.Invalid, fmt.Sprintf("locked[%d]", i), "grid %q is not in the previous plan", clipStr(string(c), 40))
+			return nil, errs.E(errs.Invalid, fmt.Sprintf("locked[%d]", i), "grid %q is not in the previous plan", clip.Text(string(c), 40))
 		}
 		locked[c] = true
 	}
 	only := map[bundle.CommunityCode]bool{}
 	for i, c := range w.Communities {
 		if _, ok := b.Community(c); !ok {
-			return nil, errs.E(errs.Invalid, fmt.Sprintf("communities[%d]", i), "%q is not a community of the bundle", clipStr(string(c), 40))
+			return nil, errs.E(errs.Invalid, fmt.Sprintf("communities[%d]", i), "%q is not a community of the bundle", clip.Text(string(c), 40))
 		}
 		only[c] = true
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // ID identifies a job; stores assign them, starting at 1.
@@ -21,7 +22,7 @@ type ID int64
 func ParseID(s string) (ID, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, errs.E(errs.Invalid, "id", "%q is not a job id (a positive integer)", clip(s, 40))
+		return 0, errs.E(errs.Invalid, "id", "%q is not a job id (a positive integer)", clip.Text(s, 40))
 	}
 	return ID(n), nil
 }
@@ -81,9 +82,9 @@ type Job struct {
 func (j *Job) Validate() error {
 	switch {
 	case j.Kind == "" || len(j.Kind) > 40:
-		return errs.E(errs.Invalid, "kind", "a job needs a kind of 1 to 40 bytes, got %q", clip(string(j.Kind), 40))
+		return errs.E(errs.Invalid, "kind", "a job needs a kind of 1 to 40 bytes, got %q", clip.Text(string(j.Kind), 40))
 	case !j.Status.Valid():
-		return errs.E(errs.Invalid, "status", "%q is not a job status (queued, running, succeeded, failed)", clip(string(j.Status), 40))
+		return errs.E(errs.Invalid, "status", "%q is not a job status (queued, running, succeeded, failed)", clip.Text(string(j.Status), 40))
 	case j.Done < 0 || j.Total < 0 || j.Done > j.Total && j.Total > 0:
 		return errs.E(errs.Invalid, "progress", "progress %d of %d is out of range", j.Done, j.Total)
 	case j.CreatedAt.IsZero() || j.UpdatedAt.IsZero():
@@ -162,11 +163,4 @@ type Store interface {
 	// every queued or running job not updated since before (the process
 	// running it died), and returns how many.
 	InterruptJobs(ctx context.Context, before, at time.Time, problem json.RawMessage) (int, error)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/gridd/gridd/fixtures"
 	"github.com/gridd/gridd/geo"
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/internal/testenv"
 	"github.com/gridd/gridd/store"
 	"github.com/gridd/gridd/store/gpkg"
@@ -396,7 +397,7 @@ func testGDAL(t *testing.T, db store.Store, args []string, env map[string]string
 		cmd.Env = append(os.Environ(), "GDAL_HTTP_TIMEOUT=60", "CPL_VSIL_CURL_USE_HEAD=NO")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, clip(string(out), 2000))
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, clip.Text(string(out), 2000))
 		}
 		return string(out)
 	}
@@ -418,7 +419,7 @@ func testGDAL(t *testing.T, db store.Store, args []string, env map[string]string
 			}
 			so := run(ogrinfo, "-ro", "-so", "-al", src, string(l))
 			if !strings.Contains(so, "Feature Count: "+strconv.Itoa(counts[l])) {
-				t.Errorf("ogrinfo -so does not report %d features:\n%s", counts[l], clip(so, 600))
+				t.Errorf("ogrinfo -so does not report %d features:\n%s", counts[l], clip.Text(so, 600))
 			}
 		})
 	}
@@ -553,13 +554,6 @@ func ringContains(r orb.Ring, p orb.Point) bool {
 		}
 	}
 	return in
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }
 
 // TestMain exercises the command line: -h, bad flags.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gridd/gridd/gridplan"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // testGDALWhere runs ogrinfo -where on the grids and checks that GDAL sent
@@ -43,7 +44,7 @@ func testGDALWhere(t *testing.T, run func(string, ...string) string, ogrinfo, sr
 			t.Errorf("-where %q: GDAL read %d grids, the plan has %d matching", tc.where, len(got), len(want))
 		}
 		if !regexp.MustCompile(`items\?[^\s]*filter=`).MatchString(out) {
-			t.Errorf("-where %q was not sent to the server as a filter:\n%s", tc.where, clip(out, 3000))
+			t.Errorf("-where %q was not sent to the server as a filter:\n%s", tc.where, clip.Text(out, 3000))
 		}
 	}
 }

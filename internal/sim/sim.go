@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/cases"
+	"github.com/gridd/gridd/internal/clip"
 )
 
 // Config is one simulation run.
@@ -578,7 +579,7 @@ func (s *sim) getRaw(ctx context.Context, path string) ([]byte, error) {
 		return nil, err
 	}
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %d %s", path, res.StatusCode, clip(raw, 200))
+		return nil, fmt.Errorf("GET %s: %d %s", path, res.StatusCode, clip.Text(string(raw), 200))
 	}
 	return raw, nil
 }
@@ -616,11 +617,4 @@ func (s *sim) postJSON(ctx context.Context, kind, path string, v any) (int, []by
 	}
 	s.stats.observe(kind, time.Since(t0))
 	return res.StatusCode, body, nil
-}
-
-func clip(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
 }

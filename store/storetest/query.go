@@ -10,6 +10,7 @@ import (
 	"github.com/gridd/gridd/cql2"
 	"github.com/gridd/gridd/dispatch"
 	"github.com/gridd/gridd/errs"
+	"github.com/gridd/gridd/internal/clip"
 	"github.com/gridd/gridd/store"
 )
 
@@ -89,7 +90,7 @@ func testQuery(t *testing.T, s store.Store) {
 	}
 	sizes := map[int]bool{}
 	for _, tc := range cases {
-		t.Run(string(tc.layer)+" "+clip(tc.filter, 60), func(t *testing.T) {
+		t.Run(string(tc.layer)+" "+clip.Text(tc.filter, 60), func(t *testing.T) {
 			ls, err := store.Schema(tc.layer)
 			if err != nil {
 				t.Fatal(err)
@@ -225,13 +226,4 @@ func compareValues(a, b any) int {
 		return strings.Compare(a, b.(string))
 	}
 	panic(fmt.Sprintf("storetest: cannot order %T", a))
-}
-
-// clip shortens a filter for a subtest name.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
